@@ -1,0 +1,87 @@
+// Executors: start, watch and stop trials. They never decide what to stop.
+//
+// The coordinator is a single-threaded loop:
+//   executor.Launch(request);   ...
+//   for (;;) { for (auto& e : executor.Poll(timeout)) handle(e); }
+// Poll blocks until at least one event is ready or the timeout passes (for
+// the replay executor, "blocks" means the simulated clock jumps to the next
+// event). Events of one trial arrive in order: reports, then one ExitEvent.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <filesystem>
+
+#include "cairn/space.h"
+#include "cairn/status.h"
+
+namespace cairn {
+
+struct LaunchRequest {
+  int64_t trial_id = 0;                // store id; CAIRN_TRIAL_ID
+  int number = 0;                      // number within the study
+  Params params;                       // CAIRN_PARAMS (JSON)
+  std::vector<std::string> argv;       // already expanded; argv[0] is the program
+  std::filesystem::path workdir;
+  std::filesystem::path trial_dir;     // CAIRN_TRIAL_DIR; stdout/stderr kept here
+  std::map<std::string, std::string> env;  // extra variables (on top of Cairn's own)
+  std::vector<std::string> gpus;       // device ids for CUDA_VISIBLE_DEVICES; empty = none
+  std::optional<double> timeout_s;     // wall-clock limit
+  double grace_s = 10.0;               // SIGTERM -> SIGKILL
+};
+
+// One metrics line (or pattern match) from a trial.
+struct ReportEvent {
+  int64_t trial_id = 0;
+  std::optional<int64_t> step;            // nullopt: the executor had no step key
+  std::map<std::string, double> metrics;  // may hold NaN/inf as reported
+  double time = 0.0;                      // clock time it was read
+};
+
+// How a trial's process ended.
+enum class ExitKind {
+  kExited,        // exited by itself with exit_code
+  kSignaled,      // killed by a signal it did not ask for (crash, OOM killer)
+  kStopped,       // Cairn stopped it (Stop() was called)
+  kTimedOut,      // exceeded timeout_s and was killed
+  kLaunchFailed,  // could not start (no such program, ...); message says why
+  kLost,          // the executor lost track of it
+};
+std::string_view ExitKindName(ExitKind kind);
+
+struct ExitEvent {
+  int64_t trial_id = 0;
+  ExitKind kind = ExitKind::kExited;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::string message;  // "exit 1", "killed by SIGSEGV", "no such file: ...", ...
+  double time = 0.0;
+};
+
+using ExecutorEvent = std::variant<ReportEvent, ExitEvent>;
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Starts a trial. A launch that fails later (exec error) comes back as an
+  // ExitEvent with kLaunchFailed; a non-ok Status means nothing was started.
+  virtual Status Launch(const LaunchRequest& request) = 0;
+  // Asks a trial to stop: SIGTERM to its process group, SIGKILL after
+  // grace_s. Its ExitEvent then has kind kStopped. No-op for unknown ids.
+  virtual void Stop(int64_t trial_id) = 0;
+  // Waits up to timeout_s (nullopt: until an event) and returns what happened.
+  // Returns an empty vector on timeout or when nothing runs.
+  virtual std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) = 0;
+  // Number of launched trials whose ExitEvent has not been returned yet.
+  virtual int Running() const = 0;
+  // Interrupts a blocking Poll from a signal handler (async-signal-safe).
+  virtual void Wake() {}
+};
+
+}  // namespace cairn

@@ -1,0 +1,53 @@
+// Samplers: ask/tell search over a SearchSpace, deterministic for a seed.
+//
+// A sampler never touches processes or the store. The coordinator (or any
+// C++ program) asks for the parameters of trial `number`, runs it however it
+// likes and tells the outcome. Trials may be told out of order and several
+// may be pending at once (parallel trials).
+//
+//   auto sampler = MakeSampler("tpe", space, Direction::kMaximize, /*seed=*/1);
+//   Params p = (*sampler)->Ask(0);
+//   (*sampler)->Tell({0, p, TrialState::kCompleted, f(p), {}});
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/space.h"
+#include "cairn/status.h"
+#include "cairn/trial.h"
+
+namespace cairn {
+
+struct TrialOutcome {
+  int number = 0;
+  Params params;
+  TrialState state = TrialState::kCompleted;
+  std::optional<double> value;  // final objective value, if any
+  // Intermediate objective values by step (TPE may use those of stopped trials).
+  std::vector<std::pair<int64_t, double>> curve;
+};
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  // Parameters for trial `number`; only active parameters are set.
+  virtual Params Ask(int number) = 0;
+  // The outcome of a trial previously asked (or loaded from the store on resume).
+  virtual void Tell(const TrialOutcome& outcome) = 0;
+  virtual std::string Name() const = 0;
+};
+
+// name: "random" | "tpe" (more may be registered by later parts).
+// options: sampler-specific (for tpe: n_startup_trials, n_ei_candidates, gamma...).
+// Unknown names or options are InvalidArgument.
+Result<std::unique_ptr<Sampler>> MakeSampler(const std::string& name,
+                                             const SearchSpace& space,
+                                             Direction direction, uint64_t seed,
+                                             const nlohmann::json& options = nlohmann::json::object());
+
+}  // namespace cairn

@@ -1,0 +1,60 @@
+// Schedulers: decide whether a running trial continues or stops.
+//
+// A scheduler sees only curves (step, objective value) and trial ends; it
+// never kills anything itself. Values are in the metric's own units; the
+// scheduler knows the direction. Deterministic for a seed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/status.h"
+#include "cairn/trial.h"
+
+namespace cairn {
+
+struct Decision {
+  enum class Action { kContinue, kStop };
+  Action action = Action::kContinue;
+  std::string rule;                 // "median", "asha", "hyperband", "predictive"
+  std::string reason;               // one sentence for people
+  std::optional<double> predicted;  // predicted final value (predictive)
+  std::optional<double> lower;      // its interval
+  std::optional<double> upper;
+  std::optional<double> probability;  // P(final beats the threshold)
+
+  bool stop() const { return action == Action::kStop; }
+  nlohmann::json ToJson() const;
+  static Decision Continue() { return {}; }
+};
+
+struct SchedulerContext {
+  Direction direction = Direction::kMaximize;
+  std::optional<int64_t> max_steps;  // the steps a full trial runs, if known
+  uint64_t seed = 0;
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  virtual void OnTrialStart(int64_t trial_id) { (void)trial_id; }
+  // A new objective value of a running trial. Steps increase per trial.
+  // NaN/inf values are not passed here (the coordinator fails such trials).
+  virtual Decision OnReport(int64_t trial_id, int64_t step, double value) = 0;
+  // The trial ended in `state` (its curve is what OnReport saw).
+  virtual void OnTrialEnd(int64_t trial_id, TrialState state) { (void)trial_id; (void)state; }
+  virtual std::string Name() const = 0;
+};
+
+// name: "none" | "median" | "asha" | "hyperband" | "predictive".
+// Unknown names or options are InvalidArgument.
+Result<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name,
+                                                 const SchedulerContext& context,
+                                                 const nlohmann::json& options = nlohmann::json::object());
+
+}  // namespace cairn

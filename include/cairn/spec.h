@@ -1,0 +1,85 @@
+// Study files: the YAML a user writes, parsed and validated into StudySpec.
+//
+// Every mistake is reported as "FILE:LINE:COLUMN: what was wrong, what was
+// expected" (1-based line and column); unknown keys are errors.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cairn/space.h"
+#include "cairn/status.h"
+#include "cairn/trial.h"
+
+namespace cairn {
+
+// A named regular expression (RE2 syntax) with named groups; each named group
+// that matches a number becomes a metric, the group named by the study's
+// step key becomes the step.
+struct MetricPattern {
+  std::string name;
+  std::string regex;
+};
+
+struct StudySpec {
+  std::string name;
+  std::filesystem::path source;          // the study file ("" when from a string)
+  std::string source_text;               // its text
+  std::vector<std::string> command;      // argv template with {param} placeholders
+  std::filesystem::path workdir;         // absolute; default: the study file's folder
+  std::map<std::string, std::string> env;  // extra environment for trials
+  SearchSpace space;
+
+  // objective
+  std::string metric;                    // key of the objective metric
+  Direction direction = Direction::kMaximize;
+  std::string step_key = "epoch";        // key that carries the step
+  std::vector<MetricPattern> patterns;   // RE2 patterns for free-form output
+
+  // budget
+  int trials = 10;
+  int parallel = 1;
+  std::optional<int64_t> max_steps;      // stop a trial after this many steps
+  std::optional<double> timeout_s;       // per trial, wall-clock seconds
+  double grace_s = 10.0;                 // SIGTERM -> SIGKILL
+  int max_retries = 0;                   // re-run a failed trial up to this often
+
+  // resources
+  double gpus_per_trial = 0.0;           // 0 = CPU only; fractions pack trials
+
+  // search and scheduling
+  std::string sampler = "tpe";           // random | tpe | grid | ...
+  uint64_t seed = 0;
+  nlohmann::json sampler_options = nlohmann::json::object();
+  std::string pruner = "none";           // none | median | asha | hyperband | predictive
+  nlohmann::json pruner_options = nlohmann::json::object();
+
+  // record trail
+  std::vector<std::filesystem::path> datasets;  // paths to fingerprint
+
+  // executor
+  std::string executor = "local";        // local | slurm
+  nlohmann::json executor_options = nlohmann::json::object();
+
+  nlohmann::json ToJson() const;
+};
+
+// Parses and validates a study file.
+Result<StudySpec> ParseStudyFile(const std::filesystem::path& path);
+// Same, from text; `source_name` is used in error positions.
+Result<StudySpec> ParseStudyText(const std::string& text,
+                                 const std::string& source_name,
+                                 const std::filesystem::path& base_dir);
+
+// Builds the argv of one trial: each "{name}" in a template element is
+// replaced by the parameter's value (and "{trial_id}", "{trial_dir}",
+// "{seed}"); "{{" and "}}" are literal braces. An unknown name is an error.
+// Never joins into a shell string.
+Result<std::vector<std::string>> ExpandCommand(
+    const std::vector<std::string>& templ, const Params& params,
+    const std::map<std::string, std::string>& extra);
+
+}  // namespace cairn

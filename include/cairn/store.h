@@ -1,0 +1,65 @@
+// The store: studies, trials, parameters and metrics behind one interface.
+//
+// Back ends: SQLite (default; "sqlite:///abs/path.db" or a plain path) and
+// PostgreSQL ("postgresql://..."). Open one with OpenStore(url). Writes of
+// metrics are batched: AppendMetrics writes a whole batch in one transaction.
+//
+// Thread-safety: a Store object is used from one thread at a time; several
+// processes may open the same database.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cairn/status.h"
+#include "cairn/trial.h"
+
+namespace cairn {
+
+struct MetricQuery {
+  int64_t trial_id = 0;
+  std::optional<std::string> key;  // all keys when empty
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Studies. CreateStudy fails with kAlreadyExists when the name is taken.
+  virtual Result<int64_t> CreateStudy(const StudyRecord& study) = 0;
+  virtual Result<StudyRecord> GetStudy(const std::string& name) = 0;      // kNotFound
+  virtual Result<StudyRecord> GetStudyById(int64_t id) = 0;               // kNotFound
+  virtual Result<std::vector<StudyRecord>> ListStudies() = 0;
+  virtual Status UpdateStudy(const StudyRecord& study) = 0;
+
+  // Trials. CreateTrial assigns trial.id (returned); number must be unique
+  // within the study (kAlreadyExists otherwise).
+  virtual Result<int64_t> CreateTrial(const TrialRecord& trial) = 0;
+  virtual Status UpdateTrial(const TrialRecord& trial) = 0;
+  virtual Result<TrialRecord> GetTrial(int64_t trial_id) = 0;
+  virtual Result<TrialRecord> GetTrialByNumber(int64_t study_id, int number) = 0;
+  virtual Result<std::vector<TrialRecord>> ListTrials(int64_t study_id) = 0;
+
+  // Metrics: one transaction per call.
+  virtual Status AppendMetrics(std::span<const MetricPoint> points) = 0;
+  // Ordered by key, then step, then time.
+  virtual Result<std::vector<MetricPoint>> ReadMetrics(const MetricQuery& q) = 0;
+
+  // The back end's URL as opened ("sqlite:///...").
+  virtual std::string Url() const = 0;
+};
+
+// "sqlite:///abs/path", "sqlite://rel/path", a plain file path, or
+// "postgresql://user@host/db". Creates the database and schema when missing
+// and migrates an older schema.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+
+// The store URL a command should use: the explicit one, else $CAIRN_STORE,
+// else sqlite at `workdir`/.cairn/cairn.db.
+std::string ResolveStoreUrl(const std::string& explicit_url, const std::string& workdir);
+
+}  // namespace cairn

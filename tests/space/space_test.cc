@@ -1,0 +1,60 @@
+#include "cairn/space.h"
+#include "cairn/trial.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace cairn {
+namespace {
+
+SearchSpace TwoLevelSpace() {
+  SearchSpace s;
+  s.params.push_back({.name = "optimizer", .kind = ParamKind::kCategorical,
+                      .choices = {ParamValue(std::string("sgd")), ParamValue(std::string("adam"))}});
+  ParamSpec momentum{.name = "momentum", .kind = ParamKind::kFloat, .low = 0.0, .high = 0.99};
+  momentum.condition = Condition{"optimizer", {ParamValue(std::string("sgd"))}};
+  s.params.push_back(momentum);
+  s.params.push_back({.name = "layers", .kind = ParamKind::kInt, .low = 1, .high = 4});
+  return s;
+}
+
+TEST(SpaceTest, ConditionalParameterIsActiveOnlyForItsParentValue) {
+  SearchSpace s = TwoLevelSpace();
+  Params sgd{{"optimizer", std::string("sgd")}};
+  Params adam{{"optimizer", std::string("adam")}};
+  EXPECT_TRUE(s.IsActive(*s.Find("momentum"), sgd));
+  EXPECT_FALSE(s.IsActive(*s.Find("momentum"), adam));
+}
+
+TEST(SpaceTest, ValidateNamesTheParameter) {
+  SearchSpace s = TwoLevelSpace();
+  Params ok{{"optimizer", std::string("sgd")}, {"momentum", 0.9}, {"layers", int64_t{2}}};
+  EXPECT_TRUE(s.Validate(ok).ok());
+  Params inactive{{"optimizer", std::string("adam")}, {"momentum", 0.9}, {"layers", int64_t{2}}};
+  EXPECT_NE(s.Validate(inactive).message().find("momentum"), std::string::npos);
+  Params out_of_range{{"optimizer", std::string("adam")}, {"layers", int64_t{9}}};
+  EXPECT_NE(s.Validate(out_of_range).message().find("layers"), std::string::npos);
+  Params not_int{{"optimizer", std::string("adam")}, {"layers", 2.5}};
+  EXPECT_FALSE(s.Validate(not_int).ok());
+}
+
+TEST(SpaceTest, JsonRoundTripKeepsTypes) {
+  Params p{{"lr", 1.0}, {"width", int64_t{64}}, {"opt", std::string("adam")}, {"bn", true}};
+  auto j = ParamsToJson(p);
+  auto back = ParamsFromJson(nlohmann::json::parse(j.dump()));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, p);
+  EXPECT_TRUE(std::holds_alternative<double>(back->at("lr")));
+}
+
+TEST(TrialTest, StateNamesRoundTrip) {
+  for (auto s : {TrialState::kQueued, TrialState::kRunning, TrialState::kCompleted, TrialState::kStopped,
+                 TrialState::kFailed, TrialState::kInterrupted, TrialState::kLost}) {
+    EXPECT_EQ(ParseTrialState(TrialStateName(s)), s);
+  }
+  EXPECT_FALSE(ParseTrialState("pruned").has_value());
+  EXPECT_EQ(ParseDirection("max"), Direction::kMaximize);
+}
+
+}  // namespace
+}  // namespace cairn
