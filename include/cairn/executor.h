@@ -80,6 +80,9 @@ class Executor {
   virtual std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) = 0;
   // Number of launched trials whose ExitEvent has not been returned yet.
   virtual int Running() const = 0;
+  // The process (group leader) id of a running local trial, for utilization
+  // sampling; nullopt for other executors or unknown ids.
+  virtual std::optional<int> Pid(int64_t trial_id) const { (void)trial_id; return std::nullopt; }
   // Interrupts a blocking Poll from a signal handler (async-signal-safe).
   virtual void Wake() {}
 };

@@ -49,6 +49,13 @@ class Store {
   // Ordered by key, then step, then time.
   virtual Result<std::vector<MetricPoint>> ReadMetrics(const MetricQuery& q) = 0;
 
+  // Content-addressed blobs: identical environments, package lists and
+  // dataset fingerprints are stored once and referenced by their hash from
+  // trial/study attrs. PutBlob is idempotent for the same hash.
+  virtual Status PutBlob(const std::string& hash, const std::string& kind,
+                         const nlohmann::json& body) = 0;
+  virtual Result<nlohmann::json> GetBlob(const std::string& hash) = 0;  // kNotFound
+
   // The back end's URL as opened ("sqlite:///...").
   virtual std::string Url() const = 0;
 };

@@ -77,6 +77,10 @@ struct TrialRecord {
   // schema change.
   nlohmann::json attrs = nlohmann::json::object();
   std::string ark;
+  // Which coordinator runs it ("host:pid:start") and when it last said so;
+  // lets several coordinators share a study and find lost trials.
+  std::string owner;
+  std::optional<double> heartbeat_at;
 };
 
 }  // namespace cairn

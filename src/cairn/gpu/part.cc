@@ -1,0 +1,1 @@
+// Placeholder so the part's object library is never empty.
