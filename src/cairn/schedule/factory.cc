@@ -1,0 +1,77 @@
+// MakeScheduler, the "none" rule and Decision::ToJson.
+#include <fmt/format.h>
+
+#include "cairn/scheduler.h"
+#include "cairn/schedule/asha.h"
+#include "cairn/schedule/hyperband.h"
+#include "cairn/schedule/median.h"
+#include "cairn/schedule/options_reader.h"
+#include "cairn/schedule/predictive.h"
+
+namespace cairn {
+
+nlohmann::json Decision::ToJson() const {
+  nlohmann::json j = nlohmann::json::object();
+  j["action"] = action == Action::kStop ? "stop" : "continue";
+  if (!rule.empty()) j["rule"] = rule;
+  if (!reason.empty()) j["reason"] = reason;
+  if (predicted) j["predicted"] = *predicted;
+  if (lower) j["lower"] = *lower;
+  if (upper) j["upper"] = *upper;
+  if (probability) j["probability"] = *probability;
+  return j;
+}
+
+namespace {
+
+class NoneScheduler final : public Scheduler {
+ public:
+  Decision OnReport(int64_t, int64_t, double) override { return Decision::Continue(); }
+  std::string Name() const override { return "none"; }
+};
+
+Result<std::unique_ptr<Scheduler>> MakeUnchecked(const std::string& name,
+                                                 const SchedulerContext& context,
+                                                 const nlohmann::json& options) {
+  using namespace schedule;
+  if (name == "none") {
+    CAIRN_TRY(OptionsReader("none", options).Finish());
+    return std::unique_ptr<Scheduler>(new NoneScheduler());
+  }
+  if (name == "median") {
+    CAIRN_ASSIGN_OR_RETURN(MedianOptions o, MedianOptions::FromJson(options));
+    return std::unique_ptr<Scheduler>(new MedianScheduler(context, o));
+  }
+  if (name == "asha") {
+    CAIRN_ASSIGN_OR_RETURN(AshaOptions o, AshaOptions::FromJson(options));
+    return std::unique_ptr<Scheduler>(new AshaScheduler(context, o));
+  }
+  if (name == "hyperband") {
+    CAIRN_ASSIGN_OR_RETURN(HyperbandOptions o, HyperbandOptions::FromJson(options));
+    return std::unique_ptr<Scheduler>(new HyperbandScheduler(context, o));
+  }
+  if (name == "predictive") {
+    CAIRN_ASSIGN_OR_RETURN(PredictiveOptions o, PredictiveOptions::FromJson(options, context));
+    return std::unique_ptr<Scheduler>(new PredictiveScheduler(context, o));
+  }
+  return InvalidArgument(fmt::format(
+      "unknown scheduler \"{}\" (expected none, median, asha, hyperband or predictive)", name));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name,
+                                                 const SchedulerContext& context,
+                                                 const nlohmann::json& options) {
+  if (context.max_steps && *context.max_steps < 1) {
+    return InvalidArgument(fmt::format("scheduler {}: max_steps must be >= 1, got {}", name,
+                                       *context.max_steps));
+  }
+  try {
+    return MakeUnchecked(name, context, options);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(fmt::format("scheduler {} options: {}", name, e.what()));
+  }
+}
+
+}  // namespace cairn

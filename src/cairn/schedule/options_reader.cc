@@ -1,0 +1,76 @@
+#include "cairn/schedule/options_reader.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace cairn::schedule {
+
+OptionsReader::OptionsReader(std::string rule, const nlohmann::json& options)
+    : rule_(std::move(rule)), options_(options) {}
+
+Status OptionsReader::Error(const std::string& key, const std::string& what) const {
+  return InvalidArgument(fmt::format("{} scheduler option {}: {}", rule_, key, what));
+}
+
+Status OptionsReader::Int(const std::string& key, int64_t min_value, int64_t* out) {
+  seen_.insert(key);
+  if (!options_.is_object() || !options_.contains(key)) return Status::Ok();
+  const nlohmann::json& v = options_.at(key);
+  if (!v.is_number_integer()) {
+    // Accept 4.0 for 4, which YAML and JSON writers sometimes produce.
+    if (!v.is_number() || std::floor(v.get<double>()) != v.get<double>()) {
+      return Error(key, fmt::format("expected an integer, got {}", v.dump()));
+    }
+  }
+  int64_t value = v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
+  if (value < min_value) return Error(key, fmt::format("must be >= {}, got {}", min_value, value));
+  *out = value;
+  return Status::Ok();
+}
+
+Status OptionsReader::Double(const std::string& key, double min_value, double max_value,
+                             double* out) {
+  seen_.insert(key);
+  if (!options_.is_object() || !options_.contains(key)) return Status::Ok();
+  const nlohmann::json& v = options_.at(key);
+  if (!v.is_number()) return Error(key, fmt::format("expected a number, got {}", v.dump()));
+  double value = v.get<double>();
+  if (!(value >= min_value && value <= max_value)) {
+    return Error(key, fmt::format("must be in [{}, {}], got {}", min_value, max_value, value));
+  }
+  *out = value;
+  return Status::Ok();
+}
+
+Status OptionsReader::IntOrAuto(const std::string& key, int64_t min_value, int64_t* out,
+                                bool* is_auto) {
+  if (options_.is_object() && options_.contains(key) && options_.at(key).is_string()) {
+    seen_.insert(key);
+    if (options_.at(key).get<std::string>() != "auto") {
+      return Error(key, fmt::format("expected an integer or \"auto\", got {}", options_.at(key).dump()));
+    }
+    *is_auto = true;
+    return Status::Ok();
+  }
+  bool present = options_.is_object() && options_.contains(key);
+  CAIRN_TRY(Int(key, min_value, out));
+  if (present) *is_auto = false;
+  return Status::Ok();
+}
+
+Status OptionsReader::Finish() const {
+  if (options_.is_null()) return Status::Ok();
+  if (!options_.is_object()) {
+    return InvalidArgument(fmt::format("{} scheduler options must be an object, got {}", rule_,
+                                       options_.dump()));
+  }
+  for (const auto& [key, value] : options_.items()) {
+    if (!seen_.count(key)) {
+      return InvalidArgument(fmt::format("{} scheduler: unknown option {}", rule_, key));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace cairn::schedule
