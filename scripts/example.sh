@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job, from a fresh Debian bookworm machine (as root): install what
+# Cairn needs, build it, and run the example study (a PyTorch MLP on digits).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh build
+cd examples/digits
+../../build/cairn run study.yaml --store "sqlite://$PWD/.cairn/cairn.db"
+../../build/cairn status digits --store "sqlite://$PWD/.cairn/cairn.db"

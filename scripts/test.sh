@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything the tests need, builds Cairn twice (plain, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test:
+# unit and end-to-end tests, the store suite against a real PostgreSQL
+# server, and the unit tests again under the sanitizers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --test
+
+bash scripts/build.sh build
+bash scripts/build.sh build-asan -DCAIRN_SANITIZE=ON
+
+export CTEST_OUTPUT_ON_FAILURE=1
+jobs="${CAIRN_JOBS:-$(nproc)}"
+
+echo "== tests (SQLite store, real processes, PostgreSQL server started by scripts/with-postgres.sh)"
+bash scripts/with-postgres.sh ctest --test-dir build -j "$jobs" --timeout 600
+
+echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -j "$jobs" --timeout 900 -LE e2e

@@ -1,0 +1,432 @@
+#include <unistd.h>
+
+#include <cmath>
+#include <deque>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "cairn/gpu_slots.h"
+#include "cairn/study.h"
+#include "study/trial_end.h"
+
+namespace cairn {
+namespace {
+
+using study_internal::ClassifyTrialEnd;
+using study_internal::StopCause;
+
+// A trial this coordinator is running.
+struct LiveTrial {
+  TrialRecord record;
+  std::vector<std::string> gpus;
+  StopCause stop_cause = StopCause::kNone;
+  std::string stop_detail;
+  std::optional<Decision> decision;  // the scheduler's stop decision
+  std::optional<int64_t> last_step;  // last objective step seen
+  std::vector<std::pair<int64_t, double>> curve;  // objective by step
+};
+
+// A trial to run again with the parameters of an earlier one (lost, interrupted, retried).
+struct Rerun {
+  Params params;
+  int origin = 0;       // the number of the trial it repeats
+  int retry = 0;        // 1 for the first retry of a failure
+  bool counts = false;  // whether it uses up a trial of the budget
+};
+
+std::string OwnerName(double start) {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return fmt::format("{}:{}:{:.0f}", host, getpid(), start);
+}
+
+class CoordinatorImpl final : public Coordinator {
+ public:
+  CoordinatorImpl(const StudySpec& spec, const StudyParts& parts, CoordinatorOptions options)
+      : spec_(spec), parts_(parts), options_(std::move(options)), slots_(options_.gpu_ids) {}
+
+  Status Attach();
+  Result<StudySummary> Run() override;
+
+ private:
+  Status LoadExistingTrials();
+  bool BudgetLeft() const { return started_ < spec_.trials || !reruns_.empty(); }
+  bool ShouldLaunch() const;
+  Status LaunchNext();
+  Result<TrialRecord> CreateTrialRecord(const Params& params, const nlohmann::json& attrs);
+  LaunchRequest BuildLaunch(const TrialRecord& trial, const std::vector<std::string>& argv,
+                            const std::vector<std::string>& gpus) const;
+  Status HandleEvent(const ExecutorEvent& event);
+  void HandleReport(const ReportEvent& report);
+  void HandleObjective(LiveTrial& live, int64_t step, double value);
+  Status HandleExit(const ExitEvent& exit);
+  void RequestStop(LiveTrial& live, StopCause cause, std::string detail);
+  void InterruptAll();
+  Status FlushMetrics();
+  void Heartbeat();
+  void CountEnded(const TrialRecord& trial);
+  StudyProgress Progress() const;
+  void MaybeReportProgress(bool force);
+
+  StudySpec spec_;
+  StudyParts parts_;
+  CoordinatorOptions options_;
+  GpuSlots slots_;
+  StudyRecord study_;
+  std::string owner_;
+  double start_time_ = 0.0;
+  double last_progress_ = -1e300;
+  double last_heartbeat_ = 0.0;
+  int next_number_ = 0;
+  int started_ = 0;  // trials of the budget started (this run and before)
+  bool interrupted_ = false;
+  std::deque<Rerun> reruns_;
+  std::map<int64_t, LiveTrial> live_;
+  std::vector<MetricPoint> pending_metrics_;
+  std::map<TrialState, int> ended_;
+  std::optional<double> best_;
+  std::optional<int> best_trial_;
+};
+
+Status CoordinatorImpl::Attach() {
+  start_time_ = parts_.clock->Now();
+  owner_ = OwnerName(parts_.clock->WallTime());
+  auto existing = parts_.store->GetStudy(spec_.name);
+  if (existing.ok()) {
+    study_ = *existing;
+    if (study_.objective != spec_.metric || study_.direction != spec_.direction) {
+      return FailedPrecondition(fmt::format(
+          "study '{}' exists in {} with objective {} ({}); the study file says {} ({}): rename the study",
+          spec_.name, parts_.store->Url(), study_.objective, DirectionName(study_.direction), spec_.metric,
+          DirectionName(spec_.direction)));
+    }
+    return LoadExistingTrials();
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  study_.name = spec_.name;
+  study_.objective = spec_.metric;
+  study_.direction = spec_.direction;
+  study_.spec_yaml = spec_.source_text;
+  study_.spec_json = spec_.ToJson();
+  study_.created_at = parts_.clock->WallTime();
+  CAIRN_ASSIGN_OR_RETURN(study_.id, parts_.store->CreateStudy(study_));
+  return Status::Ok();
+}
+
+// Resume: tell the sampler what is known, re-run what did not finish.
+Status CoordinatorImpl::LoadExistingTrials() {
+  CAIRN_ASSIGN_OR_RETURN(auto trials, parts_.store->ListTrials(study_.id));
+  for (auto& trial : trials) {
+    next_number_ = std::max(next_number_, trial.number + 1);
+    if (trial.state == TrialState::kRunning || trial.state == TrialState::kQueued) {
+      trial.state = TrialState::kLost;
+      trial.end_reason = "its coordinator stopped while it ran";
+      trial.ended_at = parts_.clock->WallTime();
+      CAIRN_TRY(parts_.store->UpdateTrial(trial));
+    }
+    bool rerun = (trial.state == TrialState::kLost || trial.state == TrialState::kInterrupted) &&
+                 !trial.attrs.value("rerun", false);
+    if (rerun) {
+      reruns_.push_back({trial.params, trial.number, 0, false});
+      trial.attrs["rerun"] = true;  // re-run once, even if this coordinator dies too
+      CAIRN_TRY(parts_.store->UpdateTrial(trial));
+    }
+    // Re-runs and retries repeat a trial of the budget; they do not use one up.
+    if (!trial.attrs.contains("rerun_of") && !trial.attrs.contains("retry_of")) ++started_;
+    CountEnded(trial);
+    TrialOutcome outcome{trial.number, trial.params, trial.state, trial.value, {}};
+    if (trial.state == TrialState::kStopped) {
+      CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, spec_.metric}));
+      for (const auto& p : points) outcome.curve.emplace_back(p.step, p.value);
+    }
+    parts_.sampler->Tell(outcome);
+  }
+  return Status::Ok();
+}
+
+bool CoordinatorImpl::ShouldLaunch() const {
+  if (interrupted_ || !BudgetLeft()) return false;
+  if (static_cast<int>(live_.size()) >= spec_.parallel) return false;
+  return slots_.Available(spec_.gpus_per_trial) > 0;
+}
+
+Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, const nlohmann::json& attrs) {
+  TrialRecord trial;
+  trial.study_id = study_.id;
+  trial.params = params;
+  trial.state = TrialState::kRunning;
+  trial.created_at = parts_.clock->WallTime();
+  trial.started_at = trial.created_at;
+  trial.attrs = attrs;
+  trial.owner = owner_;
+  trial.heartbeat_at = trial.created_at;
+  // Another coordinator may take a number first: then take the next one.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    trial.number = next_number_++;
+    auto id = parts_.store->CreateTrial(trial);
+    if (id.ok()) {
+      trial.id = *id;
+      return trial;
+    }
+    if (id.status().code() != StatusCode::kAlreadyExists) return id.status();
+  }
+  return Unavailable("could not find a free trial number for study " + spec_.name);
+}
+
+Status CoordinatorImpl::LaunchNext() {
+  Params params;
+  nlohmann::json attrs = nlohmann::json::object();
+  bool from_budget = reruns_.empty();
+  if (!from_budget) {
+    const Rerun& r = reruns_.front();
+    params = r.params;
+    attrs[r.retry > 0 ? "retry_of" : "rerun_of"] = r.origin;
+    if (r.retry > 0) attrs["retry"] = r.retry;
+    reruns_.pop_front();
+  } else {
+    params = parts_.sampler->Ask(next_number_);
+  }
+  auto gpus = slots_.Acquire(spec_.gpus_per_trial);
+  if (!gpus) return Internal("no GPU slot although capacity was reported");
+
+  CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, CreateTrialRecord(params, attrs));
+  if (from_budget) ++started_;
+  std::filesystem::path trial_dir = options_.trials_root / spec_.name / std::to_string(trial.number);
+  uint64_t seed = spec_.seed * 1000003ULL + static_cast<uint64_t>(trial.number);
+  if (auto it = params.find("seed"); it != params.end()) {
+    if (auto d = ParamValueAsDouble(it->second)) seed = static_cast<uint64_t>(*d);
+  }
+  std::map<std::string, std::string> extra = {
+      {"trial_id", std::to_string(trial.id)}, {"trial_number", std::to_string(trial.number)},
+      {"trial_dir", trial_dir.string()},      {"seed", std::to_string(seed)},
+      {"study", spec_.name}};
+  auto argv = ExpandCommand(spec_.command, params, extra);
+  LiveTrial live{trial, *gpus};
+  live.record.attrs["argv"] = argv.ok() ? nlohmann::json(*argv) : nlohmann::json(spec_.command);
+  live.record.attrs["seed"] = seed;
+  live.record.attrs["gpus"] = *gpus;
+  live.record.attrs["trial_dir"] = trial_dir.string();
+  int64_t id = trial.id;
+  if (!argv.ok()) {
+    live.record.state = TrialState::kFailed;
+    live.record.end_reason = argv.status().message();
+    live.record.ended_at = parts_.clock->WallTime();
+    slots_.Release(*gpus, spec_.gpus_per_trial);
+    CountEnded(live.record);
+    parts_.sampler->Tell({trial.number, params, TrialState::kFailed, std::nullopt, {}});
+    return parts_.store->UpdateTrial(live.record);
+  }
+  LaunchRequest request = BuildLaunch(trial, *argv, *gpus);
+  request.env["CAIRN_SEED"] = std::to_string(seed);
+  request.trial_dir = trial_dir;
+  if (options_.decorate_launch) options_.decorate_launch(request);
+  std::error_code ec;
+  std::filesystem::create_directories(trial_dir, ec);
+  live_.emplace(id, std::move(live));
+  CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
+  parts_.scheduler->OnTrialStart(id);
+  Status launched = parts_.executor->Launch(request);
+  if (!launched.ok()) {
+    ExitEvent failed{id, ExitKind::kLaunchFailed, std::nullopt, std::nullopt, launched.message(),
+                     parts_.clock->Now()};
+    return HandleExit(failed);
+  }
+  return Status::Ok();
+}
+
+LaunchRequest CoordinatorImpl::BuildLaunch(const TrialRecord& trial, const std::vector<std::string>& argv,
+                                           const std::vector<std::string>& gpus) const {
+  LaunchRequest request;
+  request.trial_id = trial.id;
+  request.number = trial.number;
+  request.params = trial.params;
+  request.argv = argv;
+  request.workdir = spec_.workdir;
+  request.env = spec_.env;
+  request.gpus = gpus;
+  request.timeout_s = spec_.timeout_s;
+  request.grace_s = spec_.grace_s;
+  return request;
+}
+
+Status CoordinatorImpl::HandleEvent(const ExecutorEvent& event) {
+  if (const auto* report = std::get_if<ReportEvent>(&event)) {
+    HandleReport(*report);
+    return Status::Ok();
+  }
+  return HandleExit(std::get<ExitEvent>(event));
+}
+
+void CoordinatorImpl::HandleReport(const ReportEvent& report) {
+  auto it = live_.find(report.trial_id);
+  if (it == live_.end()) return;  // a late line of a trial already ended
+  LiveTrial& live = it->second;
+  // Without a step key the n-th report of the objective is step n.
+  int64_t step = report.step.value_or(live.last_step.value_or(0) + 1);
+  double wall = parts_.clock->WallTime();
+  for (const auto& [key, value] : report.metrics) {
+    pending_metrics_.push_back({report.trial_id, key, step, value, wall});
+  }
+  auto objective = report.metrics.find(spec_.metric);
+  if (objective != report.metrics.end()) HandleObjective(live, step, objective->second);
+}
+
+void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double value) {
+  if (live.stop_cause != StopCause::kNone) return;  // already being stopped
+  live.record.value = value;
+  ++live.record.steps;
+  if (!std::isfinite(value)) {
+    RequestStop(live, StopCause::kNonFinite,
+                fmt::format("objective {} reported {} at step {}", spec_.metric, value, step));
+    return;
+  }
+  bool new_step = !live.last_step || step > *live.last_step;
+  live.last_step = step;
+  live.curve.emplace_back(step, value);
+  if (new_step) {
+    Decision d = parts_.scheduler->OnReport(live.record.id, step, value);
+    if (d.stop()) {
+      std::string detail = d.reason.empty() ? "stopped by " + d.rule : d.rule + ": " + d.reason;
+      live.decision = d;
+      RequestStop(live, StopCause::kScheduler, detail);
+      return;
+    }
+  }
+  if (spec_.max_steps && step >= *spec_.max_steps) {
+    RequestStop(live, StopCause::kMaxSteps, fmt::format("reached max_steps {}", *spec_.max_steps));
+  }
+}
+
+void CoordinatorImpl::RequestStop(LiveTrial& live, StopCause cause, std::string detail) {
+  if (live.stop_cause != StopCause::kNone) return;
+  live.stop_cause = cause;
+  live.stop_detail = std::move(detail);
+  parts_.executor->Stop(live.record.id);
+}
+
+Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
+  auto it = live_.find(exit.trial_id);
+  if (it == live_.end()) return Status::Ok();
+  CAIRN_TRY(FlushMetrics());  // the trial's last reports land before its end
+  LiveTrial live = std::move(it->second);
+  live_.erase(it);
+  slots_.Release(live.gpus, spec_.gpus_per_trial);
+
+  auto end = ClassifyTrialEnd(exit, live.stop_cause, live.stop_detail);
+  TrialRecord& trial = live.record;
+  trial.state = end.state;
+  trial.end_reason = end.reason;
+  trial.exit_code = exit.exit_code;
+  trial.signal = exit.signal;
+  trial.ended_at = parts_.clock->WallTime();
+  trial.attrs["exit"] = {{"kind", ExitKindName(exit.kind)}, {"message", exit.message}};
+  if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
+  CAIRN_TRY(parts_.store->UpdateTrial(trial));
+
+  parts_.scheduler->OnTrialEnd(trial.id, trial.state);
+  parts_.sampler->Tell({trial.number, trial.params, trial.state, trial.value, live.curve});
+  CountEnded(trial);
+  int retry = trial.attrs.value("retry", 0);
+  if (trial.state == TrialState::kFailed && retry < spec_.max_retries && !interrupted_) {
+    int origin = trial.attrs.value("retry_of", trial.number);
+    reruns_.push_back({trial.params, origin, retry + 1, false});
+  }
+  return Status::Ok();
+}
+
+void CoordinatorImpl::CountEnded(const TrialRecord& trial) {
+  if (!IsFinal(trial.state)) return;
+  ++ended_[trial.state];
+  if (trial.state == TrialState::kCompleted && trial.value && std::isfinite(*trial.value)) {
+    if (!best_ || IsBetter(spec_.direction, *trial.value, *best_)) {
+      best_ = trial.value;
+      best_trial_ = trial.number;
+    }
+  }
+}
+
+void CoordinatorImpl::InterruptAll() {
+  interrupted_ = true;
+  reruns_.clear();
+  for (auto& [id, live] : live_) RequestStop(live, StopCause::kInterrupt, "interrupted by the user");
+}
+
+Status CoordinatorImpl::FlushMetrics() {
+  if (pending_metrics_.empty()) return Status::Ok();
+  Status s = parts_.store->AppendMetrics(pending_metrics_);
+  if (s.ok()) pending_metrics_.clear();
+  return s;
+}
+
+// Running trials say they are alive, so another coordinator can tell a
+// dead owner's trials from live ones.
+void CoordinatorImpl::Heartbeat() {
+  double now = parts_.clock->Now();
+  if (now - last_heartbeat_ < 10.0) return;
+  last_heartbeat_ = now;
+  for (auto& [id, live] : live_) {
+    live.record.heartbeat_at = parts_.clock->WallTime();
+    (void)parts_.store->UpdateTrial(live.record);
+  }
+}
+
+StudyProgress CoordinatorImpl::Progress() const {
+  StudyProgress p;
+  p.study = spec_.name;
+  p.queued = std::max(0, spec_.trials - started_) + static_cast<int>(reruns_.size());
+  if (interrupted_) p.queued = 0;
+  p.running = static_cast<int>(live_.size());
+  auto count = [this](TrialState s) {
+    auto it = ended_.find(s);
+    return it == ended_.end() ? 0 : it->second;
+  };
+  p.completed = count(TrialState::kCompleted);
+  p.stopped = count(TrialState::kStopped);
+  p.failed = count(TrialState::kFailed);
+  p.interrupted = count(TrialState::kInterrupted);
+  p.lost = count(TrialState::kLost);
+  p.best = best_;
+  p.best_trial = best_trial_;
+  p.elapsed_s = parts_.clock->Now() - start_time_;
+  return p;
+}
+
+void CoordinatorImpl::MaybeReportProgress(bool force) {
+  if (!options_.on_progress) return;
+  double now = parts_.clock->Now();
+  if (!force && now - last_progress_ < options_.progress_interval_s) return;
+  last_progress_ = now;
+  options_.on_progress(Progress());
+}
+
+Result<StudySummary> CoordinatorImpl::Run() {
+  for (;;) {
+    if (!interrupted_ && options_.interrupt && options_.interrupt->load()) InterruptAll();
+    while (ShouldLaunch()) CAIRN_TRY(LaunchNext());
+    if (live_.empty()) break;
+    auto events = parts_.executor->Poll(options_.poll_interval_s);
+    for (const auto& event : events) CAIRN_TRY(HandleEvent(event));
+    CAIRN_TRY(FlushMetrics());
+    Heartbeat();
+    MaybeReportProgress(false);
+  }
+  CAIRN_TRY(FlushMetrics());
+  MaybeReportProgress(true);
+  StudySummary summary{Progress(), study_.id, interrupted_};
+  return summary;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Coordinator>> Coordinator::Create(const StudySpec& spec, const StudyParts& parts,
+                                                         CoordinatorOptions options) {
+  if (!parts.store || !parts.executor || !parts.clock || !parts.sampler || !parts.scheduler) {
+    return InvalidArgument("Coordinator::Create: store, executor, clock, sampler and scheduler are required");
+  }
+  auto impl = std::make_unique<CoordinatorImpl>(spec, parts, std::move(options));
+  CAIRN_TRY(impl->Attach());
+  return std::unique_ptr<Coordinator>(std::move(impl));
+}
+
+}  // namespace cairn

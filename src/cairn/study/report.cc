@@ -1,0 +1,196 @@
+#include "cairn/report.h"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "study/text_table.h"
+
+namespace cairn {
+namespace {
+
+nlohmann::json NumberOrNull(const std::optional<double>& v) {
+  if (!v || !std::isfinite(*v)) return nullptr;
+  return *v;
+}
+
+std::optional<const TrialRecord*> BestCompleted(const std::vector<TrialRecord>& trials, Direction d) {
+  std::optional<const TrialRecord*> best;
+  for (const auto& t : trials) {
+    if (t.state != TrialState::kCompleted || !t.value || !std::isfinite(*t.value)) continue;
+    if (!best || IsBetter(d, *t.value, *(*best)->value)) best = &t;
+  }
+  return best;
+}
+
+std::string FormatValue(const nlohmann::json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_number_float()) return fmt::format("{:.6g}", v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+std::string FormatParams(const nlohmann::json& params) {
+  std::string out;
+  for (const auto& [k, v] : params.items()) {
+    if (!out.empty()) out += " ";
+    out += k + "=" + FormatValue(v);
+  }
+  return out;
+}
+
+// Per-metric summary of a trial's points: steps, last, best (for the
+// objective's direction), min, max.
+nlohmann::json SummarizeMetrics(const std::vector<MetricPoint>& points, const std::string& objective,
+                                Direction direction) {
+  std::map<std::string, std::vector<const MetricPoint*>> by_key;
+  for (const auto& p : points) by_key[p.key].push_back(&p);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, pts] : by_key) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (const auto* p : pts) {
+      if (!std::isfinite(p->value)) continue;
+      lo = std::min(lo, p->value);
+      hi = std::max(hi, p->value);
+    }
+    nlohmann::json m = {{"steps", pts.size()}, {"last", NumberOrNull(pts.back()->value)},
+                        {"min", NumberOrNull(lo)}, {"max", NumberOrNull(hi)}};
+    if (key == objective) m["best"] = direction == Direction::kMaximize ? m["max"] : m["min"];
+    out[key] = m;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ListStudiesJson(Store& store) {
+  CAIRN_ASSIGN_OR_RETURN(auto studies, store.ListStudies());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : studies) {
+    CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(s.id));
+    std::map<std::string, int> states;
+    for (const auto& t : trials) ++states[std::string(TrialStateName(t.state))];
+    auto best = BestCompleted(trials, s.direction);
+    out.push_back({{"name", s.name},
+                   {"objective", s.objective},
+                   {"direction", DirectionName(s.direction)},
+                   {"created_at", s.created_at},
+                   {"trials", trials.size()},
+                   {"states", states},
+                   {"best", best ? nlohmann::json{{"number", (*best)->number}, {"value", *(*best)->value}}
+                                 : nlohmann::json(nullptr)}});
+  }
+  return out;
+}
+
+Result<nlohmann::json> StudyStatusJson(Store& store, const std::string& name) {
+  CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
+  CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& t : trials) {
+    rows.push_back({{"number", t.number},
+                    {"state", TrialStateName(t.state)},
+                    {"params", ParamsToJson(t.params)},
+                    {"value", NumberOrNull(t.value)},
+                    {"steps", t.steps}});
+  }
+  auto best = BestCompleted(trials, study.direction);
+  return nlohmann::json{{"study", study.name},
+                        {"objective", study.objective},
+                        {"direction", DirectionName(study.direction)},
+                        {"best", best ? nlohmann::json{{"number", (*best)->number}, {"value", *(*best)->value}}
+                                      : nlohmann::json(nullptr)},
+                        {"trials", rows}};
+}
+
+Result<nlohmann::json> TrialDetailsJson(Store& store, const std::string& name, int number) {
+  CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
+  CAIRN_ASSIGN_OR_RETURN(TrialRecord t, store.GetTrialByNumber(study.id, number));
+  CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, std::nullopt}));
+  auto opt_time = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  nlohmann::json out = {
+      {"study", study.name},
+      {"number", t.number},
+      {"id", t.id},
+      {"ark", t.ark},
+      {"state", TrialStateName(t.state)},
+      {"params", ParamsToJson(t.params)},
+      {"value", NumberOrNull(t.value)},
+      {"steps", t.steps},
+      {"objective", study.objective},
+      {"created_at", t.created_at},
+      {"started_at", opt_time(t.started_at)},
+      {"ended_at", opt_time(t.ended_at)},
+      {"end_reason", t.end_reason},
+      {"exit_code", t.exit_code ? nlohmann::json(*t.exit_code) : nlohmann::json(nullptr)},
+      {"signal", t.signal ? nlohmann::json(*t.signal) : nlohmann::json(nullptr)},
+      {"metrics", SummarizeMetrics(points, study.objective, study.direction)},
+      {"attrs", t.attrs},
+  };
+  return out;
+}
+
+std::string RenderStudyList(const nlohmann::json& studies) {
+  TextTable table({"STUDY", "OBJECTIVE", "TRIALS", "STATES", "BEST"});
+  for (const auto& s : studies) {
+    std::string states;
+    for (const auto& [k, v] : s["states"].items()) states += (states.empty() ? "" : " ") + k + ":" + v.dump();
+    std::string best = s["best"].is_null() ? "-"
+                                           : fmt::format("{} (trial {})", FormatValue(s["best"]["value"]),
+                                                         s["best"]["number"].get<int>());
+    table.AddRow({s["name"], fmt::format("{} ({})", s["objective"].get<std::string>(),
+                                         s["direction"].get<std::string>()),
+                  std::to_string(s["trials"].get<int>()), states, best});
+  }
+  return table.Render();
+}
+
+std::string RenderStudyStatus(const nlohmann::json& status) {
+  std::string out = fmt::format("study {}: {} ({})\n", status["study"].get<std::string>(),
+                                status["objective"].get<std::string>(), status["direction"].get<std::string>());
+  TextTable table({"TRIAL", "STATE", "VALUE", "STEPS", "PARAMS"});
+  for (const auto& t : status["trials"]) {
+    table.AddRow({std::to_string(t["number"].get<int>()), t["state"], FormatValue(t["value"]),
+                  std::to_string(t["steps"].get<int64_t>()), FormatParams(t["params"])});
+  }
+  out += table.Render();
+  if (!status["best"].is_null()) {
+    out += fmt::format("best: trial {} with {} = {}\n", status["best"]["number"].get<int>(),
+                       status["objective"].get<std::string>(), FormatValue(status["best"]["value"]));
+  }
+  return out;
+}
+
+std::string RenderTrialDetails(const nlohmann::json& d) {
+  std::string out = fmt::format("study {} trial {}: {}\n", d["study"].get<std::string>(), d["number"].get<int>(),
+                                d["state"].get<std::string>());
+  if (!d["ark"].get<std::string>().empty()) out += fmt::format("  id: {}\n", d["ark"].get<std::string>());
+  out += fmt::format("  ended: {}\n", d["end_reason"].get<std::string>());
+  const auto& attrs = d["attrs"];
+  if (attrs.contains("decision")) {
+    const auto& dec = attrs["decision"];
+    out += fmt::format("  stopped by rule: {}\n", dec.value("rule", std::string("?")));
+    if (dec.contains("predicted") && !dec["predicted"].is_null()) {
+      out += fmt::format("  predicted final {}: {} [{}, {}]\n", d["objective"].get<std::string>(),
+                         FormatValue(dec["predicted"]), FormatValue(dec.value("lower", nlohmann::json())),
+                         FormatValue(dec.value("upper", nlohmann::json())));
+    }
+    if (dec.contains("probability") && !dec["probability"].is_null()) {
+      out += fmt::format("  probability of beating the best: {}\n", FormatValue(dec["probability"]));
+    }
+  }
+  out += fmt::format("  params: {}\n", FormatParams(d["params"]));
+  if (attrs.contains("argv")) out += fmt::format("  argv: {}\n", attrs["argv"].dump());
+  if (attrs.contains("seed")) out += fmt::format("  seed: {}\n", attrs["seed"].dump());
+  out += fmt::format("  value: {} after {} steps\n", FormatValue(d["value"]), d["steps"].get<int64_t>());
+  TextTable table({"METRIC", "STEPS", "LAST", "BEST", "MIN", "MAX"});
+  for (const auto& [k, m] : d["metrics"].items()) {
+    table.AddRow({k, m["steps"].dump(), FormatValue(m["last"]), FormatValue(m.value("best", nlohmann::json())),
+                  FormatValue(m["min"]), FormatValue(m["max"])});
+  }
+  out += table.Render();
+  return out;
+}
+
+}  // namespace cairn

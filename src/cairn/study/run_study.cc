@@ -1,0 +1,76 @@
+#include "cairn/run_study.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "cairn/gpu.h"
+#include "cairn/gpu_slots.h"
+#include "cairn/local_executor.h"
+
+namespace cairn {
+namespace {
+
+// The devices trials may use: CUDA_VISIBLE_DEVICES when set, else what NVML sees.
+std::vector<std::string> TrialDevices() {
+  if (auto visible = ParseCudaVisibleDevices(std::getenv("CUDA_VISIBLE_DEVICES"))) return *visible;
+  return DetectGpuIds();
+}
+
+Status ApplyOverrides(StudySpec& spec, const RunStudyOptions& options) {
+  if (options.trials) {
+    if (*options.trials < 1) return InvalidArgument("--trials must be at least 1");
+    spec.trials = *options.trials;
+  }
+  if (options.parallel) {
+    if (*options.parallel < 1) return InvalidArgument("--parallel must be at least 1");
+    spec.parallel = *options.parallel;
+  }
+  if (options.seed) spec.seed = *options.seed;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
+  CAIRN_TRY(ApplyOverrides(spec, options));
+  auto say = [&](const std::string& m) {
+    if (options.on_message) options.on_message(m);
+  };
+  std::string cwd = std::filesystem::current_path().string();
+  CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore(ResolveStoreUrl(options.store_url, cwd)));
+
+  std::vector<std::string> gpus = TrialDevices();
+  if (spec.gpus_per_trial > 0 && gpus.empty()) {
+    say(fmt::format("no GPU found: running trials on the CPU (the study asks for {} GPU per trial)",
+                    spec.gpus_per_trial));
+    spec.gpus_per_trial = 0;
+  }
+  GpuSlots probe(gpus);
+  CAIRN_TRY(probe.Validate(spec.gpus_per_trial));
+
+  if (spec.executor != "local") {
+    return InvalidArgument(fmt::format("executor '{}' is not available in this build", spec.executor));
+  }
+  LocalExecutorOptions exec_options;
+  exec_options.step_key = spec.step_key;
+  for (const auto& p : spec.patterns) exec_options.patterns.push_back(p.regex);
+  CAIRN_TRY(ValidateLocalExecutorOptions(exec_options));
+  auto executor = MakeLocalExecutor(exec_options, RealClock::Default());
+
+  CAIRN_ASSIGN_OR_RETURN(auto sampler,
+                         MakeSampler(spec.sampler, spec.space, spec.direction, spec.seed, spec.sampler_options));
+  SchedulerContext context{spec.direction, spec.max_steps, spec.seed};
+  CAIRN_ASSIGN_OR_RETURN(auto scheduler, MakeScheduler(spec.pruner, context, spec.pruner_options));
+
+  StudyParts parts{store.get(), executor.get(), RealClock::Default(), sampler.get(), scheduler.get()};
+  CoordinatorOptions coord;
+  coord.gpu_ids = gpus;
+  coord.trials_root = std::filesystem::path(cwd) / ".cairn" / "trials";
+  coord.interrupt = options.interrupt;
+  coord.on_progress = options.on_progress;
+  CAIRN_ASSIGN_OR_RETURN(auto coordinator, Coordinator::Create(spec, parts, std::move(coord)));
+  return coordinator->Run();
+}
+
+}  // namespace cairn

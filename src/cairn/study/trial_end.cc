@@ -1,0 +1,44 @@
+#include "study/trial_end.h"
+
+namespace cairn::study_internal {
+
+namespace {
+
+// A trial that ended by itself: exit status decides.
+TrialEnd ClassifyNaturalEnd(const ExitEvent& exit) {
+  switch (exit.kind) {
+    case ExitKind::kExited:
+      if (exit.exit_code.value_or(1) == 0) return {TrialState::kCompleted, "exit 0"};
+      return {TrialState::kFailed, exit.message.empty() ? "non-zero exit" : exit.message};
+    case ExitKind::kSignaled:
+    case ExitKind::kTimedOut:
+    case ExitKind::kLaunchFailed:
+      return {TrialState::kFailed, exit.message};
+    case ExitKind::kLost:
+      return {TrialState::kLost, exit.message.empty() ? "lost" : exit.message};
+    case ExitKind::kStopped:
+      // Stopped without a request from us: someone else (scancel, kill).
+      return {TrialState::kFailed, exit.message.empty() ? "stopped from outside Cairn" : exit.message};
+  }
+  return {TrialState::kFailed, exit.message};
+}
+
+}  // namespace
+
+TrialEnd ClassifyTrialEnd(const ExitEvent& exit, StopCause cause, const std::string& cause_detail) {
+  switch (cause) {
+    case StopCause::kNone:
+      return ClassifyNaturalEnd(exit);
+    case StopCause::kScheduler:
+      return {TrialState::kStopped, cause_detail};
+    case StopCause::kNonFinite:
+      return {TrialState::kFailed, cause_detail};
+    case StopCause::kMaxSteps:
+      return {TrialState::kCompleted, cause_detail};
+    case StopCause::kInterrupt:
+      return {TrialState::kInterrupted, "interrupted by the user"};
+  }
+  return ClassifyNaturalEnd(exit);
+}
+
+}  // namespace cairn::study_internal

@@ -1,0 +1,78 @@
+// cairn run STUDY.yaml: run a study on this machine.
+#include <csignal>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cairn/run_study.h"
+#include "cairn/spec.h"
+#include "cli/common.h"
+#include "cli/progress.h"
+
+namespace cairn::cli {
+namespace {
+
+std::atomic<bool> g_interrupt{false};
+
+// First Ctrl-C: stop trials cleanly (recorded as interrupted). Second: the
+// default action, for a user who will not wait for the grace period.
+void OnInterrupt(int) {
+  g_interrupt.store(true);
+  std::signal(SIGINT, SIG_DFL);
+}
+
+struct RunArgs {
+  std::string study_file;
+  std::optional<int> trials;
+  std::optional<int> parallel;
+  std::optional<uint64_t> seed;
+  bool json = false;
+};
+
+int Run(const RunArgs& args, const Context& ctx) {
+  auto spec = ParseStudyFile(args.study_file);
+  if (!spec.ok()) return Fail(spec.status());
+  ProgressPrinter progress(stderr);
+  RunStudyOptions options;
+  options.store_url = ctx.store_url;
+  options.trials = args.trials;
+  options.parallel = args.parallel;
+  options.seed = args.seed;
+  options.interrupt = &g_interrupt;
+  options.on_progress = [&](const StudyProgress& p) { progress.Update(p); };
+  options.on_message = [&](const std::string& m) { progress.Message("cairn: " + m); };
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  auto summary = RunStudy(*spec, options);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (!summary.ok()) return Fail(summary.status());
+  progress.Finish(summary->progress);
+  const auto& p = summary->progress;
+  if (args.json) {
+    PrintJson({{"study", p.study}, {"completed", p.completed}, {"stopped", p.stopped}, {"failed", p.failed},
+               {"interrupted", p.interrupted}, {"lost", p.lost},
+               {"best", p.best ? nlohmann::json{{"number", *p.best_trial}, {"value", *p.best}} : nlohmann::json()},
+               {"elapsed_s", p.elapsed_s}});
+  } else if (p.best) {
+    fmt::print("best: trial {} with {} = {:.6g}  (cairn show {} {})\n", *p.best_trial, spec->metric, *p.best,
+               spec->name, *p.best_trial);
+  }
+  return summary->interrupted ? 130 : 0;
+}
+
+}  // namespace
+
+void RegisterRun(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run a study: search the study file's space with its command");
+  cmd->add_option("study", args->study_file, "the study file (YAML)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--trials", args->trials, "number of trials (overrides budget.trials)");
+  cmd->add_option("--parallel", args->parallel, "trials at once (overrides budget.parallel)");
+  cmd->add_option("--seed", args->seed, "seed of the sampler and schedulers (overrides the study file)");
+  cmd->add_flag("--json", args->json, "print the outcome as JSON");
+  AddStoreOption(cmd, ctx);
+  cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,35 @@
+// Shared pieces of the CLI: the context every command sees, store opening,
+// error printing and JSON output.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cairn/status.h"
+#include "cairn/store.h"
+
+namespace cairn::cli {
+
+struct Context {
+  std::string store_url;  // --store; "" = $CAIRN_STORE or ./.cairn/cairn.db
+  int exit_code = 0;
+};
+
+// Adds --store to a command.
+void AddStoreOption(CLI::App* command, Context& ctx);
+// Opens the store the command should use.
+Result<std::unique_ptr<Store>> OpenCliStore(const Context& ctx);
+// Prints "cairn: error: <message>" to stderr; returns the exit code to use
+// (2 for bad input, 1 otherwise).
+int Fail(const Status& status);
+void PrintJson(const nlohmann::json& j);
+
+// One registration function per command family (one file each).
+void RegisterRun(CLI::App& app, Context& ctx);
+void RegisterInspect(CLI::App& app, Context& ctx);
+void RegisterBench(CLI::App& app, Context& ctx);
+
+}  // namespace cairn::cli

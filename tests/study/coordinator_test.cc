@@ -1,0 +1,200 @@
+#include "cairn/study.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "support/fake_executor.h"
+#include "support/paths.h"
+
+namespace cairn {
+namespace {
+
+using testing::FakeExecutor;
+using testing::Script;
+
+StudySpec MakeSpec(int trials, int parallel) {
+  StudySpec spec;
+  spec.name = "fake";
+  spec.command = {"train", "--x", "{x}"};
+  spec.workdir = "/tmp";
+  spec.metric = "score";
+  spec.direction = Direction::kMaximize;
+  spec.trials = trials;
+  spec.parallel = parallel;
+  spec.space.params.push_back({.name = "x", .kind = ParamKind::kFloat, .low = 0.0, .high = 1.0});
+  return spec;
+}
+
+double X(const LaunchRequest& r) { return *ParamValueAsDouble(r.params.at("x")); }
+
+// A curve that rises towards x: trials with a larger x are better.
+Script Rising(const LaunchRequest& r, int steps = 10) {
+  Script s;
+  for (int i = 1; i <= steps; ++i) s.values.push_back(X(r) * (1.0 - std::exp(-0.3 * i)));
+  return s;
+}
+
+class CoordinatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("cairn-coord");
+    auto store = OpenStore("sqlite://" + (dir_ / "cairn.db").string());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Result<StudySummary> RunStudy(const StudySpec& spec, FakeExecutor& exec, const std::string& pruner = "none",
+                                const std::atomic<bool>* interrupt = nullptr,
+                                std::function<void(const StudyProgress&)> on_progress = {}) {
+    auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
+    if (!sampler.ok()) return sampler.status();
+    nlohmann::json opts = pruner == "median" ? nlohmann::json{{"startup_trials", 2}} : nlohmann::json::object();
+    auto scheduler = MakeScheduler(pruner, {spec.direction, std::nullopt, 7}, opts);
+    if (!scheduler.ok()) return scheduler.status();
+    StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
+    CoordinatorOptions options;
+    options.trials_root = dir_ / "trials";
+    options.interrupt = interrupt;
+    options.on_progress = std::move(on_progress);
+    options.progress_interval_s = 0;
+    auto coordinator = Coordinator::Create(spec, parts, options);
+    if (!coordinator.ok()) return coordinator.status();
+    return (*coordinator)->Run();
+  }
+
+  std::vector<TrialRecord> Trials() {
+    auto study = store_->GetStudy("fake");
+    EXPECT_TRUE(study.ok());
+    auto trials = store_->ListTrials(study->id);
+    EXPECT_TRUE(trials.ok());
+    return *trials;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  SimulatedClock clock_{0.0, 1.7e9};
+};
+
+TEST_F(CoordinatorTest, RunsTheBudgetWithBoundedParallelism) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+  auto summary = RunStudy(MakeSpec(6, 2), exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(exec.launched.size(), 6u);
+  EXPECT_EQ(exec.max_running, 2);
+  EXPECT_EQ(summary->progress.completed, 6);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 6u);
+  double best = -1;
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.state, TrialState::kCompleted);
+    EXPECT_EQ(t.steps, 10);
+    ASSERT_TRUE(t.value.has_value());
+    best = std::max(best, *t.value);
+    auto points = store_->ReadMetrics({t.id, std::string("score")});
+    ASSERT_TRUE(points.ok());
+    EXPECT_EQ(points->size(), 10u);
+    EXPECT_EQ(t.attrs["argv"][0], "train");
+  }
+  EXPECT_DOUBLE_EQ(*summary->progress.best, best);
+  // Argv is the template with the parameter substituted, never a shell string.
+  EXPECT_EQ(exec.launched[0].argv.size(), 3u);
+  EXPECT_EQ(exec.launched[0].argv[2], ParamValueToString(exec.launched[0].params.at("x")));
+}
+
+TEST_F(CoordinatorTest, RecordsCrashesAndNonFiniteValuesAsFailed) {
+  int n = 0;
+  FakeExecutor exec(&clock_, [&n](const LaunchRequest& r) {
+    Script s = Rising(r, 4);
+    if (n == 1) s.values[2] = std::nan("");
+    if (n == 2) { s.end = ExitKind::kSignaled; s.signal = 11; }
+    if (n == 3) s.exit_code = 3;
+    ++n;
+    return s;
+  });
+  auto summary = RunStudy(MakeSpec(4, 1), exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 4u);
+  EXPECT_EQ(trials[0].state, TrialState::kCompleted);
+  EXPECT_EQ(trials[1].state, TrialState::kFailed);
+  EXPECT_NE(trials[1].end_reason.find("nan"), std::string::npos) << trials[1].end_reason;
+  EXPECT_EQ(trials[2].state, TrialState::kFailed);
+  EXPECT_EQ(trials[2].signal, 11);
+  EXPECT_EQ(trials[3].state, TrialState::kFailed);
+  EXPECT_EQ(trials[3].exit_code, 3);
+  EXPECT_EQ(summary->progress.failed, 3);
+}
+
+TEST_F(CoordinatorTest, MedianRuleStopsTrialsThatFallBehind) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 20); });
+  auto summary = RunStudy(MakeSpec(20, 1), exec, "median");
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  int stopped = 0;
+  for (const auto& t : Trials()) {
+    if (t.state != TrialState::kStopped) continue;
+    ++stopped;
+    EXPECT_LT(t.steps, 20);
+    EXPECT_EQ(t.attrs["decision"]["rule"], "median");
+    EXPECT_FALSE(t.end_reason.empty());
+  }
+  EXPECT_GT(stopped, 0);
+  EXPECT_EQ(static_cast<size_t>(stopped), exec.stopped.size());
+}
+
+TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompleted) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  StudySpec spec = MakeSpec(2, 1);
+  spec.max_steps = 4;
+  ASSERT_TRUE(RunStudy(spec, exec).ok());
+  for (const auto& t : Trials()) {
+    EXPECT_EQ(t.state, TrialState::kCompleted);
+    EXPECT_EQ(t.steps, 4);
+    EXPECT_NE(t.end_reason.find("max_steps"), std::string::npos);
+  }
+}
+
+TEST_F(CoordinatorTest, RetriesFailedTrialsWithTheSameParameters) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) {
+    Script s = Rising(r, 2);
+    s.exit_code = 1;
+    return s;
+  });
+  StudySpec spec = MakeSpec(1, 1);
+  spec.max_retries = 2;
+  ASSERT_TRUE(RunStudy(spec, exec).ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[1].attrs["retry_of"], 0);
+  EXPECT_EQ(trials[2].attrs["retry"], 2);
+  EXPECT_EQ(trials[2].params, trials[0].params);
+}
+
+TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
+  std::atomic<bool> interrupt{false};
+  FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  auto summary = RunStudy(MakeSpec(6, 2), first, "none", &interrupt, [&](const StudyProgress& p) {
+    if (p.completed >= 2) interrupt = true;
+  });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_TRUE(summary->interrupted);
+  auto trials = Trials();
+  int interrupted = 0;
+  for (const auto& t : trials) interrupted += t.state == TrialState::kInterrupted;
+  EXPECT_GT(interrupted, 0);
+
+  FakeExecutor second(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  auto resumed = RunStudy(MakeSpec(6, 2), second);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  int completed = 0, reruns = 0;
+  for (const auto& t : Trials()) {
+    completed += t.state == TrialState::kCompleted;
+    reruns += t.attrs.contains("rerun_of");
+  }
+  EXPECT_EQ(completed, 6);
+  EXPECT_EQ(reruns, interrupted);
+}
+
+}  // namespace
+}  // namespace cairn

@@ -1,0 +1,60 @@
+#include "support/fake_executor.h"
+
+#include <algorithm>
+
+namespace cairn::testing {
+
+Status FakeExecutor::Launch(const LaunchRequest& request) {
+  launched.push_back(request);
+  running_[request.trial_id] = Live{script_for_(request)};
+  max_running = std::max(max_running, static_cast<int>(running_.size()));
+  return Status::Ok();
+}
+
+void FakeExecutor::Stop(int64_t trial_id) {
+  stopped.push_back(trial_id);
+  auto it = running_.find(trial_id);
+  if (it != running_.end()) it->second.stop_requested = true;
+}
+
+// Each turn advances the clock one second and lets every running trial do
+// one thing: report its next value, or end.
+std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
+  std::vector<ExecutorEvent> events;
+  if (running_.empty()) return events;
+  events.reserve(running_.size());
+  clock_->Advance(1.0);
+  double now = clock_->Now();
+  for (auto it = running_.begin(); it != running_.end();) {
+    Live& live = it->second;
+    int64_t id = it->first;
+    if (live.stop_requested) {
+      events.push_back(ExitEvent{id, ExitKind::kStopped, std::nullopt, 15, "stopped", now});
+      it = running_.erase(it);
+      continue;
+    }
+    if (live.next < live.script.values.size()) {
+      ReportEvent report;
+      report.trial_id = id;
+      report.step = static_cast<int64_t>(live.next + 1);
+      report.metrics[live.script.metric] = live.script.values[live.next];
+      report.time = now;
+      ++live.next;
+      events.emplace_back(std::move(report));
+      ++it;
+      continue;
+    }
+    ExitEvent e{id, live.script.end, std::nullopt, live.script.signal, "", now};
+    if (live.script.end == ExitKind::kExited) {
+      e.exit_code = live.script.exit_code;
+      e.message = "exit " + std::to_string(live.script.exit_code);
+    } else {
+      e.message = "ended";
+    }
+    events.push_back(e);
+    it = running_.erase(it);
+  }
+  return events;
+}
+
+}  // namespace cairn::testing

@@ -1,0 +1,50 @@
+// A scripted Executor for coordinator tests: each launched trial replays a
+// Script chosen from its parameters, one report per Poll turn, in simulated
+// time. Records every call so tests can check what the coordinator did.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "cairn/clock.h"
+#include "cairn/executor.h"
+
+namespace cairn::testing {
+
+struct Script {
+  std::vector<double> values;        // objective per step (step = index + 1)
+  std::string metric = "score";
+  ExitKind end = ExitKind::kExited;  // how it ends if not stopped
+  int exit_code = 0;
+  std::optional<int> signal;
+};
+
+class FakeExecutor final : public Executor {
+ public:
+  FakeExecutor(SimulatedClock* clock, std::function<Script(const LaunchRequest&)> script_for)
+      : clock_(clock), script_for_(std::move(script_for)) {}
+
+  Status Launch(const LaunchRequest& request) override;
+  void Stop(int64_t trial_id) override;
+  std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) override;
+  int Running() const override { return static_cast<int>(running_.size()); }
+
+  std::vector<LaunchRequest> launched;   // every Launch, in order
+  std::vector<int64_t> stopped;          // every Stop, in order
+  int max_running = 0;                   // most trials running at once
+
+ private:
+  struct Live {
+    Script script;
+    size_t next = 0;
+    bool stop_requested = false;
+  };
+  SimulatedClock* clock_;
+  std::function<Script(const LaunchRequest&)> script_for_;
+  std::map<int64_t, Live> running_;
+};
+
+}  // namespace cairn::testing
