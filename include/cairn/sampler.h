@@ -40,11 +40,19 @@ class Sampler {
   // The outcome of a trial previously asked (or loaded from the store on resume).
   virtual void Tell(const TrialOutcome& outcome) = 0;
   virtual std::string Name() const = 0;
+  // How many distinct parameter sets the sampler gives before it repeats
+  // itself (the grid's size: trial n and n + size get the same set);
+  // nullopt when unbounded. A coordinator may stop after that many trials.
+  virtual std::optional<int64_t> Capacity() const { return std::nullopt; }
 };
 
-// name: "random" | "tpe" (more may be registered by later parts).
-// options: sampler-specific (for tpe: n_startup_trials, n_ei_candidates, gamma...).
-// Unknown names or options are InvalidArgument.
+// name: "random" | "tpe" | "grid" (more may be registered by later parts).
+// options: sampler-specific (for tpe: n_startup_trials, n_ei_candidates, gamma,
+// prior_weight, multivariate=false; for grid: grid_points, shuffle; none for
+// random). See docs/samplers.md.
+// Unknown names or options, and spaces a sampler cannot search (log with
+// low <= 0, empty choices, a float grid without grid_points...), are
+// InvalidArgument naming the option or parameter.
 Result<std::unique_ptr<Sampler>> MakeSampler(const std::string& name,
                                              const SearchSpace& space,
                                              Direction direction, uint64_t seed,
