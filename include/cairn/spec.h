@@ -8,7 +8,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cairn/space.h"
 #include "cairn/status.h"
@@ -76,10 +79,28 @@ Result<StudySpec> ParseStudyText(const std::string& text,
 
 // Builds the argv of one trial: each "{name}" in a template element is
 // replaced by the parameter's value (and "{trial_id}", "{trial_dir}",
-// "{seed}"); "{{" and "}}" are literal braces. An unknown name is an error.
-// Never joins into a shell string.
+// "{seed}"... from `extra`; a parameter wins over an extra of the same name);
+// "{{" and "}}" are literal braces. Floats print with enough digits to
+// round-trip. Never joins into a shell string.
+//
+// A name with no value (an inactive conditional parameter) drops its element
+// when the element is that placeholder alone, together with the element just
+// before it when that one is a bare flag (starts with '-', no placeholder):
+//   ["--momentum", "{momentum}"] -> [] when momentum is inactive.
+// A valueless name inside other text ("--m={momentum}") is an error. When
+// `space` is given, a name that is neither in `space` nor in `extra` is an
+// error ("unknown placeholder"); without it, such a name counts as inactive.
+// The parser already checks every name against the space at load time.
 Result<std::vector<std::string>> ExpandCommand(
     const std::vector<std::string>& templ, const Params& params,
-    const std::map<std::string, std::string>& extra);
+    const std::map<std::string, std::string>& extra, const SearchSpace* space = nullptr);
+
+// The names a command may use besides parameters; the study fills them in
+// `extra`: trial_id, trial_dir, seed, study, trial_number.
+const std::vector<std::string>& CommandExtraNames();
+
+// Seconds in `text`: a number ("90", "1.5"), or a number with a unit
+// ms, s, m, h or d ("500ms", "90s", "10m", "2h", "1d"). Negative is an error.
+Result<double> ParseDuration(std::string_view text);
 
 }  // namespace cairn

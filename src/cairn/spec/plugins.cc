@@ -1,0 +1,100 @@
+// The sampler, pruner and executor sections: a name plus free-form options.
+#include <fmt/format.h>
+
+#include "cairn/spec/sections.h"
+
+namespace cairn::spec_internal {
+namespace {
+
+struct Plugin {
+  std::string name;
+  MapFields map;                      // empty when given as a plain name
+};
+
+bool IsValidPluginName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// `section: name` or `section: {name: ..., key: value, ...}`. With a
+// non-empty `names`, the name must be one of them.
+Result<Plugin> ReadPlugin(const YamlContext& ctx, const Field& field, const std::vector<std::string_view>& names) {
+  std::string expected = names.empty() ? std::string("a name") : "one of " + JoinChoices(names);
+  Plugin plugin;
+  YAML::Mark name_mark = field.ValueMark();
+  if (field.value.IsScalar()) {
+    CAIRN_ASSIGN_OR_RETURN(plugin.name, ctx.String(field));
+  } else {
+    CAIRN_ASSIGN_OR_RETURN(plugin.map, ctx.Map(field, fmt::format("'{}'", field.key), {}, /*open=*/true));
+    CAIRN_ASSIGN_OR_RETURN(const Field* name, ctx.Require(plugin.map, "name", "'name: <" + field.key + ">'"));
+    CAIRN_ASSIGN_OR_RETURN(plugin.name, ctx.String(*name));
+    name_mark = name->ValueMark();
+  }
+  bool known = names.empty() ? IsValidPluginName(plugin.name)
+                             : std::find(names.begin(), names.end(), plugin.name) != names.end();
+  if (!known) {
+    std::string wrong = fmt::format("unknown {} '{}'", field.key, plugin.name);
+    std::string hint = ClosestKey(plugin.name, names);
+    if (!hint.empty()) wrong += fmt::format(" (did you mean '{}'?)", hint);
+    return ctx.Error(name_mark, wrong, expected);
+  }
+  return plugin;
+}
+
+// Every key but `name` and those in `skip`, as JSON.
+Result<nlohmann::json> Options(const YamlContext& ctx, const Plugin& plugin, const std::vector<std::string_view>& skip) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& f : plugin.map.fields()) {
+    if (f.key == "name" || std::find(skip.begin(), skip.end(), f.key) != skip.end()) continue;
+    CAIRN_ASSIGN_OR_RETURN(out[f.key], ctx.Json(f.value, f.ValueMark(), f.Label()));
+  }
+  return out;
+}
+
+// Type checks for the Slurm keys Cairn itself reads; others pass through.
+Status CheckSlurmOptions(const YamlContext& ctx, const MapFields& map) {
+  for (const auto& f : map.fields()) {
+    if (f.key == "partition" || f.key == "account" || f.key == "qos" || f.key == "time") {
+      CAIRN_TRY(ctx.String(f).status());
+    } else if (f.key == "sbatch") {
+      CAIRN_TRY(ctx.StringList(f).status());
+    } else if (f.key == "gpus_per_trial" || f.key == "pack") {
+      CAIRN_ASSIGN_OR_RETURN(int64_t n, ctx.Int(f));
+      int64_t min = f.key == "pack" ? 1 : 0;
+      if (n < min) return ctx.Error(f.ValueMark(), fmt::format("{} is {}", f.Label(), n), fmt::format("an integer >= {}", min));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReadSampler(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {}));
+  spec.sampler = plugin.name;
+  if (const Field* seed = plugin.map.Find("seed")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.seed, ReadSeed(ctx, *seed));
+  }
+  CAIRN_ASSIGN_OR_RETURN(spec.sampler_options, Options(ctx, plugin, {"seed"}));
+  return Status::Ok();
+}
+
+Status ReadPruner(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {"none", "median", "asha", "hyperband", "predictive"}));
+  spec.pruner = plugin.name;
+  CAIRN_ASSIGN_OR_RETURN(spec.pruner_options, Options(ctx, plugin, {}));
+  return Status::Ok();
+}
+
+Status ReadExecutor(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {"local", "slurm", "replay"}));
+  spec.executor = plugin.name;
+  if (plugin.name == "slurm") CAIRN_TRY(CheckSlurmOptions(ctx, plugin.map));
+  CAIRN_ASSIGN_OR_RETURN(spec.executor_options, Options(ctx, plugin, {}));
+  return Status::Ok();
+}
+
+}  // namespace cairn::spec_internal

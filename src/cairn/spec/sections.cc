@@ -1,0 +1,111 @@
+#include "cairn/spec/sections.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace cairn::spec_internal {
+namespace {
+
+// An integer field that must be at least `min`.
+Result<int64_t> IntAtLeast(const YamlContext& ctx, const Field& f, int64_t min) {
+  CAIRN_ASSIGN_OR_RETURN(int64_t v, ctx.Int(f));
+  if (v < min) return ctx.Error(f.ValueMark(), fmt::format("{} is {}", f.Label(), v), fmt::format("an integer >= {}", min));
+  return v;
+}
+
+// int fields of StudySpec; larger values are surely mistakes.
+Result<int> SmallIntAtLeast(const YamlContext& ctx, const Field& f, int64_t min) {
+  CAIRN_ASSIGN_OR_RETURN(int64_t v, IntAtLeast(ctx, f, min));
+  if (v > 1'000'000'000) {
+    return ctx.Error(f.ValueMark(), fmt::format("{} is {}", f.Label(), v), "an integer below 1000000000");
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+Status ReadObjective(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'objective'", {"metric", "direction", "step"}));
+  CAIRN_ASSIGN_OR_RETURN(const Field* metric, ctx.Require(map, "metric", "'metric: <name of the reported metric>'"));
+  CAIRN_ASSIGN_OR_RETURN(spec.metric, ctx.String(*metric));
+  if (spec.metric.empty()) return ctx.Error(metric->ValueMark(), "'metric' is empty", "the name of a reported metric");
+  if (const Field* f = map.Find("direction")) {
+    CAIRN_ASSIGN_OR_RETURN(std::string text, ctx.String(*f));
+    auto direction = ParseDirection(text);
+    if (!direction) return ctx.Error(f->ValueMark(), fmt::format("{} is '{}'", f->Label(), text), "maximize, minimize, max or min");
+    spec.direction = *direction;
+  }
+  if (const Field* f = map.Find("step")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.step_key, ctx.String(*f));
+    if (spec.step_key.empty()) return ctx.Error(f->ValueMark(), "'step' is empty", "the name of the step key, e.g. epoch");
+    if (spec.step_key == spec.metric) {
+      return ctx.Error(f->ValueMark(), fmt::format("'step' is the objective metric '{}' itself", spec.metric),
+                       "a different key that counts steps, e.g. epoch");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadMetrics(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'metrics'", {"patterns"}));
+  const Field* patterns = map.Find("patterns");
+  if (patterns == nullptr) return Status::Ok();
+  CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> texts, ctx.StringList(*patterns));
+  for (size_t i = 0; i < texts.size(); ++i) {
+    // Only a shape check: the run part compiles the patterns with RE2.
+    if (texts[i].find("(?P<") == std::string::npos) {
+      return ctx.Error(patterns->value[i].Mark(), fmt::format("pattern {} has no named group", i + 1),
+                       "an RE2 pattern with named groups such as (?P<val_loss>[0-9.]+)");
+    }
+    spec.patterns.push_back(MetricPattern{fmt::format("pattern{}", i + 1), texts[i]});
+  }
+  return Status::Ok();
+}
+
+Status ReadBudget(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'budget'",
+                                                {"trials", "parallel", "max_steps", "timeout", "grace", "max_retries"}));
+  if (const Field* f = map.Find("trials")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.trials, SmallIntAtLeast(ctx, *f, 1));
+  }
+  if (const Field* f = map.Find("parallel")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.parallel, SmallIntAtLeast(ctx, *f, 1));
+  }
+  if (const Field* f = map.Find("max_steps")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.max_steps, IntAtLeast(ctx, *f, 1));
+  }
+  if (const Field* f = map.Find("max_retries")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.max_retries, SmallIntAtLeast(ctx, *f, 0));
+  }
+  if (const Field* f = map.Find("timeout")) {
+    CAIRN_ASSIGN_OR_RETURN(double seconds, ctx.Duration(*f));
+    if (seconds <= 0) return ctx.Error(f->ValueMark(), "'timeout' in 'budget' is 0", "a duration above 0 (leave it out for no limit)");
+    spec.timeout_s = seconds;
+  }
+  if (const Field* f = map.Find("grace")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.grace_s, ctx.Duration(*f));
+  }
+  return Status::Ok();
+}
+
+Status ReadResources(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'resources'", {"gpus"}));
+  const Field* f = map.Find("gpus");
+  if (f == nullptr) return Status::Ok();
+  CAIRN_ASSIGN_OR_RETURN(double gpus, ctx.Number(*f));
+  // A fraction shares one GPU between trials; more than one must be whole GPUs.
+  if (gpus < 0 || (gpus > 1 && std::trunc(gpus) != gpus)) {
+    return ctx.Error(f->ValueMark(), fmt::format("{} is {}", f->Label(), gpus),
+                     "0 (CPU only), a fraction of one GPU such as 0.5, or a whole number of GPUs");
+  }
+  spec.gpus_per_trial = gpus;
+  return Status::Ok();
+}
+
+Result<uint64_t> ReadSeed(const YamlContext& ctx, const Field& field) {
+  CAIRN_ASSIGN_OR_RETURN(int64_t seed, IntAtLeast(ctx, field, 0));
+  return static_cast<uint64_t>(seed);
+}
+
+}  // namespace cairn::spec_internal

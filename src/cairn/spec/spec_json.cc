@@ -1,0 +1,77 @@
+// StudySpec::ToJson: the parsed study as JSON, for the store and for tools.
+#include <nlohmann/json.hpp>
+
+#include "cairn/spec.h"
+
+namespace cairn {
+namespace {
+
+// Version of the JSON layout below; bump it when a field changes meaning.
+constexpr int kSpecJsonVersion = 1;
+
+nlohmann::json BoundToJson(const ParamSpec& p, double v) {
+  if (p.kind == ParamKind::kInt) return static_cast<int64_t>(v);
+  return v;
+}
+
+nlohmann::json ParamToJson(const ParamSpec& p) {
+  nlohmann::json j = {{"name", p.name}, {"type", std::string(ParamKindName(p.kind))}};
+  if (p.kind == ParamKind::kCategorical) {
+    nlohmann::json choices = nlohmann::json::array();
+    for (const auto& c : p.choices) choices.push_back(ParamValueToJson(c));
+    j["choices"] = std::move(choices);
+  } else {
+    j["low"] = BoundToJson(p, p.low);
+    j["high"] = BoundToJson(p, p.high);
+    j["log"] = p.log;
+    if (p.step) j["step"] = BoundToJson(p, *p.step);
+  }
+  if (p.condition) {
+    nlohmann::json values = nlohmann::json::array();
+    for (const auto& v : p.condition->values) values.push_back(ParamValueToJson(v));
+    j["when"] = {{"parent", p.condition->parent}, {"values", std::move(values)}};
+  }
+  return j;
+}
+
+nlohmann::json SpaceToJson(const SearchSpace& space) {
+  nlohmann::json params = nlohmann::json::array();
+  for (const auto& p : space.params) params.push_back(ParamToJson(p));
+  return params;
+}
+
+nlohmann::json PathsToJson(const std::vector<std::filesystem::path>& paths) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : paths) out.push_back(p.string());
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json StudySpec::ToJson() const {
+  nlohmann::json patterns_json = nlohmann::json::array();
+  for (const auto& p : patterns) patterns_json.push_back({{"name", p.name}, {"regex", p.regex}});
+  nlohmann::json budget = {{"trials", trials}, {"parallel", parallel}, {"grace_s", grace_s},
+                           {"max_retries", max_retries}};
+  budget["max_steps"] = max_steps ? nlohmann::json(*max_steps) : nlohmann::json(nullptr);
+  budget["timeout_s"] = timeout_s ? nlohmann::json(*timeout_s) : nlohmann::json(nullptr);
+  return {
+      {"version", kSpecJsonVersion},
+      {"name", name},
+      {"source", source.string()},
+      {"command", command},
+      {"workdir", workdir.string()},
+      {"env", env},
+      {"space", SpaceToJson(space)},
+      {"objective", {{"metric", metric}, {"direction", std::string(DirectionName(direction))}, {"step", step_key}}},
+      {"metrics", {{"patterns", std::move(patterns_json)}}},
+      {"budget", std::move(budget)},
+      {"resources", {{"gpus", gpus_per_trial}}},
+      {"sampler", {{"name", sampler}, {"seed", seed}, {"options", sampler_options}}},
+      {"pruner", {{"name", pruner}, {"options", pruner_options}}},
+      {"datasets", PathsToJson(datasets)},
+      {"executor", {{"name", executor}, {"options", executor_options}}},
+  };
+}
+
+}  // namespace cairn

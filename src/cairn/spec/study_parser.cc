@@ -1,0 +1,218 @@
+// ParseStudyFile / ParseStudyText: the top level of a study file.
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cairn/spec.h"
+#include "cairn/spec/command_template.h"
+#include "cairn/spec/sections.h"
+#include "cairn/spec/space_reader.h"
+#include "cairn/spec/yaml_context.h"
+
+namespace cairn {
+namespace {
+
+using spec_internal::Field;
+using spec_internal::MapFields;
+using spec_internal::YamlContext;
+
+const std::vector<std::string_view> kTopKeys = {
+    "name",   "command", "workdir", "env",   "space",   "objective", "metrics", "budget",
+    "resources", "sampler", "seed", "pruner", "datasets", "executor"};
+
+bool IsValidStudyName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) return false;
+  }
+  return true;
+}
+
+bool IsValidEnvName(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+Status ReadName(const YamlContext& ctx, const MapFields& top, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(const Field* f, ctx.Require(top, "name", "'name: <study name>'"));
+  CAIRN_ASSIGN_OR_RETURN(spec.name, ctx.String(*f));
+  if (!IsValidStudyName(spec.name)) {
+    return ctx.Error(f->ValueMark(), fmt::format("study name '{}' has characters outside [A-Za-z0-9_.-]", spec.name),
+                     "a name of letters, digits, '_', '.' and '-'");
+  }
+  return Status::Ok();
+}
+
+// Checks one command element's placeholders against the space and extras.
+Status CheckCommandElement(const YamlContext& ctx, const YAML::Node& item, const SearchSpace& space) {
+  auto pieces = spec_internal::SplitTemplate(item.Scalar());
+  if (!pieces.ok()) {
+    return ctx.Error(item.Mark(), "command element: " + pieces.status().message(),
+                     "{name} placeholders, with {{ and }} for literal braces");
+  }
+  const auto& extras = CommandExtraNames();
+  for (const auto& piece : *pieces) {
+    if (!piece.placeholder) continue;
+    const ParamSpec* param = space.Find(piece.text);
+    bool extra = std::find(extras.begin(), extras.end(), piece.text) != extras.end();
+    if (param == nullptr && !extra) {
+      std::vector<std::string_view> names(extras.begin(), extras.end());
+      for (const auto& p : space.params) names.push_back(p.name);
+      std::string wrong = fmt::format("placeholder '{{{}}}' names no parameter", piece.text);
+      std::string hint = spec_internal::ClosestKey(piece.text, names);
+      if (!hint.empty()) wrong += fmt::format(" (did you mean '{{{}}}'?)", hint);
+      return ctx.Error(item.Mark(), wrong, "a parameter of 'space' or one of " + spec_internal::JoinChoices(names));
+    }
+    // An inactive parameter can only be dropped when it stands alone.
+    if (param != nullptr && param->condition && !spec_internal::IsLonePlaceholder(*pieces)) {
+      return ctx.Error(item.Mark(),
+                       fmt::format("conditional parameter '{{{}}}' shares its element with other text, "
+                                   "so it cannot be left out when inactive", piece.text),
+                       fmt::format("'{{{}}}' alone in its own element, e.g. [\"--{}\", \"{{{}}}\"]",
+                                   piece.text, piece.text, piece.text));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadCommand(const YamlContext& ctx, const MapFields& top, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(const Field* f, ctx.Require(top, "command", "'command: [\"program\", \"arg\", ...]'"));
+  if (f->value.IsScalar()) {
+    return ctx.Error(f->ValueMark(), "'command' is a string: argv list expected, never a shell string",
+                     "a list such as [\"/usr/bin/python3\", \"train.py\", \"--lr\", \"{lr}\"]");
+  }
+  CAIRN_ASSIGN_OR_RETURN(spec.command, ctx.StringList(*f));
+  if (spec.command.empty() || spec.command[0].empty()) {
+    return ctx.Error(f->ValueMark(), "'command' has no program", "a non-empty list whose first element is the program");
+  }
+  for (const auto& item : f->value) CAIRN_TRY(CheckCommandElement(ctx, item, spec.space));
+  return Status::Ok();
+}
+
+Status ReadWorkdir(const YamlContext& ctx, const MapFields& top, const std::filesystem::path& base_dir,
+                   StudySpec& spec) {
+  std::filesystem::path dir = base_dir;
+  if (const Field* f = top.Find("workdir")) {
+    CAIRN_ASSIGN_OR_RETURN(std::string text, ctx.String(*f));
+    if (text.empty()) return ctx.Error(f->ValueMark(), "'workdir' is empty", "a folder, e.g. '.'");
+    dir = base_dir / text;  // an absolute `text` replaces base_dir
+  }
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(dir, ec);
+  if (ec) return InvalidArgument(fmt::format("{}: cannot make '{}' absolute: {}", ctx.source(), dir.string(), ec.message()));
+  spec.workdir = absolute.lexically_normal();
+  if (spec.workdir.has_filename() == false && spec.workdir != spec.workdir.root_path()) {
+    spec.workdir = spec.workdir.parent_path();  // "a/b/" -> "a/b"
+  }
+  return Status::Ok();
+}
+
+Status ReadEnv(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'env'", {}, /*open=*/true));
+  for (const auto& f : map.fields()) {
+    if (!IsValidEnvName(f.key)) {
+      return ctx.Error(f.key_node.Mark(), fmt::format("'{}' is not an environment variable name", f.key),
+                       "letters, digits and '_', not starting with a digit");
+    }
+    CAIRN_ASSIGN_OR_RETURN(spec.env[f.key], ctx.String(f));
+  }
+  return Status::Ok();
+}
+
+Status ReadDatasets(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> paths, ctx.StringList(field));
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (paths[i].empty()) return ctx.Error(field.value[i].Mark(), "a path in 'datasets' is empty", "a file or folder path");
+    spec.datasets.push_back((spec.workdir / paths[i]).lexically_normal());
+  }
+  return Status::Ok();
+}
+
+// The sections in a fixed order: space before command (placeholders are
+// checked against it), workdir before datasets (which are relative to it),
+// seed before sampler (whose own seed wins).
+Status ReadSections(const YamlContext& ctx, const MapFields& top, const std::filesystem::path& base_dir,
+                    StudySpec& spec) {
+  using namespace spec_internal;
+  CAIRN_TRY(ReadName(ctx, top, spec));
+  CAIRN_ASSIGN_OR_RETURN(const Field* space, ctx.Require(top, "space", "'space:' with at least one parameter"));
+  CAIRN_ASSIGN_OR_RETURN(spec.space, ReadSpace(ctx, *space));
+  CAIRN_TRY(ReadCommand(ctx, top, spec));
+  CAIRN_TRY(ReadWorkdir(ctx, top, base_dir, spec));
+  if (const Field* f = top.Find("env")) CAIRN_TRY(ReadEnv(ctx, *f, spec));
+  CAIRN_ASSIGN_OR_RETURN(const Field* objective, ctx.Require(top, "objective", "'objective: {metric: <name>}'"));
+  CAIRN_TRY(ReadObjective(ctx, *objective, spec));
+  if (const Field* f = top.Find("metrics")) CAIRN_TRY(ReadMetrics(ctx, *f, spec));
+  if (const Field* f = top.Find("budget")) CAIRN_TRY(ReadBudget(ctx, *f, spec));
+  if (const Field* f = top.Find("resources")) CAIRN_TRY(ReadResources(ctx, *f, spec));
+  if (const Field* f = top.Find("seed")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.seed, ReadSeed(ctx, *f));
+  }
+  if (const Field* f = top.Find("sampler")) CAIRN_TRY(ReadSampler(ctx, *f, spec));
+  if (const Field* f = top.Find("pruner")) CAIRN_TRY(ReadPruner(ctx, *f, spec));
+  if (const Field* f = top.Find("datasets")) CAIRN_TRY(ReadDatasets(ctx, *f, spec));
+  if (const Field* f = top.Find("executor")) CAIRN_TRY(ReadExecutor(ctx, *f, spec));
+  return Status::Ok();
+}
+
+// Loads the one YAML document of `text`; syntax errors carry yaml-cpp's mark.
+Result<YAML::Node> LoadDocument(const YamlContext& ctx, const std::string& text) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    return ctx.Error(e.mark, e.msg, "valid YAML");
+  } catch (const YAML::Exception& e) {
+    return ctx.Error(e.mark, e.msg, "valid YAML");
+  }
+  if (docs.empty() || docs[0].IsNull()) {
+    return ctx.Error(YAML::Mark(), "the study file is empty", "a map with at least name, command, space and objective");
+  }
+  if (docs.size() > 1) {
+    return ctx.Error(docs[1].Mark(), "a second YAML document ('---') follows the study", "one document per study file");
+  }
+  return docs[0];
+}
+
+}  // namespace
+
+const std::vector<std::string>& CommandExtraNames() {
+  static const std::vector<std::string> kNames = {"trial_id", "trial_dir", "seed", "study", "trial_number"};
+  return kNames;
+}
+
+Result<StudySpec> ParseStudyText(const std::string& text, const std::string& source_name,
+                                 const std::filesystem::path& base_dir) {
+  YamlContext ctx(source_name);
+  try {
+    CAIRN_ASSIGN_OR_RETURN(YAML::Node root, LoadDocument(ctx, text));
+    CAIRN_ASSIGN_OR_RETURN(MapFields top, ctx.Map(root, root.Mark(), "the study file", kTopKeys));
+    StudySpec spec;
+    spec.source_text = text;
+    CAIRN_TRY(ReadSections(ctx, top, base_dir, spec));
+    return spec;
+  } catch (const std::exception& e) {
+    // yaml-cpp should not throw once loaded; never let it escape.
+    return Internal(fmt::format("{}: unexpected error while reading the study: {}", source_name, e.what()));
+  }
+}
+
+Result<StudySpec> ParseStudyFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(fmt::format("{}: cannot open the study file", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return IoError(fmt::format("{}: cannot read the study file", path.string()));
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (ec) absolute = path;
+  CAIRN_ASSIGN_OR_RETURN(StudySpec spec, ParseStudyText(text.str(), path.string(), absolute.parent_path()));
+  spec.source = absolute.lexically_normal();
+  return spec;
+}
+
+}  // namespace cairn
