@@ -36,8 +36,8 @@ TEST(BenchTable, PrintsEverySchedulerOnTheDevelopmentCurves) {
     for (std::string s : {"none", "median", "asha", "hyperband", "predictive"}) {
       auto r = Replay(*file, s, s == "predictive" ? predictive : nlohmann::json::object());
       ASSERT_TRUE(r.has_value()) << s;
-      std::printf("%-12s %8.4f %10.6g %6.2f\n", s.c_str(), r->saved_fraction, r->regret,
-                  r->found_best);
+      std::printf("%-12s %8.4f %10.6g %6.2f  completed %.1f\n", s.c_str(), r->saved_fraction,
+                  r->regret, r->found_best, r->completed);
     }
   }
 }

@@ -66,6 +66,7 @@ struct ReplayResult {
   double saved_fraction = 0;  // averaged over repeats
   double regret = 0;
   double found_best = 0;      // fraction of repeats that ran the best to its end
+  double completed = 0;       // trials run to their end, per repeat
 };
 
 inline std::vector<const RecordedCurve*> BenchmarkOrder(const CurveFile& file, int repeat, int n) {
@@ -118,6 +119,7 @@ inline std::optional<ReplayResult> Replay(const CurveFile& file, const std::stri
       }
       s.OnTrialEnd(id, stopped ? TrialState::kStopped : TrialState::kCompleted);
       if (!stopped) better(best_found, FinalOf(c));
+      if (!stopped) total.completed += 1.0 / repeats;
     }
     double regret = best_found ? std::fabs(*best_all - *best_found) : std::fabs(*best_all);
     total.saved_fraction += (1.0 - used / full) / repeats;

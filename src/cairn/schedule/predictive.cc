@@ -21,13 +21,21 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
   CAIRN_TRY(r.Int("min_completed", 3, &o.min_completed));
   CAIRN_TRY(r.Int("prior_peers", 1, &o.prior_peers));
   CAIRN_TRY(r.Int("window", 1, &o.window));
+  CAIRN_TRY(r.Int("rung_eta", 0, &o.rung_eta));
+  if (o.rung_eta == 1) {
+    return InvalidArgument("predictive scheduler option rung_eta: must be 0 or >= 2");
+  }
+  CAIRN_TRY(r.Double("p_keep", 0.0, 1.0, &o.p_keep));
   CAIRN_TRY(r.Finish());
   return o;
 }
 
 PredictiveScheduler::PredictiveScheduler(const SchedulerContext& context,
                                          const PredictiveOptions& options)
-    : context_(context), options_(options) {
+    : context_(context),
+      options_(options),
+      rungs_(context.direction, context.max_steps,
+             AshaOptions{.reduction_factor = std::max<int64_t>(options.rung_eta, 2)}) {
   predictor_.window = static_cast<int>(options.window);
   predictor_.min_samples = static_cast<int>(options.min_completed);
 }
@@ -88,21 +96,33 @@ Decision PredictiveScheduler::Predict(int64_t step, double level, double thresho
 
 Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double value) {
   book_.Add(trial_id, step, value);
+  Decision asha = rungs_.Report(trial_id, step, value, "predictive");
   if (step < options_.min_steps) return Decision::Continue();
   // Stopping at the last step saves nothing and would lose a finished model.
   if (context_.max_steps && step >= *context_.max_steps) return Decision::Continue();
   const TrialCurve& curve = *book_.Find(trial_id);
   double level = *LevelAt(curve, step, predictor_.window, sign());
   if (static_cast<int64_t>(book_.completed().size()) < options_.min_completed) {
+    if (options_.rung_eta > 1) {
+      if (asha.stop()) asha.reason = "prior rule (too few completed trials): " + asha.reason;
+      return asha;
+    }
     return PriorRule(trial_id, step, level);
   }
   std::optional<double> threshold = Threshold();
   if (!threshold) return Decision::Continue();
-  return Predict(step, level, *threshold);
+  Decision d = Predict(step, level, *threshold);
+  if (options_.rung_eta > 1 && !d.stop() && asha.stop() && d.probability &&
+      *d.probability < options_.p_keep) {
+    d.action = Decision::Action::kStop;
+    d.reason = fmt::format("{} and P < {:.3g}: {}", asha.reason, options_.p_keep, d.reason);
+  }
+  return d;
 }
 
 void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {
   book_.End(trial_id, state);
+  if (state == TrialState::kCompleted) rungs_.OnCompleted(book_.Find(trial_id)->last_step());
 }
 
 }  // namespace cairn::schedule

@@ -3,12 +3,18 @@
 //
 // After `min_steps`, at every report the trial's final value is predicted
 // from how levels at this step turned into final values in the study's own
-// completed trials (FinalPredictor). The trial stops when
-//   P(final beats the k-th best completed final) < p_min.
+// completed trials (FinalPredictor), and P = P(final beats the top_k-th best
+// completed final). The trial stops when
+//   P < p_min                         (hopeless, at any step), or
+//   a successive-halving rung (eta = rung_eta) would stop it and P < p_keep
+//                                     (a rank loser the curves do not defend).
+// So rungs give the frugality of ASHA while the prediction keeps trials whose
+// curves, read against this study's completed ones, may still win.
 // Prior phase: while fewer than `min_completed` trials have completed there
-// is nothing to learn from, so the rule is median-like: stop when the trial's
-// level is worse than the median level of all other trials (any state) at
-// this step, once `prior_peers` of them reported there.
+// is nothing to learn from; the rung rule alone decides (rung_eta > 0) or,
+// with rung_eta = 0, a median-like rule: stop when the trial's level is worse
+// than the median level of all other trials at this step, once
+// `prior_peers` of them reported there.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cairn/scheduler.h"
+#include "cairn/schedule/asha.h"
 #include "cairn/schedule/curve_book.h"
 #include "cairn/schedule/final_predictor.h"
 
@@ -35,6 +42,11 @@ struct PredictiveOptions {
   int64_t prior_peers = 4;
   // Steps averaged into a curve's level.
   int64_t window = 3;
+  // Reduction factor of the successive-halving rungs (min_resource "auto");
+  // 0 turns rungs off (then only P < p_min stops, and the prior is median-like).
+  int64_t rung_eta = 3;
+  // A rung's stop stands only when P is below this.
+  double p_keep = 0.5;
 
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
                                             const SchedulerContext& context);
@@ -59,6 +71,7 @@ class PredictiveScheduler final : public Scheduler {
   PredictiveOptions options_;
   FinalPredictorOptions predictor_;
   CurveBook book_;
+  AshaRungs rungs_;  // sees every report, so its rungs are complete when asked
 };
 
 }  // namespace cairn::schedule
