@@ -1,0 +1,166 @@
+// BuildCurveIndex: which families predict the final value of which kinds of
+// curve, from how much of the curve.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "cairn/curve.h"
+#include "cairn/curve/curve_stats.h"
+
+namespace cairn {
+namespace {
+
+constexpr const char* kEnsemble = "ensemble";
+constexpr const char* kLastValue = "last_value";
+
+struct Sample {
+  double abs_error;
+  double norm_error;
+  bool failed;
+  int covered;  // ensemble: 1 inside the interval, 0 outside; -1 n/a
+};
+
+using CellKey = std::tuple<CurveKind, size_t /*fraction index*/, size_t /*predictor index*/>;
+using Samples = std::map<CellKey, std::vector<Sample>>;
+
+std::vector<std::string> PredictorNames(const CurveFitOptions& fit) {
+  std::vector<std::string> names = {kLastValue, kEnsemble};
+  if (fit.families.empty()) {
+    for (const auto& info : AllFamilies()) names.emplace_back(info.name);
+  } else {
+    for (CurveFamily f : fit.families) names.emplace_back(CurveFamilyName(f));
+  }
+  return names;
+}
+
+std::vector<const LabeledCurve*> Subsample(const std::vector<LabeledCurve>& curves, int max_curves) {
+  std::vector<const LabeledCurve*> out;
+  size_t n = curves.size();
+  size_t m = max_curves > 0 ? std::min(n, static_cast<size_t>(max_curves)) : n;
+  for (size_t i = 0; i < m; ++i) out.push_back(&curves[i * n / m]);  // evenly spaced
+  return out;
+}
+
+double FileRange(const std::vector<const LabeledCurve*>& curves) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto* c : curves) {
+    for (double v : c->values) {
+      if (!std::isfinite(v)) continue;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  return hi > lo ? hi - lo : 1.0;
+}
+
+std::optional<double> LastFinite(std::span<const double> v) {
+  for (size_t i = v.size(); i > 0; --i) {
+    if (std::isfinite(v[i - 1])) return v[i - 1];
+  }
+  return std::nullopt;
+}
+
+// Scores every predictor on one curve cut at one fraction.
+void ScorePrefix(const LabeledCurve& c, CurveKind kind, size_t fi, double fraction, double truth,
+                 double file_range, const CurveIndexOptions& options, Samples& samples) {
+  size_t n = c.values.size();
+  size_t m = std::clamp<size_t>(static_cast<size_t>(std::lround(fraction * n)), 1, n - 1);
+  std::span<const double> prefix(c.values.data(), m);
+  std::optional<double> last = LastFinite(prefix);
+  if (!last) return;
+  std::vector<int64_t> steps(m);
+  std::iota(steps.begin(), steps.end(), 1);
+  CurveFitOptions fit = options.fit;
+  fit.direction = c.direction;
+  Result<CurveModel> model = CurveModel::Fit(steps, prefix, fit);
+  auto add = [&](size_t pi, double predicted, bool failed, int covered) {
+    double err = std::abs(predicted - truth);
+    samples[{kind, fi, pi}].push_back({err, err / file_range, failed, covered});
+  };
+  add(0, *last, false, -1);
+  if (!model.ok()) return;
+  CurvePrediction p = model->Predict(static_cast<int64_t>(n));
+  bool ens_ok = p.ok && std::isfinite(p.mean);
+  add(1, ens_ok ? p.mean : *last, !ens_ok, ens_ok ? (truth >= p.lower && truth <= p.upper) : -1);
+  std::vector<std::string> names = PredictorNames(fit);
+  for (size_t pi = 2; pi < names.size(); ++pi) {
+    std::optional<double> v = model->PredictFamily(*ParseCurveFamily(names[pi]), static_cast<int64_t>(n));
+    add(pi, v.value_or(*last), !v.has_value(), -1);
+  }
+}
+
+CurveIndexCell Aggregate(const CellKey& key, const std::vector<Sample>& s,
+                         const std::vector<std::string>& names, const std::vector<double>& fractions) {
+  CurveIndexCell cell;
+  cell.kind = std::get<0>(key);
+  cell.fraction = fractions[std::get<1>(key)];
+  cell.predictor = names[std::get<2>(key)];
+  cell.count = static_cast<int>(s.size());
+  std::vector<double> abs_err, norm_err;
+  int covered = 0, judged = 0;
+  for (const auto& x : s) {
+    abs_err.push_back(x.abs_error);
+    norm_err.push_back(x.norm_error);
+    cell.failed += x.failed ? 1 : 0;
+    if (x.covered >= 0) ++judged, covered += x.covered;
+  }
+  cell.mean_abs_error = curve_internal::Mean(abs_err);
+  cell.median_abs_error = curve_internal::Median(abs_err);
+  cell.mean_norm_error = curve_internal::Mean(norm_err);
+  cell.median_norm_error = curve_internal::Median(norm_err);
+  if (judged > 0) cell.coverage = static_cast<double>(covered) / judged;
+  return cell;
+}
+
+// Per kind: predictors by the mean over fractions of their median norm error.
+std::map<CurveKind, std::vector<std::string>> Rank(const std::vector<CurveIndexCell>& cells) {
+  std::map<CurveKind, std::map<std::string, std::vector<double>>> scores;
+  for (const auto& c : cells) scores[c.kind][c.predictor].push_back(c.median_norm_error);
+  std::map<CurveKind, std::vector<std::string>> ranking;
+  for (const auto& [kind, by_predictor] : scores) {
+    std::vector<std::pair<double, std::string>> order;
+    for (const auto& [name, v] : by_predictor) order.emplace_back(curve_internal::Mean(v), name);
+    std::sort(order.begin(), order.end());
+    for (auto& [score, name] : order) ranking[kind].push_back(name);
+  }
+  return ranking;
+}
+
+}  // namespace
+
+Status CurveIndexOptions::Validate() const {
+  if (fractions.empty()) return InvalidArgument("curve index: fractions is empty");
+  for (double f : fractions) {
+    if (!(f > 0 && f < 1)) return InvalidArgument(fmt::format("curve index: fraction {} not in (0, 1)", f));
+  }
+  if (max_curves < 0) return InvalidArgument("curve index: max_curves must be >= 0");
+  return fit.Validate().WithContext("curve index");
+}
+
+Result<CurveIndexReport> BuildCurveIndex(const std::vector<LabeledCurve>& curves,
+                                         const CurveIndexOptions& options) {
+  CAIRN_TRY(options.Validate());
+  CurveIndexReport report;
+  report.num_curves = static_cast<int>(curves.size());
+  std::vector<const LabeledCurve*> used = Subsample(curves, options.max_curves);
+  report.num_used = static_cast<int>(used.size());
+  report.file_range = FileRange(used);
+  Samples samples;
+  for (const LabeledCurve* c : used) {
+    CurveKind kind = ClassifyCurve(c->values, c->direction, report.file_range, options.rules);
+    ++report.kind_counts[kind];
+    if (c->values.size() < 2 || !std::isfinite(c->values.back())) continue;  // no final value to score
+    for (size_t fi = 0; fi < options.fractions.size(); ++fi) {
+      ScorePrefix(*c, kind, fi, options.fractions[fi], c->values.back(), report.file_range, options, samples);
+    }
+  }
+  std::vector<std::string> names = PredictorNames(options.fit);
+  for (const auto& [key, s] : samples) report.cells.push_back(Aggregate(key, s, names, options.fractions));
+  report.ranking = Rank(report.cells);
+  return report;
+}
+
+}  // namespace cairn

@@ -1,0 +1,23 @@
+// Small robust statistics used by the curve models (internal).
+#pragma once
+
+#include <span>
+#include <vector>
+
+namespace cairn::curve_internal {
+
+// Median of `v` (copied); NaN when empty.
+double Median(std::span<const double> v);
+// Mean of `v`; NaN when empty.
+double Mean(std::span<const double> v);
+// Point-noise sigma of a curve, robust to its trend: from the median absolute
+// deviation of second differences (white noise of sigma s gives second
+// differences of sigma s * sqrt(6)); first differences for 3 points; 0 below.
+double NoiseSigma(std::span<const double> v);
+// Median of each window of three (the ends keep their own value): removes
+// single-point spikes before taking a maximum.
+std::vector<double> RunningMedian3(std::span<const double> v);
+// Standard normal quantile for p in (0, 1).
+double NormalQuantile(double p);
+
+}  // namespace cairn::curve_internal

@@ -1,0 +1,53 @@
+// CurveIndexReport: JSON and a plain-text table.
+#include <fmt/format.h>
+
+#include "cairn/curve.h"
+
+namespace cairn {
+
+nlohmann::json CurveIndexReport::ToJson() const {
+  nlohmann::json kinds = nlohmann::json::object();
+  for (const auto& [kind, n] : kind_counts) kinds[std::string(CurveKindName(kind))] = n;
+  nlohmann::json cells_json = nlohmann::json::array();
+  for (const auto& c : cells) {
+    nlohmann::json j = {{"kind", CurveKindName(c.kind)},
+                        {"predictor", c.predictor},
+                        {"fraction", c.fraction},
+                        {"count", c.count},
+                        {"failed", c.failed},
+                        {"mean_abs_error", c.mean_abs_error},
+                        {"median_abs_error", c.median_abs_error},
+                        {"mean_norm_error", c.mean_norm_error},
+                        {"median_norm_error", c.median_norm_error}};
+    if (c.coverage >= 0) j["coverage"] = c.coverage;
+    cells_json.push_back(std::move(j));
+  }
+  nlohmann::json ranking_json = nlohmann::json::object();
+  for (const auto& [kind, names] : ranking) ranking_json[std::string(CurveKindName(kind))] = names;
+  return {{"num_curves", num_curves}, {"num_used", num_used}, {"file_range", file_range},
+          {"kind_counts", kinds},     {"cells", cells_json},  {"ranking", ranking_json}};
+}
+
+std::string CurveIndexReport::ToTable() const {
+  std::string out = fmt::format("{} curves ({} used), file range {:.4g}\nkinds:", num_curves, num_used,
+                                file_range);
+  for (const auto& [kind, n] : kind_counts) out += fmt::format(" {}={}", CurveKindName(kind), n);
+  out += fmt::format("\n\n{:<13} {:>5} {:<15} {:>5} {:>7} {:>10} {:>10} {:>9} {:>9} {:>6}\n", "kind", "frac",
+                     "predictor", "n", "failed", "mean_abs", "med_abs", "mean_nrm", "med_nrm", "cover");
+  for (const auto& c : cells) {
+    std::string cover = c.coverage >= 0 ? fmt::format("{:.2f}", c.coverage) : "-";
+    out += fmt::format("{:<13} {:>5.2f} {:<15} {:>5} {:>6.1f}% {:>10.4g} {:>10.4g} {:>9.4f} {:>9.4f} {:>6}\n",
+                       CurveKindName(c.kind), c.fraction, c.predictor, c.count,
+                       c.count > 0 ? 100.0 * c.failed / c.count : 0.0, c.mean_abs_error, c.median_abs_error,
+                       c.mean_norm_error, c.median_norm_error, cover);
+  }
+  out += "\nranking (best first, by median normalised error over the fractions):\n";
+  for (const auto& [kind, names] : ranking) {
+    out += fmt::format("  {:<13}", CurveKindName(kind));
+    for (const auto& name : names) out += " " + name;
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace cairn
