@@ -89,7 +89,12 @@ Status ReadCommand(const YamlContext& ctx, const MapFields& top, StudySpec& spec
   if (spec.command.empty() || spec.command[0].empty()) {
     return ctx.Error(f->ValueMark(), "'command' has no program", "a non-empty list whose first element is the program");
   }
-  for (const auto& item : f->value) CAIRN_TRY(CheckCommandElement(ctx, item, spec.space));
+  return Status::Ok();
+}
+
+// After the space is read: every placeholder must name something.
+Status CheckCommandPlaceholders(const YamlContext& ctx, const MapFields& top, const StudySpec& spec) {
+  for (const auto& item : top.Find("command")->value) CAIRN_TRY(CheckCommandElement(ctx, item, spec.space));
   return Status::Ok();
 }
 
@@ -132,18 +137,20 @@ Status ReadDatasets(const YamlContext& ctx, const Field& field, StudySpec& spec)
   return Status::Ok();
 }
 
-// The sections in a fixed order: space before command (placeholders are
-// checked against it), workdir before datasets (which are relative to it),
-// seed before sampler (whose own seed wins).
+// The sections in a fixed order, close to a file's usual order; the
+// command's placeholders are checked once the space is known, datasets are
+// read after workdir (they are relative to it), and seed before sampler
+// (whose own seed wins).
 Status ReadSections(const YamlContext& ctx, const MapFields& top, const std::filesystem::path& base_dir,
                     StudySpec& spec) {
   using namespace spec_internal;
   CAIRN_TRY(ReadName(ctx, top, spec));
-  CAIRN_ASSIGN_OR_RETURN(const Field* space, ctx.Require(top, "space", "'space:' with at least one parameter"));
-  CAIRN_ASSIGN_OR_RETURN(spec.space, ReadSpace(ctx, *space));
   CAIRN_TRY(ReadCommand(ctx, top, spec));
   CAIRN_TRY(ReadWorkdir(ctx, top, base_dir, spec));
   if (const Field* f = top.Find("env")) CAIRN_TRY(ReadEnv(ctx, *f, spec));
+  CAIRN_ASSIGN_OR_RETURN(const Field* space, ctx.Require(top, "space", "'space:' with at least one parameter"));
+  CAIRN_ASSIGN_OR_RETURN(spec.space, ReadSpace(ctx, *space));
+  CAIRN_TRY(CheckCommandPlaceholders(ctx, top, spec));
   CAIRN_ASSIGN_OR_RETURN(const Field* objective, ctx.Require(top, "objective", "'objective: {metric: <name>}'"));
   CAIRN_TRY(ReadObjective(ctx, *objective, spec));
   if (const Field* f = top.Find("metrics")) CAIRN_TRY(ReadMetrics(ctx, *f, spec));

@@ -1,0 +1,156 @@
+// Each class of mistake in a study file is reported at its exact line:column.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "cairn/spec.h"
+
+namespace cairn {
+namespace {
+
+// Joins lines so that line N of the document is lines[N-1].
+std::string Doc(std::initializer_list<const char*> lines) {
+  std::string out;
+  for (const char* line : lines) out += std::string(line) + "\n";
+  return out;
+}
+
+struct ErrorCase {
+  const char* label;
+  std::string text;
+  const char* position;  // "LINE:COLUMN"
+  const char* says;      // a part of the message
+};
+
+class ParseErrorsTest : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ParseErrorsTest, ReportsPositionAndCause) {
+  const ErrorCase& c = GetParam();
+  auto spec = ParseStudyText(c.text, "s.yaml", "/base");
+  ASSERT_FALSE(spec.ok()) << c.label << ": parsed but should not";
+  const Status& status = spec.status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  const std::string& m = status.message();
+  EXPECT_EQ(m.rfind(std::string("s.yaml:") + c.position + ": ", 0), 0u) << c.label << ": " << m;
+  EXPECT_NE(m.find(c.says), std::string::npos) << c.label << ": " << m;
+  EXPECT_NE(m.find("; expected "), std::string::npos) << c.label << ": " << m;
+}
+
+// The head of a valid study; cases append to it or replace lines of it.
+#define HEAD                                                  \
+  "name: t", "command: [prog, \"{lr}\"]", "space:",           \
+      "  lr: {type: float, low: 0.001, high: 0.1, log: true}", \
+      "  opt: {type: categorical, choices: [sgd, adam]}"
+
+const ErrorCase kCases[] = {
+    {"yaml syntax", Doc({"name: t", "command: [a, b", "space: {}"}), "3:6", "valid YAML"},
+    {"bad indentation", Doc({"name: t", "  command: [a]"}), "2:10", "valid YAML"},
+    {"empty file", "# nothing\n", "1:1", "empty"},
+    {"two documents", Doc({HEAD, "objective: {metric: acc}", "---", "name: u"}), "8:1", "second YAML document"},
+    {"not a map", Doc({"- a", "- b"}), "1:1", "the study file is a list"},
+    {"unknown top key", Doc({HEAD, "objective: {metric: acc}", "sampeler: tpe"}), "7:1",
+     "unknown key 'sampeler' in the study file (did you mean 'sampler'?)"},
+    {"unknown budget key", Doc({HEAD, "objective: {metric: acc}", "budget: {trails: 3}"}), "7:10",
+     "did you mean 'trials'?"},
+    {"unknown key, nothing close", Doc({HEAD, "objective: {metric: acc}", "budget: {zzzzzz: 3}"}), "7:10",
+     "unknown key 'zzzzzz' in 'budget'; expected one of trials, parallel"},
+    {"unknown parameter key", Doc({"name: t", "command: [p]", "space:", "  lr: {type: float, low: 0, hihg: 1}"}),
+     "4:29", "did you mean 'high'?"},
+    {"duplicate key", Doc({HEAD, "objective: {metric: acc}", "name: u"}), "7:1", "duplicate key 'name'"},
+    {"missing top key", Doc({HEAD}), "1:1", "missing key 'objective' in the study file"},
+    {"missing metric", Doc({HEAD, "objective: {direction: max}"}), "6:12", "missing key 'metric' in 'objective'"},
+    {"missing key in block map", Doc({HEAD, "objective:", "  direction: max"}), "7:3", "missing key 'metric'"},
+    {"missing type", Doc({"name: t", "command: [p]", "space:", "  lr:", "    low: 0", "    high: 1"}), "5:5",
+     "missing key 'type' in parameter 'lr'"},
+    {"empty value points at key", Doc({"name:", "command: [p]"}), "1:1", "'name' in the study file is nothing"},
+    {"bad study name", Doc({"name: my study", "command: [p]"}), "1:7", "outside [A-Za-z0-9_.-]"},
+    {"wrong type int", Doc({HEAD, "objective: {metric: acc}", "budget: {trials: many}"}), "7:18",
+     "'trials' in 'budget' is 'many'; expected an integer"},
+    {"quoted number", Doc({HEAD, "objective: {metric: acc}", "budget: {trials: \"3\"}"}), "7:18", "(quoted)"},
+    {"parallel zero", Doc({HEAD, "objective: {metric: acc}", "budget: {parallel: 0}"}), "7:20",
+     "'parallel' in 'budget' is 0; expected an integer >= 1"},
+    {"bad duration", Doc({HEAD, "objective: {metric: acc}", "budget: {timeout: 10 minutes}"}), "7:19",
+     "expected a duration"},
+    {"zero timeout", Doc({HEAD, "objective: {metric: acc}", "budget: {timeout: 0s}"}), "7:19", "above 0"},
+    {"fractional gpus above one", Doc({HEAD, "objective: {metric: acc}", "resources: {gpus: 1.5}"}), "7:19",
+     "'gpus' in 'resources' is 1.5"},
+    {"bad direction", Doc({HEAD, "objective: {metric: acc, direction: up}"}), "6:37", "maximize, minimize"},
+    {"low >= high", Doc({"name: t", "command: [p]", "space:", "  x: {type: float, low: 0.5, high: 0.5}"}), "4:36",
+     "'high' (0.5) of parameter 'x' is not above 'low' (0.5); expected low < high"},
+    {"log with low <= 0", Doc({"name: t", "command: [p]", "space:", "  x: {type: float, low: 0, high: 1, log: true}"}),
+     "4:25", "expected low > 0 on a log scale"},
+    {"log and step", Doc({"name: t", "command: [p]", "space:", "  x: {type: float, low: 1, high: 9, log: true, step: 1}"}),
+     "4:48", "not both"},
+    {"zero step", Doc({"name: t", "command: [p]", "space:", "  x: {type: int, low: 1, high: 9, step: 0}"}), "4:41",
+     "'step' in parameter 'x' is 0"},
+    {"int with float bound", Doc({"name: t", "command: [p]", "space:", "  x: {type: int, low: 0.5, high: 9}"}), "4:23",
+     "'low' in parameter 'x' is '0.5'; expected an integer"},
+    {"unknown type", Doc({"name: t", "command: [p]", "space:", "  x: {type: double, low: 0, high: 1}"}), "4:13",
+     "expected float, int or categorical"},
+    {"key of another type", Doc({"name: t", "command: [p]", "space:", "  x: {type: categorical, choices: [a], low: 0}"}),
+     "4:40", "'low' does not apply to a categorical parameter"},
+    {"empty choices", Doc({"name: t", "command: [p]", "space:", "  x: {type: categorical, choices: []}"}), "4:35",
+     "an empty list"},
+    {"duplicate choice", Doc({"name: t", "command: [p]", "space:", "  x: {type: categorical, choices: [a, b, a]}"}),
+     "4:42", "duplicate choice 'a'"},
+    {"empty space", Doc({"name: t", "command: [p]", "space: {}"}), "3:8", "'space' has no parameters"},
+    {"bad parameter name", Doc({"name: t", "command: [p]", "space:", "  \"a b\": {type: int, low: 0, high: 1}"}), "4:3",
+     "not a valid parameter name"},
+    {"condition on unknown parameter",
+     Doc({HEAD, "  mom: {type: float, low: 0, high: 1, when: {optimizer: sgd}}"}), "6:46",
+     "'mom' is conditioned on 'optimizer', which is not defined before it"},
+    {"condition on later parameter",
+     Doc({"name: t", "command: [p]", "space:", "  mom: {type: float, low: 0, high: 1, when: {opt: sgd}}",
+          "  opt: {type: categorical, choices: [sgd]}"}),
+     "4:46", "conditioned on 'opt', which is not defined before it"},
+    {"condition value not a choice", Doc({HEAD, "  mom: {type: float, low: 0, high: 1, when: {opt: [sgd, adamw]}}"}),
+     "6:57", "'adamw' is not a value that 'opt' can take; expected one of sgd, adam"},
+    {"condition with two parents",
+     Doc({HEAD, "  mom: {type: float, low: 0, high: 1, when: {opt: sgd, lr: 0.01}}"}), "6:45", "has 2 keys"},
+    {"command as a string", Doc({"name: t", "command: python train.py --lr {lr}"}), "2:10",
+     "argv list expected, never a shell string"},
+    {"empty command", Doc({"name: t", "command: []", "space:", "  lr: {type: float, low: 0, high: 1}"}), "2:10",
+     "'command' has no program"},
+    {"unknown placeholder", Doc({"name: t", "command: [prog, --lr, \"{lrr}\"]", "space:",
+                                 "  lr: {type: float, low: 0.001, high: 0.1}", "objective: {metric: acc}"}),
+     "2:23", "placeholder '{lrr}' names no parameter (did you mean '{lr}'?)"},
+    {"bad braces", Doc({"name: t", "command: [prog, \"{lr\"]", "space:", "  lr: {type: float, low: 0, high: 1}"}),
+     "2:17", "unclosed '{'"},
+    {"conditional placeholder in mixed element",
+     Doc({"name: t", "command: [prog, \"--mom={mom}\"]", "space:", "  opt: {type: categorical, choices: [sgd, adam]}",
+          "  mom: {type: float, low: 0, high: 1, when: {opt: sgd}}"}),
+     "2:17", "conditional parameter '{mom}' shares its element"},
+    {"pattern without named group", Doc({HEAD, "objective: {metric: acc}", "metrics:", "  patterns:",
+                                         "    - 'loss (\\d+)'"}),
+     "9:7", "pattern 1 has no named group"},
+    {"unknown pruner", Doc({HEAD, "objective: {metric: acc}", "pruner: medain"}), "7:9",
+     "unknown pruner 'medain' (did you mean 'median'?)"},
+    {"pruner map without name", Doc({HEAD, "objective: {metric: acc}", "pruner: {warmup_steps: 3}"}), "7:9",
+     "missing key 'name' in 'pruner'"},
+    {"unknown executor", Doc({HEAD, "objective: {metric: acc}", "executor: {name: k8s}"}), "7:18",
+     "unknown executor 'k8s'"},
+    {"slurm pack zero", Doc({HEAD, "objective: {metric: acc}", "executor: {name: slurm, pack: 0}"}), "7:31",
+     "'pack' in 'executor' is 0"},
+    {"negative seed", Doc({HEAD, "objective: {metric: acc}", "seed: -1"}), "7:7", "an integer >= 0"},
+    {"env list", Doc({HEAD, "objective: {metric: acc}", "env: {A: [1, 2]}"}), "7:10", "'A' in 'env' is a list"},
+    {"bad env name", Doc({HEAD, "objective: {metric: acc}", "env: {1A: x}"}), "7:7", "not an environment variable"},
+    {"datasets not a list", Doc({HEAD, "objective: {metric: acc}", "datasets: data/"}), "7:11",
+     "expected a list of strings"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Mistakes, ParseErrorsTest, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<ErrorCase>& info) {
+                           std::string name;
+                           for (char ch : std::string(info.param.label)) name += std::isalnum(ch) ? ch : '_';
+                           return name;
+                         });
+
+TEST(ParseErrorSourceTest, SourceNameIsTheGivenOne) {
+  auto spec = ParseStudyText("name: [x]\n", "studies/mnist.yaml", "/base");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_EQ(spec.status().message().rfind("studies/mnist.yaml:1:7: ", 0), 0u) << spec.status().message();
+}
+
+}  // namespace
+}  // namespace cairn
