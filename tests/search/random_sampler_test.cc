@@ -55,7 +55,7 @@ TEST(RandomSamplerTest, EveryDrawIsAValidAssignment) {
     layers.insert(std::get<int64_t>(p.at("layers")));
     units.insert(std::get<int64_t>(p.at("units")));
     double d = std::get<double>(p.at("drop"));
-    EXPECT_NEAR(d * 10, std::round(d * 10), 1e-9) << "drop off its 0.1 grid: " << d;
+    EXPECT_EQ(d, std::round(d * 10) / 10) << "drop off its 0.1 grid: " << d;
     drops.insert(std::round(d * 10));
     with_momentum += p.count("momentum");
     EXPECT_EQ(p.count("momentum") == 1, p.at("opt") == S("sgd"));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -67,7 +68,10 @@ int64_t GridCount(const ParamSpec& spec) {
 ParamValue GridValue(const ParamSpec& spec, int64_t k) {
   double v = std::min(Lo(spec) + static_cast<double>(k) * StepOf(spec), Hi(spec));
   if (spec.kind == ParamKind::kInt) return static_cast<int64_t>(std::llround(v));
-  return v;
+  // 0.1 * 3 is 0.30000000000000004; 15 significant digits give back the
+  // decimal the user meant (it lands on the grid point within an ulp).
+  double clean = std::strtod(fmt::format("{:.15g}", v).c_str(), nullptr);
+  return std::clamp(clean, spec.low, spec.high);
 }
 
 ParamValue Snap(const ParamSpec& spec, double external) {

@@ -1,0 +1,115 @@
+#include "cairn/search/grid_sampler.h"
+
+#include <cmath>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "cairn/sampler.h"
+#include "search/spaces.h"
+
+namespace cairn::search {
+namespace {
+
+using test::S;
+
+SearchSpace SmallSpace() {
+  SearchSpace s;
+  s.params.push_back({.name = "opt", .kind = ParamKind::kCategorical, .choices = {S("sgd"), S("adam")}});
+  ParamSpec m{.name = "momentum", .kind = ParamKind::kFloat, .low = 0.5, .high = 0.9, .step = 0.2};
+  m.condition = Condition{"opt", {S("sgd")}};
+  s.params.push_back(m);
+  s.params.push_back({.name = "layers", .kind = ParamKind::kInt, .low = 1, .high = 3});
+  return s;
+}
+
+std::set<Params> AsSet(const std::vector<Params>& v) { return {v.begin(), v.end()}; }
+
+TEST(GridSamplerTest, EnumeratesExactlyTheExpectedCombinations) {
+  auto grid = EnumerateGrid(SmallSpace(), {});
+  ASSERT_TRUE(grid.ok()) << grid.status().ToString();
+  std::set<Params> expected;
+  for (int64_t layers = 1; layers <= 3; ++layers) {
+    expected.insert({{"opt", S("adam")}, {"layers", layers}});
+    for (double m : {0.5, 0.7, 0.9}) expected.insert({{"opt", S("sgd")}, {"momentum", m}, {"layers", layers}});
+  }
+  // Momentum expands only under sgd: 3 + 9, not 2 * 3 * 3.
+  ASSERT_EQ(grid->size(), 12u);
+  // Exact equality: 0.5 + 0.2 is the decimal 0.7, not 0.7000000000000001.
+  EXPECT_EQ(AsSet(*grid), expected);
+}
+
+TEST(GridSamplerTest, EachTrialOnceThenCycles) {
+  auto s = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 3);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ((*s)->Capacity(), 12);
+  std::set<Params> seen;
+  for (int i = 0; i < 12; ++i) seen.insert((*s)->Ask(i));
+  EXPECT_EQ(seen, AsSet(*EnumerateGrid(SmallSpace(), {})));
+  for (int i = 0; i < 12; ++i) EXPECT_EQ((*s)->Ask(i + 12), (*s)->Ask(i));
+}
+
+TEST(GridSamplerTest, OrderIsShuffledBySeedUnlessAskedNotTo) {
+  auto a = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 1);
+  auto b = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 1);
+  auto c = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 2);
+  auto plain = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 1, {{"shuffle", false}});
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok() && plain.ok());
+  std::vector<Params> va, vb, vc, vp;
+  for (int i = 0; i < 12; ++i) {
+    va.push_back((*a)->Ask(i));
+    vb.push_back((*b)->Ask(i));
+    vc.push_back((*c)->Ask(i));
+    vp.push_back((*plain)->Ask(i));
+  }
+  EXPECT_EQ(va, vb);
+  EXPECT_NE(va, vc);
+  EXPECT_EQ(vp, *EnumerateGrid(SmallSpace(), {}));
+}
+
+TEST(GridSamplerTest, FloatsWithoutAStepNeedGridPoints) {
+  SearchSpace s;
+  s.params.push_back({.name = "lr", .kind = ParamKind::kFloat, .low = 1e-4, .high = 1e-1, .log = true});
+  s.params.push_back({.name = "x", .kind = ParamKind::kFloat, .low = 0.0, .high = 1.0});
+  auto bad = MakeSampler("grid", s, Direction::kMinimize, 0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("'lr'"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("grid_points"), std::string::npos);
+
+  auto grid = EnumerateGrid(s, {.grid_points = 4});
+  ASSERT_TRUE(grid.ok()) << grid.status().ToString();
+  ASSERT_EQ(grid->size(), 16u);
+  std::set<double> lrs, xs;
+  for (const auto& p : *grid) {
+    lrs.insert(std::get<double>(p.at("lr")));
+    xs.insert(std::get<double>(p.at("x")));
+  }
+  // Log-spaced: 1e-4, 1e-3, 1e-2, 1e-1. Linear: 0, 1/3, 2/3, 1.
+  std::vector<double> lr(lrs.begin(), lrs.end()), x(xs.begin(), xs.end());
+  const double want_lr[] = {1e-4, 1e-3, 1e-2, 1e-1}, want_x[] = {0.0, 1.0 / 3, 2.0 / 3, 1.0};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(lr[i], want_lr[i], want_lr[i] * 1e-12);
+    EXPECT_NEAR(x[i], want_x[i], 1e-12);
+  }
+  EXPECT_LE(lr[3], 1e-1);  // never past the bound
+}
+
+TEST(GridSamplerTest, IntsUseTheirStepAndTooLargeGridsAreRefused) {
+  SearchSpace s;
+  s.params.push_back({.name = "units", .kind = ParamKind::kInt, .low = 32, .high = 100, .step = 32});
+  auto grid = EnumerateGrid(s, {});
+  ASSERT_TRUE(grid.ok());
+  std::set<int64_t> units;
+  for (const auto& p : *grid) units.insert(std::get<int64_t>(p.at("units")));
+  EXPECT_EQ(units, (std::set<int64_t>{32, 64, 96}));
+
+  SearchSpace big;
+  for (const char* n : {"a", "b", "c"}) big.params.push_back({.name = n, .kind = ParamKind::kInt, .low = 0, .high = 999});
+  auto refused = EnumerateGrid(big, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("1000000"), std::string::npos) << refused.status().message();
+}
+
+}  // namespace
+}  // namespace cairn::search
