@@ -1,0 +1,106 @@
+// The code version of a folder: what git knows about it, asked with argv
+// (no shell) and a timeout. Nothing here fails: a folder outside a work tree
+// is recorded as such.
+#include <string>
+
+#include "cairn/capture.h"
+#include "cairn/gpu/run_command.h"
+#include "cairn/hash.h"
+
+namespace cairn {
+namespace {
+
+using internal::CommandOptions;
+using internal::RunCommand;
+
+// Runs `git args...` in `dir`; the output, or nullopt when git fails.
+std::optional<std::string> Git(const std::filesystem::path& dir, std::vector<std::string> args,
+                               double timeout_s) {
+  args.insert(args.begin(), "git");
+  CommandOptions opts{.cwd = dir.string(),
+                      // C messages; never prompt for credentials; never take
+                      // the index lock the user's own git may need.
+                      .env = {{"LC_ALL", "C"},
+                              {"GIT_TERMINAL_PROMPT", "0"},
+                              {"GIT_OPTIONAL_LOCKS", "0"}},
+                      .timeout_s = timeout_s};
+  auto r = RunCommand(args, opts);
+  if (!r.ok() || !r->ok()) return std::nullopt;
+  return r->out;
+}
+
+std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::vector<std::string> SplitNul(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find('\0', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// The URL of "origin", else of the first remote; empty when none.
+std::string RemoteUrl(const std::filesystem::path& root, double timeout_s) {
+  auto remotes = Git(root, {"remote"}, timeout_s);
+  if (!remotes || remotes->empty()) return "";
+  std::string name = FirstLine(*remotes);
+  if (remotes->find("origin\n") == 0 || remotes->find("\norigin\n") != std::string::npos) {
+    name = "origin";
+  }
+  auto url = Git(root, {"remote", "get-url", name}, timeout_s);
+  return url ? StripUrlCredentials(FirstLine(*url)) : "";
+}
+
+}  // namespace
+
+std::string StripUrlCredentials(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  size_t host_start = scheme + 3;
+  size_t path_start = url.find('/', host_start);
+  std::string_view authority = url.substr(host_start, path_start - host_start);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, host_start));
+  out += url.substr(host_start + at + 1);
+  return out;
+}
+
+CodeVersion CaptureCodeVersion(const std::filesystem::path& dir, double timeout_s) {
+  CodeVersion code;
+  auto top = Git(dir, {"rev-parse", "--show-toplevel"}, timeout_s);
+  if (!top) return code;
+  code.is_repo = true;
+  code.root = FirstLine(*top);
+  const std::filesystem::path root = code.root;
+  if (auto head = Git(root, {"rev-parse", "--verify", "-q", "HEAD"}, timeout_s)) {
+    code.commit = FirstLine(*head);
+  }
+  if (auto branch = Git(root, {"symbolic-ref", "-q", "--short", "HEAD"}, timeout_s)) {
+    code.branch = FirstLine(*branch);
+  }
+  code.remote_url = RemoteUrl(root, timeout_s);
+  if (!code.commit.empty()) {
+    auto diff = Git(root, {"diff", "HEAD", "--binary", "--no-color", "--no-ext-diff"}, timeout_s);
+    if (diff) code.diff = std::move(*diff);
+  }
+  if (!code.diff.empty()) code.diff_sha256 = Sha256Hex(code.diff);
+  if (auto others = Git(root, {"ls-files", "--others", "--exclude-standard", "-z"}, timeout_s)) {
+    code.untracked = SplitNul(*others);
+  }
+  code.dirty = !code.diff.empty() || !code.untracked.empty();
+  return code;
+}
+
+nlohmann::json CodeVersionToJson(const CodeVersion& c) {
+  if (!c.is_repo) return {{"is_repo", false}};
+  return {{"is_repo", true},       {"commit", c.commit},     {"branch", c.branch},
+          {"remote_url", c.remote_url}, {"dirty", c.dirty}, {"diff_sha256", c.diff_sha256},
+          {"untracked", c.untracked},   {"root", c.root}};
+}
+
+}  // namespace cairn

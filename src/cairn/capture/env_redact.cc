@@ -1,0 +1,29 @@
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "cairn/capture.h"
+
+namespace cairn {
+
+bool IsSecretName(std::string_view name) {
+  static constexpr std::array<std::string_view, 7> kWords = {
+      "TOKEN", "SECRET", "KEY", "PASSWORD", "CREDENTIAL", "PASSWD", "AUTH"};
+  std::string upper(name);
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return std::any_of(kWords.begin(), kWords.end(),
+                     [&](std::string_view w) { return upper.find(w) != std::string::npos; });
+}
+
+std::map<std::string, std::string> RedactEnv(const std::map<std::string, std::string>& env) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : env) {
+    // A URL value may carry credentials under an innocent name
+    // (DATABASE_URL=postgresql://user:pw@host/db, HTTPS_PROXY=...).
+    out[name] = IsSecretName(name) ? "<redacted>" : StripUrlCredentials(value);
+  }
+  return out;
+}
+
+}  // namespace cairn
