@@ -1,0 +1,173 @@
+// MetricParser: JSON objects, key=value pairs and RE2 patterns (see header).
+#include "cairn/metric_parser.h"
+
+#include <re2/re2.h>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+namespace cairn {
+namespace {
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+bool IsSeparator(char c) { return IsSpace(c) || c == ',' || c == ';'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool IsKeyStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool IsKeyChar(char c) {
+  return IsKeyStart(c) || (c >= '0' && c <= '9') || c == '.' || c == '/' || c == '-';
+}
+
+bool IsValidKey(std::string_view key) {
+  if (key.empty() || !IsKeyStart(key.front())) return false;
+  for (char c : key) {
+    if (!IsKeyChar(c)) return false;
+  }
+  return true;
+}
+
+// The step as an integer, when `value` is an integer-valued number in range.
+std::optional<int64_t> AsStep(double value) {
+  if (!std::isfinite(value) || value != std::trunc(value)) return std::nullopt;
+  if (std::fabs(value) > 9.0e18) return std::nullopt;
+  return static_cast<int64_t>(value);
+}
+
+// A JSON field's value as a metric number: numbers, and strings that are numbers.
+std::optional<double> JsonNumber(const nlohmann::json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) return ParseMetricNumber(value.get_ref<const std::string&>());
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<double> ParseMetricNumber(std::string_view text) {
+  if (text.empty() || text.size() > 64) return std::nullopt;
+  bool negative = false;
+  if (text.front() == '+' || text.front() == '-') {
+    negative = text.front() == '-';
+    text.remove_prefix(1);
+    // from_chars takes no '+', and "--1" must not pass.
+    if (text.empty() || text.front() == '+' || text.front() == '-') return std::nullopt;
+  }
+  double value = 0.0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return negative ? -value : value;
+}
+
+Result<MetricParser> MetricParser::Create(std::string step_key,
+                                          const std::vector<std::string>& patterns) {
+  MetricParser parser;
+  parser.step_key_ = std::move(step_key);
+  for (const std::string& pattern : patterns) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<const RE2>(pattern, options);
+    if (!re->ok()) {
+      return InvalidArgument("metric pattern '" + pattern + "' does not compile: " + re->error());
+    }
+    if (re->NamedCapturingGroups().empty()) {
+      return InvalidArgument("metric pattern '" + pattern +
+                             "' has no named group such as (?P<loss>\\S+)");
+    }
+    parser.patterns_.push_back(std::move(re));
+  }
+  return parser;
+}
+
+std::optional<ParsedReport> MetricParser::Parse(std::string_view line) const {
+  if (line.size() > kMaxLineBytes) return std::nullopt;
+  line = Trim(line);
+  if (line.empty()) return std::nullopt;
+  std::optional<ParsedReport> report;
+  // A line that is a JSON object is judged as JSON only, even if it has no metric.
+  if (ParseJson(line, &report)) return report;
+  if (auto report = ParseKeyValues(line)) return report;
+  return ParsePatterns(line);
+}
+
+bool MetricParser::Add(const std::string& name, double value, ParsedReport* report) const {
+  if (!step_key_.empty() && name == step_key_) {
+    report->step = AsStep(value);
+    return report->step.has_value();
+  }
+  report->metrics[name] = value;
+  return true;
+}
+
+bool MetricParser::ParseJson(std::string_view line, std::optional<ParsedReport>* out) const {
+  if (line.front() != '{' || line.back() != '}') return false;
+  nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return false;
+  ParsedReport report;
+  for (const auto& [name, value] : parsed.items()) {
+    std::optional<double> number = JsonNumber(value);
+    if (!number) {
+      if (name == step_key_) return true;  // a step that is not a number: no report
+      continue;
+    }
+    if (!Add(name, *number, &report)) return true;
+  }
+  if (!report.metrics.empty()) *out = std::move(report);
+  return true;
+}
+
+std::optional<ParsedReport> MetricParser::ParseKeyValues(std::string_view line) const {
+  ParsedReport report;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && IsSeparator(line[i])) ++i;
+    size_t start = i;
+    while (i < line.size() && !IsSeparator(line[i])) ++i;
+    std::string_view token = line.substr(start, i - start);
+    size_t eq = token.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = token.substr(0, eq);
+    if (!IsValidKey(key)) continue;
+    std::optional<double> value = ParseMetricNumber(token.substr(eq + 1));
+    if (!value) {
+      if (key == step_key_) return std::nullopt;
+      continue;
+    }
+    if (!Add(std::string(key), *value, &report)) return std::nullopt;
+  }
+  if (report.metrics.empty()) return std::nullopt;
+  return report;
+}
+
+std::optional<ParsedReport> MetricParser::ParsePatterns(std::string_view line) const {
+  re2::StringPiece text(line.data(), line.size());
+  for (const auto& re : patterns_) {
+    int groups = re->NumberOfCapturingGroups();
+    std::vector<re2::StringPiece> match(static_cast<size_t>(groups) + 1);
+    if (!re->Match(text, 0, text.size(), RE2::UNANCHORED, match.data(), groups + 1)) continue;
+    ParsedReport report;
+    bool bad_step = false;
+    for (const auto& [name, index] : re->NamedCapturingGroups()) {
+      const re2::StringPiece& group = match[static_cast<size_t>(index)];
+      if (group.data() == nullptr) continue;  // an optional group that did not take part
+      std::optional<double> value = ParseMetricNumber(std::string_view(group.data(), group.size()));
+      if (!value) {
+        bad_step = bad_step || name == step_key_;
+        continue;
+      }
+      if (!Add(name, *value, &report)) bad_step = true;
+    }
+    // The first matching pattern decides, even when it yields no report.
+    if (bad_step || report.metrics.empty()) return std::nullopt;
+    return report;
+  }
+  return std::nullopt;
+}
+
+}  // namespace cairn

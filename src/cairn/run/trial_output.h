@@ -1,0 +1,46 @@
+// One output stream of a trial: the pipe, its log file and its line parser.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cairn/executor.h"
+#include "cairn/metric_parser.h"
+#include "cairn/run/line_splitter.h"
+
+namespace cairn::run_internal {
+
+class TrialOutput {
+ public:
+  // Takes ownership of `pipe_fd` (non-blocking read end) and `log_fd`.
+  // `parser` null: the stream is only logged.
+  TrialOutput(int64_t trial_id, int pipe_fd, int log_fd, const MetricParser* parser);
+  ~TrialOutput();
+  TrialOutput(const TrialOutput&) = delete;
+  TrialOutput& operator=(const TrialOutput&) = delete;
+
+  // The pipe to poll, -1 once closed.
+  int fd() const { return pipe_fd_; }
+  bool open() const { return pipe_fd_ >= 0; }
+
+  // Reads what is there (one bounded chunk, so one chatty trial cannot
+  // starve the rest), logs it and adds reports to *events. At end of file
+  // it flushes the last unterminated line and closes the pipe.
+  void Read(double now, std::vector<ExecutorEvent>* events);
+  // Stops reading: flushes the unterminated line and closes the pipe.
+  void Close(double now, std::vector<ExecutorEvent>* events);
+  // Appends a line Cairn itself wants in the log (launch errors).
+  void Note(std::string_view text);
+
+ private:
+  void Emit(std::vector<std::string>& lines, double now, std::vector<ExecutorEvent>* events);
+  void Log(std::string_view bytes);
+
+  int64_t trial_id_;
+  int pipe_fd_;
+  int log_fd_;
+  const MetricParser* parser_;
+  LineSplitter lines_;
+};
+
+}  // namespace cairn::run_internal
