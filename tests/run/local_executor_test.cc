@@ -398,6 +398,17 @@ TEST_F(LocalExecutorTest, WakeInterruptsPoll) {
   EXPECT_EQ(ExitOf(1).kind, ExitKind::kStopped);
 }
 
+TEST_F(LocalExecutorTest, ZeroTimeoutPollStillMakesProgress) {
+  ASSERT_TRUE(Exec().Launch(Shell(1, "echo epoch=1 a=1")).ok());
+  double end = RealClock::Default()->Now() + 20.0;
+  while (Exec().Running() > 0 && RealClock::Default()->Now() < end) {
+    for (const auto& e : Exec().Poll(0.0)) Record(e);
+    usleep(1000);
+  }
+  EXPECT_EQ(outcomes_[1].reports.size(), 1u);
+  EXPECT_EQ(ExitOf(1).exit_code, 0);
+}
+
 TEST_F(LocalExecutorTest, PollWithNothingRunningReturnsAtOnce) {
   EXPECT_TRUE(Exec().Poll(std::nullopt).empty());
   EXPECT_EQ(Exec().Running(), 0);

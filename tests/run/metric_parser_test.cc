@@ -162,6 +162,11 @@ TEST(MetricParserTest, GarbageNeverCrashes) {
   ASSERT_TRUE(invalid_utf8.has_value());
   EXPECT_DOUBLE_EQ(invalid_utf8->metrics.at("loss"), 0.5);
   EXPECT_FALSE(parser.Parse("{\"loss\": \"\xff\"}").has_value());
+  std::string deep = "{\"a\": " + std::string(200000, '[') + std::string(200000, ']') + ", \"loss\": 1}";
+  auto nested = parser.Parse(deep);
+  ASSERT_TRUE(nested.has_value());
+  EXPECT_EQ(nested->metrics.size(), 1u);
+  EXPECT_FALSE(parser.Parse("{" + std::string(200000, '[') + "}").has_value());
   std::string huge(MetricParser::kMaxLineBytes + 10, 'a');
   huge.replace(0, 10, "loss=0.5 ");
   EXPECT_FALSE(parser.Parse(huge).has_value());

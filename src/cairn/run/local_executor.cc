@@ -223,11 +223,13 @@ std::vector<ExecutorEvent> LocalExecutorImpl::Poll(std::optional<double> timeout
   events.swap(pending_);
   double deadline = timeout_s ? clock_->Now() + std::max(0.0, *timeout_s) : kInf;
   bool woken = false;
-  for (;;) {
+  // Always look at the descriptors once, so that Poll(0) makes progress.
+  for (bool first = true;; first = false) {
     double now = clock_->Now();
     HandleTimers(now, &events);
     CollectEnded(now, &events);
-    if (!events.empty() || woken || trials_.empty() || now >= deadline) return events;
+    if (!events.empty() || woken || trials_.empty()) return events;
+    if (!first && now >= deadline) return events;
     woken = WaitOnce(std::min(deadline, NextTimer()) - now, &events);
   }
 }
