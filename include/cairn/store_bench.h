@@ -18,6 +18,9 @@ struct IngestBenchResult {
   int64_t points = 0;              // points written
   double seconds = 0.0;            // time spent inside AppendMetrics
   double points_per_second = 0.0;  // points / seconds
+  // CPU time of the calling thread inside AppendMetrics. On a loaded machine
+  // wall time includes waiting for a core; this does not (nor fsync waits).
+  double cpu_seconds = 0.0;
 };
 
 // Opens (creating) the store at `store_url`, creates a fresh study

@@ -26,8 +26,8 @@ class StoreMigrationTest : public StoreBackendTest {
         ", end_reason TEXT NOT NULL DEFAULT '', exit_code INTEGER, signal INTEGER, "
         "attrs TEXT NOT NULL, ark TEXT NOT NULL DEFAULT '', UNIQUE (study_id, number))",
         "CREATE TABLE metric_keys (id " + id + ", name TEXT NOT NULL UNIQUE)",
-        "CREATE TABLE metrics (trial_id BIGINT NOT NULL REFERENCES trials (id), "
-        "key_id BIGINT NOT NULL REFERENCES metric_keys (id), step BIGINT NOT NULL, "
+        "CREATE TABLE metrics (trial_id BIGINT NOT NULL, key_id BIGINT NOT NULL, "
+        "step BIGINT NOT NULL, "
         "value " + real + ", time " + real + " NOT NULL)",
         "CREATE INDEX metrics_curve ON metrics (trial_id, key_id, step)",
         "INSERT INTO schema_version VALUES (1, 'studies, trials, metric keys, metrics', 1.0)",

@@ -42,6 +42,19 @@ StatusCode CodeFor(int extended) {
   return StatusCode::kInternal;
 }
 
+constexpr size_t kRowsPerInsert = 256;
+
+// "INSERT INTO metrics (...) VALUES ($1, ..., $5), ..." for `rows` rows.
+std::string MetricInsertSql(size_t rows) {
+  std::string sql = "INSERT INTO metrics (trial_id, key_id, step, value, time) VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    size_t b = i * 5;
+    sql += (i ? ", (" : "(");
+    for (size_t c = 1; c <= 5; ++c) sql += "$" + std::to_string(b + c) + (c < 5 ? ", " : ")");
+  }
+  return sql;
+}
+
 SqlValue ReadColumn(sqlite3_stmt* stmt, int i) {
   switch (sqlite3_column_type(stmt, i)) {
     case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, i));
@@ -177,27 +190,37 @@ void SqliteConnection::Rollback() {
 }
 
 Status SqliteConnection::InsertMetrics(std::span<const MetricRow> rows) {
-  CAIRN_ASSIGN_OR_RETURN(
-      sqlite3_stmt* stmt,
-      Prepare("INSERT INTO metrics (trial_id, key_id, step, value, time) VALUES ($1, $2, $3, $4, $5)"));
-  for (const MetricRow& r : rows) {
-    sqlite3_bind_int64(stmt, 1, r.trial_id);
-    sqlite3_bind_int64(stmt, 2, r.key_id);
-    sqlite3_bind_int64(stmt, 3, r.step);
-    // SQLite turns a bound NaN into NULL anyway; say so explicitly.
-    if (std::isnan(r.value)) {
-      sqlite3_bind_null(stmt, 4);
-    } else {
-      sqlite3_bind_double(stmt, 4, r.value);
+  // Many rows per statement: one sqlite3_step per kRowsPerInsert points
+  // instead of one per point. The tail goes through the one-row statement.
+  static const std::string kMulti = MetricInsertSql(kRowsPerInsert);
+  static const std::string kSingle = MetricInsertSql(1);
+  CAIRN_ASSIGN_OR_RETURN(sqlite3_stmt* multi, Prepare(kMulti));
+  CAIRN_ASSIGN_OR_RETURN(sqlite3_stmt* single, Prepare(kSingle));
+  while (!rows.empty()) {
+    size_t n = rows.size() >= kRowsPerInsert ? kRowsPerInsert : 1;
+    sqlite3_stmt* stmt = n == 1 ? single : multi;
+    for (size_t i = 0; i < n; ++i) {
+      const MetricRow& r = rows[i];
+      int base = static_cast<int>(i) * 5;
+      sqlite3_bind_int64(stmt, base + 1, r.trial_id);
+      sqlite3_bind_int64(stmt, base + 2, r.key_id);
+      sqlite3_bind_int64(stmt, base + 3, r.step);
+      // SQLite would turn a bound NaN into NULL anyway; say so explicitly.
+      if (std::isnan(r.value)) {
+        sqlite3_bind_null(stmt, base + 4);
+      } else {
+        sqlite3_bind_double(stmt, base + 4, r.value);
+      }
+      sqlite3_bind_double(stmt, base + 5, r.time);
     }
-    sqlite3_bind_double(stmt, 5, r.time);
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE) {
-      Status s = Error(rc, "insert metrics for trial " + std::to_string(r.trial_id));
+      Status s = Error(rc, "insert metrics for trial " + std::to_string(rows[0].trial_id));
       sqlite3_reset(stmt);
       return s;
     }
     sqlite3_reset(stmt);
+    rows = rows.subspan(n);
   }
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <vector>
 
 #include "cairn/clock.h"
@@ -12,6 +13,12 @@
 namespace cairn {
 
 namespace {
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 // A study and trial of its own, so runs never collide with real data.
 Result<int64_t> MakeTrial(Store& store) {
@@ -48,6 +55,7 @@ Result<IngestBenchResult> BenchIngestInto(Store& store, int64_t points, int64_t 
   }
   double t0 = RealClock::Default()->WallTime();
   std::chrono::duration<double> spent{0};
+  double cpu = 0.0;
   for (int64_t start = 0; start < points; start += batch) {
     size_t n = static_cast<size_t>(std::min(batch, points - start));
     // A plausible decaying curve; building it is not timed.
@@ -58,10 +66,12 @@ Result<IngestBenchResult> BenchIngestInto(Store& store, int64_t points, int64_t 
       buf[i].time = t0 + 0.001 * static_cast<double>(step);
     }
     auto begin = std::chrono::steady_clock::now();
+    double cpu_begin = ThreadCpuSeconds();
     CAIRN_TRY(store.AppendMetrics(std::span(buf.data(), n)));
+    cpu += ThreadCpuSeconds() - cpu_begin;
     spent += std::chrono::steady_clock::now() - begin;
   }
-  IngestBenchResult r{.points = points, .seconds = spent.count()};
+  IngestBenchResult r{.points = points, .seconds = spent.count(), .cpu_seconds = cpu};
   r.points_per_second = r.seconds > 0 ? static_cast<double>(points) / r.seconds : 0.0;
   return r;
 }
