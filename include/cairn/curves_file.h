@@ -1,0 +1,57 @@
+// Replay curve files: recorded learning curves, one configuration a line.
+//
+// The format (docs/replay.md, /work/shared/data/curves/README.md) is JSON
+// Lines, plain (`.jsonl`) or gzip-compressed (`.jsonl.gz`):
+//
+//   {"id": "src/task/cfg1", "params": {"lr": 0.1}, "metric": "val_acc",
+//    "mode": "max", "values": [0.1, null, 0.5], "seconds": [1.2, 1.1, 1.3]}
+//
+// `values[i]` is the metric after step i+1; null stands for NaN/inf.
+// `seconds` is a per-step list, one number for every step, or null/absent
+// when unknown. Other fields are kept verbatim in CurveRecord::extra.
+//
+//   CAIRN_ASSIGN_OR_RETURN(auto curves, ReadCurvesFile("dev.jsonl.gz"));
+//   CAIRN_TRY(WriteCurvesFile("out.jsonl", curves));
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/space.h"
+#include "cairn/status.h"
+#include "cairn/trial.h"
+
+namespace cairn {
+
+// One recorded training run.
+struct CurveRecord {
+  std::string id;                // "<source>/<task>/<config id>"
+  Params params;                 // the configuration's hyperparameters
+  std::string metric;            // name of the recorded metric
+  Direction direction = Direction::kMaximize;  // from "mode": "max" | "min"
+  std::vector<double> values;    // value after step i+1; NaN where the file has null
+  std::vector<double> seconds;   // seconds of each step; empty when unknown
+  nlohmann::json extra = nlohmann::json::object();  // all other fields, verbatim
+};
+
+// Reads a whole curve file (gzip or plain, detected by content). Blank lines
+// are skipped. Errors are InvalidArgument "FILE:LINE: field 'F': ..." (with
+// ":COLUMN" for malformed JSON), or IoError when the file cannot be read.
+Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& path);
+
+// Parses one line of a curve file; `where` ("FILE:LINE") prefixes errors.
+Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& where);
+
+// The JSON object of one record, as written to a file: NaN/inf values become
+// null, seconds are a list (or null when unknown), extra fields follow.
+nlohmann::json CurveRecordToJson(const CurveRecord& record);
+
+// Writes `records` one a line; gzip-compressed when the name ends in ".gz".
+// Overwrites an existing file.
+Status WriteCurvesFile(const std::filesystem::path& path,
+                       const std::vector<CurveRecord>& records);
+
+}  // namespace cairn

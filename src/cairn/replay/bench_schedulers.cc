@@ -1,0 +1,143 @@
+// RunSchedulerBench: orders, one study per scheduler and repeat, averages.
+#include "cairn/bench_schedulers.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "cairn/hash.h"
+#include "cairn/replay/bench_study.h"
+
+namespace cairn {
+namespace {
+
+Status ValidateOptions(const SchedulerBenchOptions& o) {
+  if (o.curves.empty()) return InvalidArgument("bench schedulers: no curve file given");
+  if (o.n < 1) return InvalidArgument(fmt::format("bench schedulers: n must be >= 1, got {}", o.n));
+  if (o.repeats < 1) {
+    return InvalidArgument(fmt::format("bench schedulers: repeats must be >= 1, got {}", o.repeats));
+  }
+  if (o.workers < 1) {
+    return InvalidArgument(fmt::format("bench schedulers: workers must be >= 1, got {}", o.workers));
+  }
+  if (o.schedulers.empty()) return InvalidArgument("bench schedulers: no schedulers given");
+  if (!o.scheduler_options.is_null() && !o.scheduler_options.is_object()) {
+    return InvalidArgument("bench schedulers: scheduler_options must map scheduler names to options");
+  }
+  return Status::Ok();
+}
+
+// The file holds one task: one metric, one direction.
+Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& file) {
+  if (curves.empty()) return InvalidArgument(file + ": no curves");
+  for (const auto& c : curves) {
+    if (c.metric != curves[0].metric || c.direction != curves[0].direction) {
+      return InvalidArgument(fmt::format(
+          "{}: curve '{}' has metric {} ({}) but the first curve has {} ({}); one task per file",
+          file, c.id, c.metric, DirectionName(c.direction), curves[0].metric,
+          DirectionName(curves[0].direction)));
+    }
+  }
+  return Status::Ok();
+}
+
+// Sums over the repeats of one scheduler.
+struct Totals {
+  double saved = 0, regret = 0, regret_norm = 0, found = 0, seconds = 0;
+  int64_t used = 0, full = 0;
+
+  void Add(const replay::StudyOutcome& s) {
+    used += s.epochs_used;
+    full += s.epochs_full;
+    saved += s.epochs_full > 0 ? 1.0 - double(s.epochs_used) / double(s.epochs_full) : 0.0;
+    regret += s.regret;
+    regret_norm += s.regret_norm;
+    found += s.found_best ? 1.0 : 0.0;
+    seconds += s.seconds;
+  }
+
+  nlohmann::json Row(const std::string& name, int repeats) const {
+    const double k = repeats;
+    return {{"name", name},
+            {"saved_fraction", saved / k},
+            {"regret", regret / k},
+            {"regret_norm", regret_norm / k},
+            {"found_best", found / k},
+            {"epochs_used", double(used) / k},
+            {"epochs_full", double(full) / k},
+            {"seconds", seconds / k}};
+  }
+};
+
+Result<std::unique_ptr<Scheduler>> Make(const SchedulerBenchOptions& o, const std::string& name,
+                                        const SchedulerContext& context) {
+  nlohmann::json options = nlohmann::json::object();
+  if (o.scheduler_options.is_object() && o.scheduler_options.contains(name)) {
+    options = o.scheduler_options[name];
+  }
+  auto made = o.make_scheduler ? o.make_scheduler(name, context, options)
+                               : MakeScheduler(name, context, options);
+  if (!made.ok()) return made.status().WithContext("bench schedulers: scheduler " + name);
+  return made;
+}
+
+}  // namespace
+
+std::vector<size_t> BenchOrder(const std::vector<CurveRecord>& curves, uint64_t r, int n) {
+  std::vector<std::pair<std::string, size_t>> keyed;
+  keyed.reserve(curves.size());
+  for (size_t i = 0; i < curves.size(); ++i) {
+    keyed.emplace_back(Sha256Hex(fmt::format("{}:{}", r, curves[i].id)), i);
+  }
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<size_t> order;
+  for (size_t i = 0; i < keyed.size() && i < static_cast<size_t>(std::max(n, 0)); ++i) {
+    order.push_back(keyed[i].second);
+  }
+  return order;
+}
+
+Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
+                                         std::function<void(std::string)> progress) {
+  CAIRN_TRY(ValidateOptions(options));
+  CAIRN_ASSIGN_OR_RETURN(auto loaded, ReadCurvesFile(options.curves));
+  CAIRN_TRY(CheckOneTask(loaded, options.curves.string()));
+  auto curves = std::make_shared<const std::vector<CurveRecord>>(std::move(loaded));
+  const Direction direction = (*curves)[0].direction;
+  const int n = std::min<int>(options.n, static_cast<int>(curves->size()));
+  int64_t longest = 0;
+  for (const auto& c : *curves) longest = std::max<int64_t>(longest, c.values.size());
+
+  // Orders depend on the repeat only: compute them once for all schedulers.
+  std::vector<std::vector<size_t>> orders;
+  for (int k = 0; k < options.repeats; ++k) orders.push_back(BenchOrder(*curves, options.seed + k, n));
+
+  nlohmann::json rows = nlohmann::json::array();
+  for (const std::string& name : options.schedulers) {
+    Totals totals;
+    for (int k = 0; k < options.repeats; ++k) {
+      SchedulerContext context{direction, std::max<int64_t>(longest, 1), options.seed + k};
+      CAIRN_ASSIGN_OR_RETURN(auto scheduler, Make(options, name, context));
+      auto study = replay::ReplayStudy(curves, orders[k], *scheduler, direction, options.workers);
+      totals.Add(study);
+      if (progress) {
+        progress(fmt::format("{}: repeat {}/{}: saved {:.3f}, regret {:.4g}", name, k + 1,
+                             options.repeats,
+                             study.epochs_full ? 1.0 - double(study.epochs_used) / study.epochs_full : 0.0,
+                             study.regret));
+      }
+    }
+    rows.push_back(totals.Row(name, options.repeats));
+  }
+  return nlohmann::json{{"curves", options.curves.string()},
+                        {"n", n},
+                        {"repeats", options.repeats},
+                        {"workers", options.workers},
+                        {"metric", (*curves)[0].metric},
+                        {"mode", direction == Direction::kMaximize ? "max" : "min"},
+                        {"schedulers", std::move(rows)}};
+}
+
+}  // namespace cairn

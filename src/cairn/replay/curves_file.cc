@@ -1,0 +1,212 @@
+// Reading and writing replay curve files (JSON Lines, optionally gzipped).
+#include "cairn/curves_file.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <memory>
+
+#include <fmt/format.h>
+
+namespace cairn {
+namespace {
+
+// The fields the format defines; everything else goes to `extra`.
+bool IsKnownField(const std::string& key) {
+  return key == "id" || key == "params" || key == "metric" || key == "mode" ||
+         key == "values" || key == "seconds";
+}
+
+Status FieldError(const std::string& where, const std::string& field, const std::string& what) {
+  return InvalidArgument(fmt::format("{}: field '{}': {}", where, field, what));
+}
+
+std::string Shorten(const nlohmann::json& j) {
+  std::string s = j.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+Result<std::string> RequireString(const nlohmann::json& obj, const std::string& key,
+                                  const std::string& where) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return FieldError(where, key, "missing");
+  if (!it->is_string()) return FieldError(where, key, "expected a string, got " + Shorten(*it));
+  return it->get<std::string>();
+}
+
+Result<std::vector<double>> ParseValues(const nlohmann::json& obj, const std::string& where) {
+  auto it = obj.find("values");
+  if (it == obj.end()) return FieldError(where, "values", "missing");
+  if (!it->is_array()) return FieldError(where, "values", "expected a list, got " + Shorten(*it));
+  std::vector<double> out;
+  out.reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const auto& v = (*it)[i];
+    if (v.is_null()) {
+      out.push_back(std::numeric_limits<double>::quiet_NaN());
+    } else if (v.is_number()) {
+      out.push_back(v.get<double>());
+    } else {
+      return FieldError(where, fmt::format("values[{}]", i),
+                        "expected a number or null, got " + Shorten(v));
+    }
+  }
+  return out;
+}
+
+// A list of per-step seconds, one number for every step, or null/absent.
+Result<std::vector<double>> ParseSeconds(const nlohmann::json& obj, size_t steps,
+                                         const std::string& where) {
+  auto it = obj.find("seconds");
+  if (it == obj.end() || it->is_null()) return std::vector<double>{};
+  auto check = [&](const nlohmann::json& v, const std::string& field) -> Result<double> {
+    if (!v.is_number()) return FieldError(where, field, "expected a number, got " + Shorten(v));
+    double s = v.get<double>();
+    if (!std::isfinite(s) || s < 0) return FieldError(where, field, "must be >= 0, got " + v.dump());
+    return s;
+  };
+  if (it->is_number()) {
+    CAIRN_ASSIGN_OR_RETURN(double s, check(*it, "seconds"));
+    return std::vector<double>(steps, s);
+  }
+  if (!it->is_array()) {
+    return FieldError(where, "seconds", "expected a list, a number or null, got " + Shorten(*it));
+  }
+  if (it->size() != steps) {
+    return FieldError(where, "seconds",
+                      fmt::format("has {} entries but 'values' has {}", it->size(), steps));
+  }
+  std::vector<double> out;
+  out.reserve(steps);
+  for (size_t i = 0; i < it->size(); ++i) {
+    CAIRN_ASSIGN_OR_RETURN(double s, check((*it)[i], fmt::format("seconds[{}]", i)));
+    out.push_back(s);
+  }
+  return out;
+}
+
+struct GzCloser {
+  void operator()(gzFile f) const { if (f != nullptr) gzclose(f); }
+};
+using GzPtr = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
+
+// Reads one line (without the newline) into `line`; false at end of file.
+bool ReadLine(gzFile f, std::string& line, bool& error) {
+  line.clear();
+  char buf[1 << 16];
+  while (gzgets(f, buf, sizeof buf) != nullptr) {
+    size_t n = std::strlen(buf);
+    line.append(buf, n);
+    if (n > 0 && buf[n - 1] == '\n') {
+      line.pop_back();
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      return true;
+    }
+  }
+  int errnum = 0;
+  gzerror(f, &errnum);
+  error = errnum != Z_OK && errnum != Z_STREAM_END;
+  return !line.empty() && !error;
+}
+
+bool IsBlank(const std::string& s) {
+  return s.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+}  // namespace
+
+Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& where) {
+  nlohmann::json obj;
+  try {
+    obj = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& e) {
+    return InvalidArgument(fmt::format("{}:{}: invalid JSON: {}", where, e.byte, e.what()));
+  }
+  if (!obj.is_object()) return InvalidArgument(where + ": expected a JSON object");
+  CurveRecord rec;
+  CAIRN_ASSIGN_OR_RETURN(rec.id, RequireString(obj, "id", where));
+  CAIRN_ASSIGN_OR_RETURN(rec.metric, RequireString(obj, "metric", where));
+  CAIRN_ASSIGN_OR_RETURN(std::string mode, RequireString(obj, "mode", where));
+  auto direction = ParseDirection(mode);
+  if (!direction) return FieldError(where, "mode", "expected \"max\" or \"min\", got \"" + mode + "\"");
+  rec.direction = *direction;
+  if (auto it = obj.find("params"); it != obj.end()) {
+    auto params = ParamsFromJson(*it);
+    if (!params.ok()) return FieldError(where, "params", params.status().message());
+    rec.params = std::move(*params);
+  }
+  CAIRN_ASSIGN_OR_RETURN(rec.values, ParseValues(obj, where));
+  CAIRN_ASSIGN_OR_RETURN(rec.seconds, ParseSeconds(obj, rec.values.size(), where));
+  for (auto& [key, value] : obj.items()) {
+    if (!IsKnownField(key)) rec.extra[key] = std::move(value);
+  }
+  return rec;
+}
+
+Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& path) {
+  // gzopen reads plain files transparently, so one reader serves both forms.
+  GzPtr f(gzopen(path.c_str(), "rb"));
+  if (!f) return IoError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  gzbuffer(f.get(), 1 << 17);
+  std::vector<CurveRecord> out;
+  std::string line;
+  bool error = false;
+  for (int lineno = 1; ReadLine(f.get(), line, error); ++lineno) {
+    if (IsBlank(line)) continue;
+    auto rec = ParseCurveLine(line, fmt::format("{}:{}", path.string(), lineno));
+    if (!rec.ok()) return rec.status();
+    out.push_back(std::move(*rec));
+  }
+  if (error) return IoError(path.string() + ": read error (truncated or corrupt gzip data?)");
+  return out;
+}
+
+nlohmann::json CurveRecordToJson(const CurveRecord& r) {
+  nlohmann::json j = nlohmann::json::object();
+  j["id"] = r.id;
+  j["params"] = ParamsToJson(r.params);
+  j["metric"] = r.metric;
+  j["mode"] = r.direction == Direction::kMaximize ? "max" : "min";
+  nlohmann::json values = nlohmann::json::array();
+  for (double v : r.values) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
+  j["values"] = std::move(values);
+  j["seconds"] = r.seconds.empty() ? nlohmann::json() : nlohmann::json(r.seconds);
+  if (r.extra.is_object()) {
+    for (const auto& [key, value] : r.extra.items()) {
+      if (!IsKnownField(key)) j[key] = value;
+    }
+  }
+  return j;
+}
+
+Status WriteCurvesFile(const std::filesystem::path& path, const std::vector<CurveRecord>& records) {
+  std::string text;
+  for (const auto& r : records) {
+    // Invalid UTF-8 in ids or extra fields is replaced rather than thrown.
+    text += CurveRecordToJson(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text += '\n';
+  }
+  const std::string name = path.string();
+  if (name.size() >= 3 && name.compare(name.size() - 3, 3, ".gz") == 0) {
+    GzPtr f(gzopen(path.c_str(), "wb"));
+    if (!f) return IoError(fmt::format("{}: cannot create: {}", name, std::strerror(errno)));
+    if (!text.empty() && gzwrite(f.get(), text.data(), static_cast<unsigned>(text.size())) <= 0) {
+      return IoError(name + ": write failed");
+    }
+    if (gzclose(f.release()) != Z_OK) return IoError(name + ": write failed on close");
+    return Status::Ok();
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return IoError(fmt::format("{}: cannot create: {}", name, std::strerror(errno)));
+  out << text;
+  out.close();
+  if (!out) return IoError(name + ": write failed");
+  return Status::Ok();
+}
+
+}  // namespace cairn

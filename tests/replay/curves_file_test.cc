@@ -1,0 +1,177 @@
+#include "cairn/curves_file.h"
+
+#include <zlib.h>
+
+#include <chrono>
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "replay/replay_testing.h"
+#include "support/paths.h"
+
+namespace cairn {
+namespace {
+
+using testing::MakeTempDir;
+using testing::WriteFile;
+
+void WriteGz(const std::filesystem::path& path, const std::string& text) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(gzwrite(f, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+  gzclose(f);
+}
+
+class CurvesFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = MakeTempDir("cairn-curves"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+const char* kTwoLines =
+    R"({"id":"s/t/a","params":{"lr":0.1,"opt":"sgd","depth":3},"metric":"acc","mode":"max",)"
+    R"("values":[0.1,null,0.5],"seconds":[1.5,2,2.5],"seed":7})"
+    "\n\n"
+    R"({"id":"s/t/b","params":{},"metric":"acc","mode":"min","values":[3,2],"seconds":4})"
+    "\n";
+
+TEST_F(CurvesFileTest, ParsesNullsSecondsFormsAndExtraFields) {
+  auto path = dir_ / "c.jsonl";
+  WriteFile(path, std::string(kTwoLines) +
+                      R"({"id":"s/t/c","metric":"acc","mode":"max","values":[1],"seconds":null})" "\n");
+  auto curves = ReadCurvesFile(path);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_EQ(curves->size(), 3u);
+  const CurveRecord& a = (*curves)[0];
+  EXPECT_EQ(a.id, "s/t/a");
+  EXPECT_EQ(a.metric, "acc");
+  EXPECT_EQ(a.direction, Direction::kMaximize);
+  ASSERT_EQ(a.values.size(), 3u);
+  EXPECT_DOUBLE_EQ(a.values[0], 0.1);
+  EXPECT_TRUE(std::isnan(a.values[1]));
+  EXPECT_DOUBLE_EQ(a.values[2], 0.5);
+  EXPECT_EQ(a.seconds, (std::vector<double>{1.5, 2.0, 2.5}));
+  EXPECT_EQ(std::get<int64_t>(a.params.at("depth")), 3);
+  EXPECT_EQ(std::get<std::string>(a.params.at("opt")), "sgd");
+  EXPECT_EQ(a.extra, nlohmann::json({{"seed", 7}}));
+  const CurveRecord& b = (*curves)[1];
+  EXPECT_EQ(b.direction, Direction::kMinimize);
+  EXPECT_EQ(b.seconds, (std::vector<double>{4.0, 4.0}));  // one number: every step
+  EXPECT_TRUE((*curves)[2].seconds.empty());               // null: unknown
+  EXPECT_TRUE((*curves)[2].params.empty());
+}
+
+TEST_F(CurvesFileTest, ReadsGzipAndPlainAlike) {
+  WriteFile(dir_ / "p.jsonl", kTwoLines);
+  WriteGz(dir_ / "g.jsonl.gz", kTwoLines);
+  auto plain = ReadCurvesFile(dir_ / "p.jsonl");
+  auto gz = ReadCurvesFile(dir_ / "g.jsonl.gz");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_TRUE(gz.ok()) << gz.status().ToString();
+  ASSERT_EQ(gz->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(CurveRecordToJson((*plain)[i]), CurveRecordToJson((*gz)[i]));
+  }
+}
+
+TEST_F(CurvesFileTest, ReadsLinesLongerThanTheReadBuffer) {
+  std::string values;
+  for (int i = 0; i < 20000; ++i) values += (i ? "," : "") + std::to_string(i * 0.001);
+  WriteGz(dir_ / "long.jsonl.gz",
+          R"({"id":"x","metric":"m","mode":"max","values":[)" + values + "]}\n");
+  auto curves = ReadCurvesFile(dir_ / "long.jsonl.gz");
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_EQ((*curves)[0].values.size(), 20000u);
+  EXPECT_DOUBLE_EQ((*curves)[0].values.back(), 19.999);
+}
+
+struct BadLine {
+  std::string line;
+  std::string expected;  // substring of the error
+};
+
+class CurvesFileErrorTest : public CurvesFileTest, public ::testing::WithParamInterface<BadLine> {};
+
+TEST_P(CurvesFileErrorTest, NamesFileLineAndField) {
+  auto path = dir_ / "bad.jsonl";
+  // The bad line is line 3 (after a good line and a blank one).
+  WriteFile(path, R"({"id":"ok","metric":"m","mode":"max","values":[1]})" "\n\n" + GetParam().line + "\n");
+  auto curves = ReadCurvesFile(path);
+  ASSERT_FALSE(curves.ok());
+  EXPECT_EQ(curves.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(curves.status().message().find(path.string() + ":3"), std::string::npos)
+      << curves.status().message();
+  EXPECT_NE(curves.status().message().find(GetParam().expected), std::string::npos)
+      << curves.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, CurvesFileErrorTest,
+    ::testing::Values(
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,"a"]})", "field 'values[1]'"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max"})", "field 'values': missing"},
+        BadLine{R"({"metric":"m","mode":"max","values":[1]})", "field 'id': missing"},
+        BadLine{R"({"id":"x","metric":"m","mode":"up","values":[1]})", "field 'mode'"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,2],"seconds":[1]})",
+                "field 'seconds': has 1 entries"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"seconds":[-1]})",
+                "field 'seconds[0]'"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"params":{"a":[1]}})",
+                "field 'params'"},
+        BadLine{R"({"id":"x", "values": [1,)", "invalid JSON"}));
+
+TEST_F(CurvesFileTest, MissingFileIsIoError) {
+  auto curves = ReadCurvesFile(dir_ / "nope.jsonl");
+  ASSERT_FALSE(curves.ok());
+  EXPECT_EQ(curves.status().code(), StatusCode::kIoError);
+  EXPECT_NE(curves.status().message().find("nope.jsonl"), std::string::npos);
+}
+
+TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {
+  std::vector<CurveRecord> records = {
+      testing::MakeCurve("a", {0.5, testing::kNull, 0.75}, {1, 2, 3},
+                         {{"lr", 0.01}, {"opt", std::string("adam")}, {"layers", int64_t{2}},
+                          {"bn", true}}),
+      testing::MakeCurve("b", {1.0}, {}),
+  };
+  records[0].extra = {{"seed", 3}, {"seconds_kind", "measured"}};
+  records[1].direction = Direction::kMinimize;
+  for (const char* name : {"out.jsonl", "out.jsonl.gz"}) {
+    ASSERT_TRUE(WriteCurvesFile(dir_ / name, records).ok());
+    auto back = ReadCurvesFile(dir_ / name);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    ASSERT_EQ(back->size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(CurveRecordToJson((*back)[i]), CurveRecordToJson(records[i])) << name;
+      EXPECT_EQ((*back)[i].params, records[i].params) << name;
+      EXPECT_EQ((*back)[i].seconds, records[i].seconds) << name;
+    }
+    EXPECT_TRUE(std::isnan((*back)[0].values[1]));
+    EXPECT_EQ((*back)[1].direction, Direction::kMinimize);
+  }
+  // The .gz file really is compressed (gzip magic bytes).
+  std::string gz = testing::ReadFile(dir_ / "out.jsonl.gz");
+  ASSERT_GE(gz.size(), 2u);
+  EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+}
+
+TEST(CurvesFileShared, LoadsTheDevelopmentFile) {
+  auto path = testing::SharedCurves("dev-curves.jsonl.gz");
+  if (!path) GTEST_SKIP() << "shared curves (../shared/data/curves/dev-curves.jsonl.gz) not present";
+  auto curves = ReadCurvesFile(*path);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  EXPECT_EQ(curves->size(), 2725u);
+  size_t short_runs = 0;
+  for (const auto& c : *curves) {
+    EXPECT_EQ(c.metric, "eval_return");
+    EXPECT_EQ(c.seconds.size(), c.values.size());
+    short_runs += c.values.size() == 37;
+  }
+  EXPECT_EQ(short_runs, 1u);
+}
+
+}  // namespace
+}  // namespace cairn
