@@ -72,7 +72,7 @@ struct CurveFitOptions {
   // wide interval and ok = false.
   int min_points = 3;
   // Ceres iterations per family fit; curves are small, fits converge fast.
-  int max_iterations = 60;
+  int max_iterations = 40;
   // How far beyond the observed range (in units of that range) a family's
   // asymptote or prediction may lie before the fit counts as absurd.
   double max_gain = 4.0;

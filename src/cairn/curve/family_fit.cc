@@ -40,8 +40,8 @@ ceres::Solver::Options SolverOptions(const CurveFitOptions& options) {
   o.minimizer_progress_to_stdout = false;
   o.logging_type = ceres::SILENT;
   o.num_threads = 1;
-  o.function_tolerance = 1e-8;
-  o.parameter_tolerance = 1e-8;
+  o.function_tolerance = 1e-6;
+  o.parameter_tolerance = 1e-6;
   return o;
 }
 

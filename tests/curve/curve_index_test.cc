@@ -1,0 +1,168 @@
+#include <gtest/gtest.h>
+
+#include <zlib.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "cairn/curve.h"
+#include "curve/curve_test_util.h"
+#include "support/paths.h"
+
+namespace cairn {
+namespace {
+
+using curve_testing::Sample;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+LabeledCurve Curve(std::string id, std::vector<double> values, Direction d = Direction::kMaximize) {
+  return {std::move(id), std::move(values), d};
+}
+
+// One curve of each kind, accuracy-like, 60 steps.
+std::vector<LabeledCurve> KindSet() {
+  return {
+      Curve("normal", Sample([](double x) { return 0.9 - 0.7 * std::pow(x, -0.8); }, 60, 0.002, 1)),
+      Curve("flat", Sample([](double) { return 0.1; }, 60, 0.004, 2)),
+      Curve("late", Sample([](double x) { return x < 25 ? 0.1 : 0.1 + 0.8 * (1 - std::exp(-(x - 25) / 6)); },
+                           60, 0.003, 3)),
+      Curve("collapse", Sample([](double x) { return x < 30 ? 0.9 - 0.7 * std::exp(-0.2 * x) : 0.2; }, 60,
+                               0.003, 4)),
+      Curve("noisy", Sample([](double x) { return 0.6 - 0.4 * std::pow(x, -0.5); }, 60, 0.08, 5)),
+      Curve("loss", Sample([](double x) { return 0.1 + 2.0 * std::pow(x, -0.7); }, 60, 0.002, 6),
+            Direction::kMinimize),
+  };
+}
+
+TEST(ClassifyCurveTest, EachKindIsRecognised) {
+  std::vector<LabeledCurve> set = KindSet();
+  const double range = 1.0;
+  EXPECT_EQ(ClassifyCurve(set[0].values, set[0].direction, range), CurveKind::kNormal);
+  EXPECT_EQ(ClassifyCurve(set[1].values, set[1].direction, range), CurveKind::kNeverLearns);
+  EXPECT_EQ(ClassifyCurve(set[2].values, set[2].direction, range), CurveKind::kLateLearner);
+  EXPECT_EQ(ClassifyCurve(set[3].values, set[3].direction, range), CurveKind::kDiverges);
+  EXPECT_EQ(ClassifyCurve(set[4].values, set[4].direction, range), CurveKind::kNoisy);
+  EXPECT_EQ(ClassifyCurve(set[5].values, set[5].direction, range), CurveKind::kNormal);
+  std::vector<double> ends_nan = set[0].values;
+  ends_nan.back() = kNaN;
+  EXPECT_EQ(ClassifyCurve(ends_nan, Direction::kMaximize, range), CurveKind::kDiverges);
+  // The same loss read as "maximise" only gets worse.
+  EXPECT_EQ(ClassifyCurve(set[5].values, Direction::kMaximize, range), CurveKind::kDiverges);
+}
+
+TEST(CurveIndexTest, ScoresEveryPredictorPerKindAndFraction) {
+  CurveIndexOptions options;
+  Result<CurveIndexReport> report = BuildCurveIndex(KindSet(), options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->num_curves, 6);
+  EXPECT_EQ(report->num_used, 6);
+  EXPECT_EQ(report->kind_counts.at(CurveKind::kNormal), 2);
+  EXPECT_EQ(report->kind_counts.at(CurveKind::kDiverges), 1);
+  // 5 kinds x 3 fractions x (11 families + ensemble + last value).
+  EXPECT_EQ(report->cells.size(), 5u * 3u * 13u);
+  for (const auto& c : report->cells) {
+    EXPECT_GT(c.count, 0);
+    EXPECT_GE(c.median_norm_error, 0.0);
+    EXPECT_TRUE(std::isfinite(c.mean_abs_error)) << c.predictor;
+    if (c.predictor == "ensemble") EXPECT_GE(c.coverage, 0.0);
+  }
+  // On the clean normal curves, half the curve predicts the end far better
+  // than the last value does.
+  auto cell = [&](CurveKind k, std::string_view name, double f) {
+    for (const auto& c : report->cells) {
+      if (c.kind == k && c.predictor == name && c.fraction == f) return c;
+    }
+    ADD_FAILURE() << "no cell " << name;
+    return CurveIndexCell{};
+  };
+  EXPECT_LT(cell(CurveKind::kNormal, "ensemble", 0.5).mean_abs_error,
+            0.5 * cell(CurveKind::kNormal, "last_value", 0.5).mean_abs_error);
+  ASSERT_EQ(report->ranking.at(CurveKind::kNormal).size(), 13u);
+  EXPECT_NE(report->ranking.at(CurveKind::kNormal).front(), "last_value");
+
+  nlohmann::json j = report->ToJson();
+  EXPECT_EQ(j["kind_counts"]["never_learns"], 1);
+  EXPECT_EQ(j["cells"].size(), report->cells.size());
+  std::string table = report->ToTable();
+  EXPECT_NE(table.find("late_learner"), std::string::npos);
+  EXPECT_NE(table.find("vapor_pressure"), std::string::npos);
+  EXPECT_NE(table.find("ranking"), std::string::npos);
+}
+
+TEST(CurveIndexTest, SubsamplesAndValidates) {
+  CurveIndexOptions options;
+  options.max_curves = 2;
+  options.fractions = {0.5};
+  options.fit.families = {CurveFamily::kPow3, CurveFamily::kExp3};
+  Result<CurveIndexReport> report = BuildCurveIndex(KindSet(), options);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->num_used, 2);
+  for (const auto& c : report->cells) {
+    EXPECT_TRUE(c.predictor == "pow3" || c.predictor == "exp3" || c.predictor == "ensemble" ||
+                c.predictor == "last_value")
+        << c.predictor;
+  }
+  options.fractions = {1.5};
+  EXPECT_NE(BuildCurveIndex(KindSet(), options).status().message().find("fraction"), std::string::npos);
+}
+
+// ---- Real curves (skipped when the shared data is absent) ----
+
+std::vector<LabeledCurve> ReadCurves(const std::filesystem::path& path) {
+  std::vector<LabeledCurve> out;
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (f == nullptr) return out;
+  std::string text;
+  char buf[1 << 16];
+  int got;
+  while ((got = gzread(f, buf, sizeof buf)) > 0) text.append(buf, got);
+  gzclose(f);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    nlohmann::json j = nlohmann::json::parse(text.substr(pos, end - pos), nullptr, false);
+    pos = end + 1;
+    if (j.is_discarded() || !j.contains("values")) continue;
+    LabeledCurve c{j.value("id", ""), {}, j.value("mode", "max") == "min" ? Direction::kMinimize
+                                                                           : Direction::kMaximize};
+    for (const auto& v : j["values"]) c.values.push_back(v.is_number() ? v.get<double>() : kNaN);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// CAIRN_CURVE_EVAL_MAX raises the sample for a full evaluation; the default
+// keeps the test fast.
+int EvalMax(int fallback) {
+  const char* env = std::getenv("CAIRN_CURVE_EVAL_MAX");
+  return env ? std::atoi(env) : fallback;
+}
+
+void EvaluateFile(const std::string& name, std::optional<double> lo, std::optional<double> hi) {
+  auto path = testing::SharedCurves(name);
+  if (!path) GTEST_SKIP() << "shared curves " << name << " not found (set CAIRN_SHARED_CURVES)";
+  std::vector<LabeledCurve> curves = ReadCurves(*path);
+  ASSERT_FALSE(curves.empty()) << *path;
+  CurveIndexOptions options;
+  options.max_curves = EvalMax(40);
+  options.fit.lower_bound = lo;
+  options.fit.upper_bound = hi;
+  Result<CurveIndexReport> report = BuildCurveIndex(curves, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  std::cout << name << "\n" << report->ToTable();
+  // Whatever the curves, every prediction is a number and the ensemble
+  // rarely fails outright.
+  for (const auto& c : report->cells) {
+    EXPECT_TRUE(std::isfinite(c.mean_abs_error)) << c.predictor;
+    if (c.predictor == "ensemble") EXPECT_LE(c.failed, c.count / 2);
+  }
+}
+
+TEST(RealCurvesTest, DigitsAccuracy) { EvaluateFile("dev-digits.jsonl.gz", 0.0, 1.0); }
+TEST(RealCurvesTest, EnduroReturns) { EvaluateFile("dev-curves.jsonl.gz", std::nullopt, std::nullopt); }
+
+}  // namespace
+}  // namespace cairn
