@@ -265,3 +265,24 @@ TEST(BenchShared, NoneRowMatchesThePeerOnDevDigits) {
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+// Prints the full benchmark on the shared files (slow; run by hand with
+// --gtest_also_run_disabled_tests --gtest_filter='*PrintSharedBench*').
+TEST(BenchShared, DISABLED_PrintSharedBench) {
+  for (const char* file : {"dev-digits.jsonl.gz", "dev-curves.jsonl.gz"}) {
+    auto path = testing::SharedCurves(file);
+    if (!path) continue;
+    SchedulerBenchOptions o;
+    o.curves = *path;
+    if (const char* w = std::getenv("CAIRN_BENCH_WORKERS")) o.workers = std::atoi(w);
+    auto r = RunSchedulerBench(o, [](std::string s) { std::printf("  %s\n", s.c_str()); });
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::printf("%s\n%s\n", RenderBenchTable(*r, nullptr).c_str(), r->dump(1).c_str());
+  }
+}
+
+}  // namespace
+}  // namespace cairn
