@@ -6,6 +6,9 @@
 //
 // Thread-safety: a Store object is used from one thread at a time; several
 // processes may open the same database.
+//
+// The schema, its versions and the NaN encoding are described in
+// docs/store.md.
 #pragma once
 
 #include <cstdint>
