@@ -1,6 +1,7 @@
 // The Optuna peer script, run on a small constructed file.
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -13,10 +14,14 @@ namespace {
 
 constexpr const char* kPython = "/usr/bin/python3";
 
+// Importing optuna takes seconds on a loaded box: check once.
 bool HaveOptuna() {
-  if (!std::filesystem::exists(kPython)) return false;
-  std::string cmd = std::string(kPython) + " -c 'import optuna' >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
+  static const bool have = [] {
+    if (!std::filesystem::exists(kPython)) return false;
+    std::string cmd = std::string(kPython) + " -c 'import optuna' >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0;
+  }();
+  return have;
 }
 
 std::vector<CurveRecord> SmallFile() {
