@@ -55,14 +55,21 @@ EnsembleEstimate Combine(std::span<const FamilyFit> fits, int64_t target_step, d
   double total = 0;
   for (size_t i = 0; i < members.size(); ++i) total += w[i] = std::exp(-0.5 * (members[i].aicc - best_aicc));
 
-  // Extrapolating twice the fitted span doubles a family's own variance.
-  double reach = std::max(0.0, x_target - x_last) / std::max(x_last - x_first, 1.0);
+  // Parameter uncertainty grows with the distance of the target from the
+  // data: the classical prediction-variance factor of a straight-line fit to
+  // n evenly spaced points, 1 + 1/n + 12 d^2 / n, with d the distance of
+  // the target from the middle of the fitted span in units of that span. A
+  // proxy (the families are not lines), but it has the right shape: wide far
+  // out from few points, close to the noise alone near well-observed data.
+  double n = static_cast<double>(fits.front().num_points);
+  double d = (x_target - 0.5 * (x_first + x_last)) / std::max(x_last - x_first, 1.0);
+  double inflation = 1 + 1 / n + 12 * d * d / n;
   double mean_u = 0;
   for (size_t i = 0; i < members.size(); ++i) mean_u += (w[i] /= total) * members[i].u;
   double var_u = 0;
   for (size_t i = 0; i < members.size(); ++i) {
     double spread = members[i].u - mean_u;
-    var_u += w[i] * (members[i].var * (1 + reach) + spread * spread);
+    var_u += w[i] * (members[i].var * inflation + spread * spread);
   }
   e.ok = true;
   e.mean = scale.Value(mean_u);

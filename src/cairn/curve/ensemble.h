@@ -21,7 +21,8 @@ struct EnsembleEstimate {
 // Fits must share one CurveScale (they came from the same points).
 // Weights: exp(-AICc / 2), normalised. Variance: the weighted mix of each
 // family's residual variance, inflated by how far the target lies beyond
-// the fitted span, plus the spread of the family means.
+// the fitted span (a straight line's prediction-variance factor), plus the
+// spread of the family means.
 // `u_cap`: predictions above it (normalised) are absurd and dropped.
 EnsembleEstimate Combine(std::span<const FamilyFit> fits, int64_t target_step, double x_first,
                          double x_last, double u_cap);
