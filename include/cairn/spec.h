@@ -1,7 +1,12 @@
 // Study files: the YAML a user writes, parsed and validated into StudySpec.
 //
-// Every mistake is reported as "FILE:LINE:COLUMN: what was wrong, what was
-// expected" (1-based line and column); unknown keys are errors.
+// Every mistake is an InvalidArgument whose message is
+// "FILE:LINE:COLUMN: <what is wrong>; expected <what>" (1-based line and
+// column of the offending key or value); unknown keys are errors. The format
+// is described in docs/study-file.md.
+//
+//   CAIRN_ASSIGN_OR_RETURN(StudySpec spec, ParseStudyFile("study.yaml"));
+//   CAIRN_ASSIGN_OR_RETURN(auto argv, ExpandCommand(spec.command, params, extra, &spec.space));
 #pragma once
 
 #include <filesystem>
@@ -70,9 +75,12 @@ struct StudySpec {
   nlohmann::json ToJson() const;
 };
 
-// Parses and validates a study file.
+// Parses and validates a study file. NotFound when it cannot be opened;
+// InvalidArgument with a position for any mistake in it. Relative paths in
+// it (workdir) are taken from the file's folder; spec.source is absolute.
 Result<StudySpec> ParseStudyFile(const std::filesystem::path& path);
-// Same, from text; `source_name` is used in error positions.
+// Same, from text; `source_name` is used in error positions and `base_dir`
+// stands for the file's folder (made absolute against the current folder).
 Result<StudySpec> ParseStudyText(const std::string& text,
                                  const std::string& source_name,
                                  const std::filesystem::path& base_dir);

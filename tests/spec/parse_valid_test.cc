@@ -199,5 +199,19 @@ TEST(ParseValidTest, ToJsonHoldsSpaceWithConditionsAndEverySection) {
   EXPECT_EQ(nlohmann::json::parse(j.dump()), j);
 }
 
+// The example in the format's documentation must stay valid.
+TEST(ParseValidTest, DocumentedExampleParses) {
+  std::string doc = testing::ReadFile(testing::SourceDir() / "docs" / "study-file.md");
+  size_t begin = doc.find("```yaml\n");
+  ASSERT_NE(begin, std::string::npos) << "docs/study-file.md has no yaml example";
+  begin += 8;
+  size_t end = doc.find("```", begin);
+  ASSERT_NE(end, std::string::npos);
+  auto spec = ParseStudyText(doc.substr(begin, end - begin), "study-file.md", "/b");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->name, "digits");
+  EXPECT_EQ(spec->space.params.size(), 6u);
+}
+
 }  // namespace
 }  // namespace cairn
