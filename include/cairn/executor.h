@@ -18,6 +18,8 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "cairn/space.h"
 #include "cairn/status.h"
 
@@ -85,6 +87,13 @@ class Executor {
   virtual std::optional<int> Pid(int64_t trial_id) const { (void)trial_id; return std::nullopt; }
   // Interrupts a blocking Poll from a signal handler (async-signal-safe).
   virtual void Wake() {}
+  // What this executor knows about where and how a trial ran, for
+  // trial.attrs["executor"] (Slurm: job id, node, state, requeues); an
+  // empty object when it has nothing to add or does not know the trial.
+  virtual nlohmann::json Describe(int64_t trial_id) const {
+    (void)trial_id;
+    return nlohmann::json::object();
+  }
 };
 
 }  // namespace cairn

@@ -1,0 +1,130 @@
+// SlurmExecutor: watching jobs (Poll). One loop, no threads: each round
+// reads every job's new stdout, and every poll_interval_s one squeue call
+// covers all jobs; only jobs that left the active states cost one more call.
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cairn/slurm/slurm_executor_impl.h"
+
+namespace cairn::slurm_internal {
+namespace {
+
+// How often stdout files are read while waiting (seconds).
+constexpr double kTailInterval = 0.2;
+
+}  // namespace
+
+std::vector<ExecutorEvent> SlurmExecutorImpl::Poll(std::optional<double> timeout_s) {
+  double start = clock_->Now();
+  std::vector<ExecutorEvent> events;
+  for (;;) {
+    Step(&events);
+    if (!events.empty() || jobs_.empty()) return events;
+    double now = clock_->Now();
+    double wait = std::min(kTailInterval, std::max(0.0, next_queue_check_ - now));
+    if (timeout_s) {
+      double left = start + *timeout_s - now;
+      if (left <= 0) return events;
+      wait = std::min(wait, left);
+    }
+    SleepFor(wait);
+  }
+}
+
+void SlurmExecutorImpl::SleepFor(double seconds) {
+  pollfd pfd = {wake_[0], POLLIN, 0};
+  int ms = static_cast<int>(std::ceil(seconds * 1000));
+  if (poll(&pfd, wake_[0] >= 0 ? 1 : 0, ms) > 0) {
+    char buf[64];
+    while (read(wake_[0], buf, sizeof buf) > 0) {
+    }
+  }
+}
+
+void SlurmExecutorImpl::Step(std::vector<ExecutorEvent>* events) {
+  double now = clock_->Now();
+  for (auto& [id, job] : jobs_) job.tail->Read(now, events);
+  EscalateStops();
+  if (now >= next_queue_check_) {
+    CheckQueue(events);
+    next_queue_check_ = clock_->Now() + options_.poll_interval_s;
+  }
+}
+
+void SlurmExecutorImpl::CheckQueue(std::vector<ExecutorEvent>* events) {
+  if (jobs_.empty()) return;
+  std::string ids;
+  for (const auto& [id, job] : jobs_) ids += (ids.empty() ? "" : ",") + job.job_id;
+  auto ran = runner_->Run({"squeue", "--jobs=" + ids, "--states=all", "--noheader", "--format=%i|%T|%r|%N"});
+  // An unreachable controller is transient: keep every job and ask again.
+  // Some versions refuse the whole query when one id was purged; then each
+  // job is looked up on its own below.
+  if (!ran.ok()) return;
+  bool refused = ran->exit_code != 0;
+  if (refused && ran->err.find("Invalid job id") == std::string::npos) return;
+  std::map<std::string, JobStatus> listed = refused ? std::map<std::string, JobStatus>{} : ParseSqueue(ran->out);
+  std::vector<int64_t> ended;
+  for (auto& [id, job] : jobs_) {
+    auto it = listed.find(job.job_id);
+    if (it != listed.end() && !IsFinal(it->second.state)) {
+      Update(job, it->second);
+      continue;
+    }
+    std::optional<JobStatus> final_status = LookUp(job.job_id);
+    if (final_status && !IsFinal(final_status->state)) {  // requeued meanwhile
+      Update(job, *final_status);
+      continue;
+    }
+    if (!final_status && it != listed.end()) final_status = it->second;
+    if (!final_status) {
+      final_status = JobStatus{job.job_id, "VANISHED", JobState::kUnknown, "Slurm no longer knows the job"};
+    }
+    Update(job, *final_status);
+    End(job, *final_status, events);
+    ended.push_back(id);
+  }
+  for (int64_t id : ended) jobs_.erase(id);
+}
+
+void SlurmExecutorImpl::Update(WatchedJob& job, const JobStatus& status) {
+  // Back in the queue after running: Slurm requeued it (node failure,
+  // preemption, `scontrol requeue`).
+  if (job.state == JobState::kRunning && status.state == JobState::kPending) ++job.requeues;
+  if (status.restarts) job.requeues = std::max(job.requeues, *status.restarts);
+  job.state = status.state;
+  job.state_name = status.state_name;
+  job.reason = status.reason;
+  if (!status.node.empty()) job.node = status.node;
+}
+
+std::optional<JobStatus> SlurmExecutorImpl::LookUp(const std::string& job_id) {
+  if (sacct_usable_) {
+    auto ran = runner_->Run({"sacct", "-j", job_id, "--parsable2", "--noheader",
+                             "--format=JobID,State,ExitCode,NodeList,Reason"});
+    if (ran.ok() && ran->exit_code == 0) {
+      // Accounting may lag behind the controller: then ask scontrol.
+      if (auto found = ParseSacct(ran->out, job_id)) return found;
+    } else if (ran.ok()) {
+      sacct_usable_ = false;  // "Slurm accounting storage is disabled"
+    }
+  }
+  auto ran = runner_->Run({"scontrol", "--oneliner", "show", "job", job_id});
+  if (!ran.ok() || ran->exit_code != 0) return std::nullopt;
+  return ParseScontrol(ran->out);
+}
+
+void SlurmExecutorImpl::End(WatchedJob& job, const JobStatus& status, std::vector<ExecutorEvent>* events) {
+  double now = clock_->Now();
+  job.tail->Finish(now, events);
+  ExitEvent exit = DescribeJobEnd(job.trial_id, status, job.stop_requested, now);
+  if (job.requeues > 0) exit.message += fmt::format(", requeued {} time(s)", job.requeues);
+  events->push_back(std::move(exit));
+  finished_[job.trial_id] = Info(job);
+}
+
+}  // namespace cairn::slurm_internal
