@@ -48,14 +48,16 @@ TEST(Predictive, StopsAClearlyHopelessTrialEarlyWithItsPrediction) {
   auto s = Make("predictive", Ctx());
   CompleteGoodTrials(*s);
   Decision last;
-  EXPECT_EQ(RunTrial(*s, 10, Constant(20, 0.05), &last), 3);  // min_steps default 3
+  // v2 judges from step 1 (min_steps default 1; v1 waited until step 3).
+  EXPECT_EQ(RunTrial(*s, 10, Constant(20, 0.05), &last), 1);
   ASSERT_TRUE(last.predicted && last.lower && last.upper && last.probability);
   EXPECT_LT(*last.probability, 0.05);
   EXPECT_LT(*last.lower, *last.predicted);
   EXPECT_LT(*last.predicted, *last.upper);
   EXPECT_LT(*last.upper, 0.92);
   EXPECT_EQ(last.rule, "predictive");
-  EXPECT_NE(last.reason.find("P(final > 0.92"), std::string::npos) << last.reason;
+  // The bar is the best completed final smoothed over its last 3 values.
+  EXPECT_NE(last.reason.find("P(final > 0.91"), std::string::npos) << last.reason;
   // A trial that tracks the best completed one keeps running.
   EXPECT_EQ(RunTrial(*s, 11, Saturating(0.52, 0.93, 20)), 0);
 }
@@ -70,11 +72,11 @@ TEST(Predictive, HandlesMinimizedMetrics) {
   auto s = Make("predictive", Ctx(Direction::kMinimize));
   CompleteGoodTrials(*s, -1.0);  // losses ending at -0.80 .. -0.92
   Decision last;
-  EXPECT_EQ(RunTrial(*s, 10, Constant(20, -0.05), &last), 3);
+  EXPECT_EQ(RunTrial(*s, 10, Constant(20, -0.05), &last), 1);
   ASSERT_TRUE(last.predicted.has_value());
   EXPECT_GT(*last.predicted, -0.92);  // predicted loss worse (higher) than the best
   EXPECT_LT(*last.lower, *last.upper);
-  EXPECT_NE(last.reason.find("P(final < -0.92"), std::string::npos) << last.reason;
+  EXPECT_NE(last.reason.find("P(final < -0.91"), std::string::npos) << last.reason;
   EXPECT_EQ(RunTrial(*s, 11, Saturating(-0.52, -0.93, 20)), 0);
 }
 
@@ -91,7 +93,7 @@ TEST(Predictive, KeepsALateJumperWhenCompletedCurvesJumpLate) {
   Decision last;
   EXPECT_EQ(RunTrial(*s, 10, LateJump(0.33, 0.83, 12, 20), &last), 0);
   // One flat at 0.10 cannot reach 0.80 by the same rule.
-  EXPECT_EQ(RunTrial(*s, 11, Constant(20, 0.10)), 3);
+  EXPECT_EQ(RunTrial(*s, 11, Constant(20, 0.10)), 1);
 }
 
 TEST(Predictive, FlatNeverLearningStudyStopsNothingAndStaysFinite) {
@@ -106,7 +108,7 @@ TEST(Predictive, FlatNeverLearningStudyStopsNothingAndStaysFinite) {
 TEST(Predictive, FlatNeverLearningTrialStopsAmongLearners) {
   auto s = Make("predictive", Ctx());
   CompleteGoodTrials(*s);
-  EXPECT_EQ(RunTrial(*s, 10, Constant(20, 0.0)), 3);
+  EXPECT_EQ(RunTrial(*s, 10, Constant(20, 0.0)), 1);
 }
 
 TEST(Predictive, DeterministicForAContext) {
@@ -124,9 +126,12 @@ TEST(Predictive, SavesMostEpochsAtLowRegretOnDevDigits) {
   ASSERT_TRUE(file.has_value());
   auto r = Replay(*file, "predictive", nlohmann::json::object(), /*repeats=*/5, /*n=*/200);
   ASSERT_TRUE(r.has_value());
-  // Accuracy is a fraction: 0.005 is under three validation samples of 540.
-  EXPECT_LT(r->regret, 0.005);
-  EXPECT_GT(r->saved_fraction, 0.8);
+  // The target on this file: at least the epochs saved by the most
+  // frugal Optuna pruner (successive halving, 0.9139) and no more regret than
+  // the most careful (hyperband, 0.001112 = 0.6 of a validation sample).
+  // Measured: 0.9167 and 0.000742.
+  EXPECT_LE(r->regret, 0.001112);
+  EXPECT_GE(r->saved_fraction, 0.9139);
 }
 
 }  // namespace

@@ -1,52 +1,62 @@
-// The predictive scheduler: stop a trial when its final value is unlikely to
-// beat the study's current top-k.
+// The predictive scheduler (version 2): stop a trial when its final value is
+// unlikely to beat the best final the study has already produced.
 //
-// After `min_steps`, at every report the trial's final value is predicted
-// from how levels at this step turned into final values in the study's own
-// completed trials (FinalPredictor), and P = P(final beats the top_k-th best
-// completed final). The trial stops when
-//   P < p_min                         (hopeless, at any step), or
-//   a successive-halving rung (eta = rung_eta) would stop it and P < p_keep
-//                                     (a rank loser the curves do not defend).
-// So rungs give the frugality of ASHA while the prediction keeps trials whose
-// curves, read against this study's completed ones, may still win.
-// Prior phase: while fewer than `min_completed` trials have completed there
-// is nothing to learn from; the rung rule alone decides (rung_eta > 0) or,
-// with rung_eta = 0, a median-like rule: stop when the trial's level is worse
-// than the median level of all other trials at this step, once
-// `prior_peers` of them reported there.
+// Regret rewards only the single best final among trials run to their end,
+// so the rule (a) is frugal with trials that cannot become the best and (b)
+// lets a trial that may become the best finish. At every report after
+// `min_steps` (defaults to 1), the trial's value is turned into a predicted
+// final by how values at this step turned into (smoothed) finals in this
+// study's completed trials (PredictStats: a per-step least-squares line with
+// a Student-t prediction interval, O(1) per report), and
+// P = P(final beats the top_k-th best smoothed completed final). It stops when
+//   P < p_min                            (hopeless, at any step), or
+//   it loses a successive-halving rung   (not in the top 1/rung_eta of the
+//   and P < p_keep                        values recorded at rung step
+//                                         min_resource * rung_eta^k)
+// The rungs give ASHA's frugality from the study's first trial on; the
+// prediction vetoes rung stops for trials the study's curves defend.
+// Prior phase: while fewer than `min_completed` trials have completed, the
+// rungs alone decide (rung_eta > 0) or, with rung_eta = 0, a median rule:
+// stop when the value is worse than the median of the other trials' values
+// at this step, once `prior_peers` of them reported there.
+// See docs/schedulers.md for the measurements behind the defaults.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cairn/scheduler.h"
-#include "cairn/schedule/asha.h"
-#include "cairn/schedule/curve_book.h"
-#include "cairn/schedule/final_predictor.h"
+#include "cairn/schedule/predict_rungs.h"
+#include "cairn/schedule/predict_stats.h"
 
 namespace cairn::schedule {
 
 struct PredictiveOptions {
-  // Stop when P(final beats the threshold) falls below this.
+  // Stop at any step when P(final beats the threshold) falls below this.
   double p_min = 0.05;
-  // The threshold is the top_k-th best final value of completed trials.
-  int64_t top_k = 1;
-  // No stopping before this step. Default: 3, or max_steps - 1 if smaller.
-  int64_t min_steps = 3;
-  // Trials that must complete before predictions replace the prior rule.
-  int64_t min_completed = 3;
-  // Other trials with a value at the step before the prior rule may stop.
-  int64_t prior_peers = 4;
-  // Steps averaged into a curve's level.
-  int64_t window = 3;
-  // Reduction factor of the successive-halving rungs (min_resource "auto");
-  // 0 turns rungs off (then only P < p_min stops, and the prior is median-like).
-  int64_t rung_eta = 3;
-  // A rung's stop stands only when P is below this.
+  // A lost rung stops the trial only when P is below this.
   double p_keep = 0.5;
+  // The threshold is the top_k-th best smoothed final of completed trials.
+  int64_t top_k = 1;
+  // No stopping before this step (rungs still record values earlier).
+  int64_t min_steps = 1;
+  // Trials that must complete before predictions are made (>= 3).
+  int64_t min_completed = 3;
+  // With rung_eta = 0: other trials' values at the step needed before the
+  // prior median rule may stop.
+  int64_t prior_peers = 4;
+  // Last values averaged into a completed trial's final value (the final of
+  // a noisy curve is itself noisy; a lucky last point must not set the bar).
+  int64_t window = 3;
+  // Reduction factor of the rungs; 0 turns rungs off (then only P < p_min
+  // stops, and the prior phase uses the median rule).
+  int64_t rung_eta = 3;
+  // Step of the first rung; later rungs at min_resource * rung_eta^k.
+  int64_t min_resource = 1;
 
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
                                             const SchedulerContext& context);
@@ -61,17 +71,23 @@ class PredictiveScheduler final : public Scheduler {
   std::string Name() const override { return "predictive"; }
 
  private:
-  // The top_k-th best final of completed trials, in signed units.
-  std::optional<double> Threshold() const;
-  Decision PriorRule(int64_t trial_id, int64_t step, double level) const;
-  Decision Predict(int64_t step, double level, double threshold) const;
+  struct Curve {
+    std::vector<int64_t> steps;
+    std::vector<double> values;  // signed: higher is better
+    StepNoise noise;
+  };
+  Decision PriorMedian(int64_t step, double level);
+  Decision PriorRungs(const std::optional<RungVerdict>& verdict, int64_t step);
+  Decision Predict(int64_t step, const Curve& curve, const std::optional<RungVerdict>& verdict);
+  std::string RungText(const RungVerdict& v, int64_t step) const;
   double sign() const { return context_.direction == Direction::kMaximize ? 1.0 : -1.0; }
 
   SchedulerContext context_;
   PredictiveOptions options_;
-  FinalPredictorOptions predictor_;
-  CurveBook book_;
-  AshaRungs rungs_;  // sees every report, so its rungs are complete when asked
+  PredictStats stats_;
+  std::optional<PredictRungs> rungs_;                // absent when rung_eta = 0
+  std::unordered_map<int64_t, Curve> running_;       // curves of trials not yet ended
+  std::vector<std::vector<double>> values_at_step_;  // rung_eta = 0 only: sorted, signed
 };
 
 }  // namespace cairn::schedule

@@ -1,0 +1,94 @@
+// PredictStats: what the study's completed trials say about final values,
+// kept incrementally so one prediction costs O(1) however long the study.
+//
+// For every step s, each completed trial j contributes a pair (x_j, F_j):
+// x_j = its value at s (the last reported at or before s) and F_j = its
+// smoothed final value (the mean of its last `final_window` values; a noisy
+// curve's last point alone over-rewards a lucky spike). Running sums of x, F,
+// x^2, xF and F^2 per step give the least-squares line F = a + b x at that
+// step, and with it the classical prediction interval for a new level:
+// residual spread times sqrt(1 + 1/n + (x - mean x)^2 / Sxx), Student-t tail
+// with n - 2 degrees of freedom. The running trial's own step noise (the
+// standard deviation of its value around its trend) enters too, scaled by
+// the line's slope: a trial noisier than the completed ones must not be
+// judged by one unlucky point. The threshold to beat is the top_k-th best
+// smoothed final of the completed trials.
+//
+// Values are "higher is better": callers negate minimised metrics.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <vector>
+
+namespace cairn::schedule {
+
+struct StepPrediction {
+  double mean = 0.0;   // predicted (smoothed) final value
+  double scale = 0.0;  // standard error of that prediction (> 0)
+  double dof = 1.0;    // Student-t degrees of freedom
+  int64_t samples = 0; // completed trials the line was fitted on
+  double lower = 0.0;  // central 90 % interval of the final value
+  double upper = 0.0;
+
+  // P(final > threshold).
+  double ProbabilityAbove(double threshold) const;
+};
+
+struct PredictStatsOptions {
+  // Values averaged into a completed trial's final value.
+  int64_t final_window = 3;
+  // Completed trials with a value at the step needed before predicting (>= 3).
+  int64_t min_samples = 3;
+  // A floor on the residual scale, as a fraction of the spread of completed
+  // finals: a perfect line through few trials must not claim certainty.
+  double min_scale_fraction = 0.02;
+};
+
+class PredictStats {
+ public:
+  explicit PredictStats(const PredictStatsOptions& options) : options_(options) {}
+
+  // Adds a completed trial's curve: values[i] is its value at steps[i]
+  // (steps increasing, >= 1), signed so that higher is better.
+  void AddCompleted(const std::vector<int64_t>& steps, const std::vector<double>& values);
+
+  // The prediction at `step` for a trial whose value there is `level`, with
+  // step noise `level_noise` (a standard deviation, 0 if unknown); nullopt
+  // while fewer than min_samples completed trials reached `step`.
+  std::optional<StepPrediction> Predict(int64_t step, double level, double level_noise = 0.0) const;
+
+  // The k-th best smoothed final of completed trials (k >= 1), if that many.
+  std::optional<double> KthBestFinal(int64_t k) const;
+  int64_t completed() const { return static_cast<int64_t>(finals_.size()); }
+
+ private:
+  struct Sums {
+    double n = 0, x = 0, f = 0, xx = 0, xf = 0, ff = 0;
+  };
+  PredictStatsOptions options_;
+  std::vector<Sums> by_step_;  // index = step - 1
+  std::multiset<double> finals_;
+  // t quantile 0.95 per integer dof, computed once each (bisection is slow).
+  mutable std::vector<double> t95_;
+};
+
+// Step noise of a curve from its second differences: for white noise of
+// standard deviation sigma around a smooth trend, E[(x_t - 2 x_{t-1} +
+// x_{t-2})^2] = 6 sigma^2, and a smooth trend adds little.
+class StepNoise {
+ public:
+  void Add(double value);
+  double sigma() const;
+
+ private:
+  double prev_ = 0.0, prev2_ = 0.0;
+  int64_t seen_ = 0;
+  double sum_d2_ = 0.0;
+};
+
+// Student-t quantile for probability p in (0, 1), dof >= 1 (by bisection).
+double StudentTQuantile(double p, double dof);
+
+}  // namespace cairn::schedule
