@@ -90,23 +90,26 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   out.lower = std::min(sign() * p->lower, sign() * p->upper);
   out.upper = std::max(sign() * p->lower, sign() * p->upper);
   out.probability = prob;
+  const bool lost_rung = verdict && !verdict->promoted;
+  const bool hopeless = prob < options_.p_min;
+  const bool rung_stop = !hopeless && lost_rung && prob < options_.p_keep;
+  out.action = hopeless || rung_stop ? Decision::Action::kStop : Decision::Action::kContinue;
+  // A plain "continue" is the common case and nobody reads its reason (the
+  // coordinator keeps decisions that stop); formatting it would dominate the
+  // cost of a report. Stops and vetoed rung losses say why.
+  if (!hopeless && !lost_rung) return out;
   const std::string prediction = fmt::format(
       "P(final {} {:.6g}) = {:.3g} at step {}; predicted {:.6g} [{:.6g}, {:.6g}] from {} "
       "completed trials", sign() > 0 ? ">" : "<", sign() * *threshold, prob, step,
       *out.predicted, *out.lower, *out.upper, p->samples);
-  const bool lost_rung = verdict && !verdict->promoted;
-  if (prob < options_.p_min) {
-    out.action = Decision::Action::kStop;
+  if (hopeless) {
     out.reason = fmt::format("hopeless: {} < p_min {:.3g}", prediction, options_.p_min);
-  } else if (lost_rung && prob < options_.p_keep) {
-    out.action = Decision::Action::kStop;
+  } else if (rung_stop) {
     out.reason = fmt::format("{} and {} < p_keep {:.3g}", RungText(*verdict, step), prediction,
                              options_.p_keep);
   } else {
-    out.action = Decision::Action::kContinue;
-    out.reason = lost_rung ? fmt::format("kept although {}: {} >= p_keep {:.3g}",
-                                         RungText(*verdict, step), prediction, options_.p_keep)
-                           : prediction;
+    out.reason = fmt::format("kept although {}: {} >= p_keep {:.3g}", RungText(*verdict, step),
+                             prediction, options_.p_keep);
   }
   return out;
 }
