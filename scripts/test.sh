@@ -16,6 +16,9 @@ jobs="${CAIRN_JOBS:-$(nproc)}"
 echo "== tests (SQLite store, real processes, PostgreSQL server started by scripts/with-postgres.sh)"
 bash scripts/with-postgres.sh ctest --test-dir build -j "$jobs" --timeout 600
 
+echo "== Slurm tests (a one-node cluster started by scripts/with-slurm.sh)"
+bash scripts/with-slurm.sh ctest --test-dir build -L slurm --timeout 900
+
 echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -j "$jobs" --timeout 900 -LE e2e

@@ -119,7 +119,8 @@ SlurmctldHost=$HOST
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$MUNGE/munge.socket
+# cred_expire also holds a requeued job back that long (default 120 s).
+AuthInfo=socket=$MUNGE/munge.socket,cred_expire=10
 CredType=cred/munge
 MpiDefault=none
 ProctrackType=proctrack/linuxproc

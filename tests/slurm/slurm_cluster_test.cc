@@ -1,0 +1,187 @@
+// The SlurmExecutor on a real cluster: runs only under
+// scripts/with-slurm.sh (which sets SLURM_CONF), else skips.
+//   bash scripts/with-slurm.sh build-slurm/slurm_test --gtest_filter='SlurmCluster*'
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cairn/slurm_executor.h"
+#include "support/paths.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Prints epoch=N loss=... per step, keeping the last step in
+// $CAIRN_TRIAL_DIR/ckpt and resuming after it; then echoes its extra
+// arguments as JSON (not a report) and exits with the given code.
+constexpr const char* kTrainer = R"PY(
+import json, os, sys, time
+steps, pause, code = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+ckpt = os.path.join(os.environ["CAIRN_TRIAL_DIR"], "ckpt")
+start = int(open(ckpt).read()) if os.path.exists(ckpt) else 0
+for step in range(start + 1, steps + 1):
+    print(f"epoch={step} loss={1.0 / step}", flush=True)
+    with open(ckpt + ".tmp", "w") as f:
+        f.write(str(step))
+    os.replace(ckpt + ".tmp", ckpt)
+    time.sleep(pause)
+print(json.dumps({"argv": sys.argv[4:], "params": os.environ["CAIRN_PARAMS"]}), flush=True)
+sys.exit(code)
+)PY";
+
+class SlurmCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::getenv("SLURM_CONF") == nullptr) GTEST_SKIP() << "no Slurm cluster: run under scripts/with-slurm.sh";
+    dir_ = testing::MakeTempDir("cairn-slurm-cluster");
+    testing::WriteFile(dir_ / "trainer.py", kTrainer);
+    exec_ = Make(true);
+  }
+  void TearDown() override {
+    exec_.reset();
+    if (!dir_.empty() && !HasFailure()) std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<SlurmExecutor> Make(bool cancel_on_destroy) {
+    SlurmExecutorOptions options;
+    options.poll_interval_s = 0.5;
+    options.study_name = "cluster-test";
+    options.cancel_on_destroy = cancel_on_destroy;
+    if (const char* p = std::getenv("CAIRN_TEST_SLURM_PARTITION")) options.partition = p;
+    auto made = MakeSlurmExecutor(options, RealClock::Default());
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? std::move(made).value() : nullptr;
+  }
+
+  LaunchRequest Request(int64_t id, int steps, double pause, int code, std::vector<std::string> extra = {}) {
+    LaunchRequest r;
+    r.trial_id = id;
+    r.number = static_cast<int>(id);
+    r.argv = {"/usr/bin/python3", (dir_ / "trainer.py").string(), std::to_string(steps), std::to_string(pause),
+              std::to_string(code)};
+    r.argv.insert(r.argv.end(), extra.begin(), extra.end());
+    r.trial_dir = dir_ / ("trial-" + std::to_string(id));
+    r.workdir = dir_;
+    r.grace_s = 3;
+    return r;
+  }
+
+  // Polls until `done` says so (or 180 s pass); returns every event seen.
+  std::vector<ExecutorEvent> Drive(SlurmExecutor& exec, const std::function<bool(const ExecutorEvent&)>& done) {
+    std::vector<ExecutorEvent> seen;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (auto& e : exec.Poll(1.0)) {
+        seen.push_back(e);
+        if (done(e)) return seen;
+      }
+    }
+    ADD_FAILURE() << "timed out waiting for the cluster";
+    return seen;
+  }
+  static bool IsExit(const ExecutorEvent& e) { return std::holds_alternative<ExitEvent>(e); }
+  static std::set<int64_t> Steps(const std::vector<ExecutorEvent>& events) {
+    std::set<int64_t> steps;
+    for (const auto& e : events) {
+      if (auto* r = std::get_if<ReportEvent>(&e); r && r->step) steps.insert(*r->step);
+    }
+    return steps;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SlurmExecutor> exec_;
+};
+
+TEST_F(SlurmCluster, TrialReportsAndCompletes) {
+  std::vector<std::string> hostile = {"'; rm -rf /; '", "$(touch CANARY)", "a\n#SBATCH --mem=1", "it's"};
+  LaunchRequest request = Request(1, 3, 0.1, 0, hostile);
+  request.params["name"] = std::string("'; rm -rf /; '");
+  ASSERT_TRUE(exec_->Launch(request).ok());
+  auto events = Drive(*exec_, IsExit);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(Steps(events), (std::set<int64_t>{1, 2, 3}));
+  const ExitEvent exit = std::get<ExitEvent>(events.back());
+  EXPECT_EQ(exit.kind, ExitKind::kExited) << exit.message;
+  EXPECT_EQ(exit.exit_code, 0);
+  auto info = exec_->JobInfo(1);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->at("state"), "COMPLETED");
+  EXPECT_FALSE(info->at("node").get<std::string>().empty());
+  // The hostile words reached the program as words.
+  std::string log = testing::ReadFile(request.trial_dir / "stdout.log");
+  auto last = nlohmann::json::parse(log.substr(log.rfind("{\"argv\"")));
+  EXPECT_EQ(last["argv"].get<std::vector<std::string>>(), hostile);
+  EXPECT_EQ(nlohmann::json::parse(last["params"].get<std::string>())["name"], "'; rm -rf /; '");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "CANARY"));
+}
+
+TEST_F(SlurmCluster, FailingTrialReportsItsExitCode) {
+  ASSERT_TRUE(exec_->Launch(Request(2, 1, 0.0, 3)).ok());
+  auto events = Drive(*exec_, IsExit);
+  const ExitEvent exit = std::get<ExitEvent>(events.back());
+  EXPECT_EQ(exit.kind, ExitKind::kExited) << exit.message;
+  EXPECT_EQ(exit.exit_code, 3);
+  EXPECT_EQ(exec_->JobInfo(2)->at("state"), "FAILED");
+}
+
+TEST_F(SlurmCluster, StopCancelsARunningTrial) {
+  ASSERT_TRUE(exec_->Launch(Request(3, 1000, 0.2, 0)).ok());
+  auto first = Drive(*exec_, [](const ExecutorEvent& e) { return !IsExit(e); });
+  ASSERT_FALSE(first.empty());
+  ASSERT_FALSE(IsExit(first.back()));
+  exec_->Stop(3);
+  auto events = Drive(*exec_, IsExit);
+  const ExitEvent exit = std::get<ExitEvent>(events.back());
+  EXPECT_EQ(exit.kind, ExitKind::kStopped) << exit.message;
+  events.insert(events.end(), first.begin(), first.end());
+  auto steps = Steps(events);
+  ASSERT_FALSE(steps.empty());
+  EXPECT_LT(*steps.rbegin(), 1000);
+}
+
+TEST_F(SlurmCluster, RequeuedTrialResumesFromItsCheckpoint) {
+  ASSERT_TRUE(exec_->Launch(Request(4, 8, 0.5, 0)).ok());
+  std::string job_id;
+  auto before = Drive(*exec_, [](const ExecutorEvent& e) {
+    auto* r = std::get_if<ReportEvent>(&e);
+    return IsExit(e) || (r && r->step >= 2);
+  });
+  ASSERT_FALSE(IsExit(before.back())) << "finished before the requeue";
+  job_id = exec_->JobInfo(4)->at("job_id");
+  ASSERT_EQ(std::system(("scontrol requeue " + job_id).c_str()), 0);
+  auto after = Drive(*exec_, IsExit);
+  const ExitEvent exit = std::get<ExitEvent>(after.back());
+  EXPECT_EQ(exit.kind, ExitKind::kExited) << exit.message;
+  EXPECT_EQ(exit.exit_code, 0);
+  after.insert(after.end(), before.begin(), before.end());
+  EXPECT_EQ(Steps(after), (std::set<int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_GE(exec_->JobInfo(4)->at("requeues").get<int>(), 1);
+  EXPECT_THAT(exit.message, HasSubstr("requeued"));
+}
+
+TEST_F(SlurmCluster, FreshExecutorReattachesByJobId) {
+  auto first = Make(false);  // a coordinator that will "crash"
+  LaunchRequest request = Request(5, 6, 0.3, 0);
+  ASSERT_TRUE(first->Launch(request).ok());
+  auto early = Drive(*first, [](const ExecutorEvent& e) { return !IsExit(e); });
+  ASSERT_FALSE(IsExit(early.back()));
+  std::string job_id = first->JobInfo(5)->at("job_id");
+  first.reset();  // the job keeps running
+
+  EXPECT_EQ(exec_->Attach(request, "999999").code(), StatusCode::kNotFound);
+  ASSERT_TRUE(exec_->Attach(request, job_id).ok());
+  auto events = Drive(*exec_, IsExit);
+  EXPECT_EQ(Steps(events), (std::set<int64_t>{1, 2, 3, 4, 5, 6}));  // from the start of the log
+  EXPECT_EQ(std::get<ExitEvent>(events.back()).kind, ExitKind::kExited);
+  EXPECT_EQ(exec_->JobInfo(5)->at("job_id"), job_id);
+}
+
+}  // namespace
+}  // namespace cairn

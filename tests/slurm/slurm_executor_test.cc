@@ -1,0 +1,264 @@
+// The executor's state machine against a scripted Slurm (FakeSlurm) on a
+// simulated clock: no cluster needed. tests/slurm/slurm_cluster_test.cc
+// runs the same paths on a real one.
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cairn/slurm/slurm_executor_impl.h"
+#include "slurm/fake_slurm.h"
+#include "support/paths.h"
+
+namespace cairn::slurm_internal {
+
+Result<CommandOutput> FakeSlurm::Run(const std::vector<std::string>& argv) {
+  calls.push_back(argv);
+  if (journal) journal->push_back(argv);
+  const std::string& prog = argv.at(0);
+  auto value = [&](const std::string& prefix) {
+    for (const auto& a : argv) {
+      if (a.rfind(prefix, 0) == 0) return a.substr(prefix.size());
+    }
+    return std::string();
+  };
+  auto known = [&](const std::string& id) { return jobs.count(id) > 0 && !jobs[id].purged; };
+  if (prog == "sbatch") {
+    if (!sbatch_error.empty()) return CommandOutput{1, "", sbatch_error};
+    std::string id = std::to_string(next_id++);
+    jobs[id] = Job{};
+    return CommandOutput{0, id + "\n", ""};
+  }
+  if (prog == "squeue") {
+    std::string out, ids = value("--jobs=") + ",";
+    for (size_t pos = 0, comma; (comma = ids.find(',', pos)) != std::string::npos; pos = comma + 1) {
+      std::string id = ids.substr(pos, comma - pos);
+      if (known(id)) out += id + "|" + jobs[id].state + "|None|" + jobs[id].node + "\n";
+    }
+    return CommandOutput{0, out, ""};
+  }
+  if (prog == "sacct") {
+    if (!accounting) return CommandOutput{1, "", "Slurm accounting storage is disabled\n"};
+    const std::string& id = argv.at(2);
+    if (!known(id)) return CommandOutput{0, "", ""};
+    const Job& j = jobs[id];
+    return CommandOutput{0, id + "|" + j.state + "|" + j.exit + "|" + j.node + "|None\n" + id + ".batch|" +
+                                j.state + "|" + j.exit + "|" + j.node + "|\n", ""};
+  }
+  if (prog == "scontrol") {
+    const std::string& id = argv.back();
+    if (!known(id)) return CommandOutput{1, "", "slurm_load_jobs error: Invalid job id specified\n"};
+    const Job& j = jobs[id];
+    return CommandOutput{0, "JobId=" + id + " JobName=x JobState=" + j.state + " Reason=None Restarts=" +
+                                std::to_string(j.restarts) + " ExitCode=" + j.exit +
+                                " NodeList=" + (j.node.empty() ? "(null)" : j.node) + "\n", ""};
+  }
+  return CommandOutput{0, "", ""};  // scancel
+}
+
+std::vector<std::vector<std::string>> FakeSlurm::CallsTo(const std::string& program) const {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& c : calls) {
+    if (c.at(0) == program) out.push_back(c);
+  }
+  return out;
+}
+
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class SlurmExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("cairn-slurm-exec");
+    auto fake = std::make_unique<FakeSlurm>();
+    slurm_ = fake.get();
+    options_.poll_interval_s = 1.0;
+    auto made = MakeSlurmExecutorWithRunner(options_, &clock_, std::move(fake));
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    exec_ = std::move(made).value();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  LaunchRequest Request(int64_t id) {
+    LaunchRequest r;
+    r.trial_id = id;
+    r.number = static_cast<int>(id);
+    r.argv = {"train.py", "--lr", "0.1"};
+    r.trial_dir = dir_ / std::to_string(id);
+    r.workdir = dir_;
+    r.grace_s = 5;
+    return r;
+  }
+  void Append(int64_t id, const std::string& text) {
+    std::ofstream(dir_ / std::to_string(id) / "stdout.log", std::ios::app) << text;
+  }
+  // One poll round after the squeue interval has passed.
+  std::vector<ExecutorEvent> Round() {
+    clock_.Advance(options_.poll_interval_s);
+    return exec_->Poll(0.0);
+  }
+
+  std::filesystem::path dir_;
+  SimulatedClock clock_{1000.0};
+  SlurmExecutorOptions options_;
+  FakeSlurm* slurm_ = nullptr;
+  std::unique_ptr<SlurmExecutor> exec_;
+};
+
+TEST_F(SlurmExecutorTest, ReportsThenExitInOrder) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "1" / "slurm_job.sh"));
+  ASSERT_EQ(slurm_->CallsTo("sbatch").size(), 1u);
+  EXPECT_EQ(slurm_->CallsTo("sbatch")[0].back(), (dir_ / "1" / "slurm_job.sh").string());
+  EXPECT_EQ(exec_->Running(), 1);
+  EXPECT_TRUE(Round().empty());  // pending, no output
+
+  slurm_->jobs["100"].state = "RUNNING";
+  slurm_->jobs["100"].node = "n7";
+  Append(1, "epoch=1 loss=0.5\nepoch=2 lo");  // the second line is not finished
+  auto events = Round();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<ReportEvent>(events[0]).step, 1);
+  EXPECT_EQ(exec_->JobInfo(1)->at("node"), "n7");
+  EXPECT_EQ(exec_->JobInfo(1)->at("state"), "RUNNING");
+
+  Append(1, "ss=0.4\nepoch=3 loss=0.3");  // the job ends without a last newline
+  slurm_->jobs["100"].state = "COMPLETED";
+  events = Round();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(std::get<ReportEvent>(events[0]).step, 2);
+  EXPECT_EQ(std::get<ReportEvent>(events[0]).metrics.at("loss"), 0.4);
+  EXPECT_EQ(std::get<ReportEvent>(events[1]).step, 3);
+  const auto& exit = std::get<ExitEvent>(events[2]);
+  EXPECT_EQ(exit.kind, ExitKind::kExited);
+  EXPECT_EQ(exit.exit_code, 0);
+  EXPECT_THAT(exit.message, HasSubstr("Slurm job 100 on n7"));
+  EXPECT_EQ(exec_->Running(), 0);
+  auto described = exec_->Describe(1);
+  EXPECT_EQ(described["kind"], "slurm");
+  EXPECT_EQ(described["job_id"], "100");
+  EXPECT_EQ(described["state"], "COMPLETED");
+  EXPECT_EQ(exec_->Describe(99), nlohmann::json::object());
+  // Accounting is off: sacct was tried once, then only scontrol.
+  EXPECT_EQ(slurm_->CallsTo("sacct").size(), 1u);
+  EXPECT_EQ(slurm_->CallsTo("scontrol").size(), 1u);
+}
+
+TEST_F(SlurmExecutorTest, StopSignalsThenCancelsAfterGrace) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  exec_->Stop(1);
+  EXPECT_THAT(slurm_->CallsTo("scancel"), ElementsAre(ElementsAre("scancel", "--full", "--signal=TERM", "100")));
+  clock_.Advance(2);
+  exec_->Poll(0.0);
+  EXPECT_EQ(slurm_->CallsTo("scancel").size(), 1u);  // grace not over
+  clock_.Advance(4);
+  exec_->Poll(0.0);
+  ASSERT_EQ(slurm_->CallsTo("scancel").size(), 2u);
+  EXPECT_THAT(slurm_->CallsTo("scancel")[1], ElementsAre("scancel", "100"));
+  slurm_->jobs["100"].state = "CANCELLED";
+  slurm_->jobs["100"].exit = "0:15";
+  auto events = Round();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<ExitEvent>(events[0]).kind, ExitKind::kStopped);
+}
+
+TEST_F(SlurmExecutorTest, StopOfAPendingJobCancelsAtOnce) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  exec_->Stop(1);
+  exec_->Stop(1);  // twice is once
+  EXPECT_THAT(slurm_->CallsTo("scancel"), ElementsAre(ElementsAre("scancel", "100")));
+  exec_->Stop(42);  // unknown: no-op
+  EXPECT_EQ(slurm_->CallsTo("scancel").size(), 1u);
+}
+
+TEST_F(SlurmExecutorTest, RequeueKeepsWatchingAndIsCounted) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  slurm_->jobs["100"].state = "PENDING";  // node failure: Slurm requeued it
+  slurm_->jobs["100"].restarts = 1;
+  EXPECT_TRUE(Round().empty());
+  EXPECT_EQ(exec_->JobInfo(1)->at("requeues"), 1);
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  slurm_->jobs["100"].state = "COMPLETED";
+  auto events = Round();
+  ASSERT_EQ(events.size(), 1u);
+  const auto& exit = std::get<ExitEvent>(events[0]);
+  EXPECT_EQ(exit.kind, ExitKind::kExited);
+  EXPECT_THAT(exit.message, HasSubstr("requeued 1 time"));
+  EXPECT_EQ(exec_->JobInfo(1)->at("requeues"), 1);
+}
+
+TEST_F(SlurmExecutorTest, FailuresAndVanishedJobs) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(3)).ok());
+  EXPECT_EQ(exec_->Launch(Request(3)).code(), StatusCode::kAlreadyExists);
+  slurm_->jobs["100"].state = "FAILED";
+  slurm_->jobs["100"].exit = "3:0";
+  slurm_->jobs["101"].purged = true;
+  slurm_->jobs["102"].state = "TIMEOUT";
+  std::map<int64_t, ExitEvent> ends;
+  for (auto& e : Round()) ends[std::get<ExitEvent>(e).trial_id] = std::get<ExitEvent>(e);
+  ASSERT_EQ(ends.size(), 3u);
+  EXPECT_EQ(ends[1].kind, ExitKind::kExited);
+  EXPECT_EQ(ends[1].exit_code, 3);
+  EXPECT_EQ(ends[2].kind, ExitKind::kLost);
+  EXPECT_THAT(ends[2].message, HasSubstr("no longer knows"));
+  EXPECT_EQ(ends[3].kind, ExitKind::kTimedOut);
+}
+
+TEST_F(SlurmExecutorTest, UsesSacctWhenAccountingWorks) {
+  slurm_->accounting = true;
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  slurm_->jobs["100"].state = "OUT_OF_MEMORY";
+  slurm_->jobs["100"].exit = "0:9";
+  auto events = Round();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<ExitEvent>(events[0]).kind, ExitKind::kSignaled);
+  EXPECT_EQ(slurm_->CallsTo("sacct").size(), 1u);
+  EXPECT_TRUE(slurm_->CallsTo("scontrol").empty());
+}
+
+TEST_F(SlurmExecutorTest, SbatchRefusalIsALaunchError) {
+  slurm_->sbatch_error = "sbatch: error: invalid partition specified: nope\n";
+  Status s = exec_->Launch(Request(1));
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("trial 1: sbatch refused the job (exit 1)"));
+  EXPECT_THAT(s.message(), HasSubstr("invalid partition"));
+  EXPECT_EQ(exec_->Running(), 0);
+  LaunchRequest empty = Request(2);
+  empty.argv.clear();
+  EXPECT_EQ(exec_->Launch(empty).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SlurmExecutorTest, AttachReadsTheWholeLog) {
+  EXPECT_EQ(exec_->Attach(Request(1), "555").code(), StatusCode::kNotFound);
+  slurm_->jobs["555"] = FakeSlurm::Job{"RUNNING", "0:0", "n1"};
+  std::filesystem::create_directories(dir_ / "1");
+  Append(1, "epoch=1 loss=0.5\nepoch=2 loss=0.4\n");
+  ASSERT_TRUE(exec_->Attach(Request(1), "555").ok());
+  auto events = exec_->Poll(0.0);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(std::get<ReportEvent>(events[1]).step, 2);
+  EXPECT_EQ(exec_->JobInfo(1)->at("job_id"), "555");
+  EXPECT_TRUE(slurm_->CallsTo("sbatch").empty());
+}
+
+TEST_F(SlurmExecutorTest, DestructorCancelsWatchedJobs) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  std::vector<std::vector<std::string>> journal;
+  slurm_->journal = &journal;
+  exec_.reset();
+  EXPECT_THAT(journal, ElementsAre(ElementsAre("scancel", "100", "101")));
+}
+
+}  // namespace
+}  // namespace cairn::slurm_internal
