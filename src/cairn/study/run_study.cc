@@ -1,12 +1,15 @@
 #include "cairn/run_study.h"
 
+#include <cmath>
 #include <cstdlib>
 
 #include <fmt/format.h>
 
+#include "cairn/capture.h"
 #include "cairn/gpu.h"
 #include "cairn/gpu_slots.h"
 #include "cairn/local_executor.h"
+#include "cairn/slurm_executor.h"
 
 namespace cairn {
 namespace {
@@ -30,6 +33,23 @@ Status ApplyOverrides(StudySpec& spec, const RunStudyOptions& options) {
   return Status::Ok();
 }
 
+// Slurm places trials itself: GPUs are asked for per job (--gres) instead of
+// taken from this machine's slots, so the coordinator hands out none.
+Result<std::unique_ptr<Executor>> MakeSlurmForSpec(StudySpec& spec) {
+  nlohmann::json json_options = spec.executor_options;
+  if (!json_options.contains("gpus_per_trial") && spec.gpus_per_trial > 0) {
+    json_options["gpus_per_trial"] = static_cast<int>(std::ceil(spec.gpus_per_trial));
+  }
+  CAIRN_ASSIGN_OR_RETURN(SlurmExecutorOptions options, SlurmOptionsFromJson(json_options));
+  options.step_key = spec.step_key;
+  options.patterns.clear();
+  for (const auto& p : spec.patterns) options.patterns.push_back(p.regex);
+  options.study_name = spec.name;
+  spec.gpus_per_trial = 0;
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<Executor> executor, MakeSlurmExecutor(options, RealClock::Default()));
+  return executor;
+}
+
 }  // namespace
 
 Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
@@ -40,7 +60,11 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   std::string cwd = std::filesystem::current_path().string();
   CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore(ResolveStoreUrl(options.store_url, cwd)));
 
-  std::vector<std::string> gpus = TrialDevices();
+  std::unique_ptr<Executor> executor;
+  if (spec.executor == "slurm") {
+    CAIRN_ASSIGN_OR_RETURN(executor, MakeSlurmForSpec(spec));
+  }
+  std::vector<std::string> gpus = executor ? std::vector<std::string>{} : TrialDevices();
   if (spec.gpus_per_trial > 0 && gpus.empty()) {
     say(fmt::format("no GPU found: running trials on the CPU (the study asks for {} GPU per trial)",
                     spec.gpus_per_trial));
@@ -49,21 +73,28 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   GpuSlots probe(gpus);
   CAIRN_TRY(probe.Validate(spec.gpus_per_trial));
 
-  if (spec.executor != "local") {
+  if (spec.executor != "local" && !executor) {
     return InvalidArgument(fmt::format("executor '{}' is not available in this build", spec.executor));
   }
-  LocalExecutorOptions exec_options;
-  exec_options.step_key = spec.step_key;
-  for (const auto& p : spec.patterns) exec_options.patterns.push_back(p.regex);
-  CAIRN_TRY(ValidateLocalExecutorOptions(exec_options));
-  auto executor = MakeLocalExecutor(exec_options, RealClock::Default());
+  if (!executor) {
+    LocalExecutorOptions exec_options;
+    exec_options.step_key = spec.step_key;
+    for (const auto& p : spec.patterns) exec_options.patterns.push_back(p.regex);
+    CAIRN_TRY(ValidateLocalExecutorOptions(exec_options));
+    executor = MakeLocalExecutor(exec_options, RealClock::Default());
+  }
 
   CAIRN_ASSIGN_OR_RETURN(auto sampler,
                          MakeSampler(spec.sampler, spec.space, spec.direction, spec.seed, spec.sampler_options));
   SchedulerContext context{spec.direction, spec.max_steps, spec.seed};
   CAIRN_ASSIGN_OR_RETURN(auto scheduler, MakeScheduler(spec.pruner, context, spec.pruner_options));
 
-  StudyParts parts{store.get(), executor.get(), RealClock::Default(), sampler.get(), scheduler.get()};
+  CaptureOptions capture_options;
+  capture_options.fingerprint_cache_file = std::filesystem::path(cwd) / ".cairn" / "fingerprints.json";
+  Capturer capturer(capture_options);
+  UtilizationSampler utilization;
+  StudyParts parts{store.get(), executor.get(), RealClock::Default(), sampler.get(), scheduler.get(),
+                   &capturer, &utilization};
   CoordinatorOptions coord;
   coord.gpu_ids = gpus;
   coord.trials_root = std::filesystem::path(cwd) / ".cairn" / "trials";
