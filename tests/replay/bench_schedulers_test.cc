@@ -136,6 +136,18 @@ TEST_F(BenchTest, StopAtLastStepIsIgnoredAndNullStepsAreNotReported) {
   EXPECT_DOUBLE_EQ(out.regret_norm, 1.0);
 }
 
+TEST_F(BenchTest, ZeroSecondStepsAfterAStopAreNotCounted) {
+  // All steps of a happen at time 0, so they arrive in one Poll batch.
+  auto curves = std::make_shared<const std::vector<CurveRecord>>(std::vector<CurveRecord>{
+      MakeCurve("a", {1, 2, 3, 4}, {0, 0, 0, 0}), MakeCurve("b", {5, 6, 7, 8}, {0, 0, 0, 0})});
+  testing::StopAtStep stop_at_2(2);
+  auto out = replay::ReplayStudy(curves, {0, 1}, stop_at_2, Direction::kMaximize, 1);
+  EXPECT_EQ(out.epochs_used, 4);
+  EXPECT_EQ(stop_at_2.reports.size(), 4u);
+  EXPECT_EQ(stop_at_2.ends.at(0), TrialState::kStopped);
+  EXPECT_EQ(stop_at_2.ends.at(1), TrialState::kStopped);
+}
+
 TEST_F(BenchTest, SequentialTrialsDoNotOverlap) {
   // With one worker, a trial's first report comes after the previous exit.
   auto curves = std::make_shared<const std::vector<CurveRecord>>(std::vector<CurveRecord>{

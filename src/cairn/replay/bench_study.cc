@@ -5,9 +5,11 @@
 // one-after-another protocol of the Optuna peer.
 #include "cairn/replay/bench_study.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "cairn/replay_executor.h"
