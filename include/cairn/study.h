@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "cairn/capture.h"
 #include "cairn/clock.h"
 #include "cairn/executor.h"
 #include "cairn/sampler.h"
@@ -58,6 +59,10 @@ struct StudyParts {
   Clock* clock = nullptr;        // REQUIRED
   Sampler* sampler = nullptr;    // REQUIRED
   Scheduler* scheduler = nullptr;  // REQUIRED ("none" scheduler for no pruning)
+  // The record trail. Optional: without a capturer nothing is captured
+  // (replay, tests); without a sampler no utilization is recorded.
+  Capturer* capturer = nullptr;
+  UtilizationSampler* utilization = nullptr;
 };
 
 struct CoordinatorOptions {
@@ -75,8 +80,6 @@ struct CoordinatorOptions {
   double poll_interval_s = 0.25;
   // Decorates each launch (the replay executor uses this to pick curves).
   std::function<void(LaunchRequest&)> decorate_launch;
-  // Record the trail (environment, packages, host, GPUs, datasets, code).
-  bool capture = true;
 };
 
 class Coordinator {

@@ -55,6 +55,9 @@ struct StudyRecord {
   nlohmann::json spec_json = nlohmann::json::object();  // parsed spec, for tools
   double created_at = 0.0;
   std::string ark;        // stable identifier (commons); may be empty
+  // Open-ended structured data: {"context": <the captured code version,
+  // Cairn version and host>, ...}.
+  nlohmann::json attrs = nlohmann::json::object();
 };
 
 struct TrialRecord {

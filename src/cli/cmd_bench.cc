@@ -6,6 +6,8 @@
 
 namespace cairn::cli {
 
+namespace {
+
 void RegisterBench(CLI::App& app, Context& ctx) {
   auto* bench = app.add_subcommand("bench", "Measure Cairn against its peers");
   bench->require_subcommand(1);
@@ -43,5 +45,9 @@ void RegisterBench(CLI::App& app, Context& ctx) {
     }
   });
 }
+
+const CommandRegistrar kRegistrar(80, "bench", RegisterBench);
+
+}  // namespace
 
 }  // namespace cairn::cli

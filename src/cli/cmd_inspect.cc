@@ -25,6 +25,8 @@ int PrintView(const Context& ctx, bool json,
 
 }  // namespace
 
+namespace {
+
 void RegisterInspect(CLI::App& app, Context& ctx) {
   struct Args {
     std::string study;
@@ -60,5 +62,9 @@ void RegisterInspect(CLI::App& app, Context& ctx) {
         RenderTrialDetails);
   });
 }
+
+const CommandRegistrar kRegistrar(20, "inspect", RegisterInspect);
+
+}  // namespace
 
 }  // namespace cairn::cli

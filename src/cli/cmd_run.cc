@@ -63,6 +63,8 @@ int Run(const RunArgs& args, const Context& ctx) {
 
 }  // namespace
 
+namespace {
+
 void RegisterRun(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Run a study: search the study file's space with its command");
@@ -74,5 +76,9 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   AddStoreOption(cmd, ctx);
   cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });
 }
+
+const CommandRegistrar kRegistrar(10, "run", RegisterRun);
+
+}  // namespace
 
 }  // namespace cairn::cli

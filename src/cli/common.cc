@@ -1,7 +1,9 @@
 #include "cli/common.h"
 
 #include <filesystem>
+#include <algorithm>
 #include <iostream>
+#include <vector>
 
 namespace cairn::cli {
 
@@ -21,5 +23,29 @@ int Fail(const Status& status) {
 }
 
 void PrintJson(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+
+namespace {
+struct Registration {
+  int order;
+  const char* name;
+  RegisterFn fn;
+};
+// A function-local static, so registrars in any file may run first.
+std::vector<Registration>& Registry() {
+  static std::vector<Registration> registry;
+  return registry;
+}
+}  // namespace
+
+CommandRegistrar::CommandRegistrar(int order, const char* name, RegisterFn fn) {
+  Registry().push_back({order, name, fn});
+}
+
+void RegisterAllCommands(CLI::App& app, Context& ctx) {
+  auto registry = Registry();
+  std::stable_sort(registry.begin(), registry.end(),
+                   [](const Registration& a, const Registration& b) { return a.order < b.order; });
+  for (const auto& r : registry) r.fn(app, ctx);
+}
 
 }  // namespace cairn::cli

@@ -27,9 +27,14 @@ Result<std::unique_ptr<Store>> OpenCliStore(const Context& ctx);
 int Fail(const Status& status);
 void PrintJson(const nlohmann::json& j);
 
-// One registration function per command family (one file each).
-void RegisterRun(CLI::App& app, Context& ctx);
-void RegisterInspect(CLI::App& app, Context& ctx);
-void RegisterBench(CLI::App& app, Context& ctx);
+// Each command family (one file each, src/cli/cmd_*.cc) registers itself:
+//   static CommandRegistrar registrar(30, "bench", RegisterBench);
+// main() adds the families to the app in `order` (their place in --help).
+using RegisterFn = void (*)(CLI::App& app, Context& ctx);
+struct CommandRegistrar {
+  CommandRegistrar(int order, const char* name, RegisterFn fn);
+};
+// Calls every registered function in order.
+void RegisterAllCommands(CLI::App& app, Context& ctx);
 
 }  // namespace cairn::cli

@@ -14,9 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   cairn::cli::Context ctx;
-  cairn::cli::RegisterRun(app, ctx);
-  cairn::cli::RegisterInspect(app, ctx);
-  cairn::cli::RegisterBench(app, ctx);
+  cairn::cli::RegisterAllCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,7 +20,8 @@ StudyRecord MakeStudy(const std::string& name) {
                      .spec_yaml = "name: " + name + "\ncommand: python train.py --lr {lr}\n",
                      .spec_json = {{"name", name}, {"budget", {{"trials", 50}}}},
                      .created_at = 1718000000.123456,
-                     .ark = "ark:/99999/" + name};
+                     .ark = "ark:/99999/" + name,
+                     .attrs = {{"context", {{"code", {{"commit", "abc123"}, {"dirty", false}}}}}}};
 }
 
 void ExpectSameStudy(const StudyRecord& a, const StudyRecord& b) {
@@ -32,6 +33,7 @@ void ExpectSameStudy(const StudyRecord& a, const StudyRecord& b) {
   EXPECT_EQ(a.spec_json, b.spec_json);
   EXPECT_EQ(a.created_at, b.created_at);
   EXPECT_EQ(a.ark, b.ark);
+  EXPECT_EQ(a.attrs, b.attrs);
 }
 
 // Every field set, every parameter type.
@@ -135,6 +137,7 @@ TEST_P(StoreRecordsTest, UpdateStudy) {
   s.id = *store->CreateStudy(s);
   s.ark = "ark:/99999/new";
   s.spec_json["budget"]["trials"] = 80;
+  s.attrs["context"]["code"]["dirty"] = true;
   ASSERT_TRUE(store->UpdateStudy(s).ok());
   ExpectSameStudy(*store->GetStudyById(s.id), s);
   s.id = 12345;

@@ -143,15 +143,30 @@ TEST_F(CoordinatorTest, MedianRuleStopsTrialsThatFallBehind) {
   EXPECT_EQ(static_cast<size_t>(stopped), exec.stopped.size());
 }
 
-TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompleted) {
+TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompletedAfterTheGracePeriod) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
   StudySpec spec = MakeSpec(2, 1);
   spec.max_steps = 4;
+  spec.grace_s = 2.5;  // the fake reports one step per simulated second
   ASSERT_TRUE(RunStudy(spec, exec).ok());
   for (const auto& t : Trials()) {
     EXPECT_EQ(t.state, TrialState::kCompleted);
-    EXPECT_EQ(t.steps, 4);
+    // Step 4 at t=4 sets the deadline t=6.5; the stop goes out before the
+    // first poll after it, so steps 5 to 7 still arrive.
+    EXPECT_EQ(t.steps, 7);
     EXPECT_NE(t.end_reason.find("max_steps"), std::string::npos);
+  }
+}
+
+TEST_F(CoordinatorTest, ATrialThatEndsAtMaxStepsIsNotStopped) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 4); });
+  StudySpec spec = MakeSpec(2, 1);
+  spec.max_steps = 4;
+  ASSERT_TRUE(RunStudy(spec, exec).ok());
+  EXPECT_TRUE(exec.stopped.empty());
+  for (const auto& t : Trials()) {
+    EXPECT_EQ(t.state, TrialState::kCompleted);
+    EXPECT_EQ(t.end_reason, "exit 0");
   }
 }
 
@@ -175,7 +190,7 @@ TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
   std::atomic<bool> interrupt{false};
   FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
   auto summary = RunStudy(MakeSpec(6, 2), first, "none", &interrupt, [&](const StudyProgress& p) {
-    if (p.completed >= 2) interrupt = true;
+    if (p.elapsed_s >= 15) interrupt = true;  // mid-way through the second pair
   });
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_TRUE(summary->interrupted);

@@ -70,6 +70,9 @@ const std::vector<Migration> kMigrations = {
   body TEXT NOT NULL,
   created_at {REAL} NOT NULL
 ))sql"}},
+    {3,
+     "study attrs (the captured code version and host)",
+     {"ALTER TABLE studies ADD COLUMN attrs TEXT NOT NULL DEFAULT '{}'"}},
 };
 
 constexpr std::string_view kCreateVersionTable = R"sql(CREATE TABLE IF NOT EXISTS schema_version (

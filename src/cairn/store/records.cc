@@ -54,12 +54,15 @@ Result<StudyRecord> StudyFromRow(const SqlRow& row) {
   s.spec_json = std::move(*spec);
   s.created_at = AsDouble(row[6]);
   s.ark = AsText(row[7]);
+  auto attrs = Parse(row[8], "attrs");
+  if (!attrs.ok()) return attrs.status().WithContext("study '" + s.name + "'");
+  s.attrs = std::move(*attrs);
   return s;
 }
 
 std::vector<SqlValue> StudyValues(const StudyRecord& s) {
   return {s.name, s.objective, std::string(DirectionName(s.direction)), s.spec_yaml,
-          Dump(s.spec_json), s.created_at, s.ark};
+          Dump(s.spec_json), s.created_at, s.ark, Dump(s.attrs)};
 }
 
 Result<TrialRecord> TrialFromRow(const SqlRow& row) {

@@ -12,9 +12,9 @@ namespace cairn::store {
 
 // "SELECT <kStudyColumns> FROM studies ..." decodes with StudyFromRow.
 inline constexpr std::string_view kStudyColumns =
-    "id, name, objective, direction, spec_yaml, spec_json, created_at, ark";
+    "id, name, objective, direction, spec_yaml, spec_json, created_at, ark, attrs";
 Result<StudyRecord> StudyFromRow(const SqlRow& row);
-// name, objective, direction, spec_yaml, spec_json, created_at, ark.
+// name, objective, direction, spec_yaml, spec_json, created_at, ark, attrs.
 std::vector<SqlValue> StudyValues(const StudyRecord& study);
 
 inline constexpr std::string_view kTrialColumns =

@@ -23,11 +23,11 @@ const std::string kTrialsOfStudy =
     Select(kTrialColumns, "FROM trials WHERE study_id = $1 ORDER BY number");
 
 constexpr std::string_view kInsertStudy =
-    "INSERT INTO studies (name, objective, direction, spec_yaml, spec_json, created_at, ark) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+    "INSERT INTO studies (name, objective, direction, spec_yaml, spec_json, created_at, ark, attrs) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
 constexpr std::string_view kUpdateStudy =
     "UPDATE studies SET name = $1, objective = $2, direction = $3, spec_yaml = $4, "
-    "spec_json = $5, created_at = $6, ark = $7 WHERE id = $8 RETURNING id";
+    "spec_json = $5, created_at = $6, ark = $7, attrs = $8 WHERE id = $9 RETURNING id";
 constexpr std::string_view kInsertTrial =
     "INSERT INTO trials (study_id, number, state, params, value, value_nan, steps, created_at, "
     "started_at, ended_at, end_reason, exit_code, signal, attrs, ark, owner, heartbeat_at) "

@@ -6,15 +6,39 @@
 
 #include <fmt/format.h>
 
+#include "cairn/ark.h"
 #include "cairn/gpu_slots.h"
+#include "cairn/hash.h"
 #include "cairn/study.h"
-#include "study/trial_end.h"
+#include "cairn/study/trail_recorder.h"
+#include "cairn/study/trial_end.h"
 
 namespace cairn {
 namespace {
 
 using study_internal::ClassifyTrialEnd;
 using study_internal::StopCause;
+using study_internal::TrailRecorder;
+
+// Running summary of one metric of one trial, written to attrs["metrics"] at
+// its end so queries need not read every point.
+struct MetricSummary {
+  int64_t steps = 0;
+  double last = 0.0;
+  double min = INFINITY;
+  double max = -INFINITY;
+
+  void Add(double v) {
+    ++steps;
+    last = v;
+    if (std::isfinite(v)) {
+      min = std::min(min, v);
+      max = std::max(max, v);
+    }
+  }
+};
+
+nlohmann::json FiniteOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 // A trial this coordinator is running.
 struct LiveTrial {
@@ -25,6 +49,9 @@ struct LiveTrial {
   std::optional<Decision> decision;  // the scheduler's stop decision
   std::optional<int64_t> last_step;  // last objective step seen
   std::vector<std::pair<int64_t, double>> curve;  // objective by step
+  std::map<std::string, MetricSummary> metrics;
+  std::filesystem::path trial_dir;
+  std::optional<double> max_steps_deadline;  // stop it then if still running
 };
 
 // A trial to run again with the parameters of an earlier one (lost, interrupted, retried).
@@ -44,7 +71,11 @@ std::string OwnerName(double start) {
 class CoordinatorImpl final : public Coordinator {
  public:
   CoordinatorImpl(const StudySpec& spec, const StudyParts& parts, CoordinatorOptions options)
-      : spec_(spec), parts_(parts), options_(std::move(options)), slots_(options_.gpu_ids) {}
+      : spec_(spec),
+        parts_(parts),
+        options_(std::move(options)),
+        slots_(options_.gpu_ids),
+        trail_(parts.capturer, parts.utilization) {}
 
   Status Attach();
   Result<StudySummary> Run() override;
@@ -63,16 +94,21 @@ class CoordinatorImpl final : public Coordinator {
   Status HandleExit(const ExitEvent& exit);
   void RequestStop(LiveTrial& live, StopCause cause, std::string detail);
   void InterruptAll();
+  void EnforceMaxSteps();
   Status FlushMetrics();
   void Heartbeat();
   void CountEnded(const TrialRecord& trial);
   StudyProgress Progress() const;
   void MaybeReportProgress(bool force);
+  Status StoreContext(TrialRecord& trial, const CapturedContext& context);
+  Status CollectArtifacts(bool wait);
+  nlohmann::json MetricsSummary(const LiveTrial& live) const;
 
   StudySpec spec_;
   StudyParts parts_;
   CoordinatorOptions options_;
   GpuSlots slots_;
+  TrailRecorder trail_;
   StudyRecord study_;
   std::string owner_;
   double start_time_ = 0.0;
@@ -110,6 +146,12 @@ Status CoordinatorImpl::Attach() {
   study_.spec_yaml = spec_.source_text;
   study_.spec_json = spec_.ToJson();
   study_.created_at = parts_.clock->WallTime();
+  study_.ark = MintStudyArk(ArkOptionsFromEnv(),
+                            fmt::format("{}|{:.6f}|{}", spec_.name, study_.created_at, owner_));
+  if (auto context = trail_.CaptureStudy(spec_.workdir)) {
+    for (const auto& blob : context->blobs) CAIRN_TRY(parts_.store->PutBlob(blob.hash, blob.kind, blob.body));
+    study_.attrs["context"] = context->record;
+  }
   CAIRN_ASSIGN_OR_RETURN(study_.id, parts_.store->CreateStudy(study_));
   return Status::Ok();
 }
@@ -164,6 +206,7 @@ Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, con
   // Another coordinator may take a number first: then take the next one.
   for (int attempt = 0; attempt < 1000; ++attempt) {
     trial.number = next_number_++;
+    trial.ark = study_.ark.empty() ? "" : TrialArk(study_.ark, trial.number);
     auto id = parts_.store->CreateTrial(trial);
     if (id.ok()) {
       trial.id = *id;
@@ -201,8 +244,9 @@ Status CoordinatorImpl::LaunchNext() {
       {"trial_id", std::to_string(trial.id)}, {"trial_number", std::to_string(trial.number)},
       {"trial_dir", trial_dir.string()},      {"seed", std::to_string(seed)},
       {"study", spec_.name}};
-  auto argv = ExpandCommand(spec_.command, params, extra);
+  auto argv = ExpandCommand(spec_.command, params, extra, &spec_.space);
   LiveTrial live{trial, *gpus};
+  live.trial_dir = trial_dir;
   live.record.attrs["argv"] = argv.ok() ? nlohmann::json(*argv) : nlohmann::json(spec_.command);
   live.record.attrs["seed"] = seed;
   live.record.attrs["gpus"] = *gpus;
@@ -232,6 +276,10 @@ Status CoordinatorImpl::LaunchNext() {
                      parts_.clock->Now()};
     return HandleExit(failed);
   }
+  std::vector<std::filesystem::path> datasets;
+  for (const auto& d : spec_.datasets) datasets.push_back(d.is_absolute() ? d : spec_.workdir / d);
+  trail_.TrialStarted(id, {request.argv, request.env, request.gpus, datasets, request.workdir},
+                      parts_.executor->Pid(id));
   return Status::Ok();
 }
 
@@ -267,6 +315,7 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
   double wall = parts_.clock->WallTime();
   for (const auto& [key, value] : report.metrics) {
     pending_metrics_.push_back({report.trial_id, key, step, value, wall});
+    live.metrics[key].Add(value);
   }
   auto objective = report.metrics.find(spec_.metric);
   if (objective != report.metrics.end()) HandleObjective(live, step, objective->second);
@@ -293,8 +342,10 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
       return;
     }
   }
-  if (spec_.max_steps && step >= *spec_.max_steps) {
-    RequestStop(live, StopCause::kMaxSteps, fmt::format("reached max_steps {}", *spec_.max_steps));
+  if (spec_.max_steps && step >= *spec_.max_steps && !live.max_steps_deadline) {
+    // A program that runs exactly max_steps is about to finish by itself
+    // (saving its model): give it the grace period before stopping it.
+    live.max_steps_deadline = parts_.clock->Now() + spec_.grace_s;
   }
 }
 
@@ -322,7 +373,10 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   trial.ended_at = parts_.clock->WallTime();
   trial.attrs["exit"] = {{"kind", ExitKindName(exit.kind)}, {"message", exit.message}};
   if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
+  trial.attrs["metrics"] = MetricsSummary(live);
+  if (auto context = trail_.TakeContext(trial.id, /*wait=*/true)) CAIRN_TRY(StoreContext(trial, *context));
   CAIRN_TRY(parts_.store->UpdateTrial(trial));
+  trail_.TrialEnded(trial.id, live.trial_dir);
 
   parts_.scheduler->OnTrialEnd(trial.id, trial.state);
   parts_.sampler->Tell({trial.number, trial.params, trial.state, trial.value, live.curve});
@@ -335,6 +389,33 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   return Status::Ok();
 }
 
+Status CoordinatorImpl::StoreContext(TrialRecord& trial, const CapturedContext& context) {
+  for (const auto& blob : context.blobs) CAIRN_TRY(parts_.store->PutBlob(blob.hash, blob.kind, blob.body));
+  trial.attrs["context"] = context.record;
+  return Status::Ok();
+}
+
+// Artifact lists are made after a trial ended; add them to its record.
+Status CoordinatorImpl::CollectArtifacts(bool wait) {
+  for (auto& [trial_id, artifacts] : trail_.TakeArtifacts(wait)) {
+    CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, parts_.store->GetTrial(trial_id));
+    trial.attrs["artifacts"] = std::move(artifacts);
+    CAIRN_TRY(parts_.store->UpdateTrial(trial));
+  }
+  return Status::Ok();
+}
+
+nlohmann::json CoordinatorImpl::MetricsSummary(const LiveTrial& live) const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, m] : live.metrics) {
+    nlohmann::json j = {{"steps", m.steps}, {"last", FiniteOrNull(m.last)}, {"min", FiniteOrNull(m.min)},
+                        {"max", FiniteOrNull(m.max)}};
+    if (key == spec_.metric) j["best"] = spec_.direction == Direction::kMaximize ? j["max"] : j["min"];
+    out[key] = std::move(j);
+  }
+  return out;
+}
+
 void CoordinatorImpl::CountEnded(const TrialRecord& trial) {
   if (!IsFinal(trial.state)) return;
   ++ended_[trial.state];
@@ -342,6 +423,15 @@ void CoordinatorImpl::CountEnded(const TrialRecord& trial) {
     if (!best_ || IsBetter(spec_.direction, *trial.value, *best_)) {
       best_ = trial.value;
       best_trial_ = trial.number;
+    }
+  }
+}
+
+void CoordinatorImpl::EnforceMaxSteps() {
+  double now = parts_.clock->Now();
+  for (auto& [id, live] : live_) {
+    if (live.max_steps_deadline && now >= *live.max_steps_deadline) {
+      RequestStop(live, StopCause::kMaxSteps, fmt::format("reached max_steps {}", *spec_.max_steps));
     }
   }
 }
@@ -405,13 +495,18 @@ Result<StudySummary> CoordinatorImpl::Run() {
     if (!interrupted_ && options_.interrupt && options_.interrupt->load()) InterruptAll();
     while (ShouldLaunch()) CAIRN_TRY(LaunchNext());
     if (live_.empty()) break;
+    EnforceMaxSteps();
     auto events = parts_.executor->Poll(options_.poll_interval_s);
     for (const auto& event : events) CAIRN_TRY(HandleEvent(event));
+    auto samples = trail_.DrainUtilization();
+    pending_metrics_.insert(pending_metrics_.end(), samples.begin(), samples.end());
     CAIRN_TRY(FlushMetrics());
+    CAIRN_TRY(CollectArtifacts(/*wait=*/false));
     Heartbeat();
     MaybeReportProgress(false);
   }
   CAIRN_TRY(FlushMetrics());
+  CAIRN_TRY(CollectArtifacts(/*wait=*/true));
   MaybeReportProgress(true);
   StudySummary summary{Progress(), study_.id, interrupted_};
   return summary;

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "study/text_table.h"
+#include "cairn/study/text_table.h"
 
 namespace cairn {
 namespace {

@@ -1,4 +1,4 @@
-#include "study/text_table.h"
+#include "cairn/study/text_table.h"
 
 #include <algorithm>
 

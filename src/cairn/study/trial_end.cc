@@ -1,4 +1,4 @@
-#include "study/trial_end.h"
+#include "cairn/study/trial_end.h"
 
 namespace cairn::study_internal {
 
