@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 dir="${1:-build}"
 shift || true
 jobs="${CAIRN_JOBS:-$(nproc)}"
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 cmake --build "$dir" -j "$jobs"

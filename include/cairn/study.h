@@ -78,6 +78,10 @@ struct CoordinatorOptions {
   double progress_interval_s = 0.5;
   // Longest wait in Executor::Poll, so progress and interrupts are seen.
   double poll_interval_s = 0.25;
+  // How often the study's trials are re-read from the store while running,
+  // to share the budget and results with other coordinators of the study
+  // (infinity: only when attaching, e.g. for replay).
+  double refresh_interval_s = 1.0;
   // Decorates each launch (the replay executor uses this to pick curves).
   std::function<void(LaunchRequest&)> decorate_launch;
 };

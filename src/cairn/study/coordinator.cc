@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <deque>
+#include <set>
 #include <map>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "cairn/gpu_slots.h"
 #include "cairn/hash.h"
 #include "cairn/study.h"
+#include "cairn/study/recovery.h"
 #include "cairn/study/trail_recorder.h"
 #include "cairn/study/trial_end.h"
 
@@ -81,7 +83,8 @@ class CoordinatorImpl final : public Coordinator {
   Result<StudySummary> Run() override;
 
  private:
-  Status LoadExistingTrials();
+  Status Refresh();
+  Status RecoverLostTrial(TrialRecord& trial);
   bool BudgetLeft() const { return started_ < spec_.trials || !reruns_.empty(); }
   bool ShouldLaunch() const;
   Status LaunchNext();
@@ -115,7 +118,9 @@ class CoordinatorImpl final : public Coordinator {
   double last_progress_ = -1e300;
   double last_heartbeat_ = 0.0;
   int next_number_ = 0;
-  int started_ = 0;  // trials of the budget started (this run and before)
+  int started_ = 0;  // trials of the budget started (by any coordinator)
+  double last_refresh_ = 0.0;
+  std::set<int> told_;  // trial numbers the sampler has been told (or that we run)
   bool interrupted_ = false;
   std::deque<Rerun> reruns_;
   std::map<int64_t, LiveTrial> live_;
@@ -137,7 +142,7 @@ Status CoordinatorImpl::Attach() {
           spec_.name, parts_.store->Url(), study_.objective, DirectionName(study_.direction), spec_.metric,
           DirectionName(spec_.direction)));
     }
-    return LoadExistingTrials();
+    return Refresh();
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
   study_.name = spec_.name;
@@ -156,17 +161,25 @@ Status CoordinatorImpl::Attach() {
   return Status::Ok();
 }
 
-// Resume: tell the sampler what is known, re-run what did not finish.
-Status CoordinatorImpl::LoadExistingTrials() {
+// Reads the study's trials from the store: on attach (resume) and, while
+// running, to see what other coordinators sharing the study did. Finished
+// trials are told to the sampler once; trials whose coordinator is gone are
+// recovered (their logs re-read into the store), marked lost and re-run.
+Status CoordinatorImpl::Refresh() {
+  last_refresh_ = parts_.clock->Now();
   CAIRN_ASSIGN_OR_RETURN(auto trials, parts_.store->ListTrials(study_.id));
+  int budget_trials = 0;
   for (auto& trial : trials) {
     next_number_ = std::max(next_number_, trial.number + 1);
-    if (trial.state == TrialState::kRunning || trial.state == TrialState::kQueued) {
-      trial.state = TrialState::kLost;
-      trial.end_reason = "its coordinator stopped while it ran";
-      trial.ended_at = parts_.clock->WallTime();
-      CAIRN_TRY(parts_.store->UpdateTrial(trial));
+    // Re-runs and retries repeat a trial of the budget; they do not use one up.
+    if (!trial.attrs.contains("rerun_of") && !trial.attrs.contains("retry_of")) ++budget_trials;
+    if (told_.count(trial.number)) continue;
+    bool running = trial.state == TrialState::kRunning || trial.state == TrialState::kQueued;
+    if (running) {
+      if (trial.owner == owner_ || !study_internal::OwnerIsGone(trial, parts_.clock->WallTime())) continue;
+      CAIRN_TRY(RecoverLostTrial(trial));
     }
+    told_.insert(trial.number);
     bool rerun = (trial.state == TrialState::kLost || trial.state == TrialState::kInterrupted) &&
                  !trial.attrs.value("rerun", false);
     if (rerun) {
@@ -174,8 +187,6 @@ Status CoordinatorImpl::LoadExistingTrials() {
       trial.attrs["rerun"] = true;  // re-run once, even if this coordinator dies too
       CAIRN_TRY(parts_.store->UpdateTrial(trial));
     }
-    // Re-runs and retries repeat a trial of the budget; they do not use one up.
-    if (!trial.attrs.contains("rerun_of") && !trial.attrs.contains("retry_of")) ++started_;
     CountEnded(trial);
     TrialOutcome outcome{trial.number, trial.params, trial.state, trial.value, {}};
     if (trial.state == TrialState::kStopped) {
@@ -184,7 +195,27 @@ Status CoordinatorImpl::LoadExistingTrials() {
     }
     parts_.sampler->Tell(outcome);
   }
+  started_ = budget_trials;
   return Status::Ok();
+}
+
+// A trial whose coordinator died: stop what is left of it, keep every metric
+// line its log holds, and record it as lost.
+Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
+  study_internal::KillOrphan(trial);
+  auto added = study_internal::ReingestTrialLog(*parts_.store, spec_, trial);
+  if (added.ok()) {
+    trial.attrs["recovered_points"] = *added;
+  } else {
+    trial.attrs["recovery_error"] = added.status().message();
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, spec_.metric}));
+  trial.steps = static_cast<int64_t>(points.size());
+  if (!points.empty()) trial.value = points.back().value;
+  trial.state = TrialState::kLost;
+  trial.end_reason = "its coordinator stopped while it ran";
+  trial.ended_at = parts_.clock->WallTime();
+  return parts_.store->UpdateTrial(trial);
 }
 
 bool CoordinatorImpl::ShouldLaunch() const {
@@ -210,6 +241,7 @@ Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, con
     auto id = parts_.store->CreateTrial(trial);
     if (id.ok()) {
       trial.id = *id;
+      told_.insert(trial.number);
       return trial;
     }
     if (id.status().code() != StatusCode::kAlreadyExists) return id.status();
@@ -275,6 +307,11 @@ Status CoordinatorImpl::LaunchNext() {
     ExitEvent failed{id, ExitKind::kLaunchFailed, std::nullopt, std::nullopt, launched.message(),
                      parts_.clock->Now()};
     return HandleExit(failed);
+  }
+  if (auto pid = parts_.executor->Pid(id)) {
+    LiveTrial& running = live_.at(id);
+    running.record.attrs["pid"] = *pid;
+    CAIRN_TRY(parts_.store->UpdateTrial(running.record));
   }
   std::vector<std::filesystem::path> datasets;
   for (const auto& d : spec_.datasets) datasets.push_back(d.is_absolute() ? d : spec_.workdir / d);
@@ -493,6 +530,9 @@ void CoordinatorImpl::MaybeReportProgress(bool force) {
 Result<StudySummary> CoordinatorImpl::Run() {
   for (;;) {
     if (!interrupted_ && options_.interrupt && options_.interrupt->load()) InterruptAll();
+    // Other coordinators may share the study: see what they did before
+    // taking more of the budget.
+    if (ShouldLaunch() && parts_.clock->Now() - last_refresh_ >= options_.refresh_interval_s) CAIRN_TRY(Refresh());
     while (ShouldLaunch()) CAIRN_TRY(LaunchNext());
     if (live_.empty()) break;
     EnforceMaxSteps();

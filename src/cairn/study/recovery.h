@@ -1,0 +1,34 @@
+// Recovery after a coordinator died: which running trials are really
+// orphaned, and the metric lines their logs hold that never reached the store.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cairn/spec.h"
+#include "cairn/status.h"
+#include "cairn/store.h"
+
+namespace cairn::study_internal {
+
+// How long a running trial's heartbeat may be silent before another
+// coordinator takes it for lost (heartbeats come every 10 s).
+inline constexpr double kHeartbeatTimeoutS = 60.0;
+
+// True when the coordinator named `owner` ("host:pid:start") is gone: on
+// this host, its process no longer exists; elsewhere, its heartbeat is older
+// than kHeartbeatTimeoutS.
+bool OwnerIsGone(const TrialRecord& trial, double now_wall);
+
+// Kills the process group `attrs.pid` of a trial whose coordinator died,
+// when it still runs on this host: without its coordinator nobody reads its
+// output, and it will be run again.
+void KillOrphan(const TrialRecord& trial);
+
+// Reads the trial's stdout.log (in attrs.trial_dir) with the study's metric
+// parser and appends every report whose (key, step) the store lacks: the
+// lines a trial printed before its coordinator was killed are never lost.
+// Returns the number of points added.
+Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const TrialRecord& trial);
+
+}  // namespace cairn::study_internal

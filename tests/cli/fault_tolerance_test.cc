@@ -1,0 +1,171 @@
+// Faults a long study must survive: `kill -9` of the coordinator mid-study
+// (nothing read from a trial may be lost), and two coordinators sharing one
+// study (no trial run twice).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cairn/store.h"
+#include "cli/cli_runner.h"
+
+namespace cairn {
+namespace {
+
+using testing::CairnBinary;
+using testing::RunCairn;
+
+// A trial program that prints a metric line every 40 ms for 40 steps, and
+// appends its trial id to launches.txt so tests can count launches.
+constexpr char kSlowTrial[] = R"py(
+import os, sys, time
+x = float(sys.argv[2])
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "launches.txt"), "a") as f:
+    f.write(os.environ["CAIRN_TRIAL_ID"] + "\n")
+for step in range(1, 41):
+    print(f"step={step} score={x * step / 40:.6f}", flush=True)
+    time.sleep(0.04)
+)py";
+
+std::string StudyYaml(const std::string& name, int trials, int parallel) {
+  return "name: " + name +
+         "\n"
+         "command: [\"/usr/bin/python3\", \"slow.py\", \"--x\", \"{x}\"]\n"
+         "space:\n"
+         "  x: {type: float, low: 0.0, high: 1.0}\n"
+         "objective: {metric: score, direction: maximize, step: step}\n"
+         "budget: {trials: " + std::to_string(trials) + ", parallel: " + std::to_string(parallel) + "}\n"
+         "sampler: {name: random, seed: 3}\n";
+}
+
+// Starts `cairn args...` in `cwd` without waiting; output goes to files there.
+pid_t StartCairn(const std::vector<std::string>& args, const std::filesystem::path& cwd, const std::string& tag) {
+  std::vector<std::string> argv_s = {CairnBinary().string()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string out = (cwd / (tag + ".out")).string(), dir = cwd.string();
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || chdir(dir.c_str()) != 0) _exit(126);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int CountLines(const std::filesystem::path& path, const std::string& needle) {
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+class FaultToleranceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+    dir_ = testing::MakeTempDir("cairn-faults");
+    testing::WriteFile(dir_ / "slow.py", kSlowTrial);
+    url_ = "sqlite://" + (dir_ / "cairn.db").string();
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+  std::vector<TrialRecord> Trials(Store& store, const std::string& study) {
+    auto s = store.GetStudy(study);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? *store.ListTrials(s->id) : std::vector<TrialRecord>{};
+  }
+  std::filesystem::path dir_;
+  std::string url_;
+};
+
+TEST_F(FaultToleranceTest, Kill9OfTheCoordinatorLosesNoMetricLine) {
+  testing::WriteFile(dir_ / "study.yaml", StudyYaml("killed", 4, 2));
+  pid_t pid = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "first");
+  // Wait until the first trials are well under way, then kill -9.
+  auto log0 = dir_ / ".cairn" / "trials" / "killed" / "0" / "stdout.log";
+  for (int i = 0; i < 400 && CountLines(log0, "score=") < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_GE(CountLines(log0, "score="), 12) << testing::ReadFile(dir_ / "first.out");
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+
+  // What the trials had printed (and Cairn had read) before the kill.
+  std::map<int, int> printed;
+  for (int n = 0; n < 2; ++n) {
+    printed[n] = CountLines(dir_ / ".cairn" / "trials" / "killed" / std::to_string(n) / "stdout.log", "score=");
+  }
+
+  auto resumed = RunCairn({"run", "study.yaml", "--store", url_}, dir_);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+
+  auto store = OpenStore(url_);
+  ASSERT_TRUE(store.ok());
+  auto trials = Trials(**store, "killed");
+  int completed = 0, lost = 0;
+  for (const auto& t : trials) {
+    completed += t.state == TrialState::kCompleted;
+    if (t.state != TrialState::kLost) continue;
+    ++lost;
+    auto points = (*store)->ReadMetrics({t.id, std::string("score")});
+    ASSERT_TRUE(points.ok());
+    std::set<int64_t> steps;
+    for (const auto& p : *points) steps.insert(p.step);
+    ASSERT_TRUE(printed.count(t.number)) << "trial " << t.number;
+    EXPECT_EQ(static_cast<int>(steps.size()), printed[t.number]) << "trial " << t.number;
+    for (int s = 1; s <= printed[t.number]; ++s) EXPECT_TRUE(steps.count(s)) << "trial " << t.number << " step " << s;
+  }
+  EXPECT_EQ(lost, 2) << "the two trials running at the kill";
+  EXPECT_EQ(completed, 4 + 2) << "the budget, plus the two lost trials run again";
+}
+
+TEST_F(FaultToleranceTest, TwoCoordinatorsShareAStudyWithoutRunningATrialTwice) {
+  testing::WriteFile(dir_ / "study.yaml", StudyYaml("shared", 8, 2));
+  pid_t a = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "a");
+  pid_t b = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "b");
+  int sa = 0, sb = 0;
+  waitpid(a, &sa, 0);
+  waitpid(b, &sb, 0);
+  ASSERT_TRUE(WIFEXITED(sa) && WEXITSTATUS(sa) == 0) << testing::ReadFile(dir_ / "a.out");
+  ASSERT_TRUE(WIFEXITED(sb) && WEXITSTATUS(sb) == 0) << testing::ReadFile(dir_ / "b.out");
+
+  std::ifstream launches(dir_ / "launches.txt");
+  std::multiset<std::string> ids;
+  std::string line;
+  while (std::getline(launches, line)) ids.insert(line);
+  std::set<std::string> distinct(ids.begin(), ids.end());
+  EXPECT_EQ(ids.size(), distinct.size()) << "a trial was launched twice";
+
+  auto store = OpenStore(url_);
+  ASSERT_TRUE(store.ok());
+  auto trials = Trials(**store, "shared");
+  std::set<std::string> owners;
+  int completed = 0;
+  for (const auto& t : trials) {
+    completed += t.state == TrialState::kCompleted;
+    owners.insert(t.owner);
+  }
+  EXPECT_EQ(distinct.size(), trials.size());
+  EXPECT_GE(completed, 8);
+  // Each coordinator re-reads the budget before taking a trial; two may
+  // race for the last one.
+  EXPECT_LE(completed, 9);
+  EXPECT_EQ(owners.size(), 2u) << "both coordinators ran trials";
+}
+
+}  // namespace
+}  // namespace cairn
