@@ -1,0 +1,47 @@
+// "What would another scheduler have done here?": replays a finished study's
+// recorded learning curves through the coordinator with another pruner, in
+// simulated time, and reports the compute it would have saved and whether
+// it would have lost the winner.
+//
+//   ReplayStudyOptions options{.study = "digits", .pruner = "asha"};
+//   CAIRN_ASSIGN_OR_RETURN(nlohmann::json report, ReplayStudy(store, options));
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/curves_file.h"
+#include "cairn/status.h"
+#include "cairn/store.h"
+
+namespace cairn {
+
+struct ReplayStudyOptions {
+  std::string study;                 // a study in the store
+  std::string pruner = "asha";       // none | median | asha | hyperband | predictive
+  nlohmann::json pruner_options = nlohmann::json::object();
+  int workers = 0;                   // simulated parallel trials; 0 = the study's own
+  uint64_t seed = 0;
+};
+
+// The study's trials as curves of its objective, in trial order: values by
+// step, seconds per step from the report times (one unit per step when a
+// trial has fewer than two reports).
+Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& study);
+
+// Replays `curves` (in their order, `workers` at a time) through the real
+// coordinator with a ReplayExecutor, a SimulatedClock, a throwaway store and
+// the chosen scheduler. Returns {"pruner", "trials", "workers",
+// "steps_full", "steps_used", "saved_fraction", "seconds_full",
+// "seconds_used", "hours_saved", "best_all": {number, value},
+// "best_found": {number, value} | null, "lost_winner": bool, "regret",
+// "stopped": N}.
+Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options);
+
+// StudyCurves + ReplayCurves, adding the study's recorded outcome for
+// comparison ("recorded": {pruner, steps_used, seconds_used}).
+Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& options);
+
+}  // namespace cairn

@@ -1,0 +1,196 @@
+#include "cairn/replay_study.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "cairn/replay_executor.h"
+#include "cairn/study.h"
+
+namespace cairn {
+namespace {
+
+// Asks for the recorded configurations in their recorded order.
+class RecordedOrderSampler final : public Sampler {
+ public:
+  explicit RecordedOrderSampler(const std::vector<CurveRecord>* curves) : curves_(curves) {}
+  Params Ask(int number) override { return (*curves_)[static_cast<size_t>(number) % curves_->size()].params; }
+  void Tell(const TrialOutcome&) override {}
+  std::string Name() const override { return "recorded-order"; }
+
+ private:
+  const std::vector<CurveRecord>* curves_;
+};
+
+double CurveSeconds(const CurveRecord& c, size_t steps) {
+  double total = 0.0;
+  for (size_t i = 0; i < steps && i < c.values.size(); ++i) total += c.seconds.empty() ? 1.0 : c.seconds[i];
+  return total;
+}
+
+std::optional<double> LastFinite(const std::vector<double>& values) {
+  for (auto it = values.rbegin(); it != values.rend(); ++it) {
+    if (std::isfinite(*it)) return *it;
+  }
+  return std::nullopt;
+}
+
+// A study spec that the coordinator can run from curves alone.
+StudySpec ReplaySpec(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options) {
+  StudySpec spec;
+  spec.name = "replay";
+  spec.command = {"replay"};
+  spec.metric = curves.front().metric;
+  spec.direction = curves.front().direction;
+  spec.trials = static_cast<int>(curves.size());
+  spec.parallel = std::max(1, options.workers);
+  spec.seed = options.seed;
+  spec.pruner = options.pruner;
+  spec.pruner_options = options.pruner_options;
+  return spec;
+}
+
+nlohmann::json Best(const std::vector<CurveRecord>& curves, const std::vector<bool>& counted, Direction d) {
+  std::optional<double> best;
+  size_t number = 0;
+  for (size_t i = 0; i < curves.size(); ++i) {
+    auto v = counted[i] ? LastFinite(curves[i].values) : std::nullopt;
+    if (v && (!best || IsBetter(d, *v, *best))) {
+      best = v;
+      number = i;
+    }
+  }
+  if (!best) return nullptr;
+  return {{"number", number}, {"value", *best}};
+}
+
+}  // namespace
+
+Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& name) {
+  CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
+  CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
+  std::vector<CurveRecord> curves;
+  for (const auto& t : trials) {
+    CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, study.objective}));
+    if (points.empty()) continue;
+    CurveRecord c;
+    c.id = fmt::format("{}/{}", study.name, t.number);
+    c.params = t.params;
+    c.metric = study.objective;
+    c.direction = study.direction;
+    c.extra = {{"trial", t.number}, {"state", TrialStateName(t.state)}};
+    double previous = t.started_at.value_or(points.front().time);
+    for (const auto& p : points) {
+      c.values.push_back(p.value);
+      c.seconds.push_back(std::max(0.0, p.time - previous));
+      previous = p.time;
+    }
+    curves.push_back(std::move(c));
+  }
+  if (curves.empty()) return FailedPrecondition("study '" + name + "' has no recorded " + study.objective + " values");
+  return curves;
+}
+
+Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options) {
+  if (curves.empty()) return InvalidArgument("no curves to replay");
+  StudySpec spec = ReplaySpec(curves, options);
+  // A throwaway store: replays never touch the user's studies.
+  std::string db = (std::filesystem::temp_directory_path() / fmt::format("cairn-replay-{}.db", getpid())).string();
+  CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore("sqlite://" + db));
+  auto cleanup = [&db] {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  };
+
+  auto shared = std::make_shared<const std::vector<CurveRecord>>(curves);
+  SimulatedClock clock;
+  ReplayExecutorOptions exec_options;
+  exec_options.metric_key = spec.metric;
+  ReplayExecutor executor(shared, &clock, exec_options);
+  RecordedOrderSampler sampler(&curves);
+  int64_t max_steps = 0;
+  for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, static_cast<int64_t>(c.values.size()));
+  auto scheduler = MakeScheduler(options.pruner, {spec.direction, max_steps, options.seed}, options.pruner_options);
+  if (!scheduler.ok()) {
+    cleanup();
+    return scheduler.status();
+  }
+  StudyParts parts{store.get(), &executor, &clock, &sampler, scheduler->get()};
+  CoordinatorOptions coord;
+  coord.trials_root = std::filesystem::temp_directory_path() / "cairn-replay-trials";
+  coord.refresh_interval_s = std::numeric_limits<double>::infinity();
+  coord.poll_interval_s = 1e9;
+  coord.decorate_launch = [](LaunchRequest& r) { r.env[kReplayCurveEnv] = std::to_string(r.number); };
+  auto coordinator = Coordinator::Create(spec, parts, coord);
+  Result<StudySummary> summary = coordinator.ok() ? (*coordinator)->Run() : Result<StudySummary>(coordinator.status());
+  if (!summary.ok()) {
+    cleanup();
+    return summary.status();
+  }
+  auto trials = store->ListTrials(summary->study_id);
+  cleanup();
+  if (!trials.ok()) return trials.status();
+
+  int64_t steps_full = 0, steps_used = 0;
+  double seconds_full = 0, seconds_used = 0;
+  int stopped = 0;
+  std::vector<bool> all(curves.size(), true), finished(curves.size(), false);
+  for (const auto& c : curves) {
+    steps_full += static_cast<int64_t>(c.values.size());
+    seconds_full += CurveSeconds(c, c.values.size());
+  }
+  for (const auto& t : *trials) {
+    const auto& c = curves[static_cast<size_t>(t.number)];
+    size_t ran = static_cast<size_t>(t.steps);
+    steps_used += t.steps;
+    seconds_used += CurveSeconds(c, ran);
+    stopped += t.state == TrialState::kStopped;
+    finished[static_cast<size_t>(t.number)] = t.state == TrialState::kCompleted;
+  }
+  nlohmann::json best_all = Best(curves, all, spec.direction);
+  nlohmann::json best_found = Best(curves, finished, spec.direction);
+  double regret = best_all.is_null() ? 0.0
+                  : best_found.is_null()
+                      ? std::numeric_limits<double>::infinity()
+                      : std::abs(best_all["value"].get<double>() - best_found["value"].get<double>());
+  return nlohmann::json{{"pruner", options.pruner},
+                        {"trials", curves.size()},
+                        {"workers", spec.parallel},
+                        {"steps_full", steps_full},
+                        {"steps_used", steps_used},
+                        {"saved_fraction", steps_full ? 1.0 - double(steps_used) / double(steps_full) : 0.0},
+                        {"seconds_full", seconds_full},
+                        {"seconds_used", seconds_used},
+                        {"hours_saved", (seconds_full - seconds_used) / 3600.0},
+                        {"stopped", stopped},
+                        {"best_all", best_all},
+                        {"best_found", best_found},
+                        {"lost_winner", regret > 0},
+                        {"regret", std::isfinite(regret) ? nlohmann::json(regret) : nlohmann::json(nullptr)}};
+}
+
+Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& options) {
+  CAIRN_ASSIGN_OR_RETURN(auto curves, StudyCurves(store, options.study));
+  CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(options.study));
+  ReplayStudyOptions opts = options;
+  if (opts.workers <= 0) opts.workers = study.spec_json.value("/budget/parallel"_json_pointer, 1);
+  CAIRN_ASSIGN_OR_RETURN(nlohmann::json report, ReplayCurves(curves, opts));
+  int64_t steps = 0;
+  double seconds = 0;
+  for (const auto& c : curves) {
+    steps += static_cast<int64_t>(c.values.size());
+    seconds += CurveSeconds(c, c.values.size());
+  }
+  report["study"] = options.study;
+  report["recorded"] = {{"pruner", study.spec_json.value("/pruner/name"_json_pointer, std::string("?"))},
+                        {"steps_used", steps},
+                        {"seconds_used", seconds}};
+  report["note"] =
+      "trials the study itself stopped early are replayed only as far as they were recorded, "
+      "so a replay can show what another rule would have stopped sooner, not what it would have kept longer";
+  return report;
+}
+
+}  // namespace cairn

@@ -1,0 +1,93 @@
+// cairn replay STUDY --pruner asha: what would another scheduler have done?
+#include <fmt/format.h>
+
+#include "cairn/replay_study.h"
+#include "cli/common.h"
+
+namespace cairn::cli {
+namespace {
+
+struct ReplayArgs {
+  std::string study;
+  std::string curves;
+  std::string pruner = "asha";
+  std::string pruner_options = "{}";
+  int workers = 0;
+  int trials = 0;
+  uint64_t seed = 0;
+  bool json = false;
+};
+
+std::string Render(const nlohmann::json& r) {
+  std::string out = fmt::format("replayed {} trials with {} ({} at a time)\n", r["trials"].get<int>(),
+                                r["pruner"].get<std::string>(), r["workers"].get<int>());
+  out += fmt::format("  steps:   {} of {} ({:.1f}% saved)\n", r["steps_used"].get<int64_t>(),
+                     r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>());
+  out += fmt::format("  compute: {:.2f} of {:.2f} hours ({:.2f} hours saved)\n",
+                     r["seconds_used"].get<double>() / 3600, r["seconds_full"].get<double>() / 3600,
+                     r["hours_saved"].get<double>());
+  if (!r["best_all"].is_null()) {
+    out += fmt::format("  best trial: {} ({})\n", r["best_all"]["number"].get<int>(),
+                       r["best_all"]["value"].get<double>());
+  }
+  if (r["best_found"].is_null()) {
+    out += "  the winner would have been lost: no trial ran to its end\n";
+  } else if (r["lost_winner"].get<bool>()) {
+    out += fmt::format("  the winner would have been lost: best kept is trial {} ({}), regret {}\n",
+                       r["best_found"]["number"].get<int>(), r["best_found"]["value"].get<double>(),
+                       r["regret"].dump());
+  } else {
+    out += "  the winner would have been kept\n";
+  }
+  if (r.contains("note")) out += "  note: " + r["note"].get<std::string>() + "\n";
+  return out;
+}
+
+int Replay(const ReplayArgs& args, const Context& ctx) {
+  auto options_json = nlohmann::json::parse(args.pruner_options, nullptr, false);
+  if (options_json.is_discarded() || !options_json.is_object()) {
+    return Fail(InvalidArgument("--pruner-options: expected a JSON object, got " + args.pruner_options));
+  }
+  ReplayStudyOptions options{args.study, args.pruner, options_json, args.workers, args.seed};
+  Result<nlohmann::json> report = InvalidArgument("give a STUDY or --curves FILE");
+  if (!args.curves.empty()) {
+    auto curves = ReadCurvesFile(args.curves);
+    if (!curves.ok()) return Fail(curves.status());
+    if (args.trials > 0 && static_cast<size_t>(args.trials) < curves->size()) curves->resize(args.trials);
+    if (options.workers <= 0) options.workers = 1;
+    report = ReplayCurves(*curves, options);
+  } else if (!args.study.empty()) {
+    auto store = OpenCliStore(ctx);
+    if (!store.ok()) return Fail(store.status());
+    report = ReplayStudy(**store, options);
+  }
+  if (!report.ok()) return Fail(report.status());
+  if (args.json) {
+    PrintJson(*report);
+  } else {
+    fmt::print("{}", Render(*report));
+  }
+  return 0;
+}
+
+void RegisterReplay(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<ReplayArgs>();
+  auto* cmd = app.add_subcommand(
+      "replay", "Replay a finished study's learning curves with another pruner, in simulated time:\n"
+                "how much compute would it have saved, and would it have lost the winner?");
+  cmd->add_option("study", args->study, "a study in the store");
+  cmd->add_option("--curves", args->curves, "replay a curve file (.jsonl[.gz]) instead of a study");
+  cmd->add_option("--pruner", args->pruner, "none | median | asha | hyperband | predictive")->capture_default_str();
+  cmd->add_option("--pruner-options", args->pruner_options, "the pruner's options as a JSON object");
+  cmd->add_option("--workers", args->workers, "simulated trials at once (default: the study's parallel)");
+  cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves");
+  cmd->add_option("--seed", args->seed, "seed of the pruner");
+  cmd->add_flag("--json", args->json, "print JSON");
+  AddStoreOption(cmd, ctx);
+  cmd->callback([args, &ctx] { ctx.exit_code = Replay(*args, ctx); });
+}
+
+const CommandRegistrar kRegistrar(60, "replay", RegisterReplay);
+
+}  // namespace
+}  // namespace cairn::cli

@@ -1,0 +1,93 @@
+#include "cairn/replay_study.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "support/paths.h"
+
+namespace cairn {
+namespace {
+
+// Twelve rising curves of 20 steps; curve i tends to (i + 1) / 12, so the
+// last is the winner. One second per step.
+std::vector<CurveRecord> Curves() {
+  std::vector<CurveRecord> curves;
+  for (int i = 0; i < 12; ++i) {
+    CurveRecord c;
+    c.id = "test/rising/" + std::to_string(i);
+    c.params = {{"i", int64_t{i}}};
+    c.metric = "acc";
+    c.direction = Direction::kMaximize;
+    for (int s = 1; s <= 20; ++s) c.values.push_back((i + 1) / 12.0 * (1 - std::exp(-0.3 * s)));
+    c.seconds.assign(20, 1.0);
+    curves.push_back(c);
+  }
+  // Shuffle so good and bad trials alternate (a fixed permutation).
+  std::vector<CurveRecord> order;
+  for (int k : {3, 11, 0, 7, 5, 1, 9, 2, 10, 4, 8, 6}) order.push_back(curves[k]);
+  return order;
+}
+
+TEST(ReplayStudyTest, WithoutAPrunerEverythingRunsAndTheWinnerIsKept) {
+  auto r = ReplayCurves(Curves(), {.pruner = "none", .workers = 2});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["steps_full"], 240);
+  EXPECT_EQ((*r)["steps_used"], 240);
+  EXPECT_DOUBLE_EQ((*r)["saved_fraction"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ((*r)["seconds_used"].get<double>(), 240.0);
+  EXPECT_FALSE((*r)["lost_winner"].get<bool>());
+  EXPECT_EQ((*r)["best_all"]["number"], 1) << "curve 11 is second in the order";
+}
+
+TEST(ReplayStudyTest, MedianRuleSavesStepsAndKeepsTheWinnerDeterministically) {
+  ReplayStudyOptions options{.pruner = "median", .pruner_options = {{"startup_trials", 2}}, .workers = 1};
+  auto a = ReplayCurves(Curves(), options);
+  auto b = ReplayCurves(Curves(), options);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_GT((*a)["stopped"].get<int>(), 0);
+  EXPECT_GT((*a)["saved_fraction"].get<double>(), 0.2);
+  EXPECT_LT((*a)["seconds_used"].get<double>(), 240.0);
+  EXPECT_GT((*a)["hours_saved"].get<double>(), 0.0);
+  EXPECT_FALSE((*a)["lost_winner"].get<bool>());
+}
+
+TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
+  auto dir = testing::MakeTempDir("cairn-replay-study");
+  auto store = OpenStore("sqlite://" + (dir / "db").string());
+  ASSERT_TRUE(store.ok());
+  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
+  study.spec_json = {{"budget", {{"parallel", 2}}}, {"pruner", {{"name", "none"}}}};
+  auto study_id = (*store)->CreateStudy(study);
+  ASSERT_TRUE(study_id.ok());
+  auto curves = Curves();
+  for (size_t n = 0; n < curves.size(); ++n) {
+    TrialRecord t{.study_id = *study_id, .number = static_cast<int>(n), .state = TrialState::kCompleted};
+    t.params = curves[n].params;
+    t.started_at = 1000.0;
+    auto id = (*store)->CreateTrial(t);
+    ASSERT_TRUE(id.ok());
+    std::vector<MetricPoint> points;
+    for (size_t s = 0; s < curves[n].values.size(); ++s) {
+      points.push_back({*id, "acc", static_cast<int64_t>(s + 1), curves[n].values[s], 1000.0 + 2.0 * (s + 1)});
+    }
+    ASSERT_TRUE((*store)->AppendMetrics(points).ok());
+  }
+  auto from_store = StudyCurves(**store, "s");
+  ASSERT_TRUE(from_store.ok());
+  ASSERT_EQ(from_store->size(), 12u);
+  EXPECT_DOUBLE_EQ((*from_store)[0].seconds[0], 2.0) << "seconds per step come from report times";
+
+  auto r = ReplayStudy(**store, {.study = "s", .pruner = "asha"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["workers"], 2);
+  EXPECT_DOUBLE_EQ((*r)["seconds_full"].get<double>(), 480.0);
+  EXPECT_EQ((*r)["recorded"]["pruner"], "none");
+  EXPECT_FALSE(ReplayStudy(**store, {.study = "missing"}).ok());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cairn
