@@ -1,0 +1,47 @@
+// Records <-> bundle JSON: the lossless encoding shared by export and import.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/status.h"
+#include "cairn/trial.h"
+
+namespace cairn::commons {
+
+// A finite double as a JSON number; NaN/inf as "nan", "inf", "-inf".
+nlohmann::json EncodeDouble(double v);
+// The reverse; InvalidArgument naming `field` for anything else.
+Result<double> DecodeDouble(const nlohmann::json& j, const std::string& field);
+
+// Without the store id (it belongs to one store).
+nlohmann::json StudyToBundle(const StudyRecord& study);
+Result<StudyRecord> StudyFromBundle(const nlohmann::json& j);
+
+// Without the store ids (trial id and study id).
+nlohmann::json TrialToBundle(const TrialRecord& trial);
+Result<TrialRecord> TrialFromBundle(const nlohmann::json& j);
+
+// [[key, step, value, time], ...] in a total order (key, step, time, value),
+// so that equal metric sets encode to equal bytes.
+nlohmann::json MetricsToBundle(std::vector<MetricPoint> points);
+// trial_id of each point is left 0 for the caller to fill in.
+Result<std::vector<MetricPoint>> MetricsFromBundle(const nlohmann::json& j, const std::string& where);
+
+// The blob references in a recorded context: {hash: kind} for the fields
+// "host" (host), "software" (software_env) and "diff_blob" (git_diff) found
+// anywhere in `j` whose value is a 64-digit hex string.
+void CollectBlobRefs(const nlohmann::json& j, std::map<std::string, std::string>* refs);
+
+// The study's captured context: attrs["context"], else spec_json["context"]
+// (record format 1 kept it there); null when neither holds one.
+nlohmann::json StudyContext(const nlohmann::json& bundle_study);
+
+// "YYYY-MM-DDTHH:MM:SS(.mmm)Z" for seconds since the Unix epoch.
+std::string IsoTime(double unix_seconds);
+
+}  // namespace cairn::commons

@@ -1,0 +1,116 @@
+// ExportStudy: one bundle, then the chosen format; and the replay curves.
+#include <cmath>
+#include <fstream>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "cairn/commons/bundle_codec.h"
+#include "cairn/commons/export_common.h"
+#include "cairn/export.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+using namespace commons;
+
+Status WriteText(const std::filesystem::path& path, const std::string& text) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return IoError("cannot write " + path.string());
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view ExportFormatName(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kJson: return "json";
+    case ExportFormat::kRoCrate: return "ro-crate";
+    case ExportFormat::kProv: return "prov";
+    case ExportFormat::kModelCard: return "model-card";
+    case ExportFormat::kCurves: return "curves";
+  }
+  return "json";
+}
+
+std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
+  for (auto f : {ExportFormat::kJson, ExportFormat::kRoCrate, ExportFormat::kProv, ExportFormat::kModelCard,
+                 ExportFormat::kCurves}) {
+    if (ExportFormatName(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<CurveRecord>> BuildCurves(const json& bundle) {
+  if (!bundle.is_object() || !bundle.contains("study")) return InvalidArgument("not a Cairn bundle");
+  const json& study = bundle["study"];
+  std::string objective = study.value("objective", "");
+  std::vector<CurveRecord> out;
+  for (const auto& t : bundle.value("trials", json::array())) {
+    int number = t.value("number", 0);
+    auto series = TrialSeries(bundle, number);
+    CurveRecord r;
+    r.id = fmt::format("cairn/{}/{}", study.value("name", ""), number);
+    auto params = ParamsFromJson(t.value("params", json::object()));
+    if (params.ok()) r.params = std::move(*params);
+    r.metric = objective;
+    r.direction = StudyDirection(bundle);
+    // One value per distinct step, in step order (the last report of a step wins).
+    std::vector<SeriesPoint> points;
+    for (const auto& p : series[objective]) {
+      if (!points.empty() && points.back().step == p.step) points.back() = p;
+      else points.push_back(p);
+    }
+    std::optional<double> previous = FiniteNumber(t.value("started_at", json()));
+    bool timed = previous.has_value();
+    for (const auto& p : points) {
+      r.values.push_back(p.value);
+      if (timed) r.seconds.push_back(std::max(0.0, p.time - *previous));
+      previous = p.time;
+    }
+    if (!timed) r.seconds.clear();
+    r.extra = {{"state", t.value("state", "")}, {"steps", json::array()}};
+    for (const auto& p : points) r.extra["steps"].push_back(p.step);
+    if (!t.value("ark", "").empty()) r.extra["ark"] = t["ark"];
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status ExportStudy(Store& store, const std::string& study, const ExportOptions& options) {
+  if (options.output.empty()) return InvalidArgument("export needs an output path (-o PATH)");
+  CAIRN_ASSIGN_OR_RETURN(json bundle, ExportBundle(store, study));
+  if (!options.license.empty()) bundle["study"]["attrs"]["license"] = options.license;
+  switch (options.format) {
+    case ExportFormat::kJson:
+      return WriteText(options.output, bundle.dump(2) + "\n");
+    case ExportFormat::kRoCrate:
+      return WriteRoCrate(bundle, options.output);
+    case ExportFormat::kProv: {
+      CAIRN_ASSIGN_OR_RETURN(json prov, BuildProv(bundle));
+      return WriteText(options.output, prov.dump(2) + "\n");
+    }
+    case ExportFormat::kModelCard: {
+      int number = 0;
+      if (options.trial) {
+        number = *options.trial;
+      } else {
+        CAIRN_ASSIGN_OR_RETURN(number, BestTrialNumber(bundle));
+      }
+      CAIRN_ASSIGN_OR_RETURN(std::string card, BuildModelCard(bundle, number));
+      return WriteText(options.output, card);
+    }
+    case ExportFormat::kCurves: {
+      CAIRN_ASSIGN_OR_RETURN(auto curves, BuildCurves(bundle));
+      return WriteCurvesFile(options.output, curves);
+    }
+  }
+  return Internal("unknown export format");
+}
+
+}  // namespace cairn

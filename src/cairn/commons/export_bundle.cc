@@ -1,0 +1,174 @@
+// ExportBundle / ImportBundle / ReadBundleFile: the lossless bundle.
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cairn/capture.h"
+#include "cairn/commons/bundle_codec.h"
+#include "cairn/export.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+using commons::CollectBlobRefs;
+
+// Adds every blob the records reference; unknown hashes go to missing_blobs.
+Status AddBlobs(Store& store, const json& study, const json& trials, json* bundle) {
+  std::map<std::string, std::string> refs;
+  CollectBlobRefs(commons::StudyContext(study), &refs);
+  for (const auto& t : trials) CollectBlobRefs(t["attrs"].value("context", json()), &refs);
+  json blobs = json::object();
+  json missing = json::array();
+  for (const auto& [hash, kind] : refs) {
+    auto body = store.GetBlob(hash);
+    if (body.ok()) {
+      blobs[hash] = {{"kind", kind}, {"body", *body}};
+    } else if (body.status().code() == StatusCode::kNotFound) {
+      missing.push_back(hash);
+    } else {
+      return body.status().WithContext("export blob " + hash);
+    }
+  }
+  (*bundle)["blobs"] = std::move(blobs);
+  if (!missing.empty()) (*bundle)["missing_blobs"] = std::move(missing);
+  return Status::Ok();
+}
+
+struct DecodedTrial {
+  TrialRecord record;
+  std::vector<MetricPoint> metrics;
+};
+
+struct DecodedBundle {
+  StudyRecord study;
+  std::vector<DecodedTrial> trials;
+  std::vector<Blob> blobs;
+};
+
+Status CheckHeader(const json& bundle) {
+  if (!bundle.is_object() || bundle.value("format", "") != "cairn-bundle") {
+    return InvalidArgument("not a Cairn bundle: field 'format' must be \"cairn-bundle\"");
+  }
+  auto version = bundle.find("version");
+  if (version == bundle.end() || !version->is_number_integer()) {
+    return InvalidArgument("bundle: field 'version': expected an integer");
+  }
+  if (version->get<int>() != kBundleVersion) {
+    return InvalidArgument(fmt::format("bundle version {} is not supported (this Cairn reads version {})",
+                                       version->get<int>(), kBundleVersion));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Blob>> DecodeBlobs(const json& bundle) {
+  std::vector<Blob> out;
+  auto blobs = bundle.find("blobs");
+  if (blobs == bundle.end()) return out;
+  if (!blobs->is_object()) return InvalidArgument("bundle: field 'blobs': expected an object");
+  for (auto it = blobs->begin(); it != blobs->end(); ++it) {
+    const json& b = it.value();
+    if (!b.is_object() || !b.contains("body") || !b.value("kind", json()).is_string()) {
+      return InvalidArgument("bundle: blob " + it.key() + ": expected {kind, body}");
+    }
+    Blob blob{it.key(), b["kind"].get<std::string>(), b["body"]};
+    // Blobs are content-addressed: a body that does not hash to its name
+    // was edited or damaged, and would poison the store's dedup.
+    if (ContentHash(blob.body) != blob.hash) {
+      return InvalidArgument("bundle: blob " + it.key() + ": its body does not hash to its name");
+    }
+    out.push_back(std::move(blob));
+  }
+  return out;
+}
+
+Result<DecodedBundle> Decode(const json& bundle) {
+  CAIRN_TRY(CheckHeader(bundle));
+  DecodedBundle out;
+  CAIRN_ASSIGN_OR_RETURN(out.study, commons::StudyFromBundle(bundle.value("study", json())));
+  const json& trials = bundle.value("trials", json());
+  if (!trials.is_array()) return InvalidArgument("bundle: field 'trials': expected a list");
+  const json& metrics = bundle.value("metrics", json::object());
+  if (!metrics.is_object()) return InvalidArgument("bundle: field 'metrics': expected an object");
+  std::set<int> numbers;
+  for (const auto& t : trials) {
+    DecodedTrial trial;
+    CAIRN_ASSIGN_OR_RETURN(trial.record, commons::TrialFromBundle(t));
+    int number = trial.record.number;
+    if (!numbers.insert(number).second) {
+      return InvalidArgument(fmt::format("bundle: trial number {} appears twice", number));
+    }
+    if (auto m = metrics.find(std::to_string(number)); m != metrics.end()) {
+      CAIRN_ASSIGN_OR_RETURN(trial.metrics,
+                             commons::MetricsFromBundle(*m, fmt::format("bundle metrics of trial {}", number)));
+    }
+    out.trials.push_back(std::move(trial));
+  }
+  for (auto it = metrics.begin(); it != metrics.end(); ++it) {
+    if (!numbers.count(std::atoi(it.key().c_str())) || std::to_string(std::atoi(it.key().c_str())) != it.key()) {
+      return InvalidArgument("bundle: field 'metrics': key '" + it.key() + "' names no trial of the bundle");
+    }
+  }
+  CAIRN_ASSIGN_OR_RETURN(out.blobs, DecodeBlobs(bundle));
+  return out;
+}
+
+}  // namespace
+
+Result<json> ExportBundle(Store& store, const std::string& name) {
+  CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
+  CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
+  json bundle = {{"format", "cairn-bundle"}, {"version", kBundleVersion}};
+  bundle["study"] = commons::StudyToBundle(study);
+  json trial_list = json::array();
+  json metrics = json::object();
+  for (const auto& t : trials) {
+    trial_list.push_back(commons::TrialToBundle(t));
+    CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, std::nullopt}));
+    if (!points.empty()) metrics[std::to_string(t.number)] = commons::MetricsToBundle(std::move(points));
+  }
+  bundle["trials"] = std::move(trial_list);
+  bundle["metrics"] = std::move(metrics);
+  CAIRN_TRY(AddBlobs(store, bundle["study"], bundle["trials"], &bundle));
+  return bundle;
+}
+
+Status ImportBundle(Store& store, const json& bundle, const ImportOptions& options) {
+  CAIRN_ASSIGN_OR_RETURN(DecodedBundle decoded, Decode(bundle));
+  StudyRecord& study = decoded.study;
+  if (!options.rename_to.empty()) study.name = options.rename_to;
+  auto existing = store.GetStudy(study.name);
+  if (existing.ok()) {
+    return AlreadyExists(fmt::format("study '{}' already exists in {}; import it under another name (--as NAME)",
+                                     study.name, store.Url()));
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  for (const Blob& b : decoded.blobs) {
+    CAIRN_TRY(store.PutBlob(b.hash, b.kind, b.body).WithContext("import blob " + b.hash));
+  }
+  CAIRN_ASSIGN_OR_RETURN(study.id, store.CreateStudy(study));
+  for (auto& trial : decoded.trials) {
+    trial.record.study_id = study.id;
+    CAIRN_ASSIGN_OR_RETURN(trial.record.id, store.CreateTrial(trial.record));
+    if (trial.metrics.empty()) continue;
+    for (auto& p : trial.metrics) p.trial_id = trial.record.id;
+    CAIRN_TRY(store.AppendMetrics(trial.metrics)
+                  .WithContext(fmt::format("import metrics of trial {}", trial.record.number)));
+  }
+  return Status::Ok();
+}
+
+Result<json> ReadBundleFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError("cannot read bundle " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidArgument(path.string() + ": not valid JSON");
+  return j;
+}
+
+}  // namespace cairn

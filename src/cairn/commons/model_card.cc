@@ -1,0 +1,190 @@
+// A Hugging Face style model card (README.md with YAML front matter) for one
+// trial, built from a bundle.
+#include <cmath>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cairn/commons/bundle_codec.h"
+#include "cairn/commons/export_common.h"
+#include "cairn/export.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+using namespace commons;
+
+// A YAML scalar that reads back as the same string: JSON string syntax is
+// a subset of YAML's double-quoted style.
+std::string Quote(const std::string& s) { return json(s).dump(); }
+
+std::string Number(double v) { return json(v).dump(); }
+
+struct MetricSummary {
+  double last = 0.0;
+  double best = 0.0;
+  int64_t steps = 0;
+};
+
+std::map<std::string, MetricSummary> Summaries(const json& bundle, int number, Direction objective_dir,
+                                               const std::string& objective) {
+  std::map<std::string, MetricSummary> out;
+  for (const auto& [key, series] : TrialSeries(bundle, number)) {
+    if (key.rfind("sys/", 0) == 0) continue;  // utilization, not results
+    MetricSummary s;
+    bool any = false;
+    for (const auto& p : series) {
+      if (!std::isfinite(p.value)) continue;
+      // Only the objective has a known direction; others report their maximum.
+      bool better = key == objective ? IsBetter(objective_dir, p.value, s.best) : p.value > s.best;
+      if (!any || better) s.best = p.value;
+      s.last = p.value;
+      any = true;
+      ++s.steps;
+    }
+    if (any) out[key] = s;
+  }
+  return out;
+}
+
+std::string FrontMatter(const json& bundle, const json& trial, const std::map<std::string, MetricSummary>& metrics) {
+  const json& study = bundle["study"];
+  std::ostringstream y;
+  y << "---\n";
+  y << "library_name: " << Quote(ProgramName(bundle)) << "\n";
+  y << "tags:\n  - cairn\n  - hyperparameter-search\n  - " << Quote("study:" + study.value("name", "")) << "\n";
+  json datasets = TrialContext(trial).value("datasets", json::array());
+  if (!datasets.empty()) {
+    y << "datasets:\n";
+    for (const auto& d : datasets) {
+      std::string hash = d["sha256"].is_string() ? d["sha256"].get<std::string>() : "missing";
+      y << "  - " << Quote("sha256:" + hash) << "\n";
+    }
+  }
+  y << "model-index:\n";
+  y << "  - name: " << Quote(fmt::format("{}-trial-{}", study.value("name", ""), trial.value("number", 0))) << "\n";
+  y << "    results:\n";
+  y << "      - task:\n          type: " << Quote("hyperparameter-search") << "\n";
+  y << "          name: " << Quote(study.value("objective", "") + " (" + study.value("direction", "") + ")") << "\n";
+  y << "        metrics:\n";
+  for (const auto& [key, s] : metrics) {
+    y << "          - type: " << Quote(key) << "\n";
+    y << "            value: " << Number(s.last) << "\n";
+    y << "            name: " << Quote(key + " (final)") << "\n";
+  }
+  y << "---\n";
+  return y.str();
+}
+
+std::string Details(const json& bundle, const json& trial) {
+  std::ostringstream md;
+  md << "## Model details\n\n";
+  md << "| | |\n|---|---|\n";
+  md << fmt::format("| Study | `{}` |\n", bundle["study"].value("name", ""));
+  md << fmt::format("| Trial | {} |\n", trial.value("number", 0));
+  if (!trial.value("ark", "").empty()) md << fmt::format("| Identifier | `{}` |\n", trial["ark"].get<std::string>());
+  std::string code = CodeVersionString(bundle);
+  md << fmt::format("| Code version | `{}` |\n", code.empty() ? "unknown" : code);
+  if (trial["attrs"].contains("seed")) md << fmt::format("| Seed | {} |\n", trial["attrs"]["seed"].dump());
+  std::string command;
+  for (const auto& a : trial["attrs"].value("argv", json::array())) {
+    command += (command.empty() ? "" : " ") + (a.is_string() ? a.get<std::string>() : a.dump());
+  }
+  md << fmt::format("\nCommand:\n\n```\n{}\n```\n\nParameters:\n\n| name | value |\n|---|---|\n", command);
+  const json& params = trial.value("params", json::object());
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    md << fmt::format("| {} | `{}` |\n", it.key(), it.value().dump());
+  }
+  return md.str();
+}
+
+std::string Environment(const json& bundle, const json& trial) {
+  json context = TrialContext(trial);
+  std::ostringstream md;
+  md << "\n## Training environment\n\n";
+  json host = BundleBlob(bundle, context.value("host", json()));
+  if (host.is_object()) {
+    md << fmt::format("- Host: {} ({}, {} cores, {} bytes of memory), {} {}\n", host.value("hostname", "?"),
+                      host.value("cpu_model", "?"), host.value("cpu_cores", 0),
+                      host.value("memory_total_bytes", int64_t{0}), host.value("os", "?"), host.value("arch", ""));
+  } else {
+    md << "- Host: not recorded\n";
+  }
+  json gpus = context.value("gpus", json::array());
+  if (gpus.empty()) md << "- GPU: none\n";
+  for (const auto& g : gpus) {
+    md << fmt::format("- GPU: {} (driver {}, CUDA {})\n", g.value("name", "unknown"), g.value("driver_version", "?"),
+                      g.value("cuda_version", "?"));
+  }
+  json software = BundleBlob(bundle, context.value("software", json()));
+  if (software.is_object() && software["python"].is_object()) {
+    const json& py = software["python"];
+    md << fmt::format("- Python {}\n", py.value("version", "?"));
+    const json& packages = py.value("packages", json::object());
+    for (const char* name : {"torch", "tensorflow", "jax", "scikit-learn", "numpy", "transformers", "optuna"}) {
+      if (packages.contains(name)) md << fmt::format("- {} {}\n", name, packages[name].get<std::string>());
+    }
+  }
+  return md.str();
+}
+
+std::string Procedure(const json& bundle, const json& trial) {
+  const json& spec = bundle["study"]["spec_json"];
+  std::ostringstream md;
+  md << "\n## Training procedure\n\n";
+  md << fmt::format("Cairn searched {} trials with the `{}` sampler (seed {}) and the `{}` early-stopping rule, "
+                    "optimising `{}` ({}).\n\n",
+                    spec.value("budget", json::object()).value("trials", 0),
+                    spec.value("sampler", json::object()).value("name", "?"),
+                    spec.value("sampler", json::object()).value("seed", json(0)).dump(),
+                    spec.value("pruner", json::object()).value("name", "none"),
+                    bundle["study"].value("objective", ""), bundle["study"].value("direction", ""));
+  md << fmt::format("This trial ended **{}**: {}.\n", trial.value("state", ""), trial.value("end_reason", ""));
+  return md.str();
+}
+
+std::string Results(const std::map<std::string, MetricSummary>& metrics) {
+  std::ostringstream md;
+  md << "\n## Evaluation results\n\n| metric | final | best | reports |\n|---|---|---|---|\n";
+  for (const auto& [key, s] : metrics) {
+    md << fmt::format("| {} | {} | {} | {} |\n", key, Number(s.last), Number(s.best), s.steps);
+  }
+  return md.str();
+}
+
+}  // namespace
+
+Result<int> BestTrialNumber(const json& bundle) {
+  Direction d = StudyDirection(bundle);
+  std::optional<double> best;
+  int number = -1;
+  for (const auto& t : bundle.value("trials", json::array())) {
+    auto v = FiniteNumber(t.value("value", json()));
+    if (t.value("state", "") != "completed" || !v) continue;
+    if (!best || IsBetter(d, *v, *best)) {
+      best = v;
+      number = t.value("number", 0);
+    }
+  }
+  if (number < 0) return NotFound("study '" + bundle["study"].value("name", "") + "' has no completed trial with a value");
+  return number;
+}
+
+Result<std::string> BuildModelCard(const json& bundle, int number) {
+  const json* trial = FindTrial(bundle, number);
+  if (!trial) return NotFound(fmt::format("study '{}' has no trial {}", bundle["study"].value("name", ""), number));
+  std::string objective = bundle["study"].value("objective", "");
+  auto metrics = Summaries(bundle, number, StudyDirection(bundle), objective);
+  std::ostringstream md;
+  md << FrontMatter(bundle, *trial, metrics);
+  md << fmt::format("\n# {} — trial {}\n\n", bundle["study"].value("name", ""), number);
+  md << fmt::format("A model trained by `{}` in a Cairn hyperparameter search.\n\n", ProgramName(bundle));
+  md << Details(bundle, *trial) << Environment(bundle, *trial) << Procedure(bundle, *trial) << Results(metrics);
+  md << fmt::format("\n## How to reproduce\n\n```\ncairn reproduce {} {}\n```\n\n", bundle["study"].value("name", ""), number);
+  md << "Cairn compares the code version, packages, datasets, host and GPUs with this record before it runs "
+        "the same command, parameters, seed and environment again, and reports the differences in the result.\n";
+  return md.str();
+}
+
+}  // namespace cairn

@@ -1,1 +1,0 @@
-// Placeholder so the part's object library is never empty.

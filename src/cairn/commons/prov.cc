@@ -1,0 +1,134 @@
+// W3C PROV-JSON (https://www.w3.org/submissions/prov-json/) built from a bundle.
+#include <fmt/format.h>
+
+#include "cairn/capture.h"
+#include "cairn/commons/bundle_codec.h"
+#include "cairn/commons/export_common.h"
+#include "cairn/export.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+using namespace commons;
+
+
+class ProvBuilder {
+ public:
+  explicit ProvBuilder(const json& bundle) : bundle_(bundle) {}
+
+  json Build() {
+    const json& study = bundle_["study"];
+    std::string name = study.value("name", "");
+    doc_ = {{"prefix",
+             {{"cairn", "https://w3id.org/cairn/terms#"},
+              {"study", StudyNamespace()},
+              {"file", "file://"},
+              {"xsd", "http://www.w3.org/2001/XMLSchema#"}}},
+            {"entity", json::object()},
+            {"activity", json::object()},
+            {"agent", json::object()}};
+    std::string cairn_version = "unknown";
+    json context = StudyContext(study);
+    if (context.is_object()) cairn_version = context.value("cairn_version", cairn_version);
+    Agent("cairn:cairn", {{"prov:type", "prov:SoftwareAgent"}, {"prov:label", "Cairn"}, {"cairn:version", cairn_version}});
+    json program = {{"prov:type", "prov:SoftwareAgent"}, {"prov:label", ProgramName(bundle_)}};
+    std::string code = CodeVersionString(bundle_);
+    if (!code.empty()) program["cairn:codeVersion"] = code;
+    Agent("study:program", program);
+    Entity("study:study-file", {{"prov:type", "cairn:StudyFile"},
+                                {"prov:label", "study file of " + name},
+                                {"cairn:sha256", ContentHash(study.value("spec_yaml", ""))}});
+    for (const auto& t : bundle_["trials"]) Trial(t);
+    return std::move(doc_);
+  }
+
+ private:
+  // Trial ids are the trials' ARKs through the n2t.net resolver when the
+  // study has one: "study:t3" expands to https://n2t.net/ark:/.../t3.
+  std::string StudyNamespace() const {
+    std::string ark = bundle_["study"].value("ark", "");
+    if (!ark.empty()) return "https://n2t.net/" + ark + "/";
+    return "urn:cairn:study:" + bundle_["study"].value("name", "") + ":";
+  }
+
+  void Entity(const std::string& id, json attrs) { doc_["entity"][id] = std::move(attrs); }
+  void Agent(const std::string& id, json attrs) { doc_["agent"][id] = std::move(attrs); }
+  void Relation(const std::string& kind, json attrs) {
+    doc_[kind][fmt::format("_:{}{}", kind, ++counter_)] = std::move(attrs);
+  }
+  void Used(const std::string& activity, const std::string& entity) {
+    Relation("used", {{"prov:activity", activity}, {"prov:entity", entity}});
+  }
+
+  void Trial(const json& t) {
+    int number = t.value("number", 0);
+    std::string id = fmt::format("study:t{}", number);
+    json activity = {{"prov:type", "cairn:Trial"},
+                     {"prov:label", fmt::format("trial {}", number)},
+                     {"cairn:state", t.value("state", "")},
+                     {"cairn:endReason", t.value("end_reason", "")}};
+    if (auto s = FiniteNumber(t["started_at"])) activity["prov:startTime"] = IsoTime(*s);
+    if (auto e = FiniteNumber(t["ended_at"])) activity["prov:endTime"] = IsoTime(*e);
+    if (auto v = FiniteNumber(t["value"])) activity["cairn:objective"] = *v;
+    if (!t.value("ark", "").empty()) activity["cairn:ark"] = t["ark"];
+    doc_["activity"][id] = std::move(activity);
+
+    Used(id, "study:study-file");
+    std::string params = fmt::format("study:t{}-params", number);
+    Entity(params, {{"prov:type", "cairn:Parameters"}, {"prov:value", t.value("params", json::object()).dump()}});
+    Used(id, params);
+
+    json context = TrialContext(t);
+    for (const auto& d : context.value("datasets", json::array())) {
+      if (!d["sha256"].is_string()) continue;
+      std::string dataset = "cairn:dataset-" + d["sha256"].get<std::string>().substr(0, 16);
+      Entity(dataset, {{"prov:type", "cairn:Dataset"}, {"prov:location", d.value("path", "")},
+                       {"cairn:sha256", d["sha256"]}, {"cairn:bytes", d.value("bytes", int64_t{0})}});
+      Used(id, dataset);
+    }
+    int i = 0;
+    for (const auto& a : t["attrs"].value("artifacts", json::array())) {
+      std::string artifact = fmt::format("study:t{}-artifact{}", number, i++);
+      json e = {{"prov:type", "cairn:Artifact"}, {"prov:label", a.value("path", "")},
+                {"cairn:bytes", a.value("size", int64_t{0})}};
+      if (a.contains("sha256") && a["sha256"].is_string()) e["cairn:sha256"] = a["sha256"];
+      Entity(artifact, std::move(e));
+      json gen = {{"prov:entity", artifact}, {"prov:activity", id}};
+      if (auto end = FiniteNumber(t["ended_at"])) gen["prov:time"] = IsoTime(*end);
+      Relation("wasGeneratedBy", std::move(gen));
+    }
+    Relation("wasAssociatedWith", {{"prov:activity", id}, {"prov:agent", "cairn:cairn"}});
+    Relation("wasAssociatedWith", {{"prov:activity", id}, {"prov:agent", "study:program"}});
+    if (context.contains("host") && context["host"].is_string()) {
+      std::string host_id = "cairn:host-" + context["host"].get<std::string>().substr(0, 16);
+      json host = BundleBlob(bundle_, context["host"]);
+      json agent = {{"prov:type", "cairn:Host"}};
+      if (host.is_object()) agent["prov:label"] = host.value("hostname", "");
+      Agent(host_id, agent);
+      Relation("wasAssociatedWith", {{"prov:activity", id}, {"prov:agent", host_id}});
+    }
+    for (const char* key : {"retry_of", "rerun_of", "reproduce_of"}) {
+      auto it = t["attrs"].find(key);
+      if (it == t["attrs"].end() || !it->is_number_integer()) continue;
+      Relation("wasInformedBy", {{"prov:informed", id},
+                                 {"prov:informant", fmt::format("study:t{}", it->get<int>())},
+                                 {"prov:type", std::string("cairn:") + key}});
+    }
+  }
+
+  const json& bundle_;
+  json doc_;
+  int counter_ = 0;
+};
+
+}  // namespace
+
+Result<json> BuildProv(const json& bundle) {
+  if (!bundle.is_object() || !bundle.contains("study") || !bundle.value("trials", json()).is_array()) {
+    return InvalidArgument("not a Cairn bundle: it needs 'study' and 'trials'");
+  }
+  return ProvBuilder(bundle).Build();
+}
+
+}  // namespace cairn

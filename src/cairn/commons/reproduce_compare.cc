@@ -1,0 +1,116 @@
+// CompareContexts: the warnings `cairn reproduce` prints before it runs.
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cairn/reproduce.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+
+std::string Short(const std::string& hash) { return hash.substr(0, 12); }
+
+std::string Text(const json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return "(none)";
+  return j.dump();
+}
+
+void ComparePackages(const std::string& what, const json& old_map, const json& new_map,
+                     std::vector<std::string>* out) {
+  if (!old_map.is_object() || !new_map.is_object()) return;
+  std::set<std::string> names;
+  for (auto it = old_map.begin(); it != old_map.end(); ++it) names.insert(it.key());
+  for (auto it = new_map.begin(); it != new_map.end(); ++it) names.insert(it.key());
+  for (const auto& name : names) {
+    json a = old_map.value(name, json());
+    json b = new_map.value(name, json());
+    if (a != b) out->push_back(fmt::format("{} package {}: {} -> {}", what, name, Text(a), Text(b)));
+  }
+}
+
+void CompareCode(const json& a, const json& b, std::vector<std::string>* out) {
+  if (!a.is_object() || !b.is_object()) return;
+  if (!a.value("is_repo", false)) return;  // nothing was known then
+  if (!b.value("is_repo", false)) {
+    out->push_back("code: the trial ran from a git work tree, the work folder is not one now");
+    return;
+  }
+  std::string ca = a.value("commit", ""), cb = b.value("commit", "");
+  if (ca != cb) out->push_back(fmt::format("code: commit {} was recorded, the work tree is at {}", Text(ca), Text(cb)));
+  std::string da = a.value("diff_sha256", ""), db = b.value("diff_sha256", "");
+  if (da != db) {
+    out->push_back(fmt::format("code: uncommitted changes differ (recorded diff {}, now {})",
+                               da.empty() ? "none" : Short(da), db.empty() ? "none" : Short(db)));
+  }
+  if (a.value("untracked", json::array()) != b.value("untracked", json::array())) {
+    out->push_back(fmt::format("code: untracked files differ (recorded {}, now {})",
+                               a.value("untracked", json::array()).dump(), b.value("untracked", json::array()).dump()));
+  }
+}
+
+void CompareSoftware(const json& a, const json& b, std::vector<std::string>* out) {
+  if (!a.is_object() || !b.is_object()) return;
+  const json& pa = a.value("python", json());
+  const json& pb = b.value("python", json());
+  if (pa.is_object() && pb.is_object()) {
+    if (pa.value("version", "") != pb.value("version", "")) {
+      out->push_back(fmt::format("python: {} -> {}", pa.value("version", "?"), pb.value("version", "?")));
+    }
+    ComparePackages("python", pa.value("packages", json::object()), pb.value("packages", json::object()), out);
+  } else if (pa.is_object() != pb.is_object()) {
+    out->push_back(fmt::format("python: {} -> {}", pa.is_object() ? pa.value("version", "?") : "(none)",
+                               pb.is_object() ? pb.value("version", "?") : "(none)"));
+  }
+  ComparePackages("debian", a.value("debian", json::object()), b.value("debian", json::object()), out);
+}
+
+void CompareDatasets(const json& a, const json& b, std::vector<std::string>* out) {
+  std::map<std::string, json> now;
+  for (const auto& d : b) now[d.value("path", "")] = d;
+  for (const auto& d : a) {
+    std::string path = d.value("path", "");
+    auto it = now.find(path);
+    if (it == now.end()) continue;  // not declared now: the spec decides that
+    const json& n = it->second;
+    if (d.value("sha256", json()) != n.value("sha256", json())) {
+      out->push_back(fmt::format("dataset {}: fingerprint changed ({} -> {}; {} files, {} bytes -> {} files, {} bytes)",
+                                 path, Short(Text(d.value("sha256", json()))), Short(Text(n.value("sha256", json()))),
+                                 d.value("files", 0), d.value("bytes", int64_t{0}), n.value("files", 0),
+                                 n.value("bytes", int64_t{0})));
+    }
+  }
+}
+
+void CompareHost(const json& a, const json& b, std::vector<std::string>* out) {
+  if (!a.is_object() || !b.is_object()) return;
+  for (const char* key : {"hostname", "cpu_model", "cpu_cores", "memory_total_bytes", "os", "kernel", "arch"}) {
+    if (a.value(key, json()) != b.value(key, json())) {
+      out->push_back(fmt::format("host {}: {} -> {}", key, Text(a.value(key, json())), Text(b.value(key, json()))));
+    }
+  }
+}
+
+std::vector<std::string> GpuNames(const json& gpus) {
+  std::vector<std::string> names;
+  for (const auto& g : gpus) names.push_back(g.value("name", g.value("id", "unknown")));
+  return names;
+}
+
+}  // namespace
+
+std::vector<std::string> CompareContexts(const ContextSnapshot& recorded, const ContextSnapshot& current) {
+  std::vector<std::string> out;
+  CompareCode(recorded.code, current.code, &out);
+  CompareSoftware(recorded.software, current.software, &out);
+  CompareDatasets(recorded.datasets, current.datasets, &out);
+  CompareHost(recorded.host, current.host, &out);
+  auto ga = GpuNames(recorded.gpus), gb = GpuNames(current.gpus);
+  if (ga != gb) out.push_back(fmt::format("GPUs: {} -> {}", json(ga).dump(), json(gb).dump()));
+  return out;
+}
+
+}  // namespace cairn

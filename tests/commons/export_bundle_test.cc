@@ -1,0 +1,148 @@
+// ExportBundle / ImportBundle: lossless round trips through fresh stores.
+#include <gtest/gtest.h>
+
+#include "cairn/export.h"
+#include "commons/export_fixture.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+using testing::ExportFixture;
+using testing::MakeExportFixture;
+using testing::MakeTempDir;
+
+class ExportBundleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("cairn-export");
+    fixture_ = MakeExportFixture(dir_ / "a.db");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Store> FreshStore(const std::string& name) {
+    auto s = OpenStore((dir_ / name).string());
+    EXPECT_TRUE(s.ok());
+    return std::move(*s);
+  }
+
+  std::filesystem::path dir_;
+  ExportFixture fixture_;
+};
+
+TEST_F(ExportBundleTest, HoldsEveryRecordFieldMetricAndBlob) {
+  auto bundle = ExportBundle(*fixture_.store, "digits");
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  EXPECT_EQ((*bundle)["format"], "cairn-bundle");
+  EXPECT_EQ((*bundle)["version"], 1);
+  const json& study = (*bundle)["study"];
+  EXPECT_EQ(study["name"], "digits");
+  EXPECT_EQ(study["ark"], fixture_.study_ark);
+  EXPECT_EQ(study["direction"], "maximize");
+  EXPECT_EQ(study["spec_yaml"], testing::kFixtureYaml);
+  EXPECT_FALSE(study.contains("id"));
+  ASSERT_EQ((*bundle)["trials"].size(), 4u);
+  const json& t0 = (*bundle)["trials"][0];
+  // Types survive: a float stays a float, an int an int, a bool a bool.
+  EXPECT_TRUE(t0["params"]["lr"].is_number_float());
+  EXPECT_TRUE(t0["params"]["width"].is_number_integer());
+  EXPECT_TRUE(t0["params"]["wide"].is_boolean());
+  EXPECT_EQ(t0["params"]["opt"], "adam");
+  EXPECT_EQ(t0["ark"], TrialArk(fixture_.study_ark, 0));
+  EXPECT_EQ(t0["exit_code"], 0);
+  EXPECT_EQ((*bundle)["trials"][1]["signal"], 15);
+  EXPECT_EQ((*bundle)["trials"][2]["value"], "nan");
+  EXPECT_EQ((*bundle)["trials"][3]["attrs"]["retry_of"], 2);
+  // Metrics: ordered by key, step; NaN and inf as strings.
+  const json& m2 = (*bundle)["metrics"]["2"];
+  ASSERT_EQ(m2.size(), 9u);
+  EXPECT_EQ(m2[0][0], "acc");
+  EXPECT_EQ(m2[2][2], "nan");
+  EXPECT_EQ(m2[5][0], "loss");
+  EXPECT_EQ(m2[5][2], "inf");
+  // Every referenced blob, with its kind, and nothing missing.
+  const json& blobs = (*bundle)["blobs"];
+  ASSERT_EQ(blobs.size(), 3u);
+  EXPECT_EQ(blobs[fixture_.host.hash]["kind"], "host");
+  EXPECT_EQ(blobs[fixture_.software.hash]["kind"], "software_env");
+  EXPECT_EQ(blobs[fixture_.diff.hash]["kind"], "git_diff");
+  EXPECT_EQ(blobs[fixture_.host.hash]["body"], fixture_.host.body);
+  EXPECT_FALSE(bundle->contains("missing_blobs"));
+}
+
+TEST_F(ExportBundleTest, ExportImportExportIsByteIdentical) {
+  auto first = ExportBundle(*fixture_.store, "digits");
+  ASSERT_TRUE(first.ok());
+  // Through a file, as `cairn export` / `cairn import` do.
+  std::filesystem::path file = dir_ / "digits.json";
+  ASSERT_TRUE(ExportStudy(*fixture_.store, "digits", {.format = ExportFormat::kJson, .output = file}).ok());
+  auto read = ReadBundleFile(file);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  auto other = FreshStore("b.db");
+  // Different ids in the target: a study already there shifts them.
+  StudyRecord filler{.name = "other", .objective = "x"};
+  ASSERT_TRUE(other->CreateStudy(filler).ok());
+  ASSERT_TRUE(ImportBundle(*other, *read).ok());
+  auto second = ExportBundle(*other, "digits");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(first->dump(2), second->dump(2));
+  EXPECT_NE(other->GetStudy("digits")->id, fixture_.store->GetStudy("digits")->id);
+  // The NaN trial value is NaN again, not "no value".
+  auto t2 = other->GetTrialByNumber(other->GetStudy("digits")->id, 2);
+  ASSERT_TRUE(t2.ok());
+  ASSERT_TRUE(t2->value.has_value());
+  EXPECT_TRUE(std::isnan(*t2->value));
+}
+
+TEST_F(ExportBundleTest, ImportRefusesATakenNameUnlessRenamed) {
+  auto bundle = ExportBundle(*fixture_.store, "digits");
+  ASSERT_TRUE(bundle.ok());
+  Status taken = ImportBundle(*fixture_.store, *bundle);
+  EXPECT_EQ(taken.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(taken.message().find("--as"), std::string::npos) << taken.message();
+  ASSERT_TRUE(ImportBundle(*fixture_.store, *bundle, {.rename_to = "digits-copy"}).ok());
+  auto copy = ExportBundle(*fixture_.store, "digits-copy");
+  ASSERT_TRUE(copy.ok());
+  json expected = *bundle;
+  expected["study"]["name"] = "digits-copy";
+  EXPECT_EQ(expected.dump(2), copy->dump(2));  // ARKs and numbers kept
+}
+
+TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {
+  auto bundle = ExportBundle(*fixture_.store, "digits");
+  ASSERT_TRUE(bundle.ok());
+  auto target = FreshStore("c.db");
+
+  json wrong_version = *bundle;
+  wrong_version["version"] = 99;
+  EXPECT_EQ(ImportBundle(*target, wrong_version).code(), StatusCode::kInvalidArgument);
+
+  json bad_blob = *bundle;
+  bad_blob["blobs"][fixture_.host.hash]["body"]["hostname"] = "tampered";
+  Status s = ImportBundle(*target, bad_blob);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find(fixture_.host.hash), std::string::npos) << s.message();
+
+  json bad_trial = *bundle;
+  bad_trial["trials"][3]["state"] = "exploded";
+  s = ImportBundle(*target, bad_trial);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("trial 3"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("state"), std::string::npos) << s.message();
+
+  json bad_metric = *bundle;
+  bad_metric["metrics"]["1"][0][2] = "many";
+  EXPECT_EQ(ImportBundle(*target, bad_metric).code(), StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(ImportBundle(*target, json{{"format", "something"}}).code(), StatusCode::kInvalidArgument);
+  auto studies = target->ListStudies();
+  ASSERT_TRUE(studies.ok());
+  EXPECT_TRUE(studies->empty());
+}
+
+TEST_F(ExportBundleTest, UnknownStudyIsNotFound) {
+  EXPECT_EQ(ExportBundle(*fixture_.store, "nope").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cairn

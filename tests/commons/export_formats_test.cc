@@ -1,0 +1,326 @@
+// RO-Crate, PROV-JSON, model card and curves built from a bundle, each
+// checked against the requirements of its format.
+#include <regex>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "cairn/curves_file.h"
+#include "cairn/export.h"
+#include "commons/export_fixture.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+using testing::MakeExportFixture;
+using testing::MakeTempDir;
+using testing::ReadFile;
+
+bool IsIso8601(const json& v) {
+  static const std::regex kIso(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))");
+  return v.is_string() && std::regex_match(v.get<std::string>(), kIso);
+}
+
+bool HasType(const json& entity, const std::string& type) {
+  const json& t = entity["@type"];
+  if (t.is_string()) return t == type;
+  for (const auto& x : t) if (x == type) return true;
+  return false;
+}
+
+// Every {"@id": X} reference below `j` (not the entity ids themselves).
+void CollectRefs(const json& j, bool top, std::vector<std::string>* out) {
+  if (j.is_array()) {
+    for (const auto& v : j) CollectRefs(v, false, out);
+  } else if (j.is_object()) {
+    if (!top && j.size() == 1 && j.contains("@id")) {
+      out->push_back(j["@id"].get<std::string>());
+      return;
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) CollectRefs(it.value(), false, out);
+  }
+}
+
+std::vector<json> AsList(const json& j) {
+  if (j.is_array()) return j.get<std::vector<json>>();
+  return {j};
+}
+
+class ExportFormatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("cairn-formats");
+    auto f = MakeExportFixture(dir_ / "a.db");
+    auto b = ExportBundle(*f.store, "digits");
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    bundle_ = *b;
+    fixture_ = std::move(f);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  testing::ExportFixture fixture_;
+  json bundle_;
+};
+
+TEST_F(ExportFormatsTest, RoCrateMeetsProcessRunCrateRequirements) {
+  std::filesystem::path crate_dir = dir_ / "crate";
+  ASSERT_TRUE(WriteRoCrate(bundle_, crate_dir).ok());
+  json crate = json::parse(ReadFile(crate_dir / "ro-crate-metadata.json"));
+  ASSERT_TRUE(crate["@context"].is_array());
+  EXPECT_EQ(crate["@context"][0], "https://w3id.org/ro/crate/1.1/context");
+  std::map<std::string, json> by_id;
+  for (const auto& e : crate["@graph"]) {
+    ASSERT_TRUE(e.contains("@id") && e.contains("@type")) << e.dump();
+    EXPECT_TRUE(by_id.emplace(e["@id"].get<std::string>(), e).second) << "duplicate @id " << e["@id"];
+  }
+  // Metadata descriptor (RO-Crate 1.1).
+  const json& descriptor = by_id.at("ro-crate-metadata.json");
+  EXPECT_TRUE(HasType(descriptor, "CreativeWork"));
+  EXPECT_EQ(descriptor["conformsTo"]["@id"], "https://w3id.org/ro/crate/1.1");
+  EXPECT_EQ(descriptor["about"]["@id"], "./");
+  // Root data entity: Dataset with name, description, datePublished, license, profile.
+  const json& root = by_id.at("./");
+  EXPECT_TRUE(HasType(root, "Dataset"));
+  for (const char* key : {"name", "description", "datePublished", "hasPart", "license"}) {
+    EXPECT_TRUE(root.contains(key)) << key;
+  }
+  EXPECT_TRUE(IsIso8601(root["datePublished"])) << root["datePublished"];
+  EXPECT_EQ(root["identifier"], fixture_.study_ark);
+  EXPECT_EQ(root["conformsTo"]["@id"], "https://w3id.org/ro/wfrun/process/0.5");
+  EXPECT_TRUE(HasType(by_id.at("https://w3id.org/ro/wfrun/process/0.5"), "CreativeWork"));
+  // Every reference resolves, except the vocabulary terms and specifications.
+  std::vector<std::string> refs;
+  CollectRefs(crate["@graph"], true, &refs);
+  for (const auto& ref : refs) {
+    bool vocabulary = ref.rfind("http://schema.org/", 0) == 0 || ref == "https://w3id.org/ro/crate/1.1";
+    EXPECT_TRUE(vocabulary || by_id.count(ref)) << "dangling reference " << ref;
+  }
+  // Every data entity of the crate (relative id) is on disk and in hasPart.
+  std::set<std::string> parts;
+  for (const auto& p : root["hasPart"]) parts.insert(p["@id"].get<std::string>());
+  for (const auto& [id, e] : by_id) {
+    if (!HasType(e, "File") && !HasType(e, "Dataset")) continue;
+    if (id == "./") continue;
+    EXPECT_TRUE(parts.count(id)) << id << " not in hasPart";
+    if (id.find(':') == std::string::npos) {
+      EXPECT_TRUE(std::filesystem::exists(crate_dir / id)) << id;
+    }
+  }
+  // The program (instrument), named, versioned by the code commit.
+  const json& program = by_id.at("#training-program");
+  EXPECT_TRUE(HasType(program, "SoftwareApplication"));
+  EXPECT_EQ(program["name"], "python3 train.py");
+  EXPECT_EQ(program["version"], std::string(40, 'a') + "-dirty");
+  // One CreateAction per trial, mentioned by the root.
+  int actions = 0;
+  for (const auto& [id, e] : by_id) {
+    if (!HasType(e, "CreateAction")) continue;
+    ++actions;
+    for (const char* key : {"instrument", "object", "result", "actionStatus", "name", "startTime", "endTime", "agent"}) {
+      EXPECT_TRUE(e.contains(key)) << id << " lacks " << key;
+    }
+    EXPECT_TRUE(IsIso8601(e["startTime"]) && IsIso8601(e["endTime"])) << id;
+    EXPECT_TRUE(HasType(by_id.at(e["instrument"]["@id"]), "SoftwareApplication"));
+    EXPECT_TRUE(HasType(by_id.at(e["agent"]["@id"]), "Person"));
+    bool has_metrics = false;
+    for (const auto& r : AsList(e["result"])) {
+      const json& file = by_id.at(r["@id"]);
+      EXPECT_TRUE(HasType(file, "File")) << r;
+      if (file["encodingFormat"] == "text/csv") {
+        has_metrics = true;
+      } else {
+        EXPECT_TRUE(file.contains("sha256") && file.contains("contentSize")) << file;
+      }
+    }
+    EXPECT_TRUE(has_metrics) << id;
+    for (const auto& o : AsList(e["object"])) {
+      const json& obj = by_id.at(o["@id"]);
+      EXPECT_TRUE(HasType(obj, "File") || HasType(obj, "Dataset") || HasType(obj, "PropertyValue")) << obj;
+      if (HasType(obj, "Dataset")) {
+        EXPECT_EQ(obj["sha256"], fixture_.dataset_sha);
+      }
+    }
+    for (const auto& env : AsList(e["environment"])) EXPECT_TRUE(HasType(by_id.at(env["@id"]), "PropertyValue"));
+  }
+  EXPECT_EQ(actions, 4);
+  EXPECT_EQ(root["mentions"].size(), 4u);
+  EXPECT_EQ(by_id.at("#trial-0")["actionStatus"]["@id"], "http://schema.org/CompletedActionStatus");
+  EXPECT_EQ(by_id.at("#trial-1")["actionStatus"]["@id"], "http://schema.org/FailedActionStatus");
+  EXPECT_NE(by_id.at("#trial-1")["name"].get<std::string>().find("median"), std::string::npos);
+  EXPECT_EQ(by_id.at("#trial-2")["identifier"], TrialArk(fixture_.study_ark, 2));
+  // The metrics file: header, one row per point, NaN spelled out.
+  std::string csv = ReadFile(crate_dir / "trials/2/metrics.csv");
+  EXPECT_EQ(csv.rfind("step,key,value\n", 0), 0u);
+  EXPECT_NE(csv.find("3,acc,nan\n"), std::string::npos) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 10);
+}
+
+TEST_F(ExportFormatsTest, RoCrateWithoutLicenseSaysSo) {
+  json bundle = bundle_;
+  bundle["study"]["attrs"].erase("license");
+  auto crate = BuildRoCrate(bundle);
+  ASSERT_TRUE(crate.ok());
+  const json& root = (*crate)["@graph"][1];
+  ASSERT_EQ(root["@id"], "./");
+  ASSERT_EQ(root["license"]["@id"], "#license-not-stated");
+  bool defined = false;
+  for (const auto& e : (*crate)["@graph"]) defined |= e["@id"] == "#license-not-stated";
+  EXPECT_TRUE(defined);
+}
+
+// The reference JavaScript library (npm "ro-crate") checks the crate when it
+// is installed (npm install -g ro-crate).
+TEST_F(ExportFormatsTest, RoCrateJsValidatorFindsNoErrors) {
+  std::filesystem::path lib = "/usr/lib/node_modules/ro-crate";
+  if (const char* env = std::getenv("CAIRN_ROCRATE_JS")) lib = env;
+  if (std::system("node --version >/dev/null 2>&1") != 0 || !std::filesystem::exists(lib)) {
+    GTEST_SKIP() << "node or the npm package ro-crate is not installed (npm install -g ro-crate)";
+  }
+  std::filesystem::path crate_dir = dir_ / "crate";
+  ASSERT_TRUE(WriteRoCrate(bundle_, crate_dir).ok());
+  // Tests never use the network, and the library bundles only the RO-Crate
+  // 1.2 context: the 1.1 context (whose schema.org terms 1.2 keeps) and the
+  // workflow-run terms are handed to it from there. Errors only.
+  testing::WriteFile(dir_ / "check.js", R"(
+const fs = require('fs');
+const path = require('path');
+const lib = process.argv[2];
+const {Validator} = require(lib);
+(async () => {
+  const v = new Validator();
+  v.parseJSON(fs.readFileSync(process.argv[3] + '/ro-crate-metadata.json', 'utf8'));
+  const terms = require(path.join(lib, 'lib/context.json'))['@context'];
+  v.crate.__contextCache['https://w3id.org/ro/crate/1.1/context'] = terms;
+  v.crate.__contextCache['https://w3id.org/ro/terms/workflow-run/context'] = {
+    'wfrun': 'https://w3id.org/ro/terms/workflow-run#', 'environment': 'wfrun:environment'};
+  await v.validate();
+  const errors = v.results.filter(r => r.status === 'error');
+  console.log(JSON.stringify(errors));
+  process.exit(errors.length ? 1 : 0);
+})();
+)");
+  std::string cmd = "node " + (dir_ / "check.js").string() + " " + lib.string() + " " + crate_dir.string() + " > " +
+                    (dir_ / "out.json").string() + " 2>/dev/null";
+  int rc = std::system(cmd.c_str());
+  EXPECT_EQ(rc, 0) << ReadFile(dir_ / "out.json");
+}
+
+TEST_F(ExportFormatsTest, ProvJsonIsStructurallyValid) {
+  auto prov = BuildProv(bundle_);
+  ASSERT_TRUE(prov.ok()) << prov.status().ToString();
+  static const std::set<std::string> kTopLevel = {
+      "prefix", "entity", "activity", "agent", "used", "wasGeneratedBy", "wasAssociatedWith", "wasInformedBy",
+      "wasAttributedTo", "wasDerivedFrom", "actedOnBehalfOf", "wasStartedBy", "wasEndedBy", "bundle"};
+  for (auto it = prov->begin(); it != prov->end(); ++it) EXPECT_TRUE(kTopLevel.count(it.key())) << it.key();
+  const json& prefix = (*prov)["prefix"];
+  // Every qualified name's prefix is declared (or a PROV/XSD one).
+  auto declared = [&](const std::string& name) {
+    auto colon = name.find(':');
+    if (colon == std::string::npos) return false;
+    std::string p = name.substr(0, colon);
+    return p == "_" || p == "prov" || p == "xsd" || prefix.contains(p);
+  };
+  std::set<std::string> entities, activities, agents;
+  for (auto [kind, set] : {std::pair{"entity", &entities}, {"activity", &activities}, {"agent", &agents}}) {
+    for (auto it = (*prov)[kind].begin(); it != (*prov)[kind].end(); ++it) {
+      EXPECT_TRUE(declared(it.key())) << it.key();
+      set->insert(it.key());
+      for (auto a = it.value().begin(); a != it.value().end(); ++a) EXPECT_TRUE(declared(a.key())) << a.key();
+    }
+  }
+  EXPECT_EQ(activities.size(), 4u);
+  for (const auto& id : activities) {
+    const json& a = (*prov)["activity"][id];
+    EXPECT_TRUE(IsIso8601(a["prov:startTime"]) && IsIso8601(a["prov:endTime"])) << id;
+  }
+  auto check = [&](const char* relation, const char* field, const std::set<std::string>& ids) {
+    ASSERT_TRUE(prov->contains(relation)) << relation;
+    for (auto it = (*prov)[relation].begin(); it != (*prov)[relation].end(); ++it) {
+      EXPECT_TRUE(ids.count(it.value()[field].get<std::string>())) << relation << " " << it.value().dump();
+    }
+  };
+  check("used", "prov:activity", activities);
+  check("used", "prov:entity", entities);
+  check("wasGeneratedBy", "prov:entity", entities);
+  check("wasGeneratedBy", "prov:activity", activities);
+  check("wasAssociatedWith", "prov:activity", activities);
+  check("wasAssociatedWith", "prov:agent", agents);
+  check("wasInformedBy", "prov:informed", activities);
+  check("wasInformedBy", "prov:informant", activities);
+  // The retry is informed by the trial it retries; datasets are used by hash.
+  ASSERT_EQ((*prov)["wasInformedBy"].size(), 1u);
+  const json& informed = (*prov)["wasInformedBy"].begin().value();
+  EXPECT_EQ(informed["prov:informed"], "study:t3");
+  EXPECT_EQ(informed["prov:informant"], "study:t2");
+  EXPECT_TRUE(entities.count("cairn:dataset-" + fixture_.dataset_sha.substr(0, 16)));
+  EXPECT_EQ((*prov)["agent"]["cairn:cairn"]["cairn:version"], "0.1.0");
+  EXPECT_EQ(prefix["study"], "https://n2t.net/" + fixture_.study_ark + "/");
+}
+
+TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
+  auto best = BestTrialNumber(bundle_);
+  ASSERT_TRUE(best.ok());
+  EXPECT_EQ(*best, 0);  // 0.91 beats the retry's 0.88; the NaN trial never counts
+  std::filesystem::path out = dir_ / "README.md";
+  ASSERT_TRUE(ExportStudy(*fixture_.store, "digits", {.format = ExportFormat::kModelCard, .output = out}).ok());
+  std::string card = ReadFile(out);
+  ASSERT_EQ(card.rfind("---\n", 0), 0u);
+  size_t end = card.find("\n---\n", 4);
+  ASSERT_NE(end, std::string::npos);
+  YAML::Node front = YAML::Load(card.substr(4, end - 4));
+  EXPECT_EQ(front["library_name"].as<std::string>(), "python3 train.py");
+  bool tagged = false;
+  for (const auto& t : front["tags"]) tagged |= t.as<std::string>() == "cairn";
+  EXPECT_TRUE(tagged);
+  EXPECT_EQ(front["datasets"][0].as<std::string>(), "sha256:" + fixture_.dataset_sha);
+  YAML::Node result = front["model-index"][0]["results"][0];
+  EXPECT_EQ(result["task"]["type"].as<std::string>(), "hyperparameter-search");
+  std::map<std::string, double> metrics;
+  for (const auto& m : result["metrics"]) metrics[m["type"].as<std::string>()] = m["value"].as<double>();
+  EXPECT_DOUBLE_EQ(metrics.at("acc"), 0.91);  // trial 0's final acc = 0.91 * 3 / 3
+  EXPECT_DOUBLE_EQ(metrics.at("loss"), 1.0 / 3);
+  EXPECT_FALSE(metrics.count("sys/cpu_percent"));
+  std::string body = card.substr(end);
+  for (std::string want : {std::string("cairn reproduce digits 0"), TrialArk(fixture_.study_ark, 0),
+                           std::string("| Seed | 100 |"), std::string("| lr | `0.01` |"),
+                           std::string("Fake A100-SXM4-80GB"), std::string("torch 2.1.0"), std::string("gpu7")}) {
+    EXPECT_NE(body.find(want), std::string::npos) << want;
+  }
+  // Another trial on request; an unknown one is NotFound.
+  ASSERT_TRUE(BuildModelCard(bundle_, 1).ok());
+  EXPECT_NE(BuildModelCard(bundle_, 1)->find("stopped"), std::string::npos);
+  EXPECT_EQ(BuildModelCard(bundle_, 9).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ExportFormatsTest, CurvesHoldObjectiveByStepAndSecondsPerStep) {
+  std::filesystem::path out = dir_ / "curves.jsonl";
+  ASSERT_TRUE(ExportStudy(*fixture_.store, "digits", {.format = ExportFormat::kCurves, .output = out}).ok());
+  auto curves = ReadCurvesFile(out);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_EQ(curves->size(), 4u);
+  const CurveRecord& c0 = (*curves)[0];
+  EXPECT_EQ(c0.metric, "acc");
+  EXPECT_EQ(c0.direction, Direction::kMaximize);
+  ASSERT_EQ(c0.values.size(), 3u);
+  EXPECT_DOUBLE_EQ(c0.values[2], 0.91);
+  ASSERT_EQ(c0.seconds.size(), 3u);
+  EXPECT_DOUBLE_EQ(c0.seconds[0], 10.0);  // started_at + 10 s
+  EXPECT_DOUBLE_EQ(c0.seconds[1], 10.0);
+  EXPECT_EQ(std::get<int64_t>(c0.params.at("width")), 64);
+  EXPECT_TRUE(std::isnan((*curves)[2].values[2]));  // the NaN report stays a gap
+}
+
+TEST(ExportFormatNames, RoundTrip) {
+  for (auto name : {"json", "ro-crate", "prov", "model-card", "curves"}) {
+    auto f = ParseExportFormat(name);
+    ASSERT_TRUE(f.has_value()) << name;
+    EXPECT_EQ(ExportFormatName(*f), name);
+  }
+  EXPECT_FALSE(ParseExportFormat("xml").has_value());
+}
+
+}  // namespace
+}  // namespace cairn

@@ -1,0 +1,220 @@
+// ReproduceTrial with a real deterministic trial program (sh + awk) in a
+// temporary git work tree: identical results, then code and data drift.
+#include <gtest/gtest.h>
+
+#include "cairn/capture.h"
+#include "cairn/clock.h"
+#include "cairn/local_executor.h"
+#include "cairn/reproduce.h"
+#include "cairn/sampler.h"
+#include "cairn/scheduler.h"
+#include "cairn/spec.h"
+#include "cairn/study.h"
+#include "support/paths.h"
+
+namespace cairn {
+namespace {
+
+using nlohmann::json;
+using testing::MakeTempDir;
+using testing::WriteFile;
+
+// acc depends on the seed, the learning rate and the data, nothing else.
+constexpr const char* kTrainSh = R"(#!/bin/sh
+lr=$2
+bytes=$(wc -c < data/train.txt)
+for e in 1 2 3; do
+  awk -v e=$e -v lr=$lr -v s=$CAIRN_SEED -v d=$bytes 'BEGIN { printf "{\"epoch\": %d, \"acc\": %.6f}\n", e, (s % 97) / 1000 + lr * e + d / 10000 }'
+done
+)";
+
+constexpr const char* kStudyYaml = R"(name: repro
+command: ["/bin/sh", "train.sh", "--lr", "{lr}"]
+space:
+  lr: {type: float, low: 0.01, high: 0.1}
+objective: {metric: acc, direction: maximize, step: epoch}
+budget: {trials: 1}
+sampler: {name: random, seed: 5}
+datasets: [data/train.txt]
+)";
+
+bool Mentions(const json& warnings, const std::string& text) {
+  for (const auto& w : warnings) {
+    if (w.get<std::string>().find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+int Git(const std::filesystem::path& repo, const std::string& args) {
+  std::string cmd = "cd '" + repo.string() + "' && git -c user.email=t@example.org -c user.name=t " + args +
+                    " >/dev/null 2>&1";
+  return std::system(cmd.c_str());
+}
+
+class ReproduceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("git --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "git is not installed";
+    dir_ = MakeTempDir("cairn-reproduce");
+    repo_ = dir_ / "repo";
+    WriteFile(repo_ / "train.sh", kTrainSh);
+    WriteFile(repo_ / "study.yaml", kStudyYaml);
+    WriteFile(repo_ / "data" / "train.txt", "0123456789\n");
+    ASSERT_EQ(Git(repo_, "init -q"), 0);
+    ASSERT_EQ(Git(repo_, "add ."), 0);
+    ASSERT_EQ(Git(repo_, "commit -q -m init"), 0);
+    auto store = OpenStore((dir_ / "cairn.db").string());
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(*store);
+    capturer_ = std::make_unique<Capturer>();
+    RunOriginal();
+  }
+  void TearDown() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  // Trial 0 as `cairn run` records it, context included.
+  void RunOriginal() {
+    auto spec = ParseStudyFile(repo_ / "study.yaml");
+    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+    auto sampler = MakeSampler(spec->sampler, spec->space, spec->direction, spec->seed);
+    auto scheduler = MakeScheduler("none", SchedulerContext{spec->direction, spec->max_steps, spec->seed});
+    ASSERT_TRUE(sampler.ok() && scheduler.ok());
+    auto executor = MakeLocalExecutor({.step_key = "epoch"}, RealClock::Default());
+    StudyParts parts{store_.get(), executor.get(), RealClock::Default(), sampler->get(), scheduler->get()};
+    CoordinatorOptions options;
+    options.trials_root = dir_ / "trials";
+    auto coordinator = Coordinator::Create(*spec, parts, options);
+    ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+    ASSERT_TRUE((*coordinator)->Run().ok());
+    auto study = store_->GetStudy("repro");
+    ASSERT_TRUE(study.ok());
+    auto trial = store_->GetTrialByNumber(study->id, 0);
+    ASSERT_TRUE(trial.ok());
+    ASSERT_EQ(trial->state, TrialState::kCompleted) << trial->end_reason;
+    // Where the coordinator does not capture yet, record the context it would.
+    if (!StudyHasContext(*study)) {
+      CapturedContext c = capturer_->CaptureStudy(repo_);
+      for (const auto& b : c.blobs) ASSERT_TRUE(store_->PutBlob(b.hash, b.kind, b.body).ok());
+      study->attrs["context"] = c.record;
+      study->spec_json["context"] = c.record;  // stores without study attrs
+      ASSERT_TRUE(store_->UpdateStudy(*study).ok());
+    }
+    if (!trial->attrs.contains("context")) {
+      std::vector<std::string> argv = trial->attrs["argv"].get<std::vector<std::string>>();
+      CapturedContext c = capturer_->CaptureTrial(
+          {argv, {{"CAIRN_SEED", std::to_string(trial->attrs["seed"].get<uint64_t>())}}, {}, spec->datasets, repo_});
+      for (const auto& b : c.blobs) ASSERT_TRUE(store_->PutBlob(b.hash, b.kind, b.body).ok());
+      trial->attrs["context"] = c.record;
+      ASSERT_TRUE(store_->UpdateTrial(*trial).ok());
+    }
+  }
+
+  static bool StudyHasContext(const StudyRecord& s) {
+    return s.attrs.contains("context") || s.spec_json.contains("context");
+  }
+
+  ReproduceOptions Options(bool dry_run = false) {
+    ReproduceOptions o;
+    o.dry_run = dry_run;
+    o.trials_root = dir_ / "trials";
+    o.capturer = capturer_.get();
+    o.on_warning = [this](const std::string& w) { seen_.push_back(w); };
+    return o;
+  }
+
+  std::filesystem::path dir_, repo_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Capturer> capturer_;
+  std::vector<std::string> seen_;
+};
+
+TEST_F(ReproduceTest, SameContextGivesIdenticalResult) {
+  auto report = ReproduceTrial(*store_, "repro", 0, Options());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE((*report)["warnings"].empty()) << (*report)["warnings"].dump(2);
+  EXPECT_TRUE(seen_.empty());
+  const json& repro = (*report)["reproduced"];
+  EXPECT_EQ(repro["number"], 1);
+  EXPECT_EQ(repro["state"], "completed");
+  EXPECT_EQ(repro["seed"], (*report)["original"]["seed"]);
+  EXPECT_EQ(repro["argv"], (*report)["original"]["argv"]);
+  const json& diff = (*report)["difference"];
+  EXPECT_EQ(diff["identical"], true) << diff.dump(2);
+  EXPECT_EQ(diff["steps_compared"], 3);
+  EXPECT_EQ(diff["max_abs_curve_difference"], 0.0);
+  // Recorded like any trial, pointing at the original.
+  auto study = store_->GetStudy("repro");
+  auto t1 = store_->GetTrialByNumber(study->id, 1);
+  ASSERT_TRUE(t1.ok());
+  EXPECT_EQ(t1->attrs["reproduce_of"], 0);
+  EXPECT_TRUE(t1->attrs.contains("context"));
+  auto points = store_->ReadMetrics({t1->id, std::string("acc")});
+  ASSERT_TRUE(points.ok());
+  EXPECT_EQ(points->size(), 3u);
+}
+
+TEST_F(ReproduceTest, ChangedCodeAndDataAreWarnedBeforeTheRun) {
+  WriteFile(repo_ / "train.sh", std::string(kTrainSh) + "# tuned\n");
+  auto dry = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_TRUE(Mentions((*dry)["warnings"], "code: uncommitted changes differ")) << (*dry)["warnings"].dump(2);
+  EXPECT_TRUE((*dry)["reproduced"].is_null());
+  auto study = store_->GetStudy("repro");
+  EXPECT_EQ(store_->ListTrials(study->id)->size(), 1u);  // dry run: nothing ran
+
+  ASSERT_EQ(Git(repo_, "commit -q -am tuned"), 0);
+  WriteFile(repo_ / "data" / "train.txt", "0123456789 and more data\n");
+  seen_.clear();
+  auto report = ReproduceTrial(*store_, "repro", 0, Options());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const json& warnings = (*report)["warnings"];
+  EXPECT_TRUE(Mentions(warnings, "code: commit")) << warnings.dump(2);
+  EXPECT_TRUE(Mentions(warnings, "dataset " + (repo_ / "data" / "train.txt").string() + ": fingerprint changed"))
+      << warnings.dump(2);
+  EXPECT_EQ(seen_.size(), warnings.size());
+  // More data, higher acc: the difference shows it.
+  const json& diff = (*report)["difference"];
+  EXPECT_EQ(diff["identical"], false);
+  EXPECT_GT(diff["final_value_difference"].get<double>(), 0.001);
+}
+
+TEST_F(ReproduceTest, RefusesWhileTheStudyHasUnfinishedTrials) {
+  auto study = store_->GetStudy("repro");
+  auto t0 = store_->GetTrialByNumber(study->id, 0);
+  TrialRecord running = *t0;
+  running.number = 7;
+  running.state = TrialState::kRunning;
+  ASSERT_TRUE(store_->CreateTrial(running).ok());
+  auto report = ReproduceTrial(*store_, "repro", 0, Options());
+  EXPECT_EQ(report.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(report.status().message().find("trial 7"), std::string::npos) << report.status().message();
+  EXPECT_EQ(ReproduceTrial(*store_, "repro", 5, Options()).status().code(), StatusCode::kNotFound);
+}
+
+TEST(CompareContexts, NamesEachDifference) {
+  ContextSnapshot a, b;
+  a.code = {{"is_repo", true}, {"commit", "abc"}, {"diff_sha256", ""}};
+  b.code = {{"is_repo", true}, {"commit", "abd"}, {"diff_sha256", ""}};
+  a.software = {{"python", {{"version", "3.11"}, {"packages", {{"torch", "2.1.0"}, {"numpy", "1.0"}}}}}};
+  b.software = {{"python", {{"version", "3.11"}, {"packages", {{"torch", "2.2.0"}}}}}};
+  a.host = {{"cpu_model", "EPYC"}};
+  b.host = {{"cpu_model", "Xeon"}};
+  a.gpus = {{{"name", "A100"}}};
+  b.gpus = json::array();
+  a.datasets = {{{"path", "/d"}, {"sha256", "aaa"}}};
+  b.datasets = {{{"path", "/d"}, {"sha256", "bbb"}}};
+  auto w = CompareContexts(a, b);
+  json j = w;
+  EXPECT_TRUE(Mentions(j, "code: commit abc was recorded, the work tree is at abd"));
+  EXPECT_TRUE(Mentions(j, "python package torch: 2.1.0 -> 2.2.0"));
+  EXPECT_TRUE(Mentions(j, "python package numpy: 1.0 -> (none)"));
+  EXPECT_TRUE(Mentions(j, "host cpu_model: EPYC -> Xeon"));
+  EXPECT_TRUE(Mentions(j, "GPUs: [\"A100\"] -> []"));
+  EXPECT_TRUE(Mentions(j, "dataset /d: fingerprint changed"));
+  EXPECT_EQ(w.size(), 6u);
+  EXPECT_TRUE(CompareContexts(a, a).empty());
+}
+
+}  // namespace
+}  // namespace cairn
