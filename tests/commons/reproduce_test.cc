@@ -194,8 +194,9 @@ TEST_F(ReproduceTest, RefusesWhileTheStudyHasUnfinishedTrials) {
 
 TEST(CompareContexts, NamesEachDifference) {
   ContextSnapshot a, b;
-  a.code = {{"is_repo", true}, {"commit", "abc"}, {"diff_sha256", ""}};
-  b.code = {{"is_repo", true}, {"commit", "abd"}, {"diff_sha256", ""}};
+  a.code = {{"is_repo", true}, {"commit", "abc"}, {"diff_sha256", ""}, {"untracked", {".cairn/cairn.db", "notes.txt"}}};
+  b.code = {{"is_repo", true}, {"commit", "abd"}, {"diff_sha256", ""},
+            {"untracked", {".cairn/cairn.db", ".cairn/trials/x/0/stdout.log", "extra.py"}}};
   a.software = {{"python", {{"version", "3.11"}, {"packages", {{"torch", "2.1.0"}, {"numpy", "1.0"}}}}}};
   b.software = {{"python", {{"version", "3.11"}, {"packages", {{"torch", "2.2.0"}}}}}};
   a.host = {{"cpu_model", "EPYC"}};
@@ -212,7 +213,9 @@ TEST(CompareContexts, NamesEachDifference) {
   EXPECT_TRUE(Mentions(j, "host cpu_model: EPYC -> Xeon"));
   EXPECT_TRUE(Mentions(j, "GPUs: [\"A100\"] -> []"));
   EXPECT_TRUE(Mentions(j, "dataset /d: fingerprint changed"));
-  EXPECT_EQ(w.size(), 6u);
+  // Cairn's own folder is not the user's code.
+  EXPECT_TRUE(Mentions(j, "code: untracked files differ (new: extra.py; gone: notes.txt)")) << j.dump(2);
+  EXPECT_EQ(w.size(), 7u);
   EXPECT_TRUE(CompareContexts(a, a).empty());
 }
 

@@ -32,6 +32,35 @@ void ComparePackages(const std::string& what, const json& old_map, const json& n
   }
 }
 
+// Untracked files, leaving out Cairn's own folder (store, trial folders,
+// fingerprint cache), which grows with every run in the work tree.
+std::set<std::string> UntrackedSet(const json& code) {
+  std::set<std::string> out;
+  for (const auto& u : code.value("untracked", json::array())) {
+    if (u.is_string() && u.get<std::string>().rfind(".cairn/", 0) != 0) out.insert(u.get<std::string>());
+  }
+  return out;
+}
+
+std::set<std::string> Minus(const std::set<std::string>& a, const std::set<std::string>& b) {
+  std::set<std::string> out;
+  for (const auto& x : a) if (!b.count(x)) out.insert(x);
+  return out;
+}
+
+// "a, b, c and 4 more" or "none".
+std::string Names(const std::set<std::string>& names) {
+  if (names.empty()) return "none";
+  std::string out;
+  size_t shown = 0;
+  for (const auto& n : names) {
+    if (shown == 5) break;
+    out += (shown++ ? ", " : "") + n;
+  }
+  if (names.size() > shown) out += fmt::format(" and {} more", names.size() - shown);
+  return out;
+}
+
 void CompareCode(const json& a, const json& b, std::vector<std::string>* out) {
   if (!a.is_object() || !b.is_object()) return;
   if (!a.value("is_repo", false)) return;  // nothing was known then
@@ -46,9 +75,10 @@ void CompareCode(const json& a, const json& b, std::vector<std::string>* out) {
     out->push_back(fmt::format("code: uncommitted changes differ (recorded diff {}, now {})",
                                da.empty() ? "none" : Short(da), db.empty() ? "none" : Short(db)));
   }
-  if (a.value("untracked", json::array()) != b.value("untracked", json::array())) {
-    out->push_back(fmt::format("code: untracked files differ (recorded {}, now {})",
-                               a.value("untracked", json::array()).dump(), b.value("untracked", json::array()).dump()));
+  auto ua = UntrackedSet(a), ub = UntrackedSet(b);
+  if (ua != ub) {
+    out->push_back(fmt::format("code: untracked files differ (new: {}; gone: {})", Names(Minus(ub, ua)),
+                               Names(Minus(ua, ub))));
   }
 }
 
