@@ -1,0 +1,111 @@
+#include "cairn/plot/axis.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace cairn::plot {
+
+double Axis::Map(double value) const {
+  double a = log ? std::log10(lo) : lo;
+  double b = log ? std::log10(hi) : hi;
+  double v = log ? std::log10(value) : value;
+  if (b == a) return (pixel_lo + pixel_hi) / 2.0;
+  return pixel_lo + (v - a) / (b - a) * (pixel_hi - pixel_lo);
+}
+
+std::vector<Tick> Axis::Ticks(int target) const {
+  return log ? LogTicks(lo, hi) : LinearTicks(lo, hi, target);
+}
+
+namespace {
+
+// The 1-2-5 step nearest above range / target.
+double NiceStep(double range, int target) {
+  double raw = range / std::max(1, target);
+  double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * magnitude >= raw * 0.999) return m * magnitude;
+  }
+  return 10.0 * magnitude;
+}
+
+}  // namespace
+
+std::string FormatTick(double value, double step) {
+  if (std::fabs(value) < step * 1e-6) value = 0.0;  // no "-0.0" or "1e-17"
+  double big = std::max(std::fabs(value), step);
+  if (big >= 1e6 || (step < 1e-4 && std::fabs(value) > 0 && std::fabs(value) < 1e-3)) {
+    return fmt::format("{:.3g}", value);
+  }
+  int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+  return fmt::format("{:.{}f}", value, decimals);
+}
+
+std::string FormatValue(double value) {
+  if (!std::isfinite(value)) return fmt::format("{}", value);
+  return fmt::format("{:.4g}", value);
+}
+
+std::vector<Tick> LinearTicks(double lo, double hi, int target) {
+  std::vector<Tick> ticks;
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return ticks;
+  double step = NiceStep(hi - lo, target);
+  double first = std::ceil(lo / step - 1e-9);
+  for (double k = first; k * step <= hi + step * 1e-9 && ticks.size() < 100; k += 1.0) {
+    double v = k * step;
+    ticks.push_back({v, FormatTick(v, step)});
+  }
+  return ticks;
+}
+
+std::vector<Tick> LogTicks(double lo, double hi) {
+  std::vector<Tick> ticks;
+  if (!(lo > 0) || !(hi > lo) || !std::isfinite(hi)) return ticks;
+  int first = static_cast<int>(std::floor(std::log10(lo)));
+  int last = static_cast<int>(std::ceil(std::log10(hi)));
+  int decades = last - first;
+  int every = decades > 8 ? (decades + 7) / 8 : 1;  // label at most ~8 decades
+  for (int e = first; e <= last; ++e) {
+    double base = std::pow(10.0, e);
+    for (double m : {1.0, 2.0, 5.0}) {
+      double v = m * base;
+      if (v < lo * (1 - 1e-9) || v > hi * (1 + 1e-9)) continue;
+      bool decade = m == 1.0;
+      if (decade && (e - first) % every == 0) {
+        ticks.push_back({v, fmt::format("{:g}", v)});
+      } else if (!decade && decades <= 2) {
+        ticks.push_back({v, fmt::format("{:g}", v)});  // few decades: label 2x and 5x too
+      } else if (decades <= 4 || decade) {
+        ticks.push_back({v, ""});
+      }
+    }
+  }
+  return ticks;
+}
+
+void PadRange(double& lo, double& hi, bool log, double pad) {
+  if (log) {
+    double a = std::log10(lo), b = std::log10(hi);
+    if (b - a < 1e-9) {
+      a -= 0.5;
+      b += 0.5;
+    }
+    double d = (b - a) * pad;
+    lo = std::pow(10.0, a - d);
+    hi = std::pow(10.0, b + d);
+    return;
+  }
+  if (hi - lo < 1e-12 * std::max(1.0, std::fabs(lo))) {
+    double d = std::max(std::fabs(lo) * 0.05, 0.5);
+    lo -= d;
+    hi += d;
+    return;
+  }
+  double d = (hi - lo) * pad;
+  lo -= d;
+  hi += d;
+}
+
+}  // namespace cairn::plot

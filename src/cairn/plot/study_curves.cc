@@ -1,0 +1,87 @@
+// LoadStudyCurves: a study's trial curves and stop predictions from a store.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "cairn/plot.h"
+
+namespace cairn {
+
+namespace {
+
+std::optional<double> JsonNumber(const nlohmann::json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return std::nullopt;
+  return j[key].get<double>();
+}
+
+// The step a full trial reaches: budget.max_steps of the stored spec.
+std::optional<int64_t> SpecMaxSteps(const StudyRecord& study) {
+  const auto& spec = study.spec_json;
+  if (!spec.is_object() || !spec.contains("budget")) return std::nullopt;
+  auto v = JsonNumber(spec["budget"], "max_steps");
+  if (!v || *v < 1) return std::nullopt;
+  return static_cast<int64_t>(*v);
+}
+
+// The prediction of a stopped trial's decision, when it has one.
+std::optional<PlotPrediction> DecisionPrediction(const TrialRecord& t, int64_t default_target) {
+  if (t.state != TrialState::kStopped || !t.attrs.is_object() || !t.attrs.contains("decision")) return std::nullopt;
+  const auto& d = t.attrs["decision"];
+  auto predicted = JsonNumber(d, "predicted");
+  if (!predicted) return std::nullopt;
+  PlotPrediction p;
+  p.predicted = *predicted;
+  p.lower = JsonNumber(d, "lower");
+  p.upper = JsonNumber(d, "upper");
+  if (d.contains("rule") && d["rule"].is_string()) p.rule = d["rule"].get<std::string>();
+  auto target = JsonNumber(d, "target_step");
+  p.target_step = target ? static_cast<int64_t>(*target) : default_target;
+  return p;
+}
+
+// One curve from a trial's points of one key (ordered by step, then time):
+// a step reported twice keeps its last value.
+PlotCurve TrialCurve(const TrialRecord& t, const std::vector<MetricPoint>& points) {
+  PlotCurve c;
+  c.label = fmt::format("trial {}", t.number);
+  c.state = t.state;
+  for (const auto& p : points) {
+    if (!c.steps.empty() && c.steps.back() == p.step) {
+      c.values.back() = p.value;
+      continue;
+    }
+    c.steps.push_back(p.step);
+    c.values.push_back(p.value);
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<CurvesPlot> LoadStudyCurves(Store& store, const std::string& name, const std::string& metric) {
+  CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
+  CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
+  CurvesPlot plot;
+  plot.title = study.name;
+  plot.metric = metric.empty() ? study.objective : metric;
+  plot.direction = study.direction;
+  std::vector<const TrialRecord*> used;
+  int64_t longest = 0;
+  for (const auto& t : trials) {
+    CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, plot.metric}));
+    if (points.empty()) continue;
+    plot.curves.push_back(TrialCurve(t, points));
+    used.push_back(&t);
+    longest = std::max(longest, plot.curves.back().steps.back());
+  }
+  int64_t target = SpecMaxSteps(study).value_or(longest);
+  // Predictions are of the objective's final value; another metric's plot
+  // would put them on the wrong scale.
+  if (plot.metric == study.objective) {
+    for (size_t i = 0; i < used.size(); ++i) plot.curves[i].prediction = DecisionPrediction(*used[i], target);
+  }
+  return plot;
+}
+
+}  // namespace cairn

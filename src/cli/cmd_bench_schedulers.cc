@@ -1,0 +1,92 @@
+// cairn bench schedulers: early-stopping rules replayed on recorded curves,
+// optionally next to Optuna's pruners on the same orders (docs/replay.md).
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cairn/bench_schedulers.h"
+#include "cli/common.h"
+
+namespace cairn::cli {
+namespace {
+
+struct SchedulerBenchArgs {
+  std::string curves;
+  int trials = 200;
+  int repeats = 5;
+  uint64_t seed = 0;
+  std::vector<std::string> schedulers = {"none", "median", "asha", "hyperband", "predictive"};
+  int workers = 1;
+  std::string peer;
+  bool json = false;
+};
+
+int RunBench(const SchedulerBenchArgs& args) {
+  if (!args.peer.empty() && args.peer != "optuna") {
+    return Fail(InvalidArgument(fmt::format("--peer '{}': the only peer is 'optuna'", args.peer)));
+  }
+  if (!args.peer.empty() && args.workers != 1) {
+    return Fail(InvalidArgument("--peer optuna replays trials one after another; use --workers 1"));
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(args.curves, ec)) {
+    return Fail(NotFound(fmt::format("{}: no such curve file", args.curves)));
+  }
+  SchedulerBenchOptions options;
+  options.curves = args.curves;
+  options.n = args.trials;
+  options.repeats = args.repeats;
+  options.seed = args.seed;
+  options.schedulers = args.schedulers;
+  options.workers = args.workers;
+  std::cerr << fmt::format("cairn: replaying {} schedulers x {} studies of {} trials from {}\n",
+                           args.schedulers.size(), args.repeats, args.trials, args.curves);
+  auto ours = RunSchedulerBench(options, [](const std::string& line) { std::cerr << "cairn: " << line << "\n"; });
+  if (!ours.ok()) return Fail(ours.status());
+  std::optional<nlohmann::json> peer;
+  if (!args.peer.empty()) {
+    std::cerr << "cairn: running Optuna's pruners on the same orders (bench/optuna_pruners.py)...\n";
+    auto r = RunPeerBench(options);
+    if (!r.ok()) return Fail(r.status().WithContext("--peer optuna"));
+    peer = std::move(*r);
+  }
+  if (args.json) {
+    PrintJson(peer ? nlohmann::json{{"cairn", *ours}, {"peer", *peer}} : *ours);
+  } else {
+    std::cout << RenderBenchTable(*ours, peer ? &*peer : nullptr);
+  }
+  return 0;
+}
+
+void RegisterSchedulerBench(CLI::App& app, Context& ctx) {
+  // The bench family (cmd_bench.cc, order 80) has made `bench` already.
+  auto* bench = app.get_subcommand("bench");
+  auto args = std::make_shared<SchedulerBenchArgs>();
+  auto* cmd = bench->add_subcommand(
+      "schedulers",
+      "Replay recorded learning curves through the early-stopping rules: epochs saved, regret, best found\n"
+      "(definitions: docs/replay.md)");
+  cmd->add_option("--curves", args->curves, "the curve file (.jsonl or .jsonl.gz)")->required();
+  cmd->add_option("--trials", args->trials, "configurations per study")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--repeats", args->repeats, "studies per scheduler, each in its own order")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", args->seed, "the first study's order number")->capture_default_str();
+  cmd->add_option("--schedulers", args->schedulers, "comma-separated rules to compare")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--workers", args->workers, "simulated workers (trials at once)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--peer", args->peer, "also run a peer on the same orders: optuna");
+  cmd->add_flag("--json", args->json, "print JSON ({\"cairn\": ..., \"peer\": ...} with --peer)");
+  cmd->callback([args, &ctx] { ctx.exit_code = RunBench(*args); });
+}
+
+const CommandRegistrar kRegistrar(85, "bench schedulers", RegisterSchedulerBench);
+
+}  // namespace
+}  // namespace cairn::cli

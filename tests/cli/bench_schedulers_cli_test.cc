@@ -1,0 +1,123 @@
+// `cairn bench schedulers` on a constructed curve file.
+#include <gtest/gtest.h>
+
+#include "cli/cli_fixtures.h"
+#include "cli/cli_runner.h"
+
+namespace cairn::testing {
+namespace {
+
+class BenchSchedulersCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("cairn-cli-bench");
+    file_ = (dir_ / "c.jsonl").string();
+    WriteSampleCurves(file_, 16);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+  std::string file_;
+};
+
+TEST_F(BenchSchedulersCli, JsonHasOneRowPerSchedulerInOrder) {
+  auto r = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "10", "--repeats", "2",
+                     "--schedulers", "none,median,asha", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = r.Json();
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["n"], 10);
+  EXPECT_EQ(j["repeats"], 2);
+  EXPECT_EQ(j["workers"], 1);
+  EXPECT_EQ(j["metric"], "acc");
+  EXPECT_EQ(j["mode"], "max");
+  ASSERT_EQ(j["schedulers"].size(), 3u);
+  EXPECT_EQ(j["schedulers"][0]["name"], "none");
+  EXPECT_EQ(j["schedulers"][1]["name"], "median");
+  EXPECT_EQ(j["schedulers"][2]["name"], "asha");
+  // Without early stopping every epoch is used and the best is always found.
+  EXPECT_EQ(j["schedulers"][0]["saved_fraction"], 0.0);
+  EXPECT_EQ(j["schedulers"][0]["found_best"], 1.0);
+  EXPECT_EQ(j["schedulers"][0]["epochs_full"], 200.0);  // 10 curves x 20 steps
+  for (const auto& row : j["schedulers"]) {
+    for (const char* key : {"saved_fraction", "regret", "regret_norm", "found_best", "epochs_used", "seconds"}) {
+      EXPECT_TRUE(row[key].is_number()) << row["name"] << " " << key;
+    }
+  }
+  // Progress: one line per finished study, on stderr.
+  EXPECT_NE(r.err.find("median: repeat 2/2"), std::string::npos) << r.err;
+}
+
+TEST_F(BenchSchedulersCli, TextTableAndSameNumbersForTheSameSeed) {
+  std::vector<std::string> args = {"bench", "schedulers", "--curves", file_, "--trials", "12",
+                                   "--repeats", "1", "--seed", "3", "--workers", "2"};
+  auto text = RunCairn(args);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  for (const char* name : {"none", "median", "asha", "hyperband", "predictive"}) {
+    EXPECT_NE(text.out.find(name), std::string::npos) << name << "\n" << text.out;
+  }
+  args.push_back("--json");
+  auto a = RunCairn(args).Json(), b = RunCairn(args).Json();
+  ASSERT_TRUE(a.is_object());
+  EXPECT_EQ(a["workers"], 2);
+  for (size_t i = 0; i < a["schedulers"].size(); ++i) {
+    EXPECT_EQ(a["schedulers"][i]["epochs_used"], b["schedulers"][i]["epochs_used"]);
+    EXPECT_EQ(a["schedulers"][i]["regret"], b["schedulers"][i]["regret"]);
+  }
+}
+
+TEST_F(BenchSchedulersCli, BadInputsAreClearErrors) {
+  auto unknown = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "none,bogus"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("bogus"), std::string::npos) << unknown.err;
+  auto missing = (dir_ / "none.jsonl").string();
+  auto nofile = RunCairn({"bench", "schedulers", "--curves", missing});
+  EXPECT_EQ(nofile.exit_code, 2);
+  EXPECT_NE(nofile.err.find(missing), std::string::npos) << nofile.err;
+  auto no_curves = RunCairn({"bench", "schedulers"});
+  EXPECT_NE(no_curves.exit_code, 0);
+  EXPECT_NE(no_curves.err.find("--curves"), std::string::npos) << no_curves.err;
+  auto peer = RunCairn({"bench", "schedulers", "--curves", file_, "--peer", "ray"});
+  EXPECT_EQ(peer.exit_code, 2);
+  EXPECT_NE(peer.err.find("the only peer is 'optuna'"), std::string::npos) << peer.err;
+  auto zero = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "0"});
+  EXPECT_NE(zero.exit_code, 0);
+}
+
+TEST_F(BenchSchedulersCli, PeerOptunaPrintsBothInOneObject) {
+  auto r = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "8", "--repeats", "1",
+                     "--schedulers", "none,median", "--peer", "optuna", "--json"},
+                    {}, {{"CAIRN_SOURCE_DIR", SourceDir().string()}});
+  if (r.exit_code != 0 && r.err.find("optuna is not installed") != std::string::npos) {
+    GTEST_SKIP() << "optuna is not installed for /usr/bin/python3: " << r.err;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = r.Json();
+  ASSERT_TRUE(j.contains("cairn") && j.contains("peer")) << r.out;
+  EXPECT_EQ(j["cairn"]["schedulers"].size(), 2u);
+  ASSERT_TRUE(j["peer"]["schedulers"].is_array());
+  bool optuna_none = false;
+  for (const auto& row : j["peer"]["schedulers"]) {
+    EXPECT_EQ(row["name"].get<std::string>().rfind("optuna-", 0), 0u) << row["name"];
+    if (row["name"] == "optuna-none") {
+      optuna_none = true;
+      // The same orders: no pruning uses the same epochs as ours.
+      EXPECT_EQ(row["epochs_used"], j["cairn"]["schedulers"][0]["epochs_used"]);
+    }
+  }
+  EXPECT_TRUE(optuna_none);
+}
+
+TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
+  auto r = RunCairn({"bench", "schedulers", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* opt : {"--curves", "--trials", "--repeats", "--seed", "--schedulers", "--workers", "--peer",
+                          "--json"}) {
+    EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
+  }
+  auto bench = RunCairn({"bench", "--help"});
+  EXPECT_NE(bench.out.find("schedulers"), std::string::npos);
+  EXPECT_NE(bench.out.find("ingest"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -1,0 +1,94 @@
+// `cairn curves index` on constructed curve files and a small store.
+#include <gtest/gtest.h>
+
+#include "cli/cli_fixtures.h"
+#include "cli/cli_runner.h"
+
+namespace cairn::testing {
+namespace {
+
+class CurvesIndexCli : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = MakeTempDir("cairn-cli-curves"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(CurvesIndexCli, IndexesACurveFileAsJson) {
+  auto file = dir_ / "c.jsonl";
+  WriteSampleCurves(file, 12);
+  auto r = RunCairn({"curves", "index", file.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = r.Json();
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["num_curves"], 12);
+  EXPECT_EQ(j["num_used"], 12);
+  ASSERT_TRUE(j["cells"].is_array());
+  ASSERT_FALSE(j["cells"].empty());
+  for (const char* key : {"kind", "predictor", "fraction", "count", "median_norm_error"}) {
+    EXPECT_TRUE(j["cells"][0].contains(key)) << key;
+  }
+  int kinds = 0;
+  for (const auto& [kind, count] : j["kind_counts"].items()) kinds += count.get<int>();
+  EXPECT_EQ(kinds, 12);
+  EXPECT_NE(r.err.find("fitting 12 of 12 curves"), std::string::npos) << r.err;
+}
+
+TEST_F(CurvesIndexCli, MaxCurvesLimitsTheCurvesUsedAndTextIsATable) {
+  auto file = dir_ / "c.jsonl";
+  WriteSampleCurves(file, 12);
+  auto r = RunCairn({"curves", "index", file.string(), "--max-curves", "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ensemble"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("last_value"), std::string::npos);
+  auto j = RunCairn({"curves", "index", file.string(), "--max-curves", "4", "--json"}).Json();
+  EXPECT_EQ(j["num_used"], 4);
+}
+
+TEST_F(CurvesIndexCli, IndexesAStudysObjectiveCurves) {
+  BuildSampleStore(dir_ / "s.db");
+  auto r = RunCairn({"curves", "index", "demo", "--store", "sqlite://" + (dir_ / "s.db").string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.Json()["num_curves"], 6);
+}
+
+TEST_F(CurvesIndexCli, MissingFileIsNamed) {
+  auto missing = (dir_ / "nope.jsonl").string();
+  auto r = RunCairn({"curves", "index", missing});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(CurvesIndexCli, UnknownStudyNamesTheStore) {
+  auto r = RunCairn({"curves", "index", "ghost", "--store", "sqlite://" + (dir_ / "s.db").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'ghost' is neither a curve file nor a study"), std::string::npos) << r.err;
+}
+
+TEST_F(CurvesIndexCli, MalformedLineIsNamedFileColonLine) {
+  auto file = dir_ / "bad.jsonl";
+  WriteSampleCurves(file, 2);
+  std::string text = ReadFile(file) +
+                     R"({"id": "t/t/x", "metric": "acc", "mode": "max", "values": [0.1, "x"]})" "\n";
+  WriteFile(file, text);
+  auto r = RunCairn({"curves", "index", file.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(file.string() + ":3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("values[1]"), std::string::npos) << r.err;
+}
+
+TEST_F(CurvesIndexCli, HelpDescribesTheCommand) {
+  auto r = RunCairn({"curves", "index", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--max-curves"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--json"), std::string::npos);
+  EXPECT_NE(r.out.find("--store"), std::string::npos);
+  EXPECT_NE(r.out.find("late learner"), std::string::npos);
+  auto top = RunCairn({"--help"});
+  EXPECT_NE(top.out.find("curves"), std::string::npos);
+  EXPECT_NE(top.out.find("plot"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -1,0 +1,103 @@
+// `cairn plot curves` on a small store and a curve file.
+#include <gtest/gtest.h>
+
+#include "cli/cli_fixtures.h"
+#include "cli/cli_runner.h"
+
+namespace cairn::testing {
+namespace {
+
+class PlotCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("cairn-cli-plot");
+    store_ = "sqlite://" + (dir_ / "s.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+  std::string store_;
+};
+
+TEST_F(PlotCli, PlotsAStudyWithStopsAndPredictions) {
+  BuildSampleStore(dir_ / "s.db");
+  auto svg = dir_ / "demo.svg";
+  auto r = RunCairn({"plot", "curves", "demo", "-o", svg.string(), "--store", store_, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = r.Json();
+  EXPECT_EQ(j["output"], svg.string());
+  EXPECT_EQ(j["title"], "demo");
+  EXPECT_EQ(j["metric"], "acc");
+  EXPECT_EQ(j["curves"], 6);
+  EXPECT_EQ(j["stopped"], 2);
+  EXPECT_EQ(j["predictions"], 1);
+  std::string doc = ReadFile(svg);
+  EXPECT_EQ(j["bytes"], doc.size());
+  EXPECT_EQ(doc.rfind("<?xml", 0), 0u);
+  EXPECT_NE(doc.find(">demo</text>"), std::string::npos);
+  EXPECT_NE(doc.find("6 curves: 3 completed, 2 stopped, 1 failed"), std::string::npos);
+  EXPECT_NE(doc.find("by predictive: predicted 0.3 [0.25, 0.35] at step 20"), std::string::npos);
+  EXPECT_NE(doc.find(">best: trial 2</text>"), std::string::npos);
+}
+
+TEST_F(PlotCli, PlotsACurveFileWithTextSummary) {
+  auto file = dir_ / "c.jsonl";
+  WriteSampleCurves(file, 8);
+  auto svg = dir_ / "c.svg";
+  auto r = RunCairn({"plot", "curves", "--curves", file.string(), "-o", svg.string(), "--log-y"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote " + svg.string() + ": 8 curves of acc"), std::string::npos) << r.out;
+  std::string doc = ReadFile(svg);
+  EXPECT_NE(doc.find(">c.jsonl</text>"), std::string::npos);
+  EXPECT_NE(doc.find("acc (log scale)"), std::string::npos);
+  EXPECT_NE(doc.find(">best: test/task/cfg6</text>"), std::string::npos);  // 0.3 + 0.05 * 6, saturated
+}
+
+TEST_F(PlotCli, CurveFileOfSeveralMetricsNeedsMetric) {
+  auto a = dir_ / "a.jsonl", b = dir_ / "b.jsonl", both = dir_ / "both.jsonl";
+  WriteSampleCurves(a, 2, 5, "acc");
+  WriteSampleCurves(b, 3, 5, "loss");
+  WriteFile(both, ReadFile(a) + ReadFile(b));
+  auto svg = (dir_ / "x.svg").string();
+  auto r = RunCairn({"plot", "curves", "--curves", both.string(), "-o", svg});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("choose one with --metric"), std::string::npos) << r.err;
+  auto ok = RunCairn({"plot", "curves", "--curves", both.string(), "-o", svg, "--metric", "loss", "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.Json()["curves"], 3);
+}
+
+TEST_F(PlotCli, BadInputsAreClearErrors) {
+  BuildSampleStore(dir_ / "s.db");
+  auto svg = (dir_ / "x.svg").string();
+  auto neither = RunCairn({"plot", "curves", "-o", svg, "--store", store_});
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_NE(neither.err.find("either a STUDY or --curves FILE"), std::string::npos);
+  auto ghost = RunCairn({"plot", "curves", "ghost", "-o", svg, "--store", store_});
+  EXPECT_EQ(ghost.exit_code, 2);
+  EXPECT_NE(ghost.err.find("ghost"), std::string::npos) << ghost.err;
+  auto missing = (dir_ / "missing.jsonl").string();
+  auto nofile = RunCairn({"plot", "curves", "--curves", missing, "-o", svg});
+  EXPECT_EQ(nofile.exit_code, 2);
+  EXPECT_NE(nofile.err.find(missing), std::string::npos) << nofile.err;
+  auto nometric = RunCairn({"plot", "curves", "demo", "-o", svg, "--store", store_, "--metric", "loss"});
+  EXPECT_EQ(nometric.exit_code, 2);
+  EXPECT_NE(nometric.err.find("no trial with metric 'loss'"), std::string::npos) << nometric.err;
+  auto unwritable = RunCairn({"plot", "curves", "demo", "-o", (dir_ / "no" / "x.svg").string(), "--store", store_});
+  EXPECT_EQ(unwritable.exit_code, 1);
+  EXPECT_NE(unwritable.err.find("no/x.svg"), std::string::npos) << unwritable.err;
+  EXPECT_FALSE(std::filesystem::exists(svg));
+}
+
+TEST_F(PlotCli, OutputIsRequiredAndHelpExplainsTheColours) {
+  auto r = RunCairn({"plot", "curves", "demo"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--output"), std::string::npos) << r.err;
+  auto help = RunCairn({"plot", "curves", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--log-y"), std::string::npos);
+  EXPECT_NE(help.out.find("--metric"), std::string::npos);
+  EXPECT_NE(help.out.find("red dot where"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -1,0 +1,97 @@
+#include "cairn/plot/axis.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+namespace cairn::plot {
+namespace {
+
+std::vector<std::string> Labels(const std::vector<Tick>& ticks) {
+  std::vector<std::string> out;
+  for (const auto& t : ticks) out.push_back(t.label);
+  return out;
+}
+
+TEST(LinearTicks, UnitRangeStepsByTwoTenths) {
+  auto ticks = LinearTicks(0.0, 1.0, 5);
+  EXPECT_EQ(Labels(ticks), (std::vector<std::string>{"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}));
+  EXPECT_NEAR(ticks[3].value, 0.6, 1e-12);
+}
+
+TEST(LinearTicks, OnlyTicksInsideTheRange) {
+  auto ticks = LinearTicks(0.13, 0.87, 4);
+  ASSERT_FALSE(ticks.empty());
+  for (const auto& t : ticks) {
+    EXPECT_GE(t.value, 0.13);
+    EXPECT_LE(t.value, 0.87);
+  }
+  EXPECT_EQ(Labels(ticks), (std::vector<std::string>{"0.2", "0.4", "0.6", "0.8"}));
+}
+
+TEST(LinearTicks, IntegersWithoutDecimalsAndNoNegativeZero) {
+  EXPECT_EQ(Labels(LinearTicks(1, 100, 5)), (std::vector<std::string>{"20", "40", "60", "80", "100"}));
+  EXPECT_EQ(Labels(LinearTicks(-1, 1, 4)), (std::vector<std::string>{"-1.0", "-0.5", "0.0", "0.5", "1.0"}));
+}
+
+TEST(LinearTicks, EmptyRangeGivesNoTicks) {
+  EXPECT_TRUE(LinearTicks(1.0, 1.0, 5).empty());
+  EXPECT_TRUE(LinearTicks(2.0, 1.0, 5).empty());
+  EXPECT_TRUE(LinearTicks(0.0, NAN, 5).empty());
+}
+
+TEST(LogTicks, DecadesLabelledAndMinorTicksUnlabelled) {
+  auto ticks = LogTicks(0.01, 10.0);
+  std::vector<std::string> labelled;
+  int minor = 0;
+  for (const auto& t : ticks) {
+    if (t.label.empty()) {
+      ++minor;
+    } else {
+      labelled.push_back(t.label);
+    }
+  }
+  EXPECT_EQ(labelled, (std::vector<std::string>{"0.01", "0.1", "1", "10"}));
+  EXPECT_EQ(minor, 6);  // 2x and 5x of the first three decades
+}
+
+TEST(LogTicks, NarrowRangeLabelsTwosAndFives) {
+  EXPECT_EQ(Labels(LogTicks(1.0, 10.0)), (std::vector<std::string>{"1", "2", "5", "10"}));
+  EXPECT_TRUE(LogTicks(0.0, 10.0).empty());
+}
+
+TEST(Axis, MapsLinearAndLogRanges) {
+  Axis lin{.lo = 0, .hi = 10, .pixel_lo = 100, .pixel_hi = 200};
+  EXPECT_DOUBLE_EQ(lin.Map(0), 100);
+  EXPECT_DOUBLE_EQ(lin.Map(10), 200);
+  EXPECT_DOUBLE_EQ(lin.Map(2.5), 125);
+  Axis log{.lo = 1, .hi = 100, .log = true, .pixel_lo = 500, .pixel_hi = 100};
+  EXPECT_DOUBLE_EQ(log.Map(1), 500);
+  EXPECT_NEAR(log.Map(10), 300, 1e-9);
+  EXPECT_NEAR(log.Map(100), 100, 1e-9);
+}
+
+TEST(PadRange, WidensAndOpensZeroLengthRanges) {
+  double lo = 0, hi = 1;
+  PadRange(lo, hi, false, 0.1);
+  EXPECT_DOUBLE_EQ(lo, -0.1);
+  EXPECT_DOUBLE_EQ(hi, 1.1);
+  lo = hi = 3.0;
+  PadRange(lo, hi, false, 0.1);
+  EXPECT_LT(lo, 3.0);
+  EXPECT_GT(hi, 3.0);
+  lo = 1;
+  hi = 100;
+  PadRange(lo, hi, true, 0.5);
+  EXPECT_NEAR(lo, 0.1, 1e-12);
+  EXPECT_NEAR(hi, 1000, 1e-9);
+}
+
+TEST(FormatValue, FourSignificantDigits) {
+  EXPECT_EQ(FormatValue(0.973456), "0.9735");
+  EXPECT_EQ(FormatValue(12345.0), "1.234e+04");
+  EXPECT_EQ(FormatValue(3.0), "3");
+}
+
+}  // namespace
+}  // namespace cairn::plot
