@@ -67,7 +67,7 @@ inline void FillQueryStore(Store& store) {
   ASSERT_TRUE(store.PutBlob("hostA", "host", HostBlob("node-a")).ok());
   ASSERT_TRUE(store.PutBlob("hostB", "host", HostBlob("node-b")).ok());
   StudyRecord digits{.name = "digits", .objective = "val_acc", .direction = Direction::kMaximize,
-                     .created_at = kNov1 - 86400};
+                     .created_at = kNov1 - 86400, .ark = "ark:/99999/fk4digits"};
   digits.attrs = {{"context", {{"code", {{"is_repo", true}, {"commit", "abc123"}, {"branch", "main"},
                                           {"dirty", false}}}}}};
   // The store keeps spec_json; attrs is where newer coordinators put it.

@@ -1,0 +1,189 @@
+// ComputeStats: models trained, compute used and saved, model sizes.
+#include "cairn/stats.h"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "cairn/query/table.h"
+
+namespace cairn {
+
+namespace {
+
+using nlohmann::json;
+
+// Metrics a training program reports its parameter count under.
+constexpr const char* kSizeMetrics[] = {"n_params", "num_params", "num_parameters", "n_parameters",
+                                        "param_count", "parameters", "model_size"};
+
+bool Trained(const TrialRecord& r) { return r.started_at && r.ended_at && IsFinal(r.state); }
+
+double Hours(const TrialRecord& r) { return Trained(r) ? std::max(0.0, *r.ended_at - *r.started_at) / 3600.0 : 0.0; }
+
+int GpuCount(const TrialRecord& r) {
+  for (const char* key : {"gpus"}) {
+    auto it = r.attrs.find(key);
+    if (it != r.attrs.end() && it->is_array()) return static_cast<int>(it->size());
+  }
+  auto ctx = r.attrs.find("context");
+  if (ctx != r.attrs.end() && ctx->is_object() && ctx->contains("gpus") && (*ctx)["gpus"].is_array()) {
+    return static_cast<int>((*ctx)["gpus"].size());
+  }
+  return 0;
+}
+
+std::string Day(double t) {
+  std::time_t secs = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The steps a full trial of the study runs: budget.max_steps, else the median
+// of its completed trials' steps; 0 when unknown.
+double TargetSteps(const IndexedStudy& s, const std::vector<const IndexedTrial*>& trials) {
+  const json& spec = s.record.spec_json;
+  if (spec.is_object() && spec.contains("budget") && spec["budget"].is_object()) {
+    const json& m = spec["budget"].value("max_steps", json());
+    if (m.is_number() && m.get<double>() > 0) return m.get<double>();
+  }
+  std::vector<double> steps;
+  for (const auto* t : trials) {
+    if (t->record.state == TrialState::kCompleted && t->record.steps > 0) steps.push_back(static_cast<double>(t->record.steps));
+  }
+  return steps.empty() ? 0.0 : Median(steps);
+}
+
+double SavedHours(const TrialRecord& r, double target) {
+  if (r.state != TrialState::kStopped || !Trained(r) || r.steps <= 0 || target <= r.steps) return 0.0;
+  double seconds_per_step = (*r.ended_at - *r.started_at) / static_cast<double>(r.steps);
+  return (target - static_cast<double>(r.steps)) * seconds_per_step / 3600.0;
+}
+
+// The model's size: a reported parameter count, else its largest non-log
+// artifact. `source` says which.
+std::optional<double> ModelSize(const IndexedTrial& t, std::string* source) {
+  for (const char* key : kSizeMetrics) {
+    auto it = t.metrics.find(key);
+    if (it != t.metrics.end() && it->second.last) {
+      *source = fmt::format("metric {}", key);
+      return *it->second.last;
+    }
+  }
+  std::optional<double> largest;
+  auto arts = t.record.attrs.find("artifacts");
+  if (arts == t.record.attrs.end() || !arts->is_array()) return std::nullopt;
+  for (const auto& a : *arts) {
+    if (!a.is_object() || a.value("log", false) || !a.contains("size") || !a["size"].is_number()) continue;
+    largest = std::max(largest.value_or(0.0), a["size"].get<double>());
+  }
+  if (largest) *source = "artifact bytes";
+  return largest;
+}
+
+json SizeSummary(const std::vector<double>& sizes, const std::set<std::string>& sources) {
+  if (sizes.empty()) return nullptr;
+  std::string source;
+  for (const auto& s : sources) source += (source.empty() ? "" : ", ") + s;
+  return {{"source", source}, {"min", *std::min_element(sizes.begin(), sizes.end())}, {"median", Median(sizes)},
+          {"max", *std::max_element(sizes.begin(), sizes.end())}};
+}
+
+json StudyStats(const IndexedStudy& s, const std::vector<const IndexedTrial*>& trials, std::map<std::string, json>* days) {
+  json states = json::object();
+  int trained = 0;
+  double hours = 0, gpu_hours = 0, saved = 0;
+  const IndexedTrial* best = nullptr;
+  std::vector<double> sizes;
+  std::set<std::string> sources;
+  const double target = TargetSteps(s, trials);
+  for (const auto* t : trials) {
+    const TrialRecord& r = t->record;
+    std::string state(TrialStateName(r.state));
+    states[state] = states.value(state, 0) + 1;
+    if (Trained(r)) {
+      ++trained;
+      json& day = (*days)[Day(*r.ended_at)];
+      if (!day.is_object()) day = json{{"models_trained", 0}, {"compute_hours", 0.0}};
+      day["models_trained"] = day.value("models_trained", 0) + 1;
+      day["compute_hours"] = day.value("compute_hours", 0.0) + Hours(r);
+    }
+    hours += Hours(r);
+    gpu_hours += Hours(r) * GpuCount(r);
+    saved += SavedHours(r, target);
+    if (r.state == TrialState::kCompleted && r.value &&
+        (best == nullptr || IsBetter(s.record.direction, *r.value, *best->record.value))) {
+      best = t;
+    }
+    std::string source;
+    if (auto size = ModelSize(*t, &source)) {
+      sizes.push_back(*size);
+      sources.insert(source);
+    }
+  }
+  return {{"study", s.record.name}, {"objective", s.record.objective},
+          {"direction", std::string(DirectionName(s.record.direction))}, {"trials", trials.size()},
+          {"models_trained", trained}, {"states", states}, {"compute_hours", hours}, {"gpu_hours", gpu_hours},
+          {"saved_hours", saved}, {"target_steps", target > 0 ? json(target) : json()},
+          {"best", best ? json{{"number", best->record.number}, {"value", *best->record.value}} : json()},
+          {"model_size", SizeSummary(sizes, sources)}};
+}
+
+}  // namespace
+
+json ComputeStats(const TrialIndex& index) {
+  std::vector<std::vector<const IndexedTrial*>> by_study(index.studies().size());
+  for (const auto& t : index.trials()) by_study[t.study].push_back(&t);
+  std::map<std::string, json> days;
+  json studies = json::array();
+  json total = {{"trials", 0}, {"models_trained", 0}, {"compute_hours", 0.0}, {"gpu_hours", 0.0}, {"saved_hours", 0.0}};
+  for (size_t i = 0; i < index.studies().size(); ++i) {
+    json s = StudyStats(index.studies()[i], by_study[i], &days);
+    for (const char* k : {"trials", "models_trained"}) total[k] = total[k].get<int64_t>() + s[k].get<int64_t>();
+    for (const char* k : {"compute_hours", "gpu_hours", "saved_hours"}) total[k] = total[k].get<double>() + s[k].get<double>();
+    studies.push_back(std::move(s));
+  }
+  json per_day = json::array();
+  for (auto& [day, d] : days) per_day.push_back({{"day", day}, {"models_trained", d["models_trained"]}, {"compute_hours", d["compute_hours"]}});
+  return {{"studies", studies}, {"per_day", per_day}, {"total", total}};
+}
+
+std::string RenderStats(const json& stats) {
+  query::Table studies({"study", "trials", "trained", "states", "compute h", "GPU h", "saved h", "best", "model size"});
+  for (const auto& s : stats["studies"]) {
+    std::string states;
+    for (const auto& [k, v] : s["states"].items()) states += fmt::format("{}{} {}", states.empty() ? "" : ", ", v.get<int>(), k);
+    std::string best = s["best"].is_null() ? "-"
+                                           : fmt::format("{} (trial {})", query::FormatNumber(s["best"]["value"].get<double>()),
+                                                         s["best"]["number"].get<int>());
+    std::string size = s["model_size"].is_null() ? "-"
+                                                 : fmt::format("{} ({})", query::FormatNumber(s["model_size"]["median"].get<double>()),
+                                                               s["model_size"]["source"].get<std::string>());
+    studies.AddRow({s["study"], std::to_string(s["trials"].get<int>()), std::to_string(s["models_trained"].get<int>()),
+                    states.empty() ? "-" : states, fmt::format("{:.2f}", s["compute_hours"].get<double>()),
+                    fmt::format("{:.2f}", s["gpu_hours"].get<double>()), fmt::format("{:.2f}", s["saved_hours"].get<double>()),
+                    best, size});
+  }
+  query::Table days({"day", "trained", "compute h"});
+  for (const auto& d : stats["per_day"]) {
+    days.AddRow({d["day"], std::to_string(d["models_trained"].get<int>()), fmt::format("{:.2f}", d["compute_hours"].get<double>())});
+  }
+  const json& t = stats["total"];
+  return studies.Render() + "\n" + days.Render() +
+         fmt::format("\ntotal: {} trials, {} models trained, {:.2f} compute hours ({:.2f} GPU-hours), "
+                     "{:.2f} hours saved by early stopping\n",
+                     t["trials"].get<int>(), t["models_trained"].get<int>(), t["compute_hours"].get<double>(),
+                     t["gpu_hours"].get<double>(), t["saved_hours"].get<double>());
+}
+
+}  // namespace cairn

@@ -1,0 +1,85 @@
+// ComputeStats on constructed trials: counts, hours, GPU-hours, hours saved
+// by early stopping, model sizes, best results and days.
+#include <gtest/gtest.h>
+
+#include "cairn/stats.h"
+#include "query/query_fixture.h"
+
+namespace cairn::testing {
+namespace {
+
+using nlohmann::json;
+
+const json& StudyOf(const json& stats, const std::string& name) {
+  for (const auto& s : stats["studies"]) {
+    if (s["study"] == name) return s;
+  }
+  static const json kNull;
+  ADD_FAILURE() << "no study " << name;
+  return kNull;
+}
+
+class StatsTest : public QueryStoreTest {};
+
+TEST_F(StatsTest, NumbersOfTheFixtureStore) {
+  auto index = TrialIndex::Build(*store_);
+  ASSERT_TRUE(index.ok());
+  json stats = ComputeStats(*index);
+  const json& d = StudyOf(stats, "digits");
+  EXPECT_EQ(d["trials"], 4);
+  EXPECT_EQ(d["models_trained"], 4);
+  EXPECT_EQ(d["states"], (json{{"completed", 2}, {"stopped", 1}, {"failed", 1}}));
+  EXPECT_DOUBLE_EQ(d["compute_hours"].get<double>(), 3500.0 / 3600);
+  EXPECT_DOUBLE_EQ(d["gpu_hours"].get<double>(), 2500.0 / 3600);  // the failed trial had no GPU
+  // Stopped at 5 of budget.max_steps = 20 steps, 100 s per step.
+  EXPECT_DOUBLE_EQ(d["saved_hours"].get<double>(), 1500.0 / 3600);
+  EXPECT_EQ(d["best"], (json{{"number", 0}, {"value", 0.95}}));
+  EXPECT_EQ(d["model_size"]["source"], "artifact bytes");  // stdout.log is not the model
+  EXPECT_DOUBLE_EQ(d["model_size"]["median"].get<double>(), 4002);
+  EXPECT_DOUBLE_EQ(d["model_size"]["max"].get<double>(), 4003);
+  const json& m = StudyOf(stats, "mnist");
+  EXPECT_EQ(m["model_size"]["source"], "metric n_params");
+  EXPECT_DOUBLE_EQ(m["model_size"]["median"].get<double>(), 123456);
+  EXPECT_EQ(m["best"]["value"], 0.2);
+  EXPECT_EQ(stats["per_day"], (json{{{"day", "2026-10-31"}, {"models_trained", 1}, {"compute_hours", 500.0 / 3600}},
+                                    {{"day", "2026-11-01"}, {"models_trained", 3}, {"compute_hours", 3000.0 / 3600}},
+                                    {{"day", "2026-11-02"}, {"models_trained", 1}, {"compute_hours", 0.5}}}));
+  EXPECT_EQ(stats["total"]["trials"], 5);
+  EXPECT_DOUBLE_EQ(stats["total"]["compute_hours"].get<double>(), 5300.0 / 3600);
+  std::string text = RenderStats(stats);
+  EXPECT_NE(text.find("total: 5 trials, 5 models trained, 1.47 compute hours (0.69 GPU-hours), 0.42 hours saved"),
+            std::string::npos) << text;
+}
+
+TEST(StatsConstructed, SavedHoursUseTheMedianCompletedStepsWithoutABudget) {
+  TrialIndex index(nullptr);
+  StudyRecord study{.name = "s", .objective = "loss", .direction = Direction::kMinimize};
+  std::vector<TrialRecord> trials;
+  auto add = [&](TrialState state, int64_t steps, double seconds, std::optional<double> value, int gpus) {
+    TrialRecord t{.number = static_cast<int>(trials.size()), .state = state, .value = value, .steps = steps};
+    t.started_at = 1000.0;
+    t.ended_at = 1000.0 + seconds;
+    t.attrs["gpus"] = json::array();
+    for (int g = 0; g < gpus; ++g) t.attrs["gpus"].push_back(g);
+    trials.push_back(t);
+  };
+  add(TrialState::kCompleted, 10, 360, 0.5, 2);
+  add(TrialState::kCompleted, 20, 720, 0.3, 2);
+  add(TrialState::kCompleted, 30, 1080, 0.4, 2);
+  add(TrialState::kStopped, 4, 400, 0.9, 1);     // (20 - 4) x 100 s = 1600 s saved
+  add(TrialState::kStopped, 25, 250, 0.9, 1);    // past the median: nothing saved
+  add(TrialState::kRunning, 3, 0, std::nullopt, 1);
+  trials.back().ended_at.reset();
+  ASSERT_TRUE(index.AddStudy(study, trials).ok());
+  json s = ComputeStats(index)["studies"][0];
+  EXPECT_EQ(s["target_steps"], 20.0);
+  EXPECT_DOUBLE_EQ(s["saved_hours"].get<double>(), 1600.0 / 3600);
+  EXPECT_EQ(s["models_trained"], 5);
+  EXPECT_DOUBLE_EQ(s["compute_hours"].get<double>(), (360 + 720 + 1080 + 400 + 250) / 3600.0);
+  EXPECT_DOUBLE_EQ(s["gpu_hours"].get<double>(), (2 * (360 + 720 + 1080) + 400 + 250) / 3600.0);
+  EXPECT_EQ(s["best"], (json{{"number", 1}, {"value", 0.3}}));  // minimize; stopped trials do not count
+  EXPECT_TRUE(s["model_size"].is_null());
+}
+
+}  // namespace
+}  // namespace cairn::testing
