@@ -202,10 +202,10 @@ void DrawStop(SvgWriter& svg, const PlotCurve& c, const Summary& s, const Axis& 
     svg.Line(sx, sy, px, py, {.stroke = plot::kStopRed, .stroke_width = 0.8, .opacity = alpha * 0.5, .dash = "2 3"});
     if (pr.lower && pr.upper && Drawable(*pr.lower, log_y) && Drawable(*pr.upper, log_y)) {
       double lo = y.Map(*pr.lower), hi = y.Map(*pr.upper);
-      Style bar{.stroke = plot::kPredictionRed, .stroke_width = 1.2, .opacity = alpha};
+      Style bar{.stroke = plot::kPredictionRed, .stroke_width = 1.2, .opacity = alpha * 0.7};
       svg.Line(px, lo, px, hi, bar);
-      svg.Line(px - 4, lo, px + 4, lo, bar);
-      svg.Line(px - 4, hi, px + 4, hi, bar);
+      svg.Line(px - 3, lo, px + 3, lo, bar);
+      svg.Line(px - 3, hi, px + 3, hi, bar);
     }
     svg.Circle(px, py, 3.2, {.stroke = "#ffffff", .stroke_width = 0.8, .opacity = std::min(1.0, alpha * 1.3),
                              .fill = plot::kPredictionRed});
