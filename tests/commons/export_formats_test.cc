@@ -313,6 +313,21 @@ TEST_F(ExportFormatsTest, CurvesHoldObjectiveByStepAndSecondsPerStep) {
   EXPECT_TRUE(std::isnan((*curves)[2].values[2]));  // the NaN report stays a gap
 }
 
+TEST_F(ExportFormatsTest, MalformedBundlesAreErrorsNotCrashes) {
+  json no_attrs = bundle_;
+  no_attrs["trials"][1].erase("attrs");
+  EXPECT_EQ(BuildRoCrate(no_attrs).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildProv(no_attrs).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildModelCard(no_attrs, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildCurves(no_attrs).status().code(), StatusCode::kInvalidArgument);
+  // Odd content deep in the recorded context (attrs are open-ended).
+  json odd = bundle_;
+  odd["trials"][0]["attrs"]["context"]["datasets"] = {"not an object"};
+  EXPECT_EQ(BuildRoCrate(odd).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildProv(odd).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(BuildModelCard(odd, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ExportFormatNames, RoundTrip) {
   for (auto name : {"json", "ro-crate", "prov", "model-card", "curves"}) {
     auto f = ParseExportFormat(name);

@@ -41,6 +41,22 @@ void CollectBlobRefs(const nlohmann::json& j, std::map<std::string, std::string>
 // (record format 1 kept it there); null when neither holds one.
 nlohmann::json StudyContext(const nlohmann::json& bundle_study);
 
+// Ok when `bundle` decodes as ImportBundle would (format, version, every
+// study and trial field, metrics rows, blob hashes); the format builders
+// call it first, so they may rely on every record field being present.
+Status ValidateBundle(const nlohmann::json& bundle);
+
+// Runs `build`, turning a JSON library exception (a field of an unexpected
+// type deep in recorded attrs) into InvalidArgument naming `what`.
+template <typename F>
+auto GuardJson(const std::string& what, F&& build) -> decltype(build()) {
+  try {
+    return build();
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(what + ": unexpected bundle content: " + e.what());
+  }
+}
+
 // "YYYY-MM-DDTHH:MM:SS(.mmm)Z" for seconds since the Unix epoch.
 std::string IsoTime(double unix_seconds);
 

@@ -25,29 +25,7 @@ Status WriteText(const std::filesystem::path& path, const std::string& text) {
   return Status::Ok();
 }
 
-}  // namespace
-
-std::string_view ExportFormatName(ExportFormat format) {
-  switch (format) {
-    case ExportFormat::kJson: return "json";
-    case ExportFormat::kRoCrate: return "ro-crate";
-    case ExportFormat::kProv: return "prov";
-    case ExportFormat::kModelCard: return "model-card";
-    case ExportFormat::kCurves: return "curves";
-  }
-  return "json";
-}
-
-std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
-  for (auto f : {ExportFormat::kJson, ExportFormat::kRoCrate, ExportFormat::kProv, ExportFormat::kModelCard,
-                 ExportFormat::kCurves}) {
-    if (ExportFormatName(f) == name) return f;
-  }
-  return std::nullopt;
-}
-
-Result<std::vector<CurveRecord>> BuildCurves(const json& bundle) {
-  if (!bundle.is_object() || !bundle.contains("study")) return InvalidArgument("not a Cairn bundle");
+std::vector<CurveRecord> Curves(const json& bundle) {
   const json& study = bundle["study"];
   std::string objective = study.value("objective", "");
   std::vector<CurveRecord> out;
@@ -80,6 +58,32 @@ Result<std::vector<CurveRecord>> BuildCurves(const json& bundle) {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+}  // namespace
+
+std::string_view ExportFormatName(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kJson: return "json";
+    case ExportFormat::kRoCrate: return "ro-crate";
+    case ExportFormat::kProv: return "prov";
+    case ExportFormat::kModelCard: return "model-card";
+    case ExportFormat::kCurves: return "curves";
+  }
+  return "json";
+}
+
+std::optional<ExportFormat> ParseExportFormat(std::string_view name) {
+  for (auto f : {ExportFormat::kJson, ExportFormat::kRoCrate, ExportFormat::kProv, ExportFormat::kModelCard,
+                 ExportFormat::kCurves}) {
+    if (ExportFormatName(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<CurveRecord>> BuildCurves(const json& bundle) {
+  CAIRN_TRY(ValidateBundle(bundle));
+  return GuardJson("curves", [&]() -> Result<std::vector<CurveRecord>> { return Curves(bundle); });
 }
 
 Status ExportStudy(Store& store, const std::string& study, const ExportOptions& options) {

@@ -118,6 +118,10 @@ Result<DecodedBundle> Decode(const json& bundle) {
 
 }  // namespace
 
+namespace commons {
+Status ValidateBundle(const json& bundle) { return Decode(bundle).status(); }
+}  // namespace commons
+
 Result<json> ExportBundle(Store& store, const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
   CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));

@@ -58,7 +58,7 @@ std::string FrontMatter(const json& bundle, const json& trial, const std::map<st
   if (!datasets.empty()) {
     y << "datasets:\n";
     for (const auto& d : datasets) {
-      std::string hash = d["sha256"].is_string() ? d["sha256"].get<std::string>() : "missing";
+      std::string hash = d.value("sha256", json()).is_string() ? d.value("sha256", json()).get<std::string>() : "missing";
       y << "  - " << Quote("sha256:" + hash) << "\n";
     }
   }
@@ -153,9 +153,26 @@ std::string Results(const std::map<std::string, MetricSummary>& metrics) {
   return md.str();
 }
 
+Result<std::string> Card(const json& bundle, int number) {
+  const json* trial = FindTrial(bundle, number);
+  if (!trial) return NotFound(fmt::format("study '{}' has no trial {}", bundle["study"].value("name", ""), number));
+  std::string objective = bundle["study"].value("objective", "");
+  auto metrics = Summaries(bundle, number, StudyDirection(bundle), objective);
+  std::ostringstream md;
+  md << FrontMatter(bundle, *trial, metrics);
+  md << fmt::format("\n# {} — trial {}\n\n", bundle["study"].value("name", ""), number);
+  md << fmt::format("A model trained by `{}` in a Cairn hyperparameter search.\n\n", ProgramName(bundle));
+  md << Details(bundle, *trial) << Environment(bundle, *trial) << Procedure(bundle, *trial) << Results(metrics);
+  md << fmt::format("\n## How to reproduce\n\n```\ncairn reproduce {} {}\n```\n\n", bundle["study"].value("name", ""), number);
+  md << "Cairn compares the code version, packages, datasets, host and GPUs with this record before it runs "
+        "the same command, parameters, seed and environment again, and reports the differences in the result.\n";
+  return md.str();
+}
+
 }  // namespace
 
 Result<int> BestTrialNumber(const json& bundle) {
+  CAIRN_TRY(ValidateBundle(bundle));
   Direction d = StudyDirection(bundle);
   std::optional<double> best;
   int number = -1;
@@ -172,19 +189,8 @@ Result<int> BestTrialNumber(const json& bundle) {
 }
 
 Result<std::string> BuildModelCard(const json& bundle, int number) {
-  const json* trial = FindTrial(bundle, number);
-  if (!trial) return NotFound(fmt::format("study '{}' has no trial {}", bundle["study"].value("name", ""), number));
-  std::string objective = bundle["study"].value("objective", "");
-  auto metrics = Summaries(bundle, number, StudyDirection(bundle), objective);
-  std::ostringstream md;
-  md << FrontMatter(bundle, *trial, metrics);
-  md << fmt::format("\n# {} — trial {}\n\n", bundle["study"].value("name", ""), number);
-  md << fmt::format("A model trained by `{}` in a Cairn hyperparameter search.\n\n", ProgramName(bundle));
-  md << Details(bundle, *trial) << Environment(bundle, *trial) << Procedure(bundle, *trial) << Results(metrics);
-  md << fmt::format("\n## How to reproduce\n\n```\ncairn reproduce {} {}\n```\n\n", bundle["study"].value("name", ""), number);
-  md << "Cairn compares the code version, packages, datasets, host and GPUs with this record before it runs "
-        "the same command, parameters, seed and environment again, and reports the differences in the result.\n";
-  return md.str();
+  CAIRN_TRY(ValidateBundle(bundle));
+  return GuardJson("model card", [&]() -> Result<std::string> { return Card(bundle, number); });
 }
 
 }  // namespace cairn

@@ -81,10 +81,10 @@ class ProvBuilder {
 
     json context = TrialContext(t);
     for (const auto& d : context.value("datasets", json::array())) {
-      if (!d["sha256"].is_string()) continue;
-      std::string dataset = "cairn:dataset-" + d["sha256"].get<std::string>().substr(0, 16);
+      if (!d.value("sha256", json()).is_string()) continue;
+      std::string dataset = "cairn:dataset-" + d.value("sha256", json()).get<std::string>().substr(0, 16);
       Entity(dataset, {{"prov:type", "cairn:Dataset"}, {"prov:location", d.value("path", "")},
-                       {"cairn:sha256", d["sha256"]}, {"cairn:bytes", d.value("bytes", int64_t{0})}});
+                       {"cairn:sha256", d.value("sha256", json())}, {"cairn:bytes", d.value("bytes", int64_t{0})}});
       Used(id, dataset);
     }
     int i = 0;
@@ -125,10 +125,8 @@ class ProvBuilder {
 }  // namespace
 
 Result<json> BuildProv(const json& bundle) {
-  if (!bundle.is_object() || !bundle.contains("study") || !bundle.value("trials", json()).is_array()) {
-    return InvalidArgument("not a Cairn bundle: it needs 'study' and 'trials'");
-  }
-  return ProvBuilder(bundle).Build();
+  CAIRN_TRY(ValidateBundle(bundle));
+  return GuardJson("PROV", [&]() -> Result<json> { return ProvBuilder(bundle).Build(); });
 }
 
 }  // namespace cairn

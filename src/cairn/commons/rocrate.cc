@@ -64,7 +64,7 @@ struct CrateBuilder {
       std::string path = d.value("path", "");
       std::string kind = d.value("kind", "");
       json e;
-      if (kind == "missing" || !d["sha256"].is_string()) {
+      if (kind == "missing" || !d.value("sha256", json()).is_string()) {
         e = {{"@id", "#missing-dataset-" + ContentHash(path).substr(0, 16)},
              {"@type", "CreativeWork"},
              {"name", path},
@@ -76,7 +76,7 @@ struct CrateBuilder {
              {"name", std::filesystem::path(path).filename().string()},
              {"alternateName", path},
              {"contentSize", std::to_string(d.value("bytes", int64_t{0}))},
-             {"sha256", d["sha256"]}};
+             {"sha256", d.value("sha256", json())}};
         if (kind == "directory") e["description"] = fmt::format("{} files; sha256 is Cairn's folder fingerprint", d.value("files", 0));
         AddPart(id);
       }
@@ -257,13 +257,12 @@ struct CrateBuilder {
 }  // namespace
 
 Result<json> BuildRoCrate(const json& bundle) {
-  if (!bundle.is_object() || !bundle.contains("study") || !bundle.value("trials", json()).is_array()) {
-    return InvalidArgument("not a Cairn bundle: it needs 'study' and 'trials'");
-  }
-  CrateBuilder builder{bundle};
-  json crate = {{"@context", {"https://w3id.org/ro/crate/1.1/context", "https://w3id.org/ro/terms/workflow-run/context"}},
+  CAIRN_TRY(ValidateBundle(bundle));
+  return GuardJson("RO-Crate", [&]() -> Result<json> {
+    CrateBuilder builder{bundle};
+    return json{{"@context", {"https://w3id.org/ro/crate/1.1/context", "https://w3id.org/ro/terms/workflow-run/context"}},
                 {"@graph", builder.Build()}};
-  return crate;
+  });
 }
 
 std::string RoCrateMetricsCsv(const json& bundle, int number) {
