@@ -195,6 +195,28 @@ TEST_F(SlurmExecutorTest, RequeueKeepsWatchingAndIsCounted) {
   EXPECT_EQ(exec_->JobInfo(1)->at("requeues"), 1);
 }
 
+TEST_F(SlurmExecutorTest, NodeFailureWaitsForTheRequeueThenCountsAsLost) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  slurm_->jobs["101"].state = "RUNNING";
+  Round();
+  slurm_->jobs["100"].state = "NODE_FAIL";
+  slurm_->jobs["101"].state = "NODE_FAIL";
+  EXPECT_TRUE(Round().empty());  // Slurm may requeue them: wait
+  slurm_->jobs["100"].state = "PENDING";
+  EXPECT_TRUE(Round().empty());
+  EXPECT_EQ(exec_->JobInfo(1)->at("requeues"), 1);
+  std::vector<ExecutorEvent> events;
+  for (int i = 0; i < 40 && events.empty(); ++i) events = Round();
+  ASSERT_EQ(events.size(), 1u);  // only the job that stayed failed ends
+  const auto& exit = std::get<ExitEvent>(events[0]);
+  EXPECT_EQ(exit.trial_id, 2);
+  EXPECT_EQ(exit.kind, ExitKind::kLost);
+  EXPECT_THAT(exit.message, HasSubstr("NODE_FAIL"));
+  EXPECT_EQ(exec_->Running(), 1);
+}
+
 TEST_F(SlurmExecutorTest, FailuresAndVanishedJobs) {
   ASSERT_TRUE(exec_->Launch(Request(1)).ok());
   ASSERT_TRUE(exec_->Launch(Request(2)).ok());

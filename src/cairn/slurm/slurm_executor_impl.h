@@ -28,6 +28,9 @@ struct WatchedJob {
   bool stop_requested = false;    // Stop() was called
   std::optional<double> kill_at;  // when to scancel a stopped job for good
   bool cancel_sent = false;
+  // When a requeue-able end (NODE_FAIL, PREEMPTED) was first seen: with
+  // requeue on, Slurm should put the job back in the queue shortly.
+  std::optional<double> requeue_wait_since;
   std::unique_ptr<LogTail> tail;
 };
 

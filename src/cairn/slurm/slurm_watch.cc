@@ -16,6 +16,11 @@ namespace {
 
 // How often stdout files are read while waiting (seconds).
 constexpr double kTailInterval = 0.2;
+// How long a job that lost its node or was preempted may take to show up
+// in the queue again before, with requeue on, the trial counts as lost.
+constexpr double kRequeueSettleS = 30.0;
+
+bool MayBeRequeued(JobState state) { return state == JobState::kNodeFailed || state == JobState::kPreempted; }
 
 }  // namespace
 
@@ -84,6 +89,14 @@ void SlurmExecutorImpl::CheckQueue(std::vector<ExecutorEvent>* events) {
     if (!final_status) {
       final_status = JobStatus{job.job_id, "VANISHED", JobState::kUnknown, "Slurm no longer knows the job"};
     }
+    if (options_.requeue && MayBeRequeued(final_status->state) && !job.stop_requested) {
+      double now = clock_->Now();
+      if (!job.requeue_wait_since) job.requeue_wait_since = now;
+      if (now - *job.requeue_wait_since < kRequeueSettleS) {
+        Update(job, *final_status);
+        continue;
+      }
+    }
     Update(job, *final_status);
     End(job, *final_status, events);
     ended.push_back(id);
@@ -92,9 +105,10 @@ void SlurmExecutorImpl::CheckQueue(std::vector<ExecutorEvent>* events) {
 }
 
 void SlurmExecutorImpl::Update(WatchedJob& job, const JobStatus& status) {
-  // Back in the queue after running: Slurm requeued it (node failure,
-  // preemption, `scontrol requeue`).
-  if (job.state == JobState::kRunning && status.state == JobState::kPending) ++job.requeues;
+  // Back in the queue after running (or after losing its node): Slurm
+  // requeued it (node failure, preemption, `scontrol requeue`).
+  if (job.state != JobState::kPending && status.state == JobState::kPending) ++job.requeues;
+  if (!IsFinal(status.state)) job.requeue_wait_since.reset();
   if (status.restarts) job.requeues = std::max(job.requeues, *status.restarts);
   job.state = status.state;
   job.state_name = status.state_name;
