@@ -52,6 +52,7 @@ TrialRecord MakeTrial(int number, std::mt19937_64& rng, int steps, std::vector<M
                           {"software", fmt::format("sw{}", rng() % 3)}, {"host", fmt::format("host{}", rng() % 4)},
                           {"gpus", {gpu}}, {"datasets", {{{"path", "/data/set"}, {"sha256", fmt::format("d{}", rng() % 2)}}}}}},
              {"metrics", {{"acc", Summary(acc, true)}, {"loss", Summary(loss, false)}}}};
+  if (points == nullptr) return t;
   points->insert(points->end(), acc.begin(), acc.end());
   points->insert(points->end(), loss.begin(), loss.end());
   return t;
@@ -67,8 +68,8 @@ std::vector<SyntheticStudy> MakeSyntheticStudies(const SyntheticOptions& options
     study.study = StudyRecord{.name = fmt::format("study{}", s), .objective = "acc",
                               .direction = Direction::kMaximize, .created_at = 1.7e9};
     for (int i = 0; i < options.trials_per_study; ++i) {
-      study.points.emplace_back();
-      study.trials.push_back(MakeTrial(i, rng, options.steps, &study.points.back()));
+      if (options.keep_points) study.points.emplace_back();
+      study.trials.push_back(MakeTrial(i, rng, options.steps, options.keep_points ? &study.points.back() : nullptr));
     }
     out.push_back(std::move(study));
   }
@@ -92,11 +93,14 @@ Result<TrialIndex> BuildSyntheticIndex(const SyntheticOptions& options) {
     if (it == blobs->end()) return NotFound("blob " + hash);
     return it->second;
   });
-  for (auto& s : MakeSyntheticStudies(options)) CAIRN_TRY(index.AddStudy(std::move(s.study), std::move(s.trials)));
+  SyntheticOptions no_points = options;
+  no_points.keep_points = false;
+  for (auto& s : MakeSyntheticStudies(no_points)) CAIRN_TRY(index.AddStudy(std::move(s.study), std::move(s.trials)));
   return index;
 }
 
 Status FillSyntheticStore(Store& store, const SyntheticOptions& options) {
+  if (!options.keep_points) return InvalidArgument("FillSyntheticStore writes points: set keep_points");
   for (const auto& [hash, body] : SyntheticBlobs()) CAIRN_TRY(store.PutBlob(hash, "synthetic", body));
   for (auto& s : MakeSyntheticStudies(options)) {
     CAIRN_ASSIGN_OR_RETURN(int64_t study_id, store.CreateStudy(s.study));

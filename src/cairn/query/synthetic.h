@@ -16,12 +16,13 @@ struct SyntheticOptions {
   int trials_per_study = 1000;
   int steps = 100;              // metric points per trial (acc and loss)
   uint64_t seed = 1;
+  bool keep_points = true;      // false: only the summaries in attrs (saves memory)
 };
 
 struct SyntheticStudy {
   StudyRecord study;
   std::vector<TrialRecord> trials;
-  std::vector<std::vector<MetricPoint>> points;  // per trial (trial_id left 0)
+  std::vector<std::vector<MetricPoint>> points;  // per trial (trial_id left 0); empty unless keep_points
 };
 
 // Studies with trials: params lr (log-uniform 1e-5..1), optimizer (adam,
