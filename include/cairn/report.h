@@ -12,7 +12,7 @@
 
 namespace cairn {
 
-// [{"name", "objective", "direction", "created_at", "trials", "completed",
+// [{"name", "objective", "direction", "created_at", "trials", "states": {state: count},
 //   "best": {"number", "value"} | null}]
 Result<nlohmann::json> ListStudiesJson(Store& store);
 

@@ -122,6 +122,7 @@ class CoordinatorImpl final : public Coordinator {
   double last_refresh_ = 0.0;
   std::set<int> told_;  // trial numbers the sampler has been told (or that we run)
   bool interrupted_ = false;
+  bool retried_attach_ = false;
   std::deque<Rerun> reruns_;
   std::map<int64_t, LiveTrial> live_;
   std::vector<MetricPoint> pending_metrics_;
@@ -157,8 +158,18 @@ Status CoordinatorImpl::Attach() {
     for (const auto& blob : context->blobs) CAIRN_TRY(parts_.store->PutBlob(blob.hash, blob.kind, blob.body));
     study_.attrs["context"] = context->record;
   }
-  CAIRN_ASSIGN_OR_RETURN(study_.id, parts_.store->CreateStudy(study_));
-  return Status::Ok();
+  auto created = parts_.store->CreateStudy(study_);
+  if (created.ok()) {
+    study_.id = *created;
+    return Status::Ok();
+  }
+  // Another coordinator created it a moment ago: attach to theirs.
+  if (created.status().code() == StatusCode::kAlreadyExists && !retried_attach_) {
+    retried_attach_ = true;
+    study_ = StudyRecord();
+    return Attach();
+  }
+  return created.status();
 }
 
 // Reads the study's trials from the store: on attach (resume) and, while
@@ -410,6 +421,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   trial.ended_at = parts_.clock->WallTime();
   trial.attrs["exit"] = {{"kind", ExitKindName(exit.kind)}, {"message", exit.message}};
   if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
+  if (auto where = parts_.executor->Describe(trial.id); !where.empty()) trial.attrs["executor"] = where;
   trial.attrs["metrics"] = MetricsSummary(live);
   if (auto context = trail_.TakeContext(trial.id, /*wait=*/true)) CAIRN_TRY(StoreContext(trial, *context));
   CAIRN_TRY(parts_.store->UpdateTrial(trial));
