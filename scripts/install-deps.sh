@@ -29,3 +29,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The RO-Crate validator the export tests run through node (they skip without it).
+if [ "$want_test" = 1 ] && command -v npm >/dev/null 2>&1; then
+  npm ls -g ro-crate >/dev/null 2>&1 || npm install -g --no-fund --no-audit ro-crate@3.7.2 >/dev/null 2>&1 ||
+    echo "warning: could not install the ro-crate validator from npm; its test will skip" >&2
+fi
