@@ -66,7 +66,9 @@ TEST(CurveIndexTest, ScoresEveryPredictorPerKindAndFraction) {
     EXPECT_GT(c.count, 0);
     EXPECT_GE(c.median_norm_error, 0.0);
     EXPECT_TRUE(std::isfinite(c.mean_abs_error)) << c.predictor;
-    if (c.predictor == "ensemble") EXPECT_GE(c.coverage, 0.0);
+    if (c.predictor == "ensemble") {
+      EXPECT_GE(c.coverage, 0.0);
+    }
   }
   // On the clean normal curves, half the curve predicts the end far better
   // than the last value does.
@@ -157,7 +159,9 @@ void EvaluateFile(const std::string& name, std::optional<double> lo, std::option
   // rarely fails outright.
   for (const auto& c : report->cells) {
     EXPECT_TRUE(std::isfinite(c.mean_abs_error)) << c.predictor;
-    if (c.predictor == "ensemble") EXPECT_LE(c.failed, c.count / 2);
+    if (c.predictor == "ensemble") {
+      EXPECT_LE(c.failed, c.count / 2);
+    }
   }
 }
 

@@ -174,7 +174,9 @@ TEST(CurveModelTest, BoundedMetricIsClamped) {
   EXPECT_GT(p.mean, 0.95);
   for (const auto& info : AllFamilies()) {
     std::optional<double> v = MustFit(values, kAccuracy).PredictFamily(info.family, 100);
-    if (v) EXPECT_LE(*v, 1.0) << info.name;
+    if (v) {
+      EXPECT_LE(*v, 1.0) << info.name;
+    }
   }
 }
 
