@@ -94,6 +94,19 @@ class Executor {
     (void)trial_id;
     return nlohmann::json::object();
   }
+  // Watches again a trial that a coordinator now gone launched and left
+  // running, from what Describe() said of it then (the coordinator stores
+  // that in trial.attrs["executor"] right after Launch). On success the
+  // trial's events come from Poll as if Launch had started it; reports it
+  // made before may come again (the coordinator drops steps it has stored).
+  // FailedPrecondition when this executor cannot re-attach (the default:
+  // the coordinator then records the trial as lost and runs it again),
+  // NotFound when the trial is no longer there.
+  virtual Status Reattach(const LaunchRequest& request, const nlohmann::json& described) {
+    (void)request;
+    (void)described;
+    return FailedPrecondition("this executor cannot re-attach to a running trial");
+  }
 };
 
 }  // namespace cairn

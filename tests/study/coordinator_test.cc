@@ -211,5 +211,90 @@ TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
   EXPECT_EQ(reruns, interrupted);
 }
 
+// The store as a coordinator on another host leaves it when it is killed
+// mid-trial: trial 0 running, its heartbeat long silent, steps 1..4 stored.
+int64_t LeaveRunningTrial(Store& store, const StudySpec& spec, double now_wall, const nlohmann::json& executor) {
+  StudyRecord study;
+  study.name = spec.name;
+  study.objective = spec.metric;
+  study.direction = spec.direction;
+  study.created_at = now_wall - 3600;
+  auto study_id = store.CreateStudy(study);
+  EXPECT_TRUE(study_id.ok()) << study_id.status().ToString();
+  TrialRecord trial;
+  trial.study_id = *study_id;
+  trial.params = {{"x", 0.9}};
+  trial.state = TrialState::kRunning;
+  trial.created_at = now_wall - 3600;
+  trial.owner = "a-host-that-died:4242:1";
+  trial.heartbeat_at = now_wall - 600;
+  trial.attrs = {{"argv", {"train", "--x", "0.9"}}, {"trial_dir", "/tmp/none"}, {"executor", executor}};
+  auto id = store.CreateTrial(trial);
+  EXPECT_TRUE(id.ok()) << id.status().ToString();
+  std::vector<MetricPoint> points;
+  for (int step = 1; step <= 4; ++step) points.push_back({*id, spec.metric, step, 0.1 * step, now_wall - 700});
+  EXPECT_TRUE(store.AppendMetrics(points).ok());
+  return *id;
+}
+
+Script TenSteps() {
+  Script s;
+  for (int i = 1; i <= 10; ++i) s.values.push_back(0.1 * i);
+  return s;
+}
+
+TEST_F(CoordinatorTest, ResumeReattachesATrialItsExecutorStillRuns) {
+  StudySpec spec = MakeSpec(1, 1);
+  int64_t id = LeaveRunningTrial(*store_, spec, clock_.WallTime(), {{"fake_job", "job-7"}});
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+  exec.survivors["job-7"] = TenSteps();
+
+  auto summary = RunStudy(spec, exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(exec.reattached, std::vector<int64_t>{id});
+  EXPECT_TRUE(exec.launched.empty()) << "the budget's one trial was still running: nothing to launch";
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::kCompleted) << trials[0].end_reason;
+  EXPECT_EQ(trials[0].attrs.value("reattached", 0), 1);
+  EXPECT_EQ(trials[0].steps, 10);
+  // The job's log is read from its start again: every step is stored once.
+  auto points = store_->ReadMetrics({id, "score"});
+  ASSERT_TRUE(points.ok());
+  ASSERT_EQ(points->size(), 10u);
+  for (size_t i = 0; i < points->size(); ++i) EXPECT_EQ((*points)[i].step, static_cast<int64_t>(i + 1));
+}
+
+TEST_F(CoordinatorTest, ResumeRerunsATrialItsExecutorNoLongerHas) {
+  StudySpec spec = MakeSpec(1, 1);
+  LeaveRunningTrial(*store_, spec, clock_.WallTime(), {{"fake_job", "gone"}});
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+
+  auto summary = RunStudy(spec, exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_TRUE(exec.reattached.empty());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::kLost);
+  EXPECT_NE(trials[0].attrs.value("reattach_error", ""), "");
+  EXPECT_EQ(trials[1].attrs.value("rerun_of", -1), 0);
+  EXPECT_EQ(trials[1].state, TrialState::kCompleted);
+}
+
+TEST_F(CoordinatorTest, StoresWhereATrialRunsAsSoonAsItStarts) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  exec.describe_jobs = true;
+  int running_seen = 0;
+  auto summary = RunStudy(MakeSpec(2, 2), exec, "none", nullptr, [&](const StudyProgress&) {
+    for (const auto& t : Trials()) {
+      if (t.state != TrialState::kRunning) continue;
+      ++running_seen;
+      EXPECT_EQ(t.attrs["executor"]["fake_job"], std::to_string(t.id));
+    }
+  });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_GT(running_seen, 0);
+}
+
 }  // namespace
 }  // namespace cairn

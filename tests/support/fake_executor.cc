@@ -11,6 +11,19 @@ Status FakeExecutor::Launch(const LaunchRequest& request) {
   return Status::Ok();
 }
 
+nlohmann::json FakeExecutor::Describe(int64_t trial_id) const {
+  if (!describe_jobs) return nlohmann::json::object();
+  return {{"fake_job", std::to_string(trial_id)}};
+}
+
+Status FakeExecutor::Reattach(const LaunchRequest& request, const nlohmann::json& described) {
+  auto job = survivors.find(described.value("fake_job", ""));
+  if (job == survivors.end()) return NotFound("no such job: " + described.dump());
+  reattached.push_back(request.trial_id);
+  running_[request.trial_id] = Live{job->second};
+  return Status::Ok();
+}
+
 void FakeExecutor::Stop(int64_t trial_id) {
   stopped.push_back(trial_id);
   auto it = running_.find(trial_id);

@@ -54,6 +54,9 @@ struct LiveTrial {
   std::map<std::string, MetricSummary> metrics;
   std::filesystem::path trial_dir;
   std::optional<double> max_steps_deadline;  // stop it then if still running
+  // A re-attached trial: the executor reads its output from the start again;
+  // steps up to this one are in the store already and are dropped.
+  std::optional<int64_t> stored_through_step;
 };
 
 // A trial to run again with the parameters of an earlier one (lost, interrupted, retried).
@@ -85,6 +88,7 @@ class CoordinatorImpl final : public Coordinator {
  private:
   Status Refresh();
   Status RecoverLostTrial(TrialRecord& trial);
+  Result<bool> Reattach(TrialRecord& trial);
   bool BudgetLeft() const { return started_ < spec_.trials || !reruns_.empty(); }
   bool ShouldLaunch() const;
   Status LaunchNext();
@@ -188,6 +192,11 @@ Status CoordinatorImpl::Refresh() {
     bool running = trial.state == TrialState::kRunning || trial.state == TrialState::kQueued;
     if (running) {
       if (trial.owner == owner_ || !study_internal::OwnerIsGone(trial, parts_.clock->WallTime())) continue;
+      CAIRN_ASSIGN_OR_RETURN(bool reattached, Reattach(trial));
+      if (reattached) {
+        told_.insert(trial.number);
+        continue;
+      }
       CAIRN_TRY(RecoverLostTrial(trial));
     }
     told_.insert(trial.number);
@@ -208,6 +217,52 @@ Status CoordinatorImpl::Refresh() {
   }
   started_ = budget_trials;
   return Status::Ok();
+}
+
+// A trial whose coordinator died while the executor may still run it (a
+// Slurm job outlives the coordinator): watch it again from where the store
+// left off. False when the executor cannot (a local process's output pipes
+// died with its coordinator); the caller then recovers it as lost.
+Result<bool> CoordinatorImpl::Reattach(TrialRecord& trial) {
+  auto described = trial.attrs.find("executor");
+  if (described == trial.attrs.end() || !described->is_object() || described->empty()) return false;
+  std::vector<std::string> argv;
+  if (auto a = trial.attrs.find("argv"); a != trial.attrs.end() && a->is_array()) argv = a->get<std::vector<std::string>>();
+  std::vector<std::string> gpus;
+  if (auto g = trial.attrs.find("gpus"); g != trial.attrs.end() && g->is_array()) gpus = g->get<std::vector<std::string>>();
+  LaunchRequest request = BuildLaunch(trial, argv, gpus);
+  request.trial_dir = trial.attrs.value("trial_dir", "");
+  if (trial.attrs.contains("seed")) request.env["CAIRN_SEED"] = trial.attrs["seed"].dump();
+  Status attached = parts_.executor->Reattach(request, *described);
+  if (!attached.ok()) {
+    trial.attrs["reattach_error"] = attached.message();
+    return false;
+  }
+  // The device bookkeeping follows the trial (none when the executor places
+  // trials itself, as Slurm does).
+  if (!gpus.empty() && !slots_.Acquire(spec_.gpus_per_trial)) gpus.clear();
+  LiveTrial live{trial, gpus};
+  live.trial_dir = request.trial_dir;
+  live.record.owner = owner_;
+  live.record.heartbeat_at = parts_.clock->WallTime();
+  live.record.attrs["reattached"] = live.record.attrs.value("reattached", 0) + 1;
+  live.record.attrs.erase("reattach_error");
+  CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, std::nullopt}));
+  for (const auto& p : points) {
+    live.metrics[p.key].Add(p.value);
+    live.stored_through_step = std::max(live.stored_through_step.value_or(p.step), p.step);
+  }
+  int64_t id = trial.id;
+  live_.emplace(id, std::move(live));
+  CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
+  // The scheduler hears the stored curve again, so its rules see the whole trial.
+  parts_.scheduler->OnTrialStart(id);
+  LiveTrial& running = live_.at(id);
+  running.record.steps = 0;
+  for (const auto& p : points) {
+    if (p.key == spec_.metric) HandleObjective(running, p.step, p.value);
+  }
+  return true;
 }
 
 // A trial whose coordinator died: stop what is left of it, keep every metric
@@ -319,11 +374,13 @@ Status CoordinatorImpl::LaunchNext() {
                      parts_.clock->Now()};
     return HandleExit(failed);
   }
-  if (auto pid = parts_.executor->Pid(id)) {
-    LiveTrial& running = live_.at(id);
-    running.record.attrs["pid"] = *pid;
-    CAIRN_TRY(parts_.store->UpdateTrial(running.record));
-  }
+  // Where it runs, stored now: a coordinator that takes over after this one
+  // dies kills an orphaned local process by pid, or re-attaches to a job.
+  LiveTrial& running = live_.at(id);
+  auto pid = parts_.executor->Pid(id);
+  if (pid) running.record.attrs["pid"] = *pid;
+  if (auto where = parts_.executor->Describe(id); !where.empty()) running.record.attrs["executor"] = where;
+  if (pid || running.record.attrs.contains("executor")) CAIRN_TRY(parts_.store->UpdateTrial(running.record));
   std::vector<std::filesystem::path> datasets;
   for (const auto& d : spec_.datasets) datasets.push_back(d.is_absolute() ? d : spec_.workdir / d);
   trail_.TrialStarted(id, {request.argv, request.env, request.gpus, datasets, request.workdir},
@@ -360,6 +417,7 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
   LiveTrial& live = it->second;
   // Without a step key the n-th report of the objective is step n.
   int64_t step = report.step.value_or(live.last_step.value_or(0) + 1);
+  if (live.stored_through_step && step <= *live.stored_through_step) return;  // read again after re-attaching
   double wall = parts_.clock->WallTime();
   for (const auto& [key, value] : report.metrics) {
     pending_metrics_.push_back({report.trial_id, key, step, value, wall});
