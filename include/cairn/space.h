@@ -57,6 +57,30 @@ struct SearchSpace {
   Status Validate(const Params& params) const;
 };
 
+// Domain decomposition (HyperSpace, Young et al. 2018): `parts` overlapping
+// sub-spaces that together cover `space`, for one search per sub-space.
+//
+// The split parameters are SplitParams(space)[0 .. log2(parts) - 1]; bit j
+// of a sub-space's index (least significant first) picks the lower (0) or
+// upper (1) part of parameter j, so sub-space 0 is all lower parts. A float
+// or int [low, high] is halved in its own scale (log space for log
+// parameters): the lower part ends, and the upper part starts,
+// `overlap` x half the width past the middle, onto the parameter's grid for
+// ints and steps. A categorical's choice list is halved: each part keeps
+// ceil(k/2) + floor(overlap * k/2) choices from its end. Other parameters
+// are copied. Errors (InvalidArgument) name `subspaces` (parts not a power
+// of two >= 2, or more than the space can give) or `overlap` (not in [0, 1)).
+// REQUIRES: numeric bounds finite and ordered, log parameters with low > 0.
+//
+//   auto parts = SplitSpace(space, 4);  // two parameters halved, 4 boxes
+Result<std::vector<SearchSpace>> SplitSpace(const SearchSpace& space, int parts, double overlap = 0.25);
+
+// The parameters SplitSpace may split, in the order it uses them: those
+// without a condition that can take two values or more, numbers first then
+// categoricals, each in definition order. (Numbers first: halves of a
+// range are regions a model can exploit; a choice list has no order.)
+std::vector<std::string> SplitParams(const SearchSpace& space);
+
 std::string_view ParamKindName(ParamKind kind);
 
 // Display/JSON helpers.
