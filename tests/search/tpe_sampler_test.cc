@@ -234,5 +234,31 @@ TEST(TpeSamplerTest, ConditionalParamLearnsOnlyFromTrialsWhereItWasActive) {
   EXPECT_GE(m_near, sgd - 2);
 }
 
+TEST(TpeSamplerTest, TrialsOutsideTheSpaceAreNoObservations) {
+  // Another sub-space's trials (x outside [0, 1], a choice this space lacks)
+  // are told in a decomposed study: TPE must neither crash on them nor let
+  // them pull its estimators. It proposes exactly what it would without them.
+  SearchSpace space = UnitInterval();
+  space.params.push_back({.name = "c", .kind = ParamKind::kCategorical, .choices = {S("a"), S("b")}});
+  const nlohmann::json options = {{"n_startup_trials", 4}};
+  auto told_all = Make("tpe", 9, space, Direction::kMinimize, options);
+  auto told_inside = Make("tpe", 9, space, Direction::kMinimize, options);
+  int n = 0;
+  for (int round = 0; round < 30; ++round) {
+    for (Params outside : {Params{{"x", 1.1 + 0.1 * round}, {"c", S("a")}}, Params{{"x", -5.0}, {"c", S("b")}},
+                           Params{{"x", 0.5}, {"c", S("z")}}}) {
+      told_all->Tell({.number = n++, .params = outside, .state = TrialState::kCompleted, .value = -100.0});
+    }
+    Params p = told_all->Ask(n);
+    ASSERT_EQ(p, told_inside->Ask(n)) << "trial " << n;
+    ASSERT_TRUE(space.Validate(p).ok()) << space.Validate(p).ToString();
+    const double value = std::abs(std::get<double>(p.at("x")) - 0.3);
+    for (Sampler* s : {told_all.get(), told_inside.get()}) {
+      s->Tell({.number = n, .params = p, .state = TrialState::kCompleted, .value = value});
+    }
+    ++n;
+  }
+}
+
 }  // namespace
 }  // namespace cairn::search

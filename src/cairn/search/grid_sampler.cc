@@ -86,13 +86,18 @@ Params GridSampler::Ask(int number) {
   return grid_[static_cast<size_t>(((number % n) + n) % n)];
 }
 
-Result<std::unique_ptr<Sampler>> MakeGridSampler(const SearchSpace& space, uint64_t seed,
-                                                 const GridOptions& options) {
+Result<std::vector<Params>> GridVisitOrder(const SearchSpace& space, uint64_t seed, const GridOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(auto grid, EnumerateGrid(space, options));
   if (options.shuffle) {
     Rng rng(MixSeed(seed, 0x67726964));  // a stream of its own ("grid")
     for (size_t i = grid.size(); i > 1; --i) std::swap(grid[i - 1], grid[rng.Below(i)]);
   }
+  return grid;
+}
+
+Result<std::unique_ptr<Sampler>> MakeGridSampler(const SearchSpace& space, uint64_t seed,
+                                                 const GridOptions& options) {
+  CAIRN_ASSIGN_OR_RETURN(auto grid, GridVisitOrder(space, seed, options));
   return std::unique_ptr<Sampler>(std::make_unique<GridSampler>(std::move(grid)));
 }
 

@@ -45,7 +45,11 @@ class GridSampler : public Sampler {
   std::vector<Params> grid_;
 };
 
-// EnumerateGrid, shuffled with `seed` when options.shuffle, in a GridSampler.
+// EnumerateGrid, shuffled with `seed` when options.shuffle: the order in
+// which a grid sampler visits the combinations.
+Result<std::vector<Params>> GridVisitOrder(const SearchSpace& space, uint64_t seed, const GridOptions& options);
+
+// GridVisitOrder in a GridSampler.
 Result<std::unique_ptr<Sampler>> MakeGridSampler(const SearchSpace& space, uint64_t seed,
                                                  const GridOptions& options);
 

@@ -110,6 +110,21 @@ std::optional<double> Encode(const ParamSpec& spec, const ParamValue& value) {
   return std::log(x);
 }
 
+bool InSpace(const SearchSpace& space, const Params& params) {
+  for (const auto& spec : space.params) {
+    auto it = params.find(spec.name);
+    if (it == params.end()) continue;
+    if (spec.kind == ParamKind::kCategorical) {
+      if (!ChoiceIndex(spec, it->second)) return false;
+      continue;
+    }
+    if (std::holds_alternative<std::string>(it->second)) return false;
+    double x = *ParamValueAsDouble(it->second);
+    if (!(x >= spec.low && x <= spec.high)) return false;  // NaN is outside too
+  }
+  return true;
+}
+
 ParamValue Decode(const ParamSpec& spec, double internal) {
   if (spec.kind == ParamKind::kCategorical) {
     double i = std::clamp(std::round(internal), 0.0, static_cast<double>(spec.choices.size() - 1));

@@ -33,6 +33,11 @@ ParamValue Snap(const ParamSpec& spec, double external);
 // Internal form of `value`; nullopt when it is not a valid value (a choice
 // that does not exist, a string for a number, a non-positive log value).
 std::optional<double> Encode(const ParamSpec& spec, const ParamValue& value);
+// True when every parameter of `space` that `params` sets holds a value
+// the parameter can take: a choice it has, or a number in [low, high]
+// (grids not checked). Absent and unknown names are ignored. False for a
+// trial of another sub-space, or one told after its range was narrowed.
+bool InSpace(const SearchSpace& space, const Params& params);
 // The parameter value nearest to internal point `internal`.
 ParamValue Decode(const ParamSpec& spec, double internal);
 

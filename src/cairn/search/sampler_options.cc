@@ -7,6 +7,9 @@
 namespace cairn::search {
 namespace {
 
+// Every sampler's options for domain decomposition, named in unknown-key errors.
+constexpr const char* kDecompositionKeys = "subspaces, overlap, subspace";
+
 Status CheckObject(const std::string& sampler, const nlohmann::json& options) {
   if (options.is_null() || options.is_object()) return Status::Ok();
   return InvalidArgument(fmt::format("{} sampler options must be an object, got {}", sampler, options.dump()));
@@ -50,8 +53,9 @@ Result<TpeOptions> ParseTpeOptions(const nlohmann::json& options) {
       if (v.get<bool>()) return InvalidArgument("tpe sampler option 'multivariate': only false (univariate TPE) is supported");
     } else {
       return InvalidArgument(fmt::format(
-          "tpe sampler: unknown option '{}' (known: n_startup_trials, n_ei_candidates, gamma, prior_weight, multivariate)",
-          key));
+          "tpe sampler: unknown option '{}' (known: n_startup_trials, n_ei_candidates, gamma, prior_weight, "
+          "multivariate, {})",
+          key, kDecompositionKeys));
     }
   }
   return out;
@@ -68,7 +72,8 @@ Result<GridOptions> ParseGridOptions(const nlohmann::json& options) {
       if (!v.is_boolean()) return BadValue("grid", key, v, "true or false");
       out.shuffle = v.get<bool>();
     } else {
-      return InvalidArgument(fmt::format("grid sampler: unknown option '{}' (known: grid_points, shuffle)", key));
+      return InvalidArgument(
+          fmt::format("grid sampler: unknown option '{}' (known: grid_points, shuffle, {})", key, kDecompositionKeys));
     }
   }
   return out;
@@ -77,10 +82,41 @@ Result<GridOptions> ParseGridOptions(const nlohmann::json& options) {
 Status CheckNoOptions(const std::string& sampler, const nlohmann::json& options) {
   CAIRN_TRY(CheckObject(sampler, options));
   if (options.is_object() && !options.empty()) {
-    return InvalidArgument(fmt::format("{} sampler: unknown option '{}' (it takes none)", sampler,
-                                       options.begin().key()));
+    return InvalidArgument(fmt::format("{} sampler: unknown option '{}' (it takes only {})", sampler,
+                                       options.begin().key(), kDecompositionKeys));
   }
   return Status::Ok();
+}
+
+Result<SubspaceOptions> TakeSubspaceOptions(const std::string& sampler, nlohmann::json& options) {
+  CAIRN_TRY(CheckObject(sampler, options));
+  SubspaceOptions out;
+  if (!options.is_object()) return out;
+  const bool has_overlap = options.contains("overlap");
+  if (auto it = options.find("subspaces"); it != options.end()) {
+    CAIRN_ASSIGN_OR_RETURN(out.subspaces, IntAtLeast(sampler, "subspaces", *it, 2));
+    options.erase(it);
+  }
+  if (auto it = options.find("overlap"); it != options.end()) {
+    if (!it->is_number() || !(it->get<double>() >= 0 && it->get<double>() < 1)) {
+      return BadValue(sampler, "overlap", *it, "a fraction in [0, 1)");
+    }
+    out.overlap = it->get<double>();
+    options.erase(it);
+  }
+  if (auto it = options.find("subspace"); it != options.end()) {
+    CAIRN_ASSIGN_OR_RETURN(out.subspace, IntAtLeast(sampler, "subspace", *it, 0));
+    options.erase(it);
+  }
+  if (out.subspaces == 0 && (out.subspace || has_overlap)) {
+    return InvalidArgument(fmt::format("{} sampler option '{}': needs 'subspaces: N' (the number of sub-spaces)",
+                                       sampler, out.subspace ? "subspace" : "overlap"));
+  }
+  if (out.subspace && *out.subspace >= out.subspaces) {
+    return InvalidArgument(fmt::format("{} sampler option 'subspace': expected 0 to {} (subspaces: {}), got {}",
+                                       sampler, out.subspaces - 1, out.subspaces, *out.subspace));
+  }
+  return out;
 }
 
 }  // namespace cairn::search

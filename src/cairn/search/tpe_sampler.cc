@@ -112,7 +112,11 @@ ParamValue TpeSampler::SampleParam(const ParamSpec& spec, const std::vector<cons
 
 void TpeSampler::Tell(const TrialOutcome& outcome) {
   asked_.try_emplace(outcome.number, outcome.params);
-  auto score = ScoreOf(outcome, direction_);
+  // A trial outside this space (another sub-space's, in a decomposed study)
+  // is no observation: l(x) and g(x) are densities over this space, and
+  // clamping its values onto the bounds would pile every such trial onto
+  // the edge as a false mode. Trials in the overlap with a neighbour count.
+  auto score = InSpace(space_, outcome.params) ? ScoreOf(outcome, direction_) : std::nullopt;
   if (score) {
     observations_[outcome.number] = Observation{outcome.params, *score};
   } else {

@@ -7,6 +7,10 @@
 // g(x) to the above values of that parameter (only trials where it was
 // active), drawing n_ei_candidates from l and keeping the one with the
 // largest log l(x) - log g(x).
+//
+// Told trials whose parameters lie outside the space (InSpace) are not
+// observations: in a decomposed study every sub-space's TPE is told every
+// trial and models only those inside its box.
 #pragma once
 
 #include <limits>
