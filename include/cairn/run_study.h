@@ -23,6 +23,10 @@ struct RunStudyOptions {
   std::optional<int> trials;             // overrides the study file's budget
   std::optional<int> parallel;
   std::optional<uint64_t> seed;
+  // Search only this sub-space of a decomposed study (the study file's
+  // sampler sets subspaces: N; 0 <= subspace < N): sets the sampler option
+  // `subspace`. Several coordinators, one per sub-space, share one store.
+  std::optional<int> subspace;
   const std::atomic<bool>* interrupt = nullptr;  // set to stop the study (Ctrl-C)
   std::function<void(const StudyProgress&)> on_progress;
   std::function<void(const std::string&)> on_message;  // warnings and notes for people

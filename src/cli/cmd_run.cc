@@ -26,6 +26,7 @@ struct RunArgs {
   std::optional<int> trials;
   std::optional<int> parallel;
   std::optional<uint64_t> seed;
+  std::optional<int> subspace;
   bool json = false;
 };
 
@@ -38,6 +39,7 @@ int Run(const RunArgs& args, const Context& ctx) {
   options.trials = args.trials;
   options.parallel = args.parallel;
   options.seed = args.seed;
+  options.subspace = args.subspace;
   options.interrupt = &g_interrupt;
   options.on_progress = [&](const StudyProgress& p) { progress.Update(p); };
   options.on_message = [&](const std::string& m) { progress.Message("cairn: " + m); };
@@ -72,6 +74,11 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->add_option("--trials", args->trials, "number of trials (overrides budget.trials)");
   cmd->add_option("--parallel", args->parallel, "trials at once (overrides budget.parallel)");
   cmd->add_option("--seed", args->seed, "seed of the sampler and schedulers (overrides the study file)");
+  cmd->add_option("--subspace", args->subspace,
+                  "search only sub-space I (0-based) of a study whose sampler sets subspaces: N; run one "
+                  "`cairn run --subspace I` per sub-space on one shared store: they share the budget and "
+                  "every result (overrides sampler.subspace)")
+      ->type_name("I");
   cmd->add_flag("--json", args->json, "print the outcome as JSON");
   AddStoreOption(cmd, ctx);
   cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });

@@ -30,6 +30,21 @@ Status ApplyOverrides(StudySpec& spec, const RunStudyOptions& options) {
     spec.parallel = *options.parallel;
   }
   if (options.seed) spec.seed = *options.seed;
+  if (options.subspace) {
+    // The sampler checks the option too; checked here so the error names the flag.
+    const nlohmann::json n =
+        spec.sampler_options.is_object() ? spec.sampler_options.value("subspaces", nlohmann::json()) : nlohmann::json();
+    if (!n.is_number_integer()) {
+      return InvalidArgument(fmt::format(
+          "--subspace {}: the study's sampler is not decomposed (set sampler: {{name: {}, subspaces: N}})",
+          *options.subspace, spec.sampler));
+    }
+    if (*options.subspace < 0 || *options.subspace >= n.get<int64_t>()) {
+      return InvalidArgument(fmt::format("--subspace {}: expected 0 to {} (the study's sampler has subspaces: {})",
+                                         *options.subspace, n.get<int64_t>() - 1, n.get<int64_t>()));
+    }
+    spec.sampler_options["subspace"] = *options.subspace;
+  }
   return Status::Ok();
 }
 
