@@ -49,7 +49,9 @@ class Sampler {
 // name: "random" | "tpe" | "grid" (more may be registered by later parts).
 // options: sampler-specific (for tpe: n_startup_trials, n_ei_candidates, gamma,
 // prior_weight, multivariate=false; for grid: grid_points, shuffle; none for
-// random). See docs/samplers.md.
+// random), plus, for every sampler, domain decomposition: subspaces (N, a
+// power of two), overlap (default 0.25) and subspace (search only that one
+// of the N; unset: trial n asks sub-space n mod N). See docs/samplers.md.
 // Unknown names or options, and spaces a sampler cannot search (log with
 // low <= 0, empty choices, a float grid without grid_points...), are
 // InvalidArgument naming the option or parameter.
