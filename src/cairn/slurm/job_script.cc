@@ -16,24 +16,6 @@ bool IsEnvName(const std::string& name) {
   });
 }
 
-// The absolute form of `p`, or the current directory for an empty one.
-std::string Absolute(const std::filesystem::path& p) {
-  std::error_code ec;
-  auto abs = std::filesystem::absolute(p.empty() ? std::filesystem::path(".") : p, ec);
-  return (ec ? p : abs.lexically_normal()).string();
-}
-
-// sbatch --time for this trial: the shorter of the study-wide limit and
-// the trial's own timeout.
-std::optional<int64_t> TimeLimit(const SlurmExecutorOptions& options, const LaunchRequest& request) {
-  std::optional<int64_t> limit = options.time_s;
-  if (request.timeout_s && *request.timeout_s > 0) {
-    auto own = static_cast<int64_t>(std::ceil(*request.timeout_s));
-    if (!limit || own < *limit) limit = own;
-  }
-  return limit;
-}
-
 }  // namespace
 
 std::string ShellQuote(std::string_view text) {
@@ -49,13 +31,28 @@ std::string ShellQuote(std::string_view text) {
   return out;
 }
 
+std::string AbsolutePath(const std::filesystem::path& p) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(p.empty() ? std::filesystem::path(".") : p, ec);
+  return (ec ? p : abs.lexically_normal()).string();
+}
+
+std::optional<int64_t> TrialTimeLimit(const SlurmExecutorOptions& options, const LaunchRequest& request) {
+  std::optional<int64_t> limit = options.time_s;
+  if (request.timeout_s && *request.timeout_s > 0) {
+    auto own = static_cast<int64_t>(std::ceil(*request.timeout_s));
+    if (!limit || own < *limit) limit = own;
+  }
+  return limit;
+}
+
 std::map<std::string, std::string> JobEnvironment(const LaunchRequest& request, int gpus_per_trial) {
   std::map<std::string, std::string> env = request.env;
   env["CAIRN_TRIAL_ID"] = std::to_string(request.trial_id);
   env["CAIRN_TRIAL_NUMBER"] = std::to_string(request.number);
   env["CAIRN_PARAMS"] =
       ParamsToJson(request.params).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  env["CAIRN_TRIAL_DIR"] = Absolute(request.trial_dir);
+  env["CAIRN_TRIAL_DIR"] = AbsolutePath(request.trial_dir);
   // Device ids of this machine mean nothing on a compute node: with GPUs
   // requested, Slurm's own CUDA_VISIBLE_DEVICES is the truth.
   if (gpus_per_trial > 0) {
@@ -101,21 +98,30 @@ std::string JobName(const std::string& study, int number) {
   return fmt::format("cairn-{}-{}", clean, number);
 }
 
+std::vector<std::string> SbatchHead(const SlurmExecutorOptions& options, const std::string& job_name,
+                                    const std::string& out, const std::string& err,
+                                    const std::filesystem::path& workdir, double grace_s) {
+  return {"sbatch", "--parsable", "--job-name=" + job_name, "--output=" + out, "--error=" + err,
+          // Append: a requeued job continues the files the first run wrote.
+          "--open-mode=append", "--chdir=" + AbsolutePath(workdir), "--export=ALL",
+          options.requeue ? "--requeue" : "--no-requeue",
+          fmt::format("--signal=B:TERM@{}", std::max<int64_t>(1, std::llround(grace_s)))};
+}
+
+void AppendSiteArgs(const SlurmExecutorOptions& options, std::vector<std::string>* argv) {
+  if (!options.partition.empty()) argv->push_back("--partition=" + options.partition);
+  if (!options.account.empty()) argv->push_back("--account=" + options.account);
+  if (!options.qos.empty()) argv->push_back("--qos=" + options.qos);
+}
+
 std::vector<std::string> BuildSbatchArgv(const SlurmExecutorOptions& options, const LaunchRequest& request,
                                          const std::string& script) {
-  std::string dir = Absolute(request.trial_dir);
-  std::vector<std::string> argv = {
-      "sbatch", "--parsable",
-      "--job-name=" + JobName(options.study_name, request.number),
-      "--output=" + dir + "/stdout.log", "--error=" + dir + "/stderr.log",
-      // Append: a requeued job continues the files the first run wrote.
-      "--open-mode=append", "--chdir=" + Absolute(request.workdir), "--export=ALL",
-      options.requeue ? "--requeue" : "--no-requeue",
-      fmt::format("--signal=B:TERM@{}", std::max<int64_t>(1, std::llround(request.grace_s)))};
-  if (!options.partition.empty()) argv.push_back("--partition=" + options.partition);
-  if (!options.account.empty()) argv.push_back("--account=" + options.account);
-  if (!options.qos.empty()) argv.push_back("--qos=" + options.qos);
-  if (auto limit = TimeLimit(options, request)) argv.push_back("--time=" + FormatSlurmTime(*limit));
+  std::string dir = AbsolutePath(request.trial_dir);
+  std::vector<std::string> argv = SbatchHead(options, JobName(options.study_name, request.number),
+                                             dir + "/stdout.log", dir + "/stderr.log", request.workdir,
+                                             request.grace_s);
+  AppendSiteArgs(options, &argv);
+  if (auto limit = TrialTimeLimit(options, request)) argv.push_back("--time=" + FormatSlurmTime(*limit));
   if (options.gpus_per_trial > 0) argv.push_back(fmt::format("--gres=gpu:{}", options.gpus_per_trial));
   if (options.cpus_per_trial > 0) argv.push_back(fmt::format("--cpus-per-task={}", options.cpus_per_trial));
   if (!options.mem.empty()) argv.push_back("--mem=" + options.mem);

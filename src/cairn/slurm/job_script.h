@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -34,6 +36,23 @@ Result<std::string> BuildJobScript(const LaunchRequest& request,
 
 // "D-HH:MM:SS" for sbatch --time, rounded up to whole minutes.
 std::string FormatSlurmTime(int64_t seconds);
+
+// The absolute, normalized form of `p` (the current folder for an empty one).
+std::string AbsolutePath(const std::filesystem::path& p);
+
+// sbatch --time for a trial: the shorter of the study-wide limit and the
+// trial's own timeout; nullopt for neither.
+std::optional<int64_t> TrialTimeLimit(const SlurmExecutorOptions& options, const LaunchRequest& request);
+
+// The first words of every sbatch call: --parsable, job name, output files
+// (append mode), --chdir, --export=ALL, --requeue or not, and
+// --signal=B:TERM@grace (the time-limit warning to the batch shell).
+std::vector<std::string> SbatchHead(const SlurmExecutorOptions& options, const std::string& job_name,
+                                    const std::string& out, const std::string& err,
+                                    const std::filesystem::path& workdir, double grace_s);
+
+// --partition, --account and --qos, where set.
+void AppendSiteArgs(const SlurmExecutorOptions& options, std::vector<std::string>* argv);
 
 // The sbatch argv that submits `script` for `request`.
 std::vector<std::string> BuildSbatchArgv(const SlurmExecutorOptions& options, const LaunchRequest& request,
