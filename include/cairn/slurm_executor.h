@@ -1,4 +1,5 @@
-// SlurmExecutor: runs each trial as a Slurm batch job.
+// SlurmExecutor: runs each trial as a Slurm batch job, or K trials per job
+// with `pack: K`.
 //
 // Launch writes a job script into the trial dir (trial_dir/slurm_job.sh)
 // that exports the trial protocol's variables (CAIRN_TRIAL_ID, CAIRN_PARAMS,
@@ -26,6 +27,28 @@
 //
 // Stop(id) sends SIGTERM to the job's processes (`scancel --full
 // --signal=TERM`) and cancels the job (`scancel`) grace_s later.
+//
+// Packing (pack = K > 1): Launch writes the trial's own job script but
+// keeps the request; K waiting requests, or the first Poll pack_wait_s
+// after the first of them, go out as one job (one node, K tasks, K times
+// the per-trial GPUs and memory) that runs a pack script (slurm_pack.sh in
+// the first trial's dir). It starts each trial's slurm_job.sh in a session
+// of its own, with its own output files and its share of the allocation's
+// CUDA_VISIBLE_DEVICES, and writes each one's exit status to
+// trial_dir/slurm_exit. A packed trial ends on that status once squeue
+// shows its job still RUNNING (or ended COMPLETED/FAILED): a status
+// written while Slurm kills the whole job is not the trial's own end, and
+// the job's end (TIMEOUT, CANCELLED, NODE_FAIL, requeue) is used instead.
+// Stop writes trial_dir/slurm_stop, which the pack script turns into
+// SIGTERM to that trial's process group and SIGKILL grace_s later; its
+// pack-mates go on. Cairn writes trial_dir/slurm_done once it recorded a
+// trial's end, so that a requeued pack runs only the other trials again.
+// JobInfo/Describe of a packed trial add pack_index and pack_size.
+//
+// Re-attaching: Reattach (Executor) takes the job id from the description
+// the coordinator stored, or from trial_dir/slurm_job.json (written when
+// sbatch answers; the only place a packed trial described before its pack
+// went out has it), then does what Attach does.
 // docs/slurm.md has the details, the options and the test cluster.
 //
 // Thread-safety: use from one thread, except Wake(). The clock must follow
@@ -68,8 +91,14 @@ struct SlurmExecutorOptions {
   std::string mem;
   // Extra sbatch arguments, passed as given (each one argv word).
   std::vector<std::string> sbatch_args;
-  // Trials per allocation. Only 1 is implemented (one job per trial).
+  // Trials per allocation: 1 submits one job per trial; K > 1 submits up
+  // to K trials as one job (one node, K times the per-trial GPUs, CPUs and
+  // memory), each trial on its own share of the GPUs.
   int pack = 1;
+  // With pack > 1: how long (seconds) a launched trial may wait for others
+  // to fill its pack before it is submitted with fewer. 0 submits at the
+  // next Poll (the coordinator launches all it can before it polls).
+  double pack_wait_s = 0.0;
   // sbatch --requeue (true) or --no-requeue.
   bool requeue = true;
   // Seconds between squeue queries (the controller's load); stdout files
@@ -87,8 +116,8 @@ struct SlurmExecutorOptions {
 
 // Reads the study file's `executor:` options map. Keys: partition, account,
 // qos, time ("HH:MM:SS", "D-HH:MM:SS" or minutes), gpus_per_trial,
-// cpus_per_trial, mem, sbatch (list of strings), pack, requeue,
-// poll_interval (seconds), step_key, patterns. Any other key, or a value of
+// cpus_per_trial, mem, sbatch (list of strings), pack, pack_wait (seconds),
+// requeue, poll_interval (seconds), step_key, patterns. Any other key, or a value of
 // the wrong type or range, is InvalidArgument naming the key.
 Result<SlurmExecutorOptions> SlurmOptionsFromJson(const nlohmann::json& executor_options);
 
@@ -104,7 +133,9 @@ class SlurmExecutor : public Executor {
   // Watches an existing job (after a coordinator restart) as if Launch had
   // submitted it. Reads its stdout.log from the start, so no report is lost
   // (earlier ones come again; the coordinator ignores non-increasing steps).
-  // NotFound when Slurm does not know the job.
+  // A packed trial is recognized by trial_dir/slurm_job.json. NotFound when
+  // Slurm does not know the job (unless a packed trial's exit file says how
+  // it ended).
   virtual Status Attach(const LaunchRequest& request, const std::string& job_id) = 0;
 };
 

@@ -1,11 +1,14 @@
 // The executor's state machine against a scripted Slurm (FakeSlurm) on a
 // simulated clock: no cluster needed. tests/slurm/slurm_cluster_test.cc
 // runs the same paths on a real one.
+#include <chrono>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "cairn/slurm/job_record.h"
+#include "cairn/slurm/pack_script.h"
 #include "cairn/slurm/slurm_executor_impl.h"
 #include "slurm/fake_slurm.h"
 #include "support/paths.h"
@@ -66,6 +69,7 @@ std::vector<std::vector<std::string>> FakeSlurm::CallsTo(const std::string& prog
 
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -73,9 +77,14 @@ class SlurmExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::MakeTempDir("cairn-slurm-exec");
+    options_.poll_interval_s = 1.0;
+    Remake();
+  }
+  // A fresh executor (and scripted Slurm) with options_.
+  void Remake() {
+    exec_.reset();
     auto fake = std::make_unique<FakeSlurm>();
     slurm_ = fake.get();
-    options_.poll_interval_s = 1.0;
     auto made = MakeSlurmExecutorWithRunner(options_, &clock_, std::move(fake));
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     exec_ = std::move(made).value();
@@ -94,6 +103,17 @@ class SlurmExecutorTest : public ::testing::Test {
   }
   void Append(int64_t id, const std::string& text) {
     std::ofstream(dir_ / std::to_string(id) / "stdout.log", std::ios::app) << text;
+  }
+  void WriteExit(int64_t id, int status) {
+    std::ofstream(dir_ / std::to_string(id) / kExitFile) << status << "\n";
+  }
+  bool HasStopFile(int64_t id) { return std::filesystem::exists(dir_ / std::to_string(id) / kStopFile); }
+  static std::map<int64_t, ExitEvent> Exits(const std::vector<ExecutorEvent>& events) {
+    std::map<int64_t, ExitEvent> exits;
+    for (const auto& e : events) {
+      if (auto* x = std::get_if<ExitEvent>(&e)) exits[x->trial_id] = *x;
+    }
+    return exits;
   }
   // One poll round after the squeue interval has passed.
   std::vector<ExecutorEvent> Round() {
@@ -280,6 +300,363 @@ TEST_F(SlurmExecutorTest, DestructorCancelsWatchedJobs) {
   slurm_->journal = &journal;
   exec_.reset();
   EXPECT_THAT(journal, ElementsAre(ElementsAre("scancel", "100", "101")));
+}
+
+TEST_F(SlurmExecutorTest, DescribeRightAfterLaunchHasTheJobId) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  auto described = exec_->Describe(1);
+  EXPECT_EQ(described["kind"], "slurm");
+  EXPECT_EQ(described["job_id"], "100");
+  EXPECT_EQ(described["state"], "PENDING");
+  EXPECT_EQ(ReadJobRecord(dir_ / "1")->job_id, "100");
+}
+
+TEST_F(SlurmExecutorTest, ReattachTakesTheJobIdFromTheDescription) {
+  slurm_->jobs["555"] = FakeSlurm::Job{"RUNNING", "0:0", "n1"};
+  std::filesystem::create_directories(dir_ / "1");
+  Append(1, "epoch=1 loss=0.5\n");
+  EXPECT_EQ(exec_->Reattach(Request(1), nlohmann::json{{"kind", "slurm"}}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(exec_->Reattach(Request(1), nlohmann::json{{"kind", "slurm"}, {"job_id", "777"}}).code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(exec_->Reattach(Request(1), nlohmann::json{{"kind", "slurm"}, {"job_id", "555"}, {"node", "n1"}}).ok());
+  EXPECT_EQ(exec_->Running(), 1);
+  EXPECT_EQ(exec_->Reattach(Request(1), nlohmann::json{{"job_id", "555"}}).code(), StatusCode::kAlreadyExists);
+  auto events = exec_->Poll(0.0);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<ReportEvent>(events[0]).step, 1);
+  slurm_->jobs["555"].state = "COMPLETED";
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kExited);
+  EXPECT_TRUE(slurm_->CallsTo("sbatch").empty());
+}
+
+// ---- pack: K
+
+class SlurmPackTest : public SlurmExecutorTest {
+ protected:
+  void SetUp() override {
+    options_.pack = 2;
+    SlurmExecutorTest::SetUp();
+  }
+};
+
+TEST_F(SlurmPackTest, LaunchBuffersUntilThePackIsFull) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  EXPECT_TRUE(slurm_->CallsTo("sbatch").empty());
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "1" / "slurm_job.sh"));  // its own script is written at once
+  EXPECT_EQ(exec_->Running(), 1);
+  EXPECT_EQ(exec_->Describe(1)["state"], "BUFFERED");
+  EXPECT_FALSE(exec_->Describe(1).contains("job_id"));
+  EXPECT_EQ(exec_->Launch(Request(1)).code(), StatusCode::kAlreadyExists);
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  ASSERT_EQ(slurm_->CallsTo("sbatch").size(), 1u);
+  auto sbatch = slurm_->CallsTo("sbatch")[0];
+  EXPECT_EQ(sbatch.back(), (dir_ / "1" / kPackScript).string());
+  EXPECT_THAT(sbatch, Contains(std::string("--ntasks=2")));
+  EXPECT_THAT(sbatch, Contains(std::string("--nodes=1")));
+  EXPECT_THAT(sbatch, Contains("--job-name=cairn-study-1+2"));
+  std::string script = testing::ReadFile(dir_ / "1" / kPackScript);
+  EXPECT_THAT(script, HasSubstr("dir_0='" + (dir_ / "1").string() + "'\n"));
+  EXPECT_THAT(script, HasSubstr("dir_1='" + (dir_ / "2").string() + "'\n"));
+  for (int64_t id : {1, 2}) {
+    auto d = exec_->Describe(id);
+    EXPECT_EQ(d["job_id"], "100");
+    EXPECT_EQ(d["pack_index"], id - 1);
+    EXPECT_EQ(d["pack_size"], 2);
+    auto record = ReadJobRecord(dir_ / std::to_string(id));
+    ASSERT_TRUE(record.has_value());
+    EXPECT_EQ(record->job_id, "100");
+    EXPECT_EQ(record->pack_index, id - 1);
+  }
+  // A third waits for the next Poll, then goes alone.
+  ASSERT_TRUE(exec_->Launch(Request(3)).ok());
+  EXPECT_EQ(slurm_->CallsTo("sbatch").size(), 1u);
+  EXPECT_EQ(exec_->Running(), 3);
+  exec_->Poll(0.0);
+  ASSERT_EQ(slurm_->CallsTo("sbatch").size(), 2u);
+  EXPECT_THAT(slurm_->CallsTo("sbatch")[1], Contains(std::string("--ntasks=1")));
+  EXPECT_EQ(exec_->Describe(3)["job_id"], "101");
+  EXPECT_EQ(exec_->Running(), 3);
+}
+
+TEST_F(SlurmPackTest, PackWaitHoldsAPartialPack) {
+  options_.pack_wait_s = 10;
+  Remake();
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  exec_->Poll(0.0);
+  clock_.Advance(5);
+  exec_->Poll(0.0);
+  EXPECT_TRUE(slurm_->CallsTo("sbatch").empty());
+  clock_.Advance(5);
+  exec_->Poll(0.0);
+  EXPECT_EQ(slurm_->CallsTo("sbatch").size(), 1u);
+}
+
+TEST_F(SlurmPackTest, EachTrialEndsFromItsOwnExitFile) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  slurm_->jobs["100"].node = "n3";
+  Round();
+  Append(2, "epoch=1 loss=0.5\nepoch=2 loss=0.4");  // the last line without its newline
+  WriteExit(2, 3);
+  auto events = Round();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(std::get<ReportEvent>(events[1]).step, 2);
+  const auto& exit = std::get<ExitEvent>(events[2]);
+  EXPECT_EQ(exit.trial_id, 2);
+  EXPECT_EQ(exit.kind, ExitKind::kExited);
+  EXPECT_EQ(exit.exit_code, 3);
+  EXPECT_THAT(exit.message, HasSubstr("Slurm job 100 on n3, slot 2 of 2"));
+  EXPECT_EQ(exec_->Running(), 1);
+  EXPECT_EQ(exec_->JobInfo(2)->at("state"), "FAILED");
+  EXPECT_TRUE(Round().empty());  // its mate runs on
+  WriteExit(1, 128 + 11);
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kSignaled);
+  EXPECT_EQ(exits[1].signal, 11);
+  EXPECT_TRUE(slurm_->CallsTo("scancel").empty());
+}
+
+TEST_F(SlurmPackTest, AJobEndWithoutExitFilesEndsItsUnfinishedTrials) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  WriteExit(1, 0);
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kExited);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "1" / kDoneFile));  // a requeue will not run it again
+  slurm_->jobs["100"].state = "TIMEOUT";
+  exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[2].kind, ExitKind::kTimedOut);
+  EXPECT_THAT(exits[2].message, HasSubstr("slot 2 of 2"));
+}
+
+TEST_F(SlurmPackTest, AnExitFileWrittenAsTheJobIsKilledIsNotTheTrialsEnd) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  // Slurm's SIGTERM to every process of a job it cancels: the trials'
+  // statuses are written, the job's end is theirs.
+  slurm_->jobs["100"].state = "COMPLETING";
+  WriteExit(1, 143);
+  WriteExit(2, 0);  // a program that saves and exits 0 on SIGTERM
+  EXPECT_TRUE(Round().empty());
+  slurm_->jobs["100"].state = "CANCELLED";
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kLost);
+  EXPECT_THAT(exits[1].message, HasSubstr("cancelled outside Cairn"));
+  EXPECT_EQ(exits[2].kind, ExitKind::kLost);
+}
+
+TEST_F(SlurmPackTest, ARequeuedPacksOldExitFileWaitsForTheRerun) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  slurm_->jobs["100"].state = "PENDING";  // requeued; the killed run left a status
+  WriteExit(1, 143);
+  EXPECT_TRUE(Round().empty());
+  slurm_->jobs["100"].state = "RUNNING";  // the rerun has not reached trial 1 yet
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(Round().empty());
+  auto killed_run = std::filesystem::last_write_time(dir_ / "1" / kExitFile);
+  WriteExit(1, 0);  // the rerun's end (written later than the killed run's)
+  std::filesystem::last_write_time(dir_ / "1" / kExitFile, killed_run + std::chrono::seconds(1));
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kExited);
+  EXPECT_EQ(exits[1].exit_code, 0);
+  EXPECT_THAT(exits[1].message, HasSubstr("requeued 1 time"));
+}
+
+TEST_F(SlurmPackTest, AnExitFileOfAJobThatRanToItsEndIsTaken) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "COMPLETING";
+  WriteExit(1, 0);
+  WriteExit(2, 128 + 9);
+  EXPECT_TRUE(Round().empty());
+  slurm_->jobs["100"].state = "COMPLETED";
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kExited);
+  EXPECT_EQ(exits[2].kind, ExitKind::kSignaled);
+  EXPECT_EQ(exits[2].signal, 9);
+}
+
+TEST_F(SlurmPackTest, ACompletedJobWithoutATrialsExitFileWaitsThenLosesIt) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  WriteExit(1, 0);
+  slurm_->jobs["100"].state = "COMPLETED";
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kExited);
+  std::vector<ExecutorEvent> events;
+  for (int i = 0; i < 5 && events.empty(); ++i) events = Round();
+  EXPECT_TRUE(events.empty()) << "the file system may show the exit file late";
+  for (int i = 0; i < 20 && events.empty(); ++i) events = Round();
+  exits = Exits(events);
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[2].kind, ExitKind::kLost);
+  EXPECT_THAT(exits[2].message, HasSubstr("without the trial's exit status"));
+}
+
+TEST_F(SlurmPackTest, StopOfOneTrialWritesItsStopFileAndCancelsNothing) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  exec_->Stop(1);
+  EXPECT_TRUE(HasStopFile(1));
+  EXPECT_FALSE(HasStopFile(2));
+  for (int i = 0; i < 60; ++i) Round();
+  EXPECT_TRUE(slurm_->CallsTo("scancel").empty()) << "the pack-mate must go on";
+  WriteExit(1, 143);
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kStopped);
+  EXPECT_EQ(exec_->Running(), 1);
+}
+
+TEST_F(SlurmPackTest, StoppingEveryTrialOfARunningPackCancelsItAfterTheGrace) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  exec_->Stop(1);
+  exec_->Stop(2);
+  clock_.Advance(5 + 29);
+  exec_->Poll(0.0);
+  EXPECT_TRUE(slurm_->CallsTo("scancel").empty());  // the script gets grace + slack to stop them
+  clock_.Advance(2);
+  exec_->Poll(0.0);
+  EXPECT_THAT(slurm_->CallsTo("scancel"), ElementsAre(ElementsAre("scancel", "100")));
+  slurm_->jobs["100"].state = "CANCELLED";
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kStopped);
+  EXPECT_EQ(exits[2].kind, ExitKind::kStopped);
+  EXPECT_EQ(slurm_->CallsTo("scancel").size(), 1u);
+}
+
+TEST_F(SlurmPackTest, StoppingEveryTrialOfAPendingPackCancelsItAtOnce) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  exec_->Stop(1);
+  EXPECT_TRUE(slurm_->CallsTo("scancel").empty());
+  exec_->Stop(2);
+  EXPECT_THAT(slurm_->CallsTo("scancel"), ElementsAre(ElementsAre("scancel", "100")));
+}
+
+TEST_F(SlurmPackTest, StopBeforeSubmitEndsTheTrialWithoutAJob) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  exec_->Stop(1);
+  EXPECT_EQ(exec_->Running(), 1);  // until its ExitEvent is returned
+  auto exits = Exits(exec_->Poll(0.0));
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kStopped);
+  EXPECT_EQ(exec_->Running(), 0);
+  EXPECT_TRUE(slurm_->CallsTo("sbatch").empty());
+}
+
+TEST_F(SlurmPackTest, SbatchRefusalFailsEveryTrialOfThePack) {
+  slurm_->sbatch_error = "sbatch: error: Batch job submission failed: Requested node configuration is not available\n";
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  auto exits = Exits(exec_->Poll(0.0));
+  ASSERT_EQ(exits.size(), 2u);
+  for (int64_t id : {1, 2}) {
+    EXPECT_EQ(exits[id].kind, ExitKind::kLaunchFailed);
+    EXPECT_THAT(exits[id].message, HasSubstr("node configuration is not available"));
+  }
+  EXPECT_EQ(exec_->Running(), 0);
+  LaunchRequest empty = Request(3);
+  empty.argv.clear();
+  EXPECT_EQ(exec_->Launch(empty).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SlurmPackTest, RequeueKeepsWatchingEveryUnfinishedTrial) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  WriteExit(1, 0);
+  EXPECT_EQ(Exits(Round()).size(), 1u);
+  slurm_->jobs["100"].state = "PENDING";
+  EXPECT_TRUE(Round().empty());
+  EXPECT_EQ(exec_->JobInfo(2)->at("requeues"), 1);
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  WriteExit(2, 0);
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[2].kind, ExitKind::kExited);
+  EXPECT_THAT(exits[2].message, HasSubstr("requeued 1 time"));
+}
+
+TEST_F(SlurmPackTest, ReattachFindsThePackFromTheTrialDir) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Append(1, "epoch=1 loss=0.5\n");
+  // The coordinator stored trial 1's description before its pack was submitted.
+  nlohmann::json described = {{"kind", "slurm"}, {"state", "BUFFERED"}, {"pack_size", 2}};
+  options_.cancel_on_destroy = false;
+  Remake();  // a new coordinator; Slurm (a new fake) still knows the job
+  slurm_->jobs["100"] = FakeSlurm::Job{"RUNNING", "0:0", "n1"};
+  ASSERT_TRUE(exec_->Reattach(Request(1), described).ok());
+  ASSERT_TRUE(exec_->Reattach(Request(2), nlohmann::json{{"job_id", "100"}, {"pack_index", 1}}).ok());
+  EXPECT_EQ(exec_->Describe(1)["pack_index"], 0);
+  EXPECT_EQ(exec_->Describe(2)["pack_index"], 1);
+  WriteExit(1, 0);
+  auto events = Round();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(std::get<ReportEvent>(events[0]).step, 1);
+  EXPECT_EQ(std::get<ExitEvent>(events[1]).trial_id, 1);
+  EXPECT_EQ(exec_->Running(), 1);
+  EXPECT_TRUE(slurm_->CallsTo("sbatch").empty());
+}
+
+TEST_F(SlurmPackTest, ReattachToAPackedTrialThatEndedAfterSlurmForgotItsJob) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  WriteExit(1, 0);
+  Remake();  // Slurm (a new fake) has purged job 100
+  ASSERT_TRUE(exec_->Reattach(Request(1), nlohmann::json{{"job_id", "100"}}).ok());
+  EXPECT_EQ(exec_->Reattach(Request(2), nlohmann::json{{"job_id", "100"}}).code(), StatusCode::kNotFound);
+  auto exits = Exits(exec_->Poll(0.0));
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kExited);
+}
+
+TEST_F(SlurmPackTest, DestructorCancelsEachPackOnce) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(3)).ok());
+  exec_->Poll(0.0);
+  std::vector<std::vector<std::string>> journal;
+  slurm_->journal = &journal;
+  exec_.reset();
+  EXPECT_THAT(journal, ElementsAre(ElementsAre("scancel", "100", "101")));
+}
+
+TEST_F(SlurmPackTest, StaleFilesOfAnEarlierRunDoNotEndTheNewOne) {
+  std::filesystem::create_directories(dir_ / "1");
+  WriteExit(1, 0);
+  std::ofstream(dir_ / "1" / kStopFile) << "stop\n";
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  EXPECT_FALSE(HasStopFile(1));
+  slurm_->jobs["100"].state = "RUNNING";
+  EXPECT_TRUE(Round().empty());
 }
 
 }  // namespace

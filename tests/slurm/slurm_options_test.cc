@@ -24,7 +24,7 @@ TEST(SlurmOptions, ReadsEveryKey) {
   auto o = SlurmOptionsFromJson(json::parse(R"J({
     "partition": "gpu", "account": "proj", "qos": "high", "time": "1-02:03:04",
     "gpus_per_trial": 2, "cpus_per_trial": 8, "mem": "16G", "sbatch": ["--constraint=a100", "--nice=10"],
-    "pack": 1, "requeue": false, "poll_interval": 0.5, "step_key": "step", "patterns": ["loss (?P<loss>\\S+)"]})J"));
+    "pack": 4, "pack_wait": 30, "requeue": false, "poll_interval": 0.5, "step_key": "step", "patterns": ["loss (?P<loss>\\S+)"]})J"));
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_EQ(o->partition, "gpu");
   EXPECT_EQ(o->account, "proj");
@@ -34,6 +34,8 @@ TEST(SlurmOptions, ReadsEveryKey) {
   EXPECT_EQ(o->cpus_per_trial, 8);
   EXPECT_EQ(o->mem, "16G");
   EXPECT_EQ(o->sbatch_args, (std::vector<std::string>{"--constraint=a100", "--nice=10"}));
+  EXPECT_EQ(o->pack, 4);
+  EXPECT_EQ(o->pack_wait_s, 30.0);
   EXPECT_FALSE(o->requeue);
   EXPECT_EQ(o->poll_interval_s, 0.5);
   EXPECT_EQ(o->step_key, "step");
@@ -66,7 +68,10 @@ TEST(SlurmOptions, ErrorsNameTheKey) {
   EXPECT_THAT(msg(R"({"poll_interval": 0})"), HasSubstr("'poll_interval'"));
   EXPECT_THAT(msg(R"({"mem": "lots"})"), HasSubstr("'mem'"));
   EXPECT_THAT(msg(R"({"partition": "a b"})"), HasSubstr("'partition'"));
-  EXPECT_THAT(msg(R"({"pack": 4})"), HasSubstr("not implemented"));
+  EXPECT_THAT(msg(R"({"pack": 0})"), HasSubstr("'pack'"));
+  EXPECT_THAT(msg(R"({"pack": 1000})"), HasSubstr("'pack'"));
+  EXPECT_THAT(msg(R"({"pack_wait": -1})"), HasSubstr("'pack_wait'"));
+  EXPECT_THAT(msg(R"({"pack_wait": "soon"})"), HasSubstr("'pack_wait'"));
   EXPECT_THAT(msg(R"J({"patterns": ["(unclosed"]})J"), HasSubstr("patterns"));
   EXPECT_THAT(msg(R"(["gpu"])"), HasSubstr("map"));
 }

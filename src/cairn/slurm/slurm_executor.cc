@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
 
+#include "cairn/slurm/job_record.h"
 #include "cairn/slurm/job_script.h"
+#include "cairn/slurm/pack_script.h"
 #include "cairn/slurm/slurm_executor_impl.h"
 
 namespace cairn::slurm_internal {
@@ -34,9 +37,12 @@ SlurmExecutorImpl::SlurmExecutorImpl(const SlurmExecutorOptions& options, Clock*
 }
 
 SlurmExecutorImpl::~SlurmExecutorImpl() {
+  // Trials still buffered were never submitted: nothing to cancel.
   if (options_.cancel_on_destroy && !jobs_.empty()) {
     std::vector<std::string> ids;
-    for (const auto& [id, job] : jobs_) ids.push_back(job.job_id);
+    for (const auto& [id, job] : jobs_) {
+      if (std::find(ids.begin(), ids.end(), job.job_id) == ids.end()) ids.push_back(job.job_id);
+    }
     Cancel(ids);
   }
   for (int fd : wake_) {
@@ -49,7 +55,9 @@ Status SlurmExecutorImpl::CheckNew(const LaunchRequest& request) const {
     return InvalidArgument(fmt::format("trial {}: empty command", request.trial_id));
   }
   if (request.trial_dir.empty()) return InvalidArgument(fmt::format("trial {}: no trial_dir", request.trial_id));
-  if (jobs_.count(request.trial_id) > 0) {
+  bool buffered = std::any_of(buffered_.begin(), buffered_.end(),
+                              [&](const LaunchRequest& r) { return r.trial_id == request.trial_id; });
+  if (jobs_.count(request.trial_id) > 0 || buffered) {
     return AlreadyExists(fmt::format("trial {} is already running", request.trial_id));
   }
   return Status::Ok();
@@ -72,6 +80,7 @@ Result<std::string> SlurmExecutorImpl::WriteScript(const LaunchRequest& request)
 
 Status SlurmExecutorImpl::Launch(const LaunchRequest& request) {
   CAIRN_TRY(CheckNew(request));
+  if (options_.pack > 1) return Buffer(request);
   CAIRN_ASSIGN_OR_RETURN(std::string script, WriteScript(request));
   std::vector<std::string> argv = BuildSbatchArgv(options_, request, script);
   auto ran = runner_->Run(argv);
@@ -85,34 +94,74 @@ Status SlurmExecutorImpl::Launch(const LaunchRequest& request) {
   // The log is opened in append mode: reports already in it (an earlier
   // run in the same dir) are not this job's.
   Watch(request, *job_id, FileSize(request.trial_dir / "stdout.log"));
+  // Only for re-attaching: the store has the id too, so a failure is no reason to stop.
+  (void)WriteJobRecord(request.trial_dir, {*job_id, std::nullopt, 1});
   return Status::Ok();
 }
 
 Status SlurmExecutorImpl::Attach(const LaunchRequest& request, const std::string& job_id) {
   CAIRN_TRY(CheckNew(request));
+  // A packed trial says so in its job record; its end then comes from its
+  // exit file, which outlives the job in Slurm's memory.
+  std::optional<JobRecord> record = ReadJobRecord(request.trial_dir);
+  bool packed = record && record->job_id == job_id && record->pack_index;
   std::optional<JobStatus> status = LookUp(job_id);
-  if (!status) return NotFound(fmt::format("trial {}: Slurm does not know job {}", request.trial_id, job_id));
-  Watch(request, job_id, 0);
-  Update(jobs_.at(request.trial_id), *status);
+  bool ended_packed = packed && ReadExitFile(request.trial_dir / kExitFile).has_value();
+  if (!status && !ended_packed) {
+    return NotFound(fmt::format("trial {}: Slurm does not know job {}", request.trial_id, job_id));
+  }
+  if (packed) {
+    Watch(request, job_id, 0, record->pack_index, record->pack_size);
+  } else {
+    Watch(request, job_id, 0);
+  }
+  if (status) Update(jobs_.at(request.trial_id), *status);
   next_queue_check_ = 0.0;  // look at it on the next Poll
   return Status::Ok();
 }
 
-void SlurmExecutorImpl::Watch(const LaunchRequest& request, const std::string& job_id, uint64_t offset) {
+Status SlurmExecutorImpl::Reattach(const LaunchRequest& request, const nlohmann::json& described) {
+  std::string job_id;
+  if (described.is_object() && described.contains("job_id")) {
+    const auto& id = described["job_id"];
+    job_id = id.is_string() ? id.get<std::string>() : id.is_number_integer() ? std::to_string(id.get<int64_t>()) : "";
+  }
+  // A packed trial described before its pack was submitted has no job id
+  // in the store; the record in its trial dir has.
+  if (job_id.empty()) {
+    if (auto record = ReadJobRecord(request.trial_dir)) job_id = record->job_id;
+  }
+  if (job_id.empty()) {
+    return InvalidArgument(fmt::format("trial {}: no Slurm job id to re-attach to (described as {})",
+                                       request.trial_id, described.dump()));
+  }
+  return Attach(request, job_id);
+}
+
+void SlurmExecutorImpl::Watch(const LaunchRequest& request, const std::string& job_id, uint64_t offset,
+                              std::optional<int> pack_index, int pack_size) {
   WatchedJob job;
   job.trial_id = request.trial_id;
   job.job_id = job_id;
+  job.trial_dir = request.trial_dir;
   job.grace_s = request.grace_s;
+  job.pack_index = pack_index;
+  job.pack_size = pack_size;
   job.tail = std::make_unique<LogTail>(request.trial_id, request.trial_dir / "stdout.log", &parser_, offset);
   jobs_.emplace(request.trial_id, std::move(job));
   finished_.erase(request.trial_id);
 }
 
 void SlurmExecutorImpl::Stop(int64_t trial_id) {
+  if (StopBuffered(trial_id)) return;
   auto it = jobs_.find(trial_id);
   if (it == jobs_.end() || it->second.stop_requested) return;
   WatchedJob& job = it->second;
   job.stop_requested = true;
+  if (job.pack_index) {
+    StopPacked(job);
+    return;
+  }
   if (job.state == JobState::kPending) {
     // Nothing runs yet: there is no program to warn.
     Cancel({job.job_id});
@@ -130,7 +179,10 @@ void SlurmExecutorImpl::EscalateStops() {
   for (auto& [id, job] : jobs_) {
     if (job.kill_at && !job.cancel_sent && now >= *job.kill_at) {
       Cancel({job.job_id});
-      job.cancel_sent = true;
+      // Its pack-mates share the job: one scancel is enough.
+      for (auto& [other_id, other] : jobs_) {
+        if (other.job_id == job.job_id) other.cancel_sent = true;
+      }
     }
   }
 }
@@ -150,12 +202,24 @@ void SlurmExecutorImpl::Wake() {
 }
 
 nlohmann::json SlurmExecutorImpl::Info(const WatchedJob& job) {
-  return {{"job_id", job.job_id}, {"node", job.node},         {"state", job.state_name},
-          {"reason", job.reason}, {"requeues", job.requeues}};
+  nlohmann::json info = {{"job_id", job.job_id}, {"node", job.node},         {"state", job.state_name},
+                         {"reason", job.reason}, {"requeues", job.requeues}};
+  if (job.pack_index) {
+    info["pack_index"] = *job.pack_index;
+    info["pack_size"] = job.pack_size;
+  }
+  return info;
+}
+
+int SlurmExecutorImpl::Running() const {
+  return static_cast<int>(jobs_.size() + buffered_.size() + early_exits_.size());
 }
 
 std::optional<nlohmann::json> SlurmExecutorImpl::JobInfo(int64_t trial_id) const {
   if (auto it = jobs_.find(trial_id); it != jobs_.end()) return Info(it->second);
+  for (const LaunchRequest& r : buffered_) {
+    if (r.trial_id == trial_id) return nlohmann::json{{"state", "BUFFERED"}, {"pack_size", options_.pack}};
+  }
   if (auto it = finished_.find(trial_id); it != finished_.end()) return it->second;
   return std::nullopt;
 }

@@ -13,6 +13,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr int kMaxPack = 256;
+
 Status Bad(const std::string& key, const std::string& what) {
   return InvalidArgument(fmt::format("executor option '{}': {}", key, what));
 }
@@ -106,6 +108,11 @@ const std::map<std::string, Setter>& Setters() {
          o.requeue = v.get<bool>();
          return Status::Ok();
        }},
+      {"pack_wait", [](const json& v, SlurmExecutorOptions& o) -> Status {
+         if (!v.is_number() || !(v.get<double>() >= 0)) return Bad("pack_wait", "expected seconds >= 0");
+         o.pack_wait_s = v.get<double>();
+         return Status::Ok();
+       }},
       {"poll_interval", [](const json& v, SlurmExecutorOptions& o) -> Status {
          if (!v.is_number() || !(v.get<double>() > 0)) return Bad("poll_interval", "expected seconds > 0");
          o.poll_interval_s = v.get<double>();
@@ -126,7 +133,7 @@ Result<SlurmExecutorOptions> SlurmOptionsFromJson(const nlohmann::json& executor
     if (it == Setters().end()) {
       return InvalidArgument(fmt::format(
           "executor option '{}' is not a Slurm option (partition, account, qos, time, gpus_per_trial, "
-          "cpus_per_trial, mem, sbatch, pack, requeue, poll_interval, step_key, patterns)",
+          "cpus_per_trial, mem, sbatch, pack, pack_wait, requeue, poll_interval, step_key, patterns)",
           key));
     }
     CAIRN_TRY(it->second(value, options));
@@ -136,11 +143,9 @@ Result<SlurmExecutorOptions> SlurmOptionsFromJson(const nlohmann::json& executor
 }
 
 Status ValidateSlurmExecutorOptions(const SlurmExecutorOptions& o) {
-  if (o.pack != 1) {
-    return Bad("pack", fmt::format("{} trials per allocation is not implemented; only pack: 1 (one job per "
-                                   "trial) is (docs/slurm.md)",
-                                   o.pack));
-  }
+  // More than a node's worth of slots is a typo, not a node.
+  if (o.pack < 1 || o.pack > kMaxPack) return Bad("pack", fmt::format("must be 1 to {}", kMaxPack));
+  if (!(o.pack_wait_s >= 0) || !std::isfinite(o.pack_wait_s)) return Bad("pack_wait", "must be >= 0");
   if (!(o.poll_interval_s > 0) || !std::isfinite(o.poll_interval_s)) return Bad("poll_interval", "must be > 0");
   if (o.gpus_per_trial < 0) return Bad("gpus_per_trial", "must be >= 0");
   if (o.cpus_per_trial < 0) return Bad("cpus_per_trial", "must be >= 0");

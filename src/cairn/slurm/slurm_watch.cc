@@ -6,9 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
+#include <set>
 
 #include <fmt/format.h>
 
+#include "cairn/slurm/pack_script.h"
 #include "cairn/slurm/slurm_executor_impl.h"
 
 namespace cairn::slurm_internal {
@@ -29,7 +33,7 @@ std::vector<ExecutorEvent> SlurmExecutorImpl::Poll(std::optional<double> timeout
   std::vector<ExecutorEvent> events;
   for (;;) {
     Step(&events);
-    if (!events.empty() || jobs_.empty()) return events;
+    if (!events.empty() || (jobs_.empty() && buffered_.empty())) return events;
     double now = clock_->Now();
     double wait = std::min(kTailInterval, std::max(0.0, next_queue_check_ - now));
     if (timeout_s) {
@@ -52,8 +56,15 @@ void SlurmExecutorImpl::SleepFor(double seconds) {
 }
 
 void SlurmExecutorImpl::Step(std::vector<ExecutorEvent>* events) {
+  MaybeFlush(/*force=*/false);
+  for (; !early_exits_.empty(); early_exits_.pop_front()) events->push_back(std::move(early_exits_.front()));
   double now = clock_->Now();
   for (auto& [id, job] : jobs_) job.tail->Read(now, events);
+  // A packed trial's exit file: a stopped trial ends on it, the others
+  // when Slurm's view of their job confirms it (CheckQueue, now).
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    it = it->second.pack_index && ReadExit(it->second, events) ? jobs_.erase(it) : std::next(it);
+  }
   EscalateStops();
   if (now >= next_queue_check_) {
     CheckQueue(events);
@@ -64,7 +75,10 @@ void SlurmExecutorImpl::Step(std::vector<ExecutorEvent>* events) {
 void SlurmExecutorImpl::CheckQueue(std::vector<ExecutorEvent>* events) {
   if (jobs_.empty()) return;
   std::string ids;
-  for (const auto& [id, job] : jobs_) ids += (ids.empty() ? "" : ",") + job.job_id;
+  std::set<std::string> seen;
+  for (const auto& [id, job] : jobs_) {
+    if (seen.insert(job.job_id).second) ids += (ids.empty() ? "" : ",") + job.job_id;
+  }
   auto ran = runner_->Run({"squeue", "--jobs=" + ids, "--states=all", "--noheader", "--format=%i|%T|%r|%N"});
   // An unreachable controller is transient: keep every job and ask again.
   // Some versions refuse the whole query when one id was purged; then each
@@ -74,14 +88,24 @@ void SlurmExecutorImpl::CheckQueue(std::vector<ExecutorEvent>* events) {
   if (refused && ran->err.find("Invalid job id") == std::string::npos) return;
   std::map<std::string, JobStatus> listed = refused ? std::map<std::string, JobStatus>{} : ParseSqueue(ran->out);
   std::vector<int64_t> ended;
+  std::map<std::string, std::optional<JobStatus>> looked_up;  // pack-mates share one look-up
   for (auto& [id, job] : jobs_) {
     auto it = listed.find(job.job_id);
     if (it != listed.end() && !IsFinal(it->second.state)) {
+      if (job.pack_index && SettlePacked(job, it->second, events)) {
+        ended.push_back(id);
+        continue;
+      }
       Update(job, it->second);
       continue;
     }
-    std::optional<JobStatus> final_status = LookUp(job.job_id);
+    if (!looked_up.count(job.job_id)) looked_up[job.job_id] = LookUp(job.job_id);
+    std::optional<JobStatus> final_status = looked_up[job.job_id];
     if (final_status && !IsFinal(final_status->state)) {  // requeued meanwhile
+      if (job.pack_index && SettlePacked(job, *final_status, events)) {
+        ended.push_back(id);
+        continue;
+      }
       Update(job, *final_status);
       continue;
     }
@@ -96,6 +120,10 @@ void SlurmExecutorImpl::CheckQueue(std::vector<ExecutorEvent>* events) {
         Update(job, *final_status);
         continue;
       }
+    }
+    if (job.pack_index) {
+      if (EndPacked(job, *final_status, events)) ended.push_back(id);
+      continue;
     }
     Update(job, *final_status);
     End(job, *final_status, events);
@@ -133,9 +161,13 @@ std::optional<JobStatus> SlurmExecutorImpl::LookUp(const std::string& job_id) {
 }
 
 void SlurmExecutorImpl::End(WatchedJob& job, const JobStatus& status, std::vector<ExecutorEvent>* events) {
-  double now = clock_->Now();
-  job.tail->Finish(now, events);
-  ExitEvent exit = DescribeJobEnd(job.trial_id, status, job.stop_requested, now);
+  Finish(job, DescribeJobEnd(job.trial_id, status, job.stop_requested, clock_->Now()), events);
+}
+
+void SlurmExecutorImpl::Finish(WatchedJob& job, ExitEvent exit, std::vector<ExecutorEvent>* events) {
+  job.tail->Finish(clock_->Now(), events);
+  // Tells a pack that Slurm requeues later not to run this trial again.
+  if (job.pack_index) std::ofstream(job.trial_dir / kDoneFile) << "done\n";
   if (job.requeues > 0) exit.message += fmt::format(", requeued {} time(s)", job.requeues);
   events->push_back(std::move(exit));
   finished_[job.trial_id] = Info(job);
