@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -49,9 +50,10 @@ class SlurmCluster : public ::testing::Test {
     if (!dir_.empty() && !HasFailure()) std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<SlurmExecutor> Make(bool cancel_on_destroy) {
+  std::unique_ptr<SlurmExecutor> Make(bool cancel_on_destroy, int pack = 1) {
     SlurmExecutorOptions options;
     options.poll_interval_s = 0.5;
+    options.pack = pack;
     options.study_name = "cluster-test";
     options.cancel_on_destroy = cancel_on_destroy;
     if (const char* p = std::getenv("CAIRN_TEST_SLURM_PARTITION")) options.partition = p;
@@ -86,7 +88,41 @@ class SlurmCluster : public ::testing::Test {
     ADD_FAILURE() << "timed out waiting for the cluster";
     return seen;
   }
+  // Like Drive, but keeps the rest of the Poll batch that satisfied `done`
+  // (with several trials, it may hold another trial's reports).
+  std::vector<ExecutorEvent> DriveBatches(SlurmExecutor& exec, const std::function<bool(const ExecutorEvent&)>& done) {
+    std::vector<ExecutorEvent> seen;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+    while (std::chrono::steady_clock::now() < deadline) {
+      bool finished = false;
+      for (auto& e : exec.Poll(1.0)) {
+        seen.push_back(e);
+        finished = finished || done(e);
+      }
+      if (finished) return seen;
+    }
+    ADD_FAILURE() << "timed out waiting for the cluster";
+    return seen;
+  }
   static bool IsExit(const ExecutorEvent& e) { return std::holds_alternative<ExitEvent>(e); }
+  // Polls until every trial in `ids` has ended; their ExitEvents by id.
+  std::map<int64_t, ExitEvent> DriveAll(SlurmExecutor& exec, std::set<int64_t> ids,
+                                        std::vector<ExecutorEvent>* seen = nullptr) {
+    std::map<int64_t, ExitEvent> exits;
+    auto events = DriveBatches(exec, [&](const ExecutorEvent& e) {
+      if (auto* x = std::get_if<ExitEvent>(&e)) exits[x->trial_id] = *x;
+      return exits.size() == ids.size();
+    });
+    if (seen) seen->insert(seen->end(), events.begin(), events.end());
+    return exits;
+  }
+  static std::set<int64_t> StepsOf(const std::vector<ExecutorEvent>& events, int64_t id) {
+    std::set<int64_t> steps;
+    for (const auto& e : events) {
+      if (auto* r = std::get_if<ReportEvent>(&e); r && r->trial_id == id && r->step) steps.insert(*r->step);
+    }
+    return steps;
+  }
   static std::set<int64_t> Steps(const std::vector<ExecutorEvent>& events) {
     std::set<int64_t> steps;
     for (const auto& e : events) {
@@ -181,6 +217,120 @@ TEST_F(SlurmCluster, FreshExecutorReattachesByJobId) {
   EXPECT_EQ(Steps(events), (std::set<int64_t>{1, 2, 3, 4, 5, 6}));  // from the start of the log
   EXPECT_EQ(std::get<ExitEvent>(events.back()).kind, ExitKind::kExited);
   EXPECT_EQ(exec_->JobInfo(5)->at("job_id"), job_id);
+}
+
+TEST_F(SlurmCluster, PackRunsTrialsSideBySideInOneJob) {
+  auto exec = Make(true, 2);
+  LaunchRequest a = Request(11, 3, 0.2, 0, {"it's", "$(touch CANARY)"});
+  LaunchRequest b = Request(12, 4, 0.2, 3);
+  ASSERT_TRUE(exec->Launch(a).ok());
+  ASSERT_TRUE(exec->Launch(b).ok());
+  std::vector<ExecutorEvent> events;
+  auto exits = DriveAll(*exec, {11, 12}, &events);
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[11].kind, ExitKind::kExited) << exits[11].message;
+  EXPECT_EQ(exits[11].exit_code, 0);
+  EXPECT_EQ(exits[12].kind, ExitKind::kExited) << exits[12].message;
+  EXPECT_EQ(exits[12].exit_code, 3);
+  EXPECT_THAT(exits[12].message, HasSubstr("slot 2 of 2"));
+  EXPECT_EQ(StepsOf(events, 11), (std::set<int64_t>{1, 2, 3}));
+  EXPECT_EQ(StepsOf(events, 12), (std::set<int64_t>{1, 2, 3, 4}));
+  auto ia = exec->JobInfo(11), ib = exec->JobInfo(12);
+  EXPECT_EQ(ia->at("job_id"), ib->at("job_id"));
+  EXPECT_EQ(ia->at("pack_index"), 0);
+  EXPECT_EQ(ib->at("pack_index"), 1);
+  std::string log = testing::ReadFile(a.trial_dir / "stdout.log");
+  auto last = nlohmann::json::parse(log.substr(log.rfind("{\"argv\"")));
+  EXPECT_EQ(last["argv"].get<std::vector<std::string>>(), (std::vector<std::string>{"it's", "$(touch CANARY)"}));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "CANARY"));
+}
+
+TEST_F(SlurmCluster, StoppingOnePackedTrialLeavesItsMateRunning) {
+  auto exec = Make(true, 2);
+  ASSERT_TRUE(exec->Launch(Request(21, 1000, 0.2, 0)).ok());
+  ASSERT_TRUE(exec->Launch(Request(22, 8, 0.3, 0)).ok());
+  std::vector<ExecutorEvent> events = DriveBatches(*exec, [](const ExecutorEvent& e) {
+    auto* r = std::get_if<ReportEvent>(&e);
+    return IsExit(e) || (r && r->trial_id == 21);
+  });
+  ASSERT_EQ(exec->Running(), 2);
+  auto start = std::chrono::steady_clock::now();
+  exec->Stop(21);
+  std::optional<double> stopped_after;
+  std::map<int64_t, ExitEvent> exits;
+  auto rest = DriveBatches(*exec, [&](const ExecutorEvent& e) {
+    if (auto* x = std::get_if<ExitEvent>(&e)) {
+      exits[x->trial_id] = *x;
+      if (x->trial_id == 21) {
+        stopped_after = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      }
+    }
+    return exits.size() == 2;
+  });
+  events.insert(events.end(), rest.begin(), rest.end());
+  ASSERT_EQ(exits.size(), 2u);
+  EXPECT_EQ(exits[21].kind, ExitKind::kStopped) << exits[21].message;
+  EXPECT_EQ(exits[22].kind, ExitKind::kExited) << exits[22].message;
+  EXPECT_EQ(exits[22].exit_code, 0);
+  EXPECT_EQ(StepsOf(events, 22), (std::set<int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_LT(StepsOf(events, 21).size(), 1000u);
+  EXPECT_EQ(exec->JobInfo(21)->at("job_id"), exec->JobInfo(22)->at("job_id"));
+  // The trainer exits on SIGTERM: the stop file, the watcher's second and a queue check.
+  ASSERT_TRUE(stopped_after.has_value());
+  EXPECT_LT(*stopped_after, 10.0);
+  RecordProperty("stop_to_exit_ms", static_cast<int>(*stopped_after * 1000));
+}
+
+TEST_F(SlurmCluster, RequeuedPackRerunsOnlyItsUnfinishedTrial) {
+  auto exec = Make(true, 2);
+  LaunchRequest quick = Request(31, 1, 0.0, 0);
+  ASSERT_TRUE(exec->Launch(quick).ok());
+  ASSERT_TRUE(exec->Launch(Request(32, 8, 0.5, 0)).ok());
+  std::vector<ExecutorEvent> events;
+  bool quick_ended = false;
+  std::set<int64_t> long_steps;
+  events = DriveBatches(*exec, [&](const ExecutorEvent& e) {
+    if (auto* x = std::get_if<ExitEvent>(&e)) quick_ended = quick_ended || x->trial_id == 31;
+    if (auto* r = std::get_if<ReportEvent>(&e); r && r->trial_id == 32 && r->step) long_steps.insert(*r->step);
+    return (IsExit(e) && std::get<ExitEvent>(e).trial_id == 32) || (quick_ended && long_steps.size() >= 2);
+  });
+  ASSERT_TRUE(quick_ended);
+  ASSERT_EQ(exec->Running(), 1) << "the long trial finished before the requeue";
+  std::string job_id = exec->JobInfo(32)->at("job_id");
+  ASSERT_EQ(std::system(("scontrol requeue " + job_id).c_str()), 0);
+  auto exits = DriveAll(*exec, {32}, &events);
+  EXPECT_EQ(exits[32].kind, ExitKind::kExited) << exits[32].message;
+  EXPECT_EQ(exits[32].exit_code, 0);
+  EXPECT_THAT(exits[32].message, HasSubstr("requeued"));
+  EXPECT_EQ(StepsOf(events, 32), (std::set<int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  // The trial that had ended was not run again.
+  std::string log = testing::ReadFile(quick.trial_dir / "stdout.log");
+  EXPECT_EQ(log.find("epoch=1"), log.rfind("epoch=1")) << log;
+}
+
+TEST_F(SlurmCluster, FreshExecutorReattachesToPackedTrials) {
+  auto first = Make(false, 2);  // a coordinator that will "crash"
+  LaunchRequest a = Request(41, 6, 0.3, 0), b = Request(42, 6, 0.3, 0);
+  ASSERT_TRUE(first->Launch(a).ok());
+  nlohmann::json described_a = first->Describe(41);  // before its pack went out: no job id
+  ASSERT_TRUE(first->Launch(b).ok());
+  nlohmann::json described_b = first->Describe(42);
+  EXPECT_FALSE(described_a.contains("job_id"));
+  EXPECT_TRUE(described_b.contains("job_id"));
+  DriveBatches(*first, [](const ExecutorEvent& e) { return !IsExit(e); });
+  ASSERT_EQ(first->Running(), 2);
+  first.reset();  // the job keeps running
+
+  auto exec = Make(true, 2);
+  ASSERT_TRUE(exec->Reattach(a, described_a).ok());
+  ASSERT_TRUE(exec->Reattach(b, described_b).ok());
+  std::vector<ExecutorEvent> events;
+  auto exits = DriveAll(*exec, {41, 42}, &events);
+  for (int64_t id : {41, 42}) {
+    EXPECT_EQ(exits[id].kind, ExitKind::kExited) << exits[id].message;
+    EXPECT_EQ(StepsOf(events, id), (std::set<int64_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(exec->JobInfo(id)->at("job_id"), described_b["job_id"]);
+  }
 }
 
 }  // namespace

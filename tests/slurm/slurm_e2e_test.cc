@@ -1,12 +1,100 @@
 // End to end on a real cluster: `cairn run` of a small digits study with
-// `executor: slurm`, then `cairn status`. Runs only under
-// scripts/with-slurm.sh, with the `cairn` binary built beside this test.
+// `executor: slurm`, then `cairn status`; a coordinator killed with -9 and
+// started again re-attaches to its job; `pack: 2` runs 4 trials as 2 jobs.
+// Runs only under scripts/with-slurm.sh, with the `cairn` binary built
+// beside this test.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "cli/cli_runner.h"
 
 namespace cairn::testing {
 namespace {
+
+// Prints epoch=N val=... for `steps` steps, `pause` seconds apart.
+constexpr const char* kSlowTrial = R"PY(
+import sys, time
+steps, pause, x = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+for step in range(1, steps + 1):
+    print(f"epoch={step} val={x * step:.6f}", flush=True)
+    time.sleep(pause)
+)PY";
+
+std::string SlowStudy(const std::string& name, int steps, double pause, int trials, const std::string& executor) {
+  return "name: " + name + "\n"
+         "command: [\"/usr/bin/python3\", \"slow.py\", \"" + std::to_string(steps) + "\", \"" +
+         std::to_string(pause) + "\", \"{x}\"]\n"
+         "space:\n"
+         "  x: {type: float, low: 0.0, high: 1.0}\n"
+         "objective: {metric: val, direction: maximize, step: epoch}\n"
+         "budget: {trials: " + std::to_string(trials) + ", parallel: " + std::to_string(trials) + "}\n"
+         "sampler: {name: random, seed: 5}\n"
+         "executor: " + executor + "\n";
+}
+
+bool ClusterReady() {
+  return std::getenv("SLURM_CONF") != nullptr && std::filesystem::exists(CairnBinary()) &&
+         std::filesystem::exists("/usr/bin/python3");
+}
+
+// Starts `cairn args...` in `cwd` without waiting; output goes to cwd/tag.out.
+pid_t StartCairn(const std::vector<std::string>& args, const std::filesystem::path& cwd, const std::string& tag) {
+  std::vector<std::string> argv_s = {CairnBinary().string()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string out = (cwd / (tag + ".out")).string(), dir = cwd.string();
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || chdir(dir.c_str()) != 0) _exit(126);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// The stored steps of the objective, trial by trial (cairn export --format curves).
+std::map<int, std::vector<int64_t>> StoredSteps(const std::string& study, const std::string& store,
+                                                const std::filesystem::path& dir) {
+  std::map<int, std::vector<int64_t>> steps;
+  auto out = dir / "curves.jsonl";
+  auto ran = RunCairn({"export", study, "--format", "curves", "-o", out.string(), "--store", store});
+  if (ran.exit_code != 0) return steps;
+  std::istringstream lines(ReadFile(out));
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) continue;
+    std::string id = j.value("id", "");
+    steps[std::stoi(id.substr(id.rfind('/') + 1))] = j["steps"].get<std::vector<int64_t>>();
+  }
+  return steps;
+}
+
+nlohmann::json ShowTrial(const std::string& study, int number, const std::string& store) {
+  return RunCairn({"show", study, std::to_string(number), "--json", "--store", store}).Json();
+}
+
+std::string SqueueState(const std::string& job_id) {
+  auto dir = MakeTempDir("cairn-squeue");
+  std::string cmd = "squeue --jobs=" + job_id + " --noheader --format=%T > " + (dir / "out").string() + " 2>&1";
+  (void)std::system(cmd.c_str());
+  std::string state = ReadFile(dir / "out");
+  std::filesystem::remove_all(dir);
+  while (!state.empty() && (state.back() == '\n' || state.back() == ' ')) state.pop_back();
+  return state;
+}
 
 std::string Study() {
   std::string train = (SourceDir() / "examples" / "digits" / "train.py").string();
@@ -51,6 +139,67 @@ TEST(E2ESlurm, CairnRunOnTheCluster) {
     if (entry.path().filename() == "slurm_job.sh") ++scripts;
   }
   EXPECT_EQ(scripts, 2);
+  if (!HasFailure()) std::filesystem::remove_all(dir);
+}
+
+TEST(E2ESlurm, Kill9OfTheCoordinatorReattachesToTheRunningJob) {
+  if (!ClusterReady()) GTEST_SKIP() << "needs scripts/with-slurm.sh, the cairn binary and /usr/bin/python3";
+  auto dir = MakeTempDir("cairn-slurm-reattach");
+  WriteFile(dir / "slow.py", kSlowTrial);
+  WriteFile(dir / "study.yaml", SlowStudy("slurm-reattach", 8, 1.0, 1, "{name: slurm, poll_interval: 0.5}"));
+  std::string store = "sqlite://" + (dir / "cairn.db").string();
+  pid_t pid = StartCairn({"run", "study.yaml", "--store", store}, dir, "first");
+
+  // Until the store has the trial's job and a few of its steps.
+  std::string job_id;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto trial = ShowTrial("slurm-reattach", 0, store);
+    if (trial.is_object() && trial["attrs"].contains("executor")) job_id = trial["attrs"]["executor"].value("job_id", "");
+    if (!job_id.empty() && StoredSteps("slurm-reattach", store, dir)[0].size() >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_FALSE(job_id.empty()) << ReadFile(dir / "first.out");
+  ASSERT_GE(StoredSteps("slurm-reattach", store, dir)[0].size(), 3u) << ReadFile(dir / "first.out");
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  waitpid(pid, nullptr, 0);
+  EXPECT_EQ(SqueueState(job_id), "RUNNING") << "the job must outlive its coordinator";
+
+  auto resumed = RunCairn({"run", "study.yaml", "--store", store, "--json"}, dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  auto status = RunCairn({"status", "slurm-reattach", "--store", store, "--json"}).Json();
+  ASSERT_EQ(status["trials"].size(), 1u) << "the trial was run again: " << status.dump();
+  auto trial = ShowTrial("slurm-reattach", 0, store);
+  SCOPED_TRACE(trial.dump());
+  EXPECT_EQ(trial["state"], "completed");
+  EXPECT_EQ(trial["attrs"]["executor"]["job_id"], job_id);
+  EXPECT_EQ(trial["attrs"]["reattached"], 1);
+  EXPECT_EQ(StoredSteps("slurm-reattach", store, dir)[0], (std::vector<int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  if (!HasFailure()) std::filesystem::remove_all(dir);
+}
+
+TEST(E2ESlurm, PackRunsFourTrialsAsTwoJobs) {
+  if (!ClusterReady()) GTEST_SKIP() << "needs scripts/with-slurm.sh, the cairn binary and /usr/bin/python3";
+  auto dir = MakeTempDir("cairn-slurm-pack");
+  WriteFile(dir / "slow.py", kSlowTrial);
+  WriteFile(dir / "study.yaml", SlowStudy("slurm-pack", 3, 0.3, 4, "{name: slurm, pack: 2, poll_interval: 0.5}"));
+  std::string store = "sqlite://" + (dir / "cairn.db").string();
+  auto run = RunCairn({"run", "study.yaml", "--store", store, "--json"}, dir);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.Json()["completed"], 4) << run.out;
+  std::map<std::string, std::set<int>> slots;  // job id -> pack slots
+  auto steps = StoredSteps("slurm-pack", store, dir);
+  for (int n = 0; n < 4; ++n) {
+    auto trial = ShowTrial("slurm-pack", n, store);
+    SCOPED_TRACE(trial.dump());
+    EXPECT_EQ(trial["state"], "completed");
+    const auto& where = trial["attrs"]["executor"];
+    EXPECT_EQ(where["pack_size"], 2);
+    slots[where.value("job_id", "")].insert(where.value("pack_index", -1));
+    EXPECT_EQ(steps[n], (std::vector<int64_t>{1, 2, 3}));
+  }
+  EXPECT_EQ(slots.size(), 2u);
+  for (const auto& [job, indexes] : slots) EXPECT_EQ(indexes, (std::set<int>{0, 1})) << "job " << job;
   if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 
