@@ -164,6 +164,7 @@ bool SlurmExecutorImpl::SettlePacked(WatchedJob& job, const JobStatus& status, s
   }
   // COMPLETING, SIGNALING, ...: the job is ending; its final state decides.
   if (status.state_name != "RUNNING") return false;
+  Update(job, status);  // the node, for the message
   EndByExitStatus(job, events);
   return true;
 }
