@@ -1,7 +1,10 @@
 // URLs, the default store location, and the value helpers.
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -116,6 +119,29 @@ TEST(StoreValueTest, MaskPassword) {
   EXPECT_EQ(store::MaskPassword("postgresql://u:pw@h:5/db"), "postgresql://u:***@h:5/db");
   EXPECT_EQ(store::MaskPassword("postgresql://u@h/db"), "postgresql://u@h/db");
   EXPECT_EQ(store::MaskPassword("postgresql://h:5432/db"), "postgresql://h:5432/db");
+}
+
+// Coordinators started together open one new database at once (CI saw
+// "database is locked" from the WAL pragma when two did).
+TEST_F(OpenStoreTest, ManyOpeningOneNewDatabaseAtOnceAllSucceed) {
+  constexpr int kRounds = 30;
+  constexpr int kOpeners = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    std::string url = "sqlite://" + (dir_ / ("race" + std::to_string(round) + ".db")).string();
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(kOpeners);
+    std::vector<std::thread> openers;
+    for (int i = 0; i < kOpeners; ++i) {
+      openers.emplace_back([&, i] {
+        ready.fetch_add(1);
+        while (ready.load() < kOpeners) std::this_thread::yield();
+        auto store = OpenStore(url);
+        if (!store.ok()) errors[i] = store.status().message();
+      });
+    }
+    for (auto& t : openers) t.join();
+    for (const std::string& e : errors) EXPECT_EQ(e, "") << "round " << round;
+  }
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <thread>
 
 namespace cairn::store {
 
@@ -98,7 +101,20 @@ Status SqliteConnection::Configure(const SqliteOptions& o) {
                         "; PRAGMA journal_mode=WAL; PRAGMA synchronous=" + o.synchronous +
                         "; PRAGMA cache_size=-" + std::to_string(o.cache_kib) +
                         "; PRAGMA foreign_keys=ON";
-  return ExecSimple(pragmas.c_str());
+  // Two processes opening a new database at once can both hold a read lock
+  // while each asks for the write lock that journal_mode=WAL needs; SQLite
+  // then answers SQLITE_BUSY at once instead of calling the busy handler
+  // (waiting could deadlock). The pragmas are idempotent: retry them until the
+  // busy timeout, as the handler would have waited.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.busy_timeout_ms);
+  for (auto pause = std::chrono::milliseconds(2);; pause = std::min(pause * 2, std::chrono::milliseconds(100))) {
+    Status st = ExecSimple(pragmas.c_str());
+    if (st.ok() || st.code() != StatusCode::kUnavailable ||
+        std::chrono::steady_clock::now() + pause > deadline) {
+      return st;
+    }
+    std::this_thread::sleep_for(pause);
+  }
 }
 
 Status SqliteConnection::Error(int rc, std::string_view what) const {
