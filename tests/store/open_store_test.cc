@@ -12,6 +12,7 @@
 #include "cairn/store/postgres_connection.h"
 #include "cairn/store/sql_connection.h"
 #include "support/paths.h"
+#include "support/postgres_schema.h"
 
 namespace cairn::testing {
 namespace {
@@ -121,13 +122,12 @@ TEST(StoreValueTest, MaskPassword) {
   EXPECT_EQ(store::MaskPassword("postgresql://h:5432/db"), "postgresql://h:5432/db");
 }
 
-// Coordinators started together open one new database at once (CI saw
-// "database is locked" from the WAL pragma when two did).
-TEST_F(OpenStoreTest, ManyOpeningOneNewDatabaseAtOnceAllSucceed) {
-  constexpr int kRounds = 30;
+// Opens the store at url(round) from kOpeners threads at once, kRounds times.
+template <typename UrlForRound>
+void OpenAllAtOnce(int rounds, UrlForRound url_for_round) {
   constexpr int kOpeners = 6;
-  for (int round = 0; round < kRounds; ++round) {
-    std::string url = "sqlite://" + (dir_ / ("race" + std::to_string(round) + ".db")).string();
+  for (int round = 0; round < rounds; ++round) {
+    std::string url = url_for_round(round);
     std::atomic<int> ready{0};
     std::vector<std::string> errors(kOpeners);
     std::vector<std::thread> openers;
@@ -142,6 +142,26 @@ TEST_F(OpenStoreTest, ManyOpeningOneNewDatabaseAtOnceAllSucceed) {
     for (auto& t : openers) t.join();
     for (const std::string& e : errors) EXPECT_EQ(e, "") << "round " << round;
   }
+}
+
+// Coordinators started together open one new database at once (CI saw
+// "database is locked" from the WAL pragma when two did).
+TEST_F(OpenStoreTest, ManyOpeningOneNewDatabaseAtOnceAllSucceed) {
+  OpenAllAtOnce(30, [&](int round) { return "sqlite://" + (dir_ / ("race" + std::to_string(round) + ".db")).string(); });
+}
+
+// The same on PostgreSQL: one of them creates the schema, the others wait for
+// its migration and find the tables.
+TEST_F(OpenStoreTest, ManyOpeningOneNewPostgresSchemaAtOnceAllSucceed) {
+  auto server = TempPostgresSchema::ServerUrl();
+  if (!server) GTEST_SKIP() << "set CAIRN_TEST_POSTGRES_URL (scripts/with-postgres.sh) to run";
+  std::vector<std::unique_ptr<TempPostgresSchema>> schemas;
+  OpenAllAtOnce(5, [&](int) {
+    schemas.push_back(std::make_unique<TempPostgresSchema>());
+    Status created = schemas.back()->Create(*server);
+    EXPECT_TRUE(created.ok()) << created.message();
+    return schemas.back()->url();
+  });
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "cairn/store/postgres_connection.h"
 #include "cairn/store/sqlite_connection.h"
 #include "support/paths.h"
+#include "support/postgres_schema.h"
 
 namespace cairn::testing {
 
@@ -36,26 +37,15 @@ class StoreBackendTest : public ::testing::TestWithParam<Backend> {
       url_ = "sqlite://" + (dir_ / "test.db").string();
       return;
     }
-    const char* base = std::getenv("CAIRN_TEST_POSTGRES_URL");
-    if (base == nullptr || *base == '\0') {
-      GTEST_SKIP() << "set CAIRN_TEST_POSTGRES_URL (scripts/with-postgres.sh) to run";
-    }
-    static int counter = 0;
-    schema_ = "cairn_test_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
-    base_url_ = base;
-    auto admin = store::PostgresConnection::Open(base_url_);
-    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
-    ASSERT_TRUE((*admin)->ExecDdl("CREATE SCHEMA " + schema_).ok());
-    std::string sep = base_url_.find('?') == std::string::npos ? "?" : "&";
-    url_ = base_url_ + sep + "options=-csearch_path%3D" + schema_;
+    auto server = TempPostgresSchema::ServerUrl();
+    if (!server) GTEST_SKIP() << "set CAIRN_TEST_POSTGRES_URL (scripts/with-postgres.sh) to run";
+    Status created = schema_.Create(*server);
+    ASSERT_TRUE(created.ok()) << created.ToString();
+    url_ = schema_.url();
   }
 
   void TearDown() override {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
-    if (!schema_.empty()) {
-      auto admin = store::PostgresConnection::Open(base_url_);
-      if (admin.ok()) (void)(*admin)->ExecDdl("DROP SCHEMA " + schema_ + " CASCADE");
-    }
   }
 
   std::unique_ptr<Store> Open() {
@@ -79,8 +69,7 @@ class StoreBackendTest : public ::testing::TestWithParam<Backend> {
   bool postgres() const { return GetParam() == Backend::kPostgres; }
 
   std::filesystem::path dir_;
-  std::string base_url_;
-  std::string schema_;
+  TempPostgresSchema schema_;
   std::string url_;
 };
 

@@ -154,7 +154,14 @@ Status PostgresConnection::ExecDdl(std::string_view sql) {
 
 Result<bool> PostgresConnection::TableExists(std::string_view table) {
   SqlValue name[] = {std::string(table)};
-  CAIRN_ASSIGN_OR_RETURN(auto rows, Query("SELECT to_regclass($1) IS NOT NULL", name));
+  // A scan of pg_class, not to_regclass(): to_regclass answers from the
+  // backend's catalog cache, which inside a transaction still says "absent"
+  // after another session created the table while we waited for the
+  // migration lock; the scan sees every committed table.
+  CAIRN_ASSIGN_OR_RETURN(auto rows, Query("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+                                          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                                          "WHERE c.relname = $1 AND n.nspname = current_schema())",
+                                          name));
   return !rows.empty() && AsInt(rows[0][0]) != 0;
 }
 
