@@ -15,6 +15,7 @@
 
 #include "cairn/store.h"
 #include "cli/cli_runner.h"
+#include "support/postgres_schema.h"
 
 namespace cairn {
 namespace {
@@ -87,8 +88,21 @@ class FaultToleranceTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? *store.ListTrials(s->id) : std::vector<TrialRecord>{};
   }
+  // The store in a fresh schema of the PostgreSQL server the test script
+  // started; false (and the test skips) without one.
+  bool UsePostgres() {
+    auto server = testing::TempPostgresSchema::ServerUrl();
+    if (!server) return false;
+    Status created = postgres_.Create(*server);
+    EXPECT_TRUE(created.ok()) << created.ToString();
+    url_ = postgres_.url();
+    return created.ok();
+  }
+  void TwoCoordinatorsShareAStudy();
+
   std::filesystem::path dir_;
   std::string url_;
+  testing::TempPostgresSchema postgres_;
 };
 
 TEST_F(FaultToleranceTest, Kill9OfTheCoordinatorLosesNoMetricLine) {
@@ -138,7 +152,8 @@ TEST_F(FaultToleranceTest, Kill9OfTheCoordinatorLosesNoMetricLine) {
   EXPECT_EQ(reruns, 2);
 }
 
-TEST_F(FaultToleranceTest, TwoCoordinatorsShareAStudyWithoutRunningATrialTwice) {
+// Two `cairn run` processes on one study file and store, started together.
+void FaultToleranceTest::TwoCoordinatorsShareAStudy() {
   testing::WriteFile(dir_ / "study.yaml", StudyYaml("shared", 8, 2));
   pid_t a = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "a");
   pid_t b = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "b");
@@ -170,6 +185,13 @@ TEST_F(FaultToleranceTest, TwoCoordinatorsShareAStudyWithoutRunningATrialTwice) 
   // race for the last one.
   EXPECT_LE(completed, 9);
   EXPECT_EQ(owners.size(), 2u) << "both coordinators ran trials";
+}
+
+TEST_F(FaultToleranceTest, TwoCoordinatorsShareAStudyWithoutRunningATrialTwice) { TwoCoordinatorsShareAStudy(); }
+
+TEST_F(FaultToleranceTest, TwoCoordinatorsShareAStudyOnPostgres) {
+  if (!UsePostgres()) GTEST_SKIP() << "set CAIRN_TEST_POSTGRES_URL (scripts/with-postgres.sh) to run";
+  TwoCoordinatorsShareAStudy();
 }
 
 }  // namespace
