@@ -57,6 +57,11 @@ struct StudySpec {
 
   // resources
   double gpus_per_trial = 0.0;           // 0 = CPU only; fractions pack trials
+  // "none", or "auto": trials per GPU from the GPU memory trials really used
+  // (include/cairn/gpu_packing.h); then gpus_per_trial is 1.
+  std::string packing = "none";
+  double packing_margin = 0.1;           // share of GPU memory never planned for
+  int max_trials_per_gpu = 8;
 
   // search and scheduling
   std::string sampler = "tpe";           // random | tpe | grid | ...

@@ -68,6 +68,9 @@ struct StudyParts {
 struct CoordinatorOptions {
   // Device ids to pack trials onto (CUDA_VISIBLE_DEVICES or NVML); empty: CPU only.
   std::vector<std::string> gpu_ids;
+  // The smallest memory of those devices, for resources.packing: auto (0:
+  // unknown, and automatic packing keeps one trial per GPU).
+  uint64_t gpu_memory_bytes = 0;
   // Where trial folders go: <trials_root>/<study>/<number>.
   std::filesystem::path trials_root;
   // Set (e.g. from a SIGINT handler) to stop the study: running trials are

@@ -8,6 +8,7 @@
  *   FAKE_NVML_NO_ATTRIBUTES when set, nvmlDeviceGetAttributes_v2 is "not
  *                           supported", so the SM count comes from the cores
  *   FAKE_NVML_UTIL          utilization percent of every GPU (default 40 + index)
+ *   FAKE_NVML_MEM_USED_MIB  memory in use on every GPU (default index + 1 GiB)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,9 @@ nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char* uuid, unsigned int len) {
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t* mem) {
   if (!Valid(d)) return ERR_INVALID_ARGUMENT;
   mem->total = kTotal;
-  mem->used = (d->index + 1) * 1073741824ULL; /* 1 GiB per index + 1 */
+  const char* used_mib = getenv("FAKE_NVML_MEM_USED_MIB");
+  mem->used = used_mib ? strtoull(used_mib, NULL, 10) * 1048576ULL
+                       : (d->index + 1) * 1073741824ULL; /* 1 GiB per index + 1 */
   mem->free = mem->total - mem->used;
   return OK;
 }

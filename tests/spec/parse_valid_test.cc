@@ -154,6 +154,19 @@ TEST(ParseValidTest, PlainNamesForPluginsAndNumericConditions) {
   EXPECT_FALSE(spec->space.IsActive(*units, {{"layers", int64_t{1}}}));
 }
 
+TEST(ParseValidTest, AutomaticPackingTakesOneGpuPerTrialToStart) {
+  auto spec = ParseStudyText(
+      "name: t\ncommand: [p]\nspace: {x: {type: float, low: 0, high: 1}}\nobjective: {metric: acc}\n"
+      "resources: {packing: auto, margin: 0.2, max_per_gpu: 4}\n",
+      "t.yaml", "/b");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->packing, "auto");
+  EXPECT_EQ(spec->gpus_per_trial, 1.0);
+  EXPECT_EQ(spec->packing_margin, 0.2);
+  EXPECT_EQ(spec->max_trials_per_gpu, 4);
+  EXPECT_EQ(spec->ToJson()["resources"]["packing"], "auto");
+}
+
 TEST(ParseValidTest, StudyFileIsReadFromDiskWithItsFolderAsWorkdir) {
   auto dir = testing::MakeTempDir("cairn_spec");
   testing::WriteFile(dir / "sub" / "study.yaml", kFullStudy);

@@ -89,18 +89,48 @@ Status ReadBudget(const YamlContext& ctx, const Field& field, StudySpec& spec) {
   return Status::Ok();
 }
 
-Status ReadResources(const YamlContext& ctx, const Field& field, StudySpec& spec) {
-  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'resources'", {"gpus"}));
-  const Field* f = map.Find("gpus");
-  if (f == nullptr) return Status::Ok();
-  CAIRN_ASSIGN_OR_RETURN(double gpus, ctx.Number(*f));
-  // A fraction shares one GPU between trials; more than one must be whole GPUs.
-  if (gpus < 0 || (gpus > 1 && std::trunc(gpus) != gpus)) {
-    return ctx.Error(f->ValueMark(), fmt::format("{} is {}", f->Label(), gpus),
-                     "0 (CPU only), a fraction of one GPU such as 0.5, or a whole number of GPUs");
+Status ReadPacking(const YamlContext& ctx, const MapFields& map, StudySpec& spec) {
+  const Field* packing = map.Find("packing");
+  if (packing != nullptr) {
+    CAIRN_ASSIGN_OR_RETURN(spec.packing, ctx.String(*packing));
+    if (spec.packing != "none" && spec.packing != "auto") {
+      return ctx.Error(packing->ValueMark(), fmt::format("{} is '{}'", packing->Label(), spec.packing),
+                       "none or auto");
+    }
   }
-  spec.gpus_per_trial = gpus;
+  if (const Field* f = map.Find("margin")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.packing_margin, ctx.Number(*f));
+    if (spec.packing_margin < 0 || spec.packing_margin >= 1) {
+      return ctx.Error(f->ValueMark(), fmt::format("{} is {}", f->Label(), spec.packing_margin),
+                       "a fraction of GPU memory in [0, 1), e.g. 0.1");
+    }
+  }
+  if (const Field* f = map.Find("max_per_gpu")) {
+    CAIRN_ASSIGN_OR_RETURN(spec.max_trials_per_gpu, SmallIntAtLeast(ctx, *f, 1));
+  }
+  if (spec.packing != "auto") return Status::Ok();
+  // Automatic packing starts with one trial per GPU and decides the share itself.
+  const Field* gpus = map.Find("gpus");
+  if (gpus != nullptr && spec.gpus_per_trial != 1) {
+    return ctx.Error(gpus->ValueMark(), fmt::format("{} is {} with packing: auto", gpus->Label(), spec.gpus_per_trial),
+                     "gpus: 1 (or no 'gpus'): packing: auto decides how many trials share a GPU");
+  }
+  spec.gpus_per_trial = 1;
   return Status::Ok();
+}
+
+Status ReadResources(const YamlContext& ctx, const Field& field, StudySpec& spec) {
+  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'resources'", {"gpus", "packing", "margin", "max_per_gpu"}));
+  if (const Field* f = map.Find("gpus")) {
+    CAIRN_ASSIGN_OR_RETURN(double gpus, ctx.Number(*f));
+    // A fraction shares one GPU between trials; more than one must be whole GPUs.
+    if (gpus < 0 || (gpus > 1 && std::trunc(gpus) != gpus)) {
+      return ctx.Error(f->ValueMark(), fmt::format("{} is {}", f->Label(), gpus),
+                       "0 (CPU only), a fraction of one GPU such as 0.5, or a whole number of GPUs");
+    }
+    spec.gpus_per_trial = gpus;
+  }
+  return ReadPacking(ctx, map, spec);
 }
 
 Result<uint64_t> ReadSeed(const YamlContext& ctx, const Field& field) {

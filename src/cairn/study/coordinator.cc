@@ -1,13 +1,16 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <deque>
+#include <fstream>
 #include <set>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "cairn/ark.h"
+#include "cairn/gpu_packing.h"
 #include "cairn/gpu_slots.h"
 #include "cairn/hash.h"
 #include "cairn/study.h"
@@ -46,6 +49,9 @@ nlohmann::json FiniteOrNull(double v) { return std::isfinite(v) ? nlohmann::json
 struct LiveTrial {
   TrialRecord record;
   std::vector<std::string> gpus;
+  double gpu_share = 0.0;  // of each device in gpus, as taken from the slots
+  int per_gpu = 1;         // trials per GPU when it started (packing: auto)
+  std::optional<uint64_t> gpu_peak_alone;  // peak device memory while alone on it
   StopCause stop_cause = StopCause::kNone;
   std::string stop_detail;
   std::optional<Decision> decision;  // the scheduler's stop decision
@@ -65,6 +71,7 @@ struct Rerun {
   int origin = 0;       // the number of the trial it repeats
   int retry = 0;        // 1 for the first retry of a failure
   bool counts = false;  // whether it uses up a trial of the budget
+  bool whole_gpu = false;  // it ran out of GPU memory sharing one: give it a GPU alone
 };
 
 std::string OwnerName(double start) {
@@ -80,7 +87,12 @@ class CoordinatorImpl final : public Coordinator {
         parts_(parts),
         options_(std::move(options)),
         slots_(options_.gpu_ids),
-        trail_(parts.capturer, parts.utilization) {}
+        trail_(parts.capturer, parts.utilization) {
+    if (spec_.packing == "auto" && !options_.gpu_ids.empty()) {
+      packing_.emplace(GpuPackingOptions{spec_.packing_margin, spec_.max_trials_per_gpu},
+                       options_.gpu_memory_bytes);
+    }
+  }
 
   Status Attach();
   Result<StudySummary> Run() override;
@@ -90,6 +102,10 @@ class CoordinatorImpl final : public Coordinator {
   Status RecoverLostTrial(TrialRecord& trial);
   Result<bool> Reattach(TrialRecord& trial);
   bool BudgetLeft() const { return started_ < spec_.trials || !reruns_.empty(); }
+  double NextShare() const;
+  void TrackGpuMemory(const std::vector<MetricPoint>& samples);
+  bool AloneOnItsGpus(const LiveTrial& live) const;
+  void NoteGpuOutOfMemory(LiveTrial& live);
   bool ShouldLaunch() const;
   Status LaunchNext();
   Result<TrialRecord> CreateTrialRecord(const Params& params, const nlohmann::json& attrs);
@@ -115,6 +131,7 @@ class CoordinatorImpl final : public Coordinator {
   StudyParts parts_;
   CoordinatorOptions options_;
   GpuSlots slots_;
+  std::optional<GpuPacking> packing_;  // with resources.packing: auto and GPUs
   TrailRecorder trail_;
   StudyRecord study_;
   std::string owner_;
@@ -238,10 +255,9 @@ Result<bool> CoordinatorImpl::Reattach(TrialRecord& trial) {
     trial.attrs["reattach_error"] = attached.message();
     return false;
   }
-  // The device bookkeeping follows the trial (none when the executor places
-  // trials itself, as Slurm does).
-  if (!gpus.empty() && !slots_.Acquire(spec_.gpus_per_trial)) gpus.clear();
-  LiveTrial live{trial, gpus};
+  // Executors that can re-attach place trials themselves (Slurm asks for
+  // GPUs per job): no local device slot is taken.
+  LiveTrial live{trial, {}};
   live.trial_dir = request.trial_dir;
   live.record.owner = owner_;
   live.record.heartbeat_at = parts_.clock->WallTime();
@@ -287,7 +303,15 @@ Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
 bool CoordinatorImpl::ShouldLaunch() const {
   if (interrupted_ || !BudgetLeft()) return false;
   if (static_cast<int>(live_.size()) >= spec_.parallel) return false;
-  return slots_.Available(spec_.gpus_per_trial) > 0;
+  return slots_.Available(NextShare()) > 0;
+}
+
+// The GPU share the next trial takes: a fixed share, or what automatic
+// packing says now; a re-run after running out of memory gets a GPU alone.
+double CoordinatorImpl::NextShare() const {
+  if (!reruns_.empty() && reruns_.front().whole_gpu) return std::max(1.0, spec_.gpus_per_trial);
+  if (packing_) return packing_->Share();
+  return spec_.gpus_per_trial;
 }
 
 Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, const nlohmann::json& attrs) {
@@ -319,17 +343,20 @@ Status CoordinatorImpl::LaunchNext() {
   Params params;
   nlohmann::json attrs = nlohmann::json::object();
   bool from_budget = reruns_.empty();
+  double share = NextShare();
   if (!from_budget) {
     const Rerun& r = reruns_.front();
     params = r.params;
     attrs[r.retry > 0 ? "retry_of" : "rerun_of"] = r.origin;
     if (r.retry > 0) attrs["retry"] = r.retry;
+    if (r.whole_gpu) attrs["rerun_reason"] = "GPU out of memory while sharing a GPU: run alone";
     reruns_.pop_front();
   } else {
     params = parts_.sampler->Ask(next_number_);
   }
-  auto gpus = slots_.Acquire(spec_.gpus_per_trial);
+  auto gpus = slots_.Acquire(share);
   if (!gpus) return Internal("no GPU slot although capacity was reported");
+  if (packing_) attrs["packing"] = packing_->ToJson();
 
   CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, CreateTrialRecord(params, attrs));
   if (from_budget) ++started_;
@@ -343,18 +370,19 @@ Status CoordinatorImpl::LaunchNext() {
       {"trial_dir", trial_dir.string()},      {"seed", std::to_string(seed)},
       {"study", spec_.name}};
   auto argv = ExpandCommand(spec_.command, params, extra, &spec_.space);
-  LiveTrial live{trial, *gpus};
+  LiveTrial live{trial, *gpus, share, packing_ ? packing_->PerGpu() : 1};
   live.trial_dir = trial_dir;
   live.record.attrs["argv"] = argv.ok() ? nlohmann::json(*argv) : nlohmann::json(spec_.command);
   live.record.attrs["seed"] = seed;
   live.record.attrs["gpus"] = *gpus;
+  if (!gpus->empty()) live.record.attrs["gpu_share"] = share;
   live.record.attrs["trial_dir"] = trial_dir.string();
   int64_t id = trial.id;
   if (!argv.ok()) {
     live.record.state = TrialState::kFailed;
     live.record.end_reason = argv.status().message();
     live.record.ended_at = parts_.clock->WallTime();
-    slots_.Release(*gpus, spec_.gpus_per_trial);
+    slots_.Release(*gpus, share);
     CountEnded(live.record);
     parts_.sampler->Tell({trial.number, params, TrialState::kFailed, std::nullopt, {}});
     return parts_.store->UpdateTrial(live.record);
@@ -468,7 +496,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   CAIRN_TRY(FlushMetrics());  // the trial's last reports land before its end
   LiveTrial live = std::move(it->second);
   live_.erase(it);
-  slots_.Release(live.gpus, spec_.gpus_per_trial);
+  slots_.Release(live.gpus, live.gpu_share);
 
   auto end = ClassifyTrialEnd(exit, live.stop_cause, live.stop_detail);
   TrialRecord& trial = live.record;
@@ -481,6 +509,9 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
   if (auto where = parts_.executor->Describe(trial.id); !where.empty()) trial.attrs["executor"] = where;
   trial.attrs["metrics"] = MetricsSummary(live);
+  if (live.gpu_peak_alone) trial.attrs["gpu_peak_memory_bytes"] = *live.gpu_peak_alone;
+  if (packing_ && live.gpu_peak_alone) packing_->RecordPeak(*live.gpu_peak_alone);
+  if (trial.state == TrialState::kFailed) NoteGpuOutOfMemory(live);
   if (auto context = trail_.TakeContext(trial.id, /*wait=*/true)) CAIRN_TRY(StoreContext(trial, *context));
   CAIRN_TRY(parts_.store->UpdateTrial(trial));
   trail_.TrialEnded(trial.id, live.trial_dir);
@@ -489,11 +520,55 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   parts_.sampler->Tell({trial.number, trial.params, trial.state, trial.value, live.curve});
   CountEnded(trial);
   int retry = trial.attrs.value("retry", 0);
-  if (trial.state == TrialState::kFailed && retry < spec_.max_retries && !interrupted_) {
+  bool rerun_alone = trial.attrs.value("rerun", false);  // after running out of GPU memory
+  if (trial.state == TrialState::kFailed && retry < spec_.max_retries && !interrupted_ && !rerun_alone) {
     int origin = trial.attrs.value("retry_of", trial.number);
     reruns_.push_back({trial.params, origin, retry + 1, false});
   }
   return Status::Ok();
+}
+
+// A failed trial whose stderr says the GPU ran out of memory is recorded as
+// such; when it shared its GPU it runs again alone (once), and automatic
+// packing puts fewer trials on a GPU from now on.
+void CoordinatorImpl::NoteGpuOutOfMemory(LiveTrial& live) {
+  if (live.gpus.empty()) return;
+  std::ifstream in(live.trial_dir / "stderr.log", std::ios::binary);
+  if (!in) return;
+  constexpr std::streamoff kTail = 64 * 1024;  // the error is at the end
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  in.seekg(std::max<std::streamoff>(0, size - kTail));
+  std::string tail((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!LooksLikeGpuOutOfMemory(tail)) return;
+  TrialRecord& trial = live.record;
+  trial.end_reason = "GPU out of memory (" + trial.end_reason + ")";
+  trial.attrs["gpu_out_of_memory"] = true;
+  if (live.gpu_share >= 1.0 || trial.attrs.contains("rerun_reason") || interrupted_) return;
+  if (packing_) packing_->RecordOutOfMemory(live.per_gpu);
+  int origin = trial.attrs.value("rerun_of", trial.number);
+  reruns_.push_back({trial.params, origin, 0, false, /*whole_gpu=*/true});
+  trial.attrs["rerun"] = true;
+}
+
+// Peak GPU memory of trials alone on their GPUs, from the utilization
+// samples ("sys/gpu<k>_mem_bytes" is the whole device's memory in use).
+void CoordinatorImpl::TrackGpuMemory(const std::vector<MetricPoint>& samples) {
+  for (const auto& sample : samples) {
+    if (!sample.key.starts_with("sys/gpu") || !sample.key.ends_with("_mem_bytes")) continue;
+    auto it = live_.find(sample.trial_id);
+    if (it == live_.end() || !AloneOnItsGpus(it->second) || !std::isfinite(sample.value)) continue;
+    auto bytes = static_cast<uint64_t>(std::max(0.0, sample.value));
+    it->second.gpu_peak_alone = std::max(it->second.gpu_peak_alone.value_or(0), bytes);
+  }
+}
+
+bool CoordinatorImpl::AloneOnItsGpus(const LiveTrial& live) const {
+  if (live.gpus.empty()) return false;
+  return std::all_of(live.gpus.begin(), live.gpus.end(), [&](const std::string& id) {
+    auto used = slots_.Used(id);
+    return used && *used <= std::min(1.0, live.gpu_share) + 1e-9;
+  });
 }
 
 Status CoordinatorImpl::StoreContext(TrialRecord& trial, const CapturedContext& context) {
@@ -609,6 +684,7 @@ Result<StudySummary> CoordinatorImpl::Run() {
     auto events = parts_.executor->Poll(options_.poll_interval_s);
     for (const auto& event : events) CAIRN_TRY(HandleEvent(event));
     auto samples = trail_.DrainUtilization();
+    TrackGpuMemory(samples);
     pending_metrics_.insert(pending_metrics_.end(), samples.begin(), samples.end());
     CAIRN_TRY(FlushMetrics());
     CAIRN_TRY(CollectArtifacts(/*wait=*/false));

@@ -1,5 +1,6 @@
 #include "cairn/run_study.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -65,6 +66,18 @@ Result<std::unique_ptr<Executor>> MakeSlurmForSpec(StudySpec& spec) {
   return executor;
 }
 
+// The smallest memory among the devices, for automatic packing (0 when a
+// device's memory is unknown: packing then keeps one trial per GPU).
+uint64_t SmallestGpuMemory(const std::vector<std::string>& gpus) {
+  uint64_t smallest = 0;
+  for (const auto& id : gpus) {
+    auto info = GpuProbe::Default().Find(id);
+    if (!info || info->memory_total_bytes == 0) return 0;
+    smallest = smallest == 0 ? info->memory_total_bytes : std::min(smallest, info->memory_total_bytes);
+  }
+  return smallest;
+}
+
 }  // namespace
 
 Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
@@ -112,6 +125,7 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
                    &capturer, &utilization};
   CoordinatorOptions coord;
   coord.gpu_ids = gpus;
+  if (spec.packing == "auto") coord.gpu_memory_bytes = SmallestGpuMemory(gpus);
   coord.trials_root = std::filesystem::path(cwd) / ".cairn" / "trials";
   coord.interrupt = options.interrupt;
   coord.on_progress = options.on_progress;
