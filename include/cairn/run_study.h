@@ -27,6 +27,10 @@ struct RunStudyOptions {
   // sampler sets subspaces: N; 0 <= subspace < N): sets the sampler option
   // `subspace`. Several coordinators, one per sub-space, share one store.
   std::optional<int> subspace;
+  // Run the trials with this executor ("local" or "slurm") instead of the
+  // study file's; the file's executor options are dropped when it names
+  // another executor.
+  std::optional<std::string> executor;
   const std::atomic<bool>* interrupt = nullptr;  // set to stop the study (Ctrl-C)
   std::function<void(const StudyProgress&)> on_progress;
   std::function<void(const std::string&)> on_message;  // warnings and notes for people

@@ -27,6 +27,7 @@ struct RunArgs {
   std::optional<int> parallel;
   std::optional<uint64_t> seed;
   std::optional<int> subspace;
+  std::optional<std::string> executor;
   bool json = false;
 };
 
@@ -40,6 +41,7 @@ int Run(const RunArgs& args, const Context& ctx) {
   options.parallel = args.parallel;
   options.seed = args.seed;
   options.subspace = args.subspace;
+  options.executor = args.executor;
   options.interrupt = &g_interrupt;
   options.on_progress = [&](const StudyProgress& p) { progress.Update(p); };
   options.on_message = [&](const std::string& m) { progress.Message("cairn: " + m); };
@@ -79,6 +81,12 @@ void RegisterRun(CLI::App& app, Context& ctx) {
                   "`cairn run --subspace I` per sub-space on one shared store: they share the budget and "
                   "every result (overrides sampler.subspace)")
       ->type_name("I");
+  cmd->add_option("--executor", args->executor,
+                  "where trials run, overriding the study file's executor: local (this machine) or slurm "
+                  "(one batch job per trial; the study file's executor options are kept only when it "
+                  "names slurm too)")
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->type_name("NAME");
   cmd->add_flag("--json", args->json, "print the outcome as JSON");
   AddStoreOption(cmd, ctx);
   cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });

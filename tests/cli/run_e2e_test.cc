@@ -132,5 +132,19 @@ TEST_F(E2ERun, MissingStudyFileIsAnError) {
   EXPECT_NE(r.err.find("nope.yaml"), std::string::npos) << r.err;
 }
 
+// --executor names where trials run; anything else is refused before a
+// trial starts, naming the flag and what it accepts.
+TEST_F(E2ERun, ExecutorFlagOverridesTheStudyFile) {
+  auto bad = RunCairn({"run", "study.yaml", "--executor", "cloud", "--store", store_}, dir_);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--executor"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("slurm"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / ".cairn" / "trials"));
+
+  auto local = RunCairn({"run", "study.yaml", "--executor", "local", "--trials", "1", "--store", store_, "--json"}, dir_);
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_EQ(local.Json()["completed"], 1) << local.out;
+}
+
 }  // namespace
 }  // namespace cairn::testing

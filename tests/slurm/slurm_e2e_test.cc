@@ -142,6 +142,29 @@ TEST(E2ESlurm, CairnRunOnTheCluster) {
   if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 
+// What the README shows: the digits example, unchanged, on the cluster with
+// `--executor slurm` (the trial folders under the current folder, the
+// program and its working folder where the study file is).
+TEST(E2ESlurm, TheDigitsExampleRunsWithExecutorSlurm) {
+  if (std::getenv("SLURM_CONF") == nullptr) GTEST_SKIP() << "no Slurm cluster: run under scripts/with-slurm.sh";
+  if (!std::filesystem::exists(CairnBinary())) GTEST_SKIP() << "build the cairn_cli target first";
+  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "/usr/bin/python3 is missing";
+  auto dir = MakeTempDir("cairn-slurm-digits");
+  std::string study = (SourceDir() / "examples" / "digits" / "study.yaml").string();
+  std::string store = "sqlite://" + (dir / "cairn.db").string();
+  auto run = RunCairn({"run", study, "--executor", "slurm", "--trials", "2", "--store", store, "--json"}, dir);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.Json()["completed"], 2) << run.out;
+  for (int n = 0; n < 2; ++n) {
+    auto trial = ShowTrial("digits", n, store);
+    SCOPED_TRACE(trial.dump());
+    EXPECT_EQ(trial["state"], "completed");
+    EXPECT_TRUE(trial["attrs"]["executor"].contains("job_id"));
+    EXPECT_TRUE(std::filesystem::exists(dir / ".cairn" / "trials" / "digits" / std::to_string(n) / "slurm_job.sh"));
+  }
+  if (!HasFailure()) std::filesystem::remove_all(dir);
+}
+
 // `cairn run` of `trials` trials of 8 steps (1 s each), killed with -9 once
 // the store has every trial's job id and 3 steps of each; the jobs must
 // outlive it, and `cairn run` again must re-attach to them: every trial

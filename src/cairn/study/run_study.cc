@@ -46,6 +46,15 @@ Status ApplyOverrides(StudySpec& spec, const RunStudyOptions& options) {
     }
     spec.sampler_options["subspace"] = *options.subspace;
   }
+  if (options.executor) {
+    if (*options.executor != "local" && *options.executor != "slurm") {
+      return InvalidArgument(fmt::format("--executor {}: expected local or slurm", *options.executor));
+    }
+    if (*options.executor != spec.executor) {
+      spec.executor = *options.executor;
+      spec.executor_options = nlohmann::json::object();
+    }
+  }
   return Status::Ok();
 }
 
