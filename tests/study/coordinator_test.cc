@@ -1,5 +1,7 @@
 #include "cairn/study.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -294,6 +296,25 @@ TEST_F(CoordinatorTest, StoresWhereATrialRunsAsSoonAsItStarts) {
   });
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_GT(running_seen, 0);
+}
+
+TEST_F(CoordinatorTest, StoresWhereATrialRunsWhenTheExecutorLearnsItLater) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 6); });
+  exec.describe_jobs = true;
+  std::set<int64_t> renamed, seen_renamed;
+  auto summary = RunStudy(MakeSpec(2, 2), exec, "none", nullptr, [&](const StudyProgress&) {
+    for (const auto& t : Trials()) {
+      if (t.state != TrialState::kRunning) continue;
+      if (renamed.insert(t.id).second) {
+        exec.job_names[t.id] = "pack-" + std::to_string(t.id);  // the pack went out
+      } else if (t.attrs["executor"]["fake_job"] == "pack-" + std::to_string(t.id)) {
+        seen_renamed.insert(t.id);
+      }
+    }
+  });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(seen_renamed, renamed) << "every running trial's new job id reached the store while it ran";
+  EXPECT_FALSE(renamed.empty());
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ Status FakeExecutor::Launch(const LaunchRequest& request) {
 
 nlohmann::json FakeExecutor::Describe(int64_t trial_id) const {
   if (!describe_jobs) return nlohmann::json::object();
-  return {{"fake_job", std::to_string(trial_id)}};
+  auto named = job_names.find(trial_id);
+  return {{"fake_job", named != job_names.end() ? named->second : std::to_string(trial_id)}};
 }
 
 Status FakeExecutor::Reattach(const LaunchRequest& request, const nlohmann::json& described) {

@@ -31,13 +31,15 @@ class FakeExecutor final : public Executor {
   void Stop(int64_t trial_id) override;
   std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) override;
   int Running() const override { return static_cast<int>(running_.size()); }
-  // With describe_jobs, Describe(id) is {"fake_job": "<id>"}.
+  // With describe_jobs, Describe(id) is {"fake_job": job_names[id]}, or
+  // {"fake_job": "<id>"} for trials not named there.
   nlohmann::json Describe(int64_t trial_id) const override;
   // Re-attaches to survivors[described["fake_job"]], played from its first
   // step again (as a Slurm job's log is re-read); NotFound for others.
   Status Reattach(const LaunchRequest& request, const nlohmann::json& described) override;
 
   bool describe_jobs = false;
+  std::map<int64_t, std::string> job_names;  // a job id learned after launch (a Slurm pack)
   std::map<std::string, Script> survivors;  // jobs that outlived a coordinator
   std::vector<int64_t> reattached;          // every successful Reattach
 

@@ -123,6 +123,7 @@ class CoordinatorImpl final : public Coordinator {
   void CountEnded(const TrialRecord& trial);
   StudyProgress Progress() const;
   void MaybeReportProgress(bool force);
+  Status StoreChangedDescriptions();
   Status StoreContext(TrialRecord& trial, const CapturedContext& context);
   Status CollectArtifacts(bool wait);
   nlohmann::json MetricsSummary(const LiveTrial& live) const;
@@ -631,6 +632,19 @@ Status CoordinatorImpl::FlushMetrics() {
   return s;
 }
 
+// Where a trial runs can change after its launch (a packed Slurm trial gets
+// its job id when the pack is submitted): store it as soon as it does, so a
+// coordinator that resumes after a crash finds the job.
+Status CoordinatorImpl::StoreChangedDescriptions() {
+  for (auto& [id, live] : live_) {
+    nlohmann::json where = parts_.executor->Describe(id);
+    if (where.empty() || live.record.attrs.value("executor", nlohmann::json()) == where) continue;
+    live.record.attrs["executor"] = std::move(where);
+    CAIRN_TRY(parts_.store->UpdateTrial(live.record));
+  }
+  return Status::Ok();
+}
+
 // Running trials say they are alive, so another coordinator can tell a
 // dead owner's trials from live ones.
 void CoordinatorImpl::Heartbeat() {
@@ -683,6 +697,7 @@ Result<StudySummary> CoordinatorImpl::Run() {
     EnforceMaxSteps();
     auto events = parts_.executor->Poll(options_.poll_interval_s);
     for (const auto& event : events) CAIRN_TRY(HandleEvent(event));
+    CAIRN_TRY(StoreChangedDescriptions());
     auto samples = trail_.DrainUtilization();
     TrackGpuMemory(samples);
     pending_metrics_.insert(pending_metrics_.end(), samples.begin(), samples.end());
