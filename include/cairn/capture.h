@@ -137,7 +137,8 @@ class FingerprintCache {
 nlohmann::json FingerprintDataset(const std::filesystem::path& path, FingerprintCache& cache);
 
 // The files under a trial's folder, sorted: [{path (relative), size, sha256,
-// log: true for the top-level stdout.log/stderr.log}]. Empty when the folder
+// log: true for the top-level stdout.log/stderr.log, cairn: true (present
+// only then) for the Slurm executor's top-level slurm_* files}]. Empty when the folder
 // is missing. Hashes go through `cache` when given.
 nlohmann::json ListArtifacts(const std::filesystem::path& trial_dir,
                              FingerprintCache* cache = nullptr);

@@ -106,6 +106,15 @@ TEST_F(DatasetTest, ArtifactsWithHashesAndLogsMarked) {
   EXPECT_EQ(list[2]["log"], true);
   EXPECT_TRUE(ListArtifacts(dir_ / "no-such-trial").empty());
 
+  // The Slurm executor's own files are kept in the list, marked as Cairn's.
+  WriteFile(trial / "slurm_job.sh", "#!/bin/sh\n");
+  auto with_slurm = ListArtifacts(trial);
+  ASSERT_EQ(with_slurm.size(), 4u);
+  EXPECT_EQ(with_slurm[1]["path"], "slurm_job.sh");
+  EXPECT_EQ(with_slurm[1].value("cairn", false), true);
+  EXPECT_FALSE(with_slurm[0].contains("cairn"));
+  std::filesystem::remove(trial / "slurm_job.sh");
+
   FingerprintCache cache;
   ListArtifacts(trial, &cache);
   ListArtifacts(trial, &cache);

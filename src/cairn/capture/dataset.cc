@@ -85,6 +85,9 @@ nlohmann::json ListArtifacts(const fs::path& trial_dir, FingerprintCache* cache)
                            {"size", ec ? 0 : size},
                            {"sha256", sha.ok() ? nlohmann::json(*sha) : nlohmann::json(nullptr)},
                            {"log", rel == "stdout.log" || rel == "stderr.log"}};
+    // The Slurm executor's job script, job record, pack files and stop/exit
+    // markers: part of the trail, but not what the trial made.
+    if (rel.starts_with("slurm_")) item["cairn"] = true;
     out.push_back(std::move(item));
   }
   return out;

@@ -84,7 +84,7 @@ std::optional<double> ModelSize(const IndexedTrial& t, std::string* source) {
   auto arts = t.record.attrs.find("artifacts");
   if (arts == t.record.attrs.end() || !arts->is_array()) return std::nullopt;
   for (const auto& a : *arts) {
-    if (!a.is_object() || a.value("log", false) || !a.contains("size") || !a["size"].is_number()) continue;
+    if (!a.is_object() || a.value("log", false) || a.value("cairn", false) || !a.contains("size") || !a["size"].is_number()) continue;
     largest = std::max(largest.value_or(0.0), a["size"].get<double>());
   }
   if (largest) *source = "artifact bytes";
