@@ -130,9 +130,13 @@ TEST_F(PackScriptTest, StopFileStopsOneTrialAndLeavesTheOther) {
 }
 
 TEST_F(PackScriptTest, ATrialThatIgnoresSigtermIsKilledAfterItsGrace) {
-  auto stubborn = Trial(1, "a", "trap '' TERM; while :; do sleep 0.1; done");
+  // The trial says when it ignores SIGTERM: a stop before that would rightly
+  // end it with SIGTERM (CI saw exit 143 when the pid file came first).
+  std::filesystem::path ignoring = dir_ / "ignoring-sigterm";
+  auto stubborn = Trial(1, "a", "trap '' TERM; : > '" + ignoring.string() + "'; while :; do sleep 0.1; done");
   Start({stubborn});
   ASSERT_TRUE(WaitForFile(stubborn.trial_dir / kPidFile));
+  ASSERT_TRUE(WaitForFile(ignoring));
   auto start = std::chrono::steady_clock::now();
   testing::WriteFile(stubborn.trial_dir / kStopFile, "stop\n");
   EXPECT_EQ(Wait(), 0);
