@@ -129,7 +129,7 @@ TEST_F(ExportFormatsTest, RoCrateMeetsProcessRunCrateRequirements) {
     for (const auto& r : AsList(e["result"])) {
       const json& file = by_id.at(r["@id"]);
       EXPECT_TRUE(HasType(file, "File")) << r;
-      if (file["encodingFormat"] == "text/csv") {
+      if (file.value("encodingFormat", "") == "text/csv") {
         has_metrics = true;
       } else {
         EXPECT_TRUE(file.contains("sha256") && file.contains("contentSize")) << file;
