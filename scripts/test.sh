@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
 
 bash scripts/build.sh build
-# Under the sanitizers only the per-part unit test binaries are needed.
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DCAIRN_SANITIZE=ON >/dev/null
+# Under the sanitizers only the per-part unit test binaries are needed
+# (ctest lists the unbuilt cli_test as cli_test_NOT_BUILT: left out below).
+# -O1 (with assertions on), as the sanitizers' authors advise: a third less
+# compile time than -O3, and the stacks stay readable.
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 -DCAIRN_SANITIZE=ON >/dev/null
 # (An if, not a && chain: a chain that ends false as the loop's last command
 # makes the whole substitution fail, and set -e would stop the script.)
 unit_tests=""
@@ -32,4 +35,4 @@ bash scripts/with-slurm.sh ctest --test-dir build -L slurm --timeout 900
 
 echo "== unit tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -j "$jobs" --timeout 900 -LE 'cli|slurm'
+  ctest --test-dir build-asan -j "$jobs" --timeout 900 -LE 'cli|slurm' -E '_NOT_BUILT$'

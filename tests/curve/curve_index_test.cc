@@ -15,7 +15,7 @@ namespace {
 
 using curve_testing::Sample;
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kIndexNaN = std::numeric_limits<double>::quiet_NaN();
 
 LabeledCurve Curve(std::string id, std::vector<double> values, Direction d = Direction::kMaximize) {
   return {std::move(id), std::move(values), d};
@@ -46,7 +46,7 @@ TEST(ClassifyCurveTest, EachKindIsRecognised) {
   EXPECT_EQ(ClassifyCurve(set[4].values, set[4].direction, range), CurveKind::kNoisy);
   EXPECT_EQ(ClassifyCurve(set[5].values, set[5].direction, range), CurveKind::kNormal);
   std::vector<double> ends_nan = set[0].values;
-  ends_nan.back() = kNaN;
+  ends_nan.back() = kIndexNaN;
   EXPECT_EQ(ClassifyCurve(ends_nan, Direction::kMaximize, range), CurveKind::kDiverges);
   // The same loss read as "maximise" only gets worse.
   EXPECT_EQ(ClassifyCurve(set[5].values, Direction::kMaximize, range), CurveKind::kDiverges);
@@ -130,7 +130,7 @@ std::vector<LabeledCurve> ReadCurves(const std::filesystem::path& path) {
     if (j.is_discarded() || !j.contains("values")) continue;
     LabeledCurve c{j.value("id", ""), {}, j.value("mode", "max") == "min" ? Direction::kMinimize
                                                                            : Direction::kMaximize};
-    for (const auto& v : j["values"]) c.values.push_back(v.is_number() ? v.get<double>() : kNaN);
+    for (const auto& v : j["values"]) c.values.push_back(v.is_number() ? v.get<double>() : kIndexNaN);
     out.push_back(std::move(c));
   }
   return out;

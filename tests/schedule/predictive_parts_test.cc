@@ -104,7 +104,7 @@ TEST(PredictRungs, JudgesEachRungOnceAndKeepsTheTopThird) {
   EXPECT_TRUE(v->promoted);
 }
 
-SchedulerContext Ctx() { return {.direction = Direction::kMaximize, .max_steps = 20, .seed = 1}; }
+SchedulerContext PartsCtx() { return {.direction = Direction::kMaximize, .max_steps = 20, .seed = 1}; }
 
 std::vector<double> Linear(double start, double end, int n) {
   std::vector<double> v;
@@ -113,7 +113,7 @@ std::vector<double> Linear(double start, double end, int n) {
 }
 
 TEST(PredictiveV2, PriorPhaseUsesTheRungsFromTheFirstTrial) {
-  auto s = Make("predictive", Ctx());
+  auto s = Make("predictive", PartsCtx());
   ASSERT_EQ(RunTrial(*s, 0, Linear(0.5, 0.9, 20)), 0);
   Decision last;
   // Worse than the only trial at rung 0 (step 1), with nothing completed
@@ -129,7 +129,7 @@ TEST(PredictiveV2, KeepsARungLoserWhoseStudyPredictsAWin) {
   // pays off): the completed trials' finals fall as their first values rise.
   // min_completed 4 lets the four run through the prior phase's rungs.
   const nlohmann::json options = {{"min_completed", 4}};
-  auto s = Make("predictive", Ctx(), options);
+  auto s = Make("predictive", PartsCtx(), options);
   const double starts[] = {0.25, 0.30, 0.35, 0.40};
   for (int i = 0; i < 4; ++i) {
     std::vector<double> v = Linear(starts[i], 1.3 - starts[i], 20);
@@ -142,13 +142,13 @@ TEST(PredictiveV2, KeepsARungLoserWhoseStudyPredictsAWin) {
   EXPECT_GE(*first.probability, 0.5);
   EXPECT_NE(first.reason.find("kept although rank 5 of 5"), std::string::npos) << first.reason;
   // The same start in the opposite study would be stopped at once.
-  auto t = Make("predictive", Ctx(), options);
+  auto t = Make("predictive", PartsCtx(), options);
   for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*t, i, Linear(starts[i], 0.5 + starts[i], 20)), 0);
   EXPECT_TRUE(t->OnReport(10, 1, 0.20).stop());
 }
 
 TEST(PredictiveV2, StopsAHopelessTrialBetweenRungs) {
-  auto s = Make("predictive", Ctx());
+  auto s = Make("predictive", PartsCtx());
   for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*s, i, Linear(0.3 + 0.1 * i, 0.6 + 0.1 * i, 20)), 0);
   // Best at rung 1 (step 3)... then collapses at step 5, no rung there.
   std::vector<double> v = {0.62, 0.64, 0.66, 0.66, 0.05, 0.05, 0.05, 0.05};
@@ -159,13 +159,13 @@ TEST(PredictiveV2, StopsAHopelessTrialBetweenRungs) {
 }
 
 TEST(PredictiveV2, MinStepsHoldsBackEveryStop) {
-  auto s = Make("predictive", Ctx(), {{"min_steps", 4}});
+  auto s = Make("predictive", PartsCtx(), {{"min_steps", 4}});
   for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*s, i, Linear(0.3 + 0.1 * i, 0.6 + 0.1 * i, 20)), 0);
   EXPECT_EQ(RunTrial(*s, 10, Constant(20, 0.0)), 4);
 }
 
 TEST(PredictiveV2, RungEtaZeroUsesTheMedianPriorThenPredictions) {
-  auto s = Make("predictive", Ctx(), {{"rung_eta", 0}, {"prior_peers", 2}});
+  auto s = Make("predictive", PartsCtx(), {{"rung_eta", 0}, {"prior_peers", 2}});
   ASSERT_EQ(RunTrial(*s, 0, Linear(0.5, 0.9, 20)), 0);
   ASSERT_EQ(RunTrial(*s, 1, Linear(0.6, 0.95, 20)), 0);
   Decision last;
@@ -178,10 +178,10 @@ TEST(PredictiveV2, RejectsBadOptions) {
        {nlohmann::json{{"rung_eta", 1}}, nlohmann::json{{"min_resource", 0}},
         nlohmann::json{{"p_keep", 1.5}}, nlohmann::json{{"min_completed", 2}},
         nlohmann::json{{"window", 0}}, nlohmann::json{{"lookahead", 1}}}) {
-    auto made = MakeScheduler("predictive", Ctx(), bad);
+    auto made = MakeScheduler("predictive", PartsCtx(), bad);
     EXPECT_FALSE(made.ok()) << bad.dump();
   }
-  EXPECT_TRUE(MakeScheduler("predictive", Ctx(), {{"min_resource", 2}, {"rung_eta", 4}}).ok());
+  EXPECT_TRUE(MakeScheduler("predictive", PartsCtx(), {{"min_resource", 2}, {"rung_eta", 4}}).ok());
 }
 
 TEST(PredictiveV2, ManyTrialsStayConsistent) {
