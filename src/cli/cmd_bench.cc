@@ -46,7 +46,7 @@ void RegisterBench(CLI::App& app, Context& ctx) {
   });
 }
 
-const CommandRegistrar kRegistrar(80, "bench", RegisterBench);
+const CommandRegistrar kBenchRegistrar(80, "bench", RegisterBench);
 
 }  // namespace
 

@@ -86,7 +86,7 @@ void RegisterSchedulerBench(CLI::App& app, Context& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = RunBench(*args); });
 }
 
-const CommandRegistrar kRegistrar(85, "bench schedulers", RegisterSchedulerBench);
+const CommandRegistrar kBenchSchedulersRegistrar(85, "bench schedulers", RegisterSchedulerBench);
 
 }  // namespace
 }  // namespace cairn::cli

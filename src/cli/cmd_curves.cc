@@ -106,7 +106,7 @@ void RegisterCurves(CLI::App& app, Context& ctx) {
   index->callback([args, &ctx] { ctx.exit_code = RunIndex(*args, ctx); });
 }
 
-const CommandRegistrar kRegistrar(60, "curves", RegisterCurves);
+const CommandRegistrar kCurvesRegistrar(60, "curves", RegisterCurves);
 
 }  // namespace
 }  // namespace cairn::cli

@@ -89,7 +89,7 @@ void RegisterExport(CLI::App& app, Context& ctx) {
   imp->callback([im, &ctx] { ctx.exit_code = RunImport(*im, ctx); });
 }
 
-const CommandRegistrar kRegistrar(60, "export", RegisterExport);
+const CommandRegistrar kExportRegistrar(60, "export", RegisterExport);
 
 }  // namespace
 }  // namespace cairn::cli

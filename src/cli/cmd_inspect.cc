@@ -63,7 +63,7 @@ void RegisterInspect(CLI::App& app, Context& ctx) {
   });
 }
 
-const CommandRegistrar kRegistrar(20, "inspect", RegisterInspect);
+const CommandRegistrar kInspectRegistrar(20, "inspect", RegisterInspect);
 
 }  // namespace
 

@@ -111,7 +111,7 @@ void RegisterPlot(CLI::App& app, Context& ctx) {
   curves->callback([args, &ctx] { ctx.exit_code = RunPlotCurves(*args, ctx); });
 }
 
-const CommandRegistrar kRegistrar(65, "plot", RegisterPlot);
+const CommandRegistrar kPlotRegistrar(65, "plot", RegisterPlot);
 
 }  // namespace
 }  // namespace cairn::cli

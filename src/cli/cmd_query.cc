@@ -123,7 +123,7 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
   importance->callback([args, &ctx] { ctx.exit_code = RunImportanceCommand(ctx, *args); });
 }
 
-const CommandRegistrar kRegistrar(40, "query", RegisterQuery);
+const CommandRegistrar kQueryRegistrar(40, "query", RegisterQuery);
 
 }  // namespace
 }  // namespace cairn::cli

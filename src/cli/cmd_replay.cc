@@ -87,7 +87,7 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = Replay(*args, ctx); });
 }
 
-const CommandRegistrar kRegistrar(60, "replay", RegisterReplay);
+const CommandRegistrar kReplayRegistrar(60, "replay", RegisterReplay);
 
 }  // namespace
 }  // namespace cairn::cli

@@ -79,7 +79,7 @@ void RegisterReproduce(CLI::App& app, Context& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });
 }
 
-const CommandRegistrar kRegistrar(61, "reproduce", RegisterReproduce);
+const CommandRegistrar kReproduceRegistrar(61, "reproduce", RegisterReproduce);
 
 }  // namespace
 }  // namespace cairn::cli

@@ -92,7 +92,7 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });
 }
 
-const CommandRegistrar kRegistrar(10, "run", RegisterRun);
+const CommandRegistrar kRunRegistrar(10, "run", RegisterRun);
 
 }  // namespace
 

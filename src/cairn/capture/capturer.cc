@@ -46,7 +46,7 @@ int64_t MtimeNs(const std::string& path) {
   return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-std::string FirstLine(const std::string& s) {
+std::string ClippedFirstLine(const std::string& s) {
   std::string line = s.substr(0, s.find('\n'));
   return line.substr(0, 300);
 }
@@ -138,10 +138,10 @@ nlohmann::json Capturer::Impl::ContainerDigest(const ContainerRef& ref, const En
                                  .timeout_s = options.command_timeout_s});
   if (!r.ok()) {
     out["error"] = r.status().message();
-  } else if (!r->ok() || FirstLine(r->out).empty()) {
-    out["error"] = r->timed_out ? "timed out" : FirstLine(r->err);
+  } else if (!r->ok() || ClippedFirstLine(r->out).empty()) {
+    out["error"] = r->timed_out ? "timed out" : ClippedFirstLine(r->err);
   } else {
-    out.update({{"digest", FirstLine(r->out)}, {"digest_status", "ok"}});
+    out.update({{"digest", ClippedFirstLine(r->out)}, {"digest_status", "ok"}});
   }
   std::lock_guard lock(mu);
   ++stats.container_probes;

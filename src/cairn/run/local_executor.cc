@@ -7,6 +7,7 @@
 // the id cannot have been reused), reaps it, reads the pipes to EOF (or
 // for drain_s at most) and only then returns the ExitEvent.
 #include "cairn/local_executor.h"
+#include "cairn/run/close_fd.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -37,11 +38,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // With the SIGCHLD fallback a byte can be taken by another executor; look
 // at the children at least this often anyway.
 constexpr double kFallbackCheckS = 0.2;
-
-void CloseFd(int* fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
 
 Status ErrnoStatus(const std::string& what) {
   return IoError(what + ": " + std::strerror(errno));

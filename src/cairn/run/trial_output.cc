@@ -1,4 +1,5 @@
 #include "cairn/run/trial_output.h"
+#include "cairn/run/close_fd.h"
 
 #include <unistd.h>
 
@@ -8,11 +9,6 @@ namespace cairn::run_internal {
 namespace {
 
 constexpr size_t kChunkBytes = 64 * 1024;
-
-void CloseFd(int* fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
 
 }  // namespace
 
