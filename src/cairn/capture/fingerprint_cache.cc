@@ -15,15 +15,22 @@
 #include "cairn/hash.h"
 
 namespace cairn {
-namespace {
-
-constexpr int kCacheVersion = 1;
+// Named, not anonymous: Impl's members use it, and a unity build would make
+// GCC warn of an anonymous type inside Impl (-Wsubobject-linkage).
+namespace fingerprint_internal {
 
 struct Entry {
   int64_t size = 0;
   int64_t mtime_ns = 0;
   std::string sha256;
 };
+
+}  // namespace fingerprint_internal
+using fingerprint_internal::Entry;
+
+namespace {
+
+constexpr int kCacheVersion = 1;
 
 }  // namespace
 

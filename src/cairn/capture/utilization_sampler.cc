@@ -14,7 +14,9 @@
 #include "cairn/gpu.h"
 
 namespace cairn {
-namespace {
+// Named, not anonymous: Impl's members use it, and a unity build would make
+// GCC warn of an anonymous type inside Impl (-Wsubobject-linkage).
+namespace utilization_internal {
 
 struct Registration {
   int pid = 0;
@@ -25,6 +27,11 @@ struct Registration {
   double last_time = 0.0;
   bool has_baseline = false;
 };
+
+}  // namespace utilization_internal
+using utilization_internal::Registration;
+
+namespace {
 
 // CPU percent since the last sample: the ticks each live process gained (a
 // process new since then counts in full; one that exited is dropped).
