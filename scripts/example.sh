@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh build
 cd examples/digits
-../../build/cairn run study.yaml --store "sqlite://$PWD/.cairn/cairn.db"
-../../build/cairn status digits --store "sqlite://$PWD/.cairn/cairn.db"
+# The store is the default, .cairn/cairn.db in this folder (created on first use).
+../../build/cairn run study.yaml
+../../build/cairn status digits
