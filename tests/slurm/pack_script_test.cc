@@ -95,6 +95,16 @@ class PackScriptTest : public ::testing::Test {
     return true;
   }
   static std::optional<int> Exit(const LaunchRequest& r) { return ReadExitFile(r.trial_dir / kExitFile); }
+  // Until the trial's exit file holds its status: the shell creates the file
+  // before it writes it, so its mere existence is not enough.
+  static bool WaitForExit(const LaunchRequest& r, double seconds) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!Exit(r)) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
 
   std::filesystem::path dir_;
   pid_t pid_ = -1;
@@ -121,7 +131,7 @@ TEST_F(PackScriptTest, StopFileStopsOneTrialAndLeavesTheOther) {
   Start({stopped, mate});
   ASSERT_TRUE(WaitForFile(stopped.trial_dir / kPidFile));
   testing::WriteFile(stopped.trial_dir / kStopFile, "stop\n");
-  ASSERT_TRUE(WaitForFile(stopped.trial_dir / kExitFile, 5)) << "the stop file was not acted on";
+  ASSERT_TRUE(WaitForExit(stopped, 5)) << "the stop file was not acted on";
   EXPECT_EQ(Exit(stopped), 128 + SIGTERM);
   EXPECT_FALSE(Exit(mate).has_value()) << "the pack-mate ended with it";
   EXPECT_EQ(Wait(), 0);

@@ -32,12 +32,23 @@ gpu_slice() {
   echo "$out"
 }
 
+# SIGTERM to the process group of trial process $1. Until the trial's
+# setsid has run, its group does not exist yet and the kill fails: try
+# again while the process lives, or a stop right after the start would
+# miss the SIGTERM and fall through to SIGKILL.
+term_group() {
+  until kill -s TERM -- "-$1" 2>/dev/null; do
+    kill -s 0 "$1" 2>/dev/null || return 0
+    sleep 0.05
+  done
+}
+
 # Turns the trial's stop file into SIGTERM to its process group ($1), and
 # SIGKILL $3 seconds later if it is still there. $2 = trial dir.
 watch_stop() {
   while kill -s 0 "$1" 2>/dev/null; do
     if [ -e "$2/slurm_stop" ]; then
-      kill -s TERM -- "-$1" 2>/dev/null
+      term_group "$1"
       n=$3
       while [ "$n" -gt 0 ] && kill -s 0 "$1" 2>/dev/null; do
         sleep 1
@@ -82,7 +93,7 @@ pass_term() {
   while [ "$i" -lt "$trials" ]; do
     eval "dir=\$dir_$i"
     if [ ! -s "$dir/slurm_exit" ] && [ -s "$dir/slurm_pid" ]; then
-      kill -s TERM -- "-$(cat "$dir/slurm_pid")" 2>/dev/null
+      term_group "$(cat "$dir/slurm_pid")"
     fi
     i=$((i + 1))
   done
