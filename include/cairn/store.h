@@ -42,6 +42,12 @@ class Store {
   // Trials. CreateTrial assigns trial.id (returned); number must be unique
   // within the study (kAlreadyExists otherwise).
   virtual Result<int64_t> CreateTrial(const TrialRecord& trial) = 0;
+  // CreateTrial for a trial that uses up one of the study's `budget` trials:
+  // the count of the study's trials that are not re-runs or retries (attrs
+  // `rerun_of` / `retry_of`) and the insert are one transaction, serialized
+  // between coordinators, so a shared study never starts more than `budget`.
+  // kFailedPrecondition when the budget is already used up.
+  virtual Result<int64_t> CreateBudgetTrial(const TrialRecord& trial, int budget) = 0;
   virtual Status UpdateTrial(const TrialRecord& trial) = 0;
   virtual Result<TrialRecord> GetTrial(int64_t trial_id) = 0;
   virtual Result<TrialRecord> GetTrialByNumber(int64_t study_id, int number) = 0;

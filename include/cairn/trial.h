@@ -86,4 +86,10 @@ struct TrialRecord {
   std::optional<double> heartbeat_at;
 };
 
+// Whether a trial uses up one of its study's budget of trials: re-runs
+// (attrs `rerun_of`) and retries (`retry_of`) repeat one and do not.
+inline bool UsesBudget(const TrialRecord& trial) {
+  return !trial.attrs.contains("rerun_of") && !trial.attrs.contains("retry_of");
+}
+
 }  // namespace cairn

@@ -115,9 +115,8 @@ TEST_F(SubspaceCliTest, OneCoordinatorPerSubspaceSharesTheBudgetAndStaysInItsHal
     }
   }
   EXPECT_EQ(ids.size(), trials->size());
-  // One budget of 6 for both; two coordinators may race for the last trial.
-  EXPECT_GE(completed, 6);
-  EXPECT_LE(completed, 7);
+  // One budget of 6 for both, claimed atomically in the store.
+  EXPECT_EQ(completed, 6);
   EXPECT_GE(by_lower, 1);
   EXPECT_GE(by_upper, 1);
 }

@@ -35,6 +35,8 @@ class StoreMigrationTest : public StoreBackendTest {
         "VALUES ('old', 'acc', 'maximize', 'name: old', '{\"name\":\"old\"}', 5.0)",
         "INSERT INTO trials (study_id, number, state, params, value, steps, created_at, attrs) "
         "SELECT id, 0, 'completed', '{\"lr\":0.1,\"depth\":3}', 0.75, 10, 6.0, '{}' FROM studies",
+        "INSERT INTO trials (study_id, number, state, params, steps, created_at, attrs) "
+        "SELECT id, 5, 'lost', '{}', 0, 6.5, '{\"rerun_of\":0,\"seed\":3}' FROM studies",
         "INSERT INTO metric_keys (name) VALUES ('acc')",
         "INSERT INTO metrics SELECT t.id, k.id, 9, 0.75, 7.0 FROM trials t, metric_keys k",
     };
@@ -90,6 +92,10 @@ TEST_P(StoreMigrationTest, Version1DatabaseIsMigrated) {
   EXPECT_EQ(store->GetTrial(trial->id)->heartbeat_at, 99.5);
   ASSERT_TRUE(store->PutBlob("h", "env", {{"a", 1}}).ok());
   ASSERT_TRUE(store->CreateTrial({.study_id = study->id, .number = 1}).ok());
+  // Version 4: the trial recorded before the migration counts in the budget.
+  EXPECT_EQ(store->CreateBudgetTrial({.study_id = study->id, .number = 2}, 2).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store->CreateBudgetTrial({.study_id = study->id, .number = 2}, 3).ok());
   auto raw = Raw();
   EXPECT_EQ(*store::SchemaVersion(*raw), store::kSchemaVersion);
 }

@@ -1,4 +1,5 @@
 // Studies, trials and blobs round-trip through both back ends.
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <algorithm>
@@ -295,6 +296,76 @@ TEST_P(StoreRecordsTest, RacingCoordinatorsNeverShareANumber) {
     const auto& mine = created[t.owner == "0" ? 0 : 1];
     EXPECT_NE(std::find(mine.begin(), mine.end(), t.number), mine.end()) << t.number;
   }
+}
+
+TEST_P(StoreRecordsTest, BudgetTrialsStopAtTheBudgetAndRerunsDoNotCount) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  int64_t study = *store->CreateStudy(MakeStudy("budget"));
+  ASSERT_TRUE(store->CreateBudgetTrial({.study_id = study, .number = 0}, 2).ok());
+  // A plain CreateTrial of a budget trial (an import) counts too.
+  ASSERT_TRUE(store->CreateTrial({.study_id = study, .number = 1}).ok());
+  auto over = store->CreateBudgetTrial({.study_id = study, .number = 2}, 2);
+  EXPECT_EQ(over.status().code(), StatusCode::kFailedPrecondition) << over.status().ToString();
+  EXPECT_NE(over.status().message().find("budget of 2"), std::string::npos) << over.status().message();
+  // Re-runs and retries repeat a trial: they never use the budget up.
+  TrialRecord rerun{.study_id = study, .number = 2};
+  rerun.attrs["rerun_of"] = 0;
+  ASSERT_TRUE(store->CreateTrial(rerun).ok());
+  TrialRecord retry{.study_id = study, .number = 3};
+  retry.attrs["retry_of"] = 1;
+  ASSERT_TRUE(store->CreateTrial(retry).ok());
+  EXPECT_EQ(store->CreateBudgetTrial(rerun, 5).status().code(), StatusCode::kInvalidArgument);
+  // A larger budget (`--trials` raised on resume) leaves room again.
+  EXPECT_TRUE(store->CreateBudgetTrial({.study_id = study, .number = 4}, 3).ok());
+  EXPECT_EQ(store->CreateBudgetTrial({.study_id = study, .number = 5}, 3).status().code(),
+            StatusCode::kFailedPrecondition);
+  // A number taken leaves the count as it was.
+  EXPECT_EQ(store->CreateBudgetTrial({.study_id = study, .number = 0}, 9).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_TRUE(store->CreateBudgetTrial({.study_id = study, .number = 5}, 4).ok());
+  EXPECT_EQ(store->CreateBudgetTrial({.study_id = 4242, .number = 0}, 9).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->ListTrials(study)->size(), 6u);
+}
+
+// Coordinators sharing a study claim its budget at once, each through its
+// own connection: exactly `budget` trials are created, never one more.
+TEST_P(StoreRecordsTest, RacingBudgetClaimsNeverExceedTheBudget) {
+  auto setup = Open();
+  ASSERT_TRUE(setup);
+  int64_t study = *setup->CreateStudy(MakeStudy("claims"));
+  constexpr int kWorkers = 4, kBudget = 30;
+  std::vector<int> claimed(kWorkers, 0);
+  std::vector<std::string> errors(kWorkers);
+  std::atomic<int> next_number{0};
+  auto worker = [&](int w) {
+    auto store = OpenStore(url_);
+    if (!store.ok()) {
+      errors[w] = store.status().ToString();
+      return;
+    }
+    for (;;) {
+      auto id = (*store)->CreateBudgetTrial({.study_id = study, .number = next_number++}, kBudget);
+      if (id.ok()) {
+        ++claimed[w];
+      } else if (id.status().code() == StatusCode::kFailedPrecondition) {
+        return;  // the budget is used up
+      } else {
+        errors[w] = id.status().ToString();
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWorkers; ++w) threads.emplace_back(worker, w);
+  for (auto& t : threads) t.join();
+  int total = 0;
+  for (int w = 0; w < kWorkers; ++w) {
+    EXPECT_EQ(errors[w], "") << "worker " << w;
+    total += claimed[w];
+  }
+  EXPECT_EQ(total, kBudget);
+  EXPECT_EQ(setup->ListTrials(study)->size(), static_cast<size_t>(kBudget));
 }
 
 TEST_P(StoreRecordsTest, TwoStoresSeeEachOthersWrites) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "support/fake_executor.h"
 #include "support/paths.h"
@@ -103,6 +104,35 @@ TEST_F(CoordinatorTest, RunsTheBudgetWithBoundedParallelism) {
   // Argv is the template with the parameter substituted, never a shell string.
   EXPECT_EQ(exec.launched[0].argv.size(), 3u);
   EXPECT_EQ(exec.launched[0].argv[2], ParamValueToString(exec.launched[0].params.at("x")));
+}
+
+// Another coordinator takes trials of the budget after this one last read
+// the store: the store's atomic claim, not this coordinator's stale count,
+// decides, so the study never runs more than its budget.
+TEST_F(CoordinatorTest, TrialsAnotherCoordinatorClaimedAreNotRunAgain) {
+  StudySpec spec = MakeSpec(3, 1);
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
+  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
+  ASSERT_TRUE(sampler.ok() && scheduler.ok());
+  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
+  CoordinatorOptions options;
+  options.trials_root = dir_ / "trials";
+  options.refresh_interval_s = std::numeric_limits<double>::infinity();  // never re-reads the store
+  auto coordinator = Coordinator::Create(spec, parts, options);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+
+  int64_t study = store_->GetStudy("fake")->id;
+  for (int number = 0; number < 2; ++number) {
+    TrialRecord other{.study_id = study, .number = number, .state = TrialState::kCompleted, .params = {{"x", 0.5}}};
+    other.value = 0.4;
+    other.owner = "another-host:1:1";
+    ASSERT_TRUE(store_->CreateBudgetTrial(other, spec.trials).ok());
+  }
+  auto summary = (*coordinator)->Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(exec.launched.size(), 1u) << "one trial of the budget of 3 was left";
+  EXPECT_EQ(Trials().size(), 3u);
 }
 
 TEST_F(CoordinatorTest, RecordsCrashesAndNonFiniteValuesAsFailed) {

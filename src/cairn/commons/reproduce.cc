@@ -235,7 +235,7 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
   CAIRN_TRY(CheckResumable(trials, study.name));
   int budget_used = 0;
   for (const auto& t : trials) {
-    if (!t.attrs.contains("rerun_of") && !t.attrs.contains("retry_of")) ++budget_used;
+    if (UsesBudget(t)) ++budget_used;
   }
   Launched launched;
   CAIRN_ASSIGN_OR_RETURN(TrialRecord repro, RunOnce(store, spec, original, seed, options, budget_used, &launched));

@@ -11,6 +11,7 @@ namespace {
 // Version 1: studies, trials, interned metric keys and metric points.
 // Version 2: trial ownership (several coordinators share a study) and
 // content-addressed blobs for the record trail.
+// Version 3: study attrs. Version 4: each study's count of budget trials.
 // Append new versions at the end; never edit a released one.
 const std::vector<Migration> kMigrations = {
     {1,
@@ -73,6 +74,13 @@ const std::vector<Migration> kMigrations = {
     {3,
      "study attrs (the captured code version and host)",
      {"ALTER TABLE studies ADD COLUMN attrs TEXT NOT NULL DEFAULT '{}'"}},
+    // Counted from attrs as the JSON text Cairn writes ("rerun_of":N); the
+    // store keeps it from here on (SqlStore::CreateTrial).
+    {4,
+     "studies count the trials that used up their budget (atomic claims)",
+     {"ALTER TABLE studies ADD COLUMN budget_used BIGINT NOT NULL DEFAULT 0",
+      R"sql(UPDATE studies SET budget_used = (SELECT COUNT(*) FROM trials WHERE trials.study_id = studies.id
+  AND trials.attrs NOT LIKE '%"rerun_of":%' AND trials.attrs NOT LIKE '%"retry_of":%'))sql"}},
 };
 
 constexpr std::string_view kCreateVersionTable = R"sql(CREATE TABLE IF NOT EXISTS schema_version (

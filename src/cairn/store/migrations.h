@@ -18,7 +18,7 @@ namespace cairn::store {
 
 // The schema version this build writes. Every older version (0 = an empty
 // database) can be migrated from.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct Migration {
   int version = 0;

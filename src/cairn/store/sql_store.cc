@@ -39,6 +39,15 @@ constexpr std::string_view kUpdateTrial =
     "signal = $11, attrs = $12, ark = $13, owner = $14, heartbeat_at = $15 "
     "WHERE id = $16 RETURNING id";
 
+// studies.budget_used counts the study's trials that use up its budget
+// (UsesBudget); it is raised in the transaction that inserts such a trial.
+// The claim's WHERE makes it the budget check: in SQLite the transaction is
+// the only writer; in PostgreSQL the UPDATE locks the study's row, and a
+// waiting claim re-reads the committed count before it applies.
+constexpr std::string_view kClaimBudget =
+    "UPDATE studies SET budget_used = budget_used + 1 WHERE id = $1 AND budget_used < $2 RETURNING id";
+constexpr std::string_view kCountBudget = "UPDATE studies SET budget_used = budget_used + 1 WHERE id = $1 RETURNING id";
+
 std::string TrialName(int64_t study_id, int number) {
   return "trial " + std::to_string(number) + " of study " + std::to_string(study_id);
 }
@@ -103,6 +112,34 @@ Status SqlStore::UpdateStudy(const StudyRecord& study) {
 // ---- trials ----------------------------------------------------------------
 
 Result<int64_t> SqlStore::CreateTrial(const TrialRecord& trial) {
+  if (!UsesBudget(trial)) return InsertTrial(trial);
+  Transaction tx(*db_);
+  CAIRN_TRY(tx.Begin());
+  SqlValue study = trial.study_id;
+  CAIRN_ASSIGN_OR_RETURN(auto counted, db_->Query(kCountBudget, std::span(&study, 1)));
+  if (counted.empty()) return NotFound("create " + TrialName(trial.study_id, trial.number) + ": no such study");
+  CAIRN_ASSIGN_OR_RETURN(int64_t id, InsertTrial(trial));
+  CAIRN_TRY(tx.Commit());
+  return id;
+}
+
+Result<int64_t> SqlStore::CreateBudgetTrial(const TrialRecord& trial, int budget) {
+  if (!UsesBudget(trial)) return InvalidArgument("a re-run or retry does not use up the budget: use CreateTrial");
+  Transaction tx(*db_);
+  CAIRN_TRY(tx.Begin());
+  std::vector<SqlValue> claim = {trial.study_id, int64_t{budget}};
+  CAIRN_ASSIGN_OR_RETURN(auto claimed, db_->Query(kClaimBudget, claim));
+  if (claimed.empty()) {
+    CAIRN_TRY(GetStudyById(trial.study_id).status());  // kNotFound when there is no such study
+    return FailedPrecondition("study " + std::to_string(trial.study_id) + " has used up its budget of " +
+                              std::to_string(budget) + " trials");
+  }
+  CAIRN_ASSIGN_OR_RETURN(int64_t id, InsertTrial(trial));
+  CAIRN_TRY(tx.Commit());
+  return id;
+}
+
+Result<int64_t> SqlStore::InsertTrial(const TrialRecord& trial) {
   std::vector<SqlValue> values = {trial.study_id, int64_t{trial.number}};
   for (SqlValue& v : TrialValues(trial)) values.push_back(std::move(v));
   auto rows = db_->Query(kInsertTrial, values);

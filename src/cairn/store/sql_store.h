@@ -22,6 +22,7 @@ class SqlStore final : public Store {
   Status UpdateStudy(const StudyRecord& study) override;
 
   Result<int64_t> CreateTrial(const TrialRecord& trial) override;
+  Result<int64_t> CreateBudgetTrial(const TrialRecord& trial, int budget) override;
   Status UpdateTrial(const TrialRecord& trial) override;
   Result<TrialRecord> GetTrial(int64_t trial_id) override;
   Result<TrialRecord> GetTrialByNumber(int64_t study_id, int number) override;
@@ -40,6 +41,7 @@ class SqlStore final : public Store {
   SqlStore(std::unique_ptr<SqlConnection> db, std::string url)
       : db_(std::move(db)), url_(std::move(url)) {}
 
+  Result<int64_t> InsertTrial(const TrialRecord& trial);
   Result<StudyRecord> OneStudy(std::string_view sql, const SqlValue& key, const std::string& what);
   Result<TrialRecord> OneTrial(std::string_view sql, std::span<const SqlValue> keys,
                                const std::string& what);

@@ -14,7 +14,7 @@ namespace cairn::store {
 namespace {
 
 // $1..$n (PostgreSQL) to ?1..?n (SQLite numbered parameters). Our SQL never
-// has '$' inside string literals.
+// has '$' then a digit inside string literals (JSON paths are '$.key').
 std::string RewriteParams(std::string_view sql) {
   std::string out(sql);
   for (size_t i = 0; i + 1 < out.size(); ++i) {

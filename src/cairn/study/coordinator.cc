@@ -108,7 +108,7 @@ class CoordinatorImpl final : public Coordinator {
   void NoteGpuOutOfMemory(LiveTrial& live);
   bool ShouldLaunch() const;
   Status LaunchNext();
-  Result<TrialRecord> CreateTrialRecord(const Params& params, const nlohmann::json& attrs);
+  Result<TrialRecord> CreateTrialRecord(const Params& params, const nlohmann::json& attrs, bool from_budget);
   LaunchRequest BuildLaunch(const TrialRecord& trial, const std::vector<std::string>& argv,
                             const std::vector<std::string>& gpus) const;
   Status HandleEvent(const ExecutorEvent& event);
@@ -205,7 +205,7 @@ Status CoordinatorImpl::Refresh() {
   for (auto& trial : trials) {
     next_number_ = std::max(next_number_, trial.number + 1);
     // Re-runs and retries repeat a trial of the budget; they do not use one up.
-    if (!trial.attrs.contains("rerun_of") && !trial.attrs.contains("retry_of")) ++budget_trials;
+    if (UsesBudget(trial)) ++budget_trials;
     if (told_.count(trial.number)) continue;
     bool running = trial.state == TrialState::kRunning || trial.state == TrialState::kQueued;
     if (running) {
@@ -315,7 +315,8 @@ double CoordinatorImpl::NextShare() const {
   return spec_.gpus_per_trial;
 }
 
-Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, const nlohmann::json& attrs) {
+Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, const nlohmann::json& attrs,
+                                                       bool from_budget) {
   TrialRecord trial;
   trial.study_id = study_.id;
   trial.params = params;
@@ -329,7 +330,9 @@ Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, con
   for (int attempt = 0; attempt < 1000; ++attempt) {
     trial.number = next_number_++;
     trial.ark = study_.ark.empty() ? "" : TrialArk(study_.ark, trial.number);
-    auto id = parts_.store->CreateTrial(trial);
+    // A trial of the budget is claimed atomically: coordinators sharing the
+    // study cannot start more than `trials` between them.
+    auto id = from_budget ? parts_.store->CreateBudgetTrial(trial, spec_.trials) : parts_.store->CreateTrial(trial);
     if (id.ok()) {
       trial.id = *id;
       told_.insert(trial.number);
@@ -359,7 +362,14 @@ Status CoordinatorImpl::LaunchNext() {
   if (!gpus) return Internal("no GPU slot although capacity was reported");
   if (packing_) attrs["packing"] = packing_->ToJson();
 
-  CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, CreateTrialRecord(params, attrs));
+  auto created = CreateTrialRecord(params, attrs, from_budget);
+  if (!created.ok() && created.status().code() == StatusCode::kFailedPrecondition && from_budget) {
+    // Another coordinator took the last trial of the budget.
+    slots_.Release(*gpus, share);
+    started_ = spec_.trials;
+    return Status::Ok();
+  }
+  CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, std::move(created));
   if (from_budget) ++started_;
   std::filesystem::path trial_dir = options_.trials_root / spec_.name / std::to_string(trial.number);
   uint64_t seed = spec_.seed * 1000003ULL + static_cast<uint64_t>(trial.number);
