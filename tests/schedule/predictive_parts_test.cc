@@ -68,6 +68,44 @@ TEST(PredictStats, NeedsMinSamplesAndStaysFiniteWithoutSpread) {
   EXPECT_TRUE(std::isfinite(p->ProbabilityAbove(0.5)));
 }
 
+// Completed trials all sat at 0.3 at step 1, so on their own they cannot
+// say what a value of 0.05 there turns into: the direct line is flat. Trials
+// stopped at step 3 show how step 1 turns into step 3 (doubling), and the
+// completed trials how step 3 turns into the final (+0.1): the chain
+// 1 -> 3 -> final predicts what the curves imply.
+TEST(PredictStats, StoppedTrialsTeachTheRungChain) {
+  PredictStats stats({.final_window = 1, .min_samples = 3, .rung_min_resource = 1, .rung_eta = 3});
+  for (double y3 : {0.5, 0.6, 0.7}) stats.AddCompleted({1, 2, 3, 4, 5}, {0.3, 0.3, y3, y3, y3 + 0.1});
+  auto alone = stats.Predict(1, 0.05);
+  ASSERT_TRUE(alone.has_value());
+  EXPECT_NEAR(alone->mean, 0.7, 1e-9) << "no spread at step 1: every value predicts the mean final";
+
+  for (double x : {0.05, 0.1, 0.15, 0.2, 0.25}) stats.AddStopped({1, 2, 3}, {x, x, 2 * x});
+  auto chained = stats.Predict(1, 0.05);
+  ASSERT_TRUE(chained.has_value());
+  EXPECT_EQ(chained->links, 2);
+  EXPECT_EQ(chained->samples, 3) << "the final link is fitted on the completed trials";
+  EXPECT_LT(chained->mean, 0.35);
+  EXPECT_GT(chained->mean, 0.1);
+  EXPECT_LT(chained->ProbabilityAbove(0.8), 0.05);
+  // At the last rung (step 3) there is nothing to chain: the direct line.
+  auto at_rung = stats.Predict(3, 0.6);
+  EXPECT_EQ(at_rung->links, 1);
+  EXPECT_NEAR(at_rung->mean, 0.7, 1e-9);
+  // Stopped trials never set the bar.
+  EXPECT_NEAR(*stats.KthBestFinal(1), 0.8, 1e-12);
+  EXPECT_EQ(stats.completed(), 3);
+}
+
+// Without rungs (rung_eta 0) stopped trials are not used: version 2's line.
+TEST(PredictStats, WithoutRungsStoppedTrialsAreIgnored) {
+  PredictStats stats({.final_window = 1, .min_samples = 3});
+  for (double y3 : {0.5, 0.6, 0.7}) stats.AddCompleted({1, 2, 3}, {0.3, 0.3, y3});
+  stats.AddStopped({1, 2, 3}, {0.05, 0.05, 0.1});
+  EXPECT_EQ(stats.Predict(1, 0.05)->links, 1);
+  EXPECT_NEAR(stats.Predict(1, 0.05)->mean, 0.6, 1e-9);
+}
+
 TEST(StepNoise, MeasuresNoiseAroundATrendNotTheTrend) {
   StepNoise line, wiggle;
   for (int i = 0; i < 30; ++i) {

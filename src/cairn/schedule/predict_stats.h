@@ -1,18 +1,30 @@
-// PredictStats: what the study's completed trials say about final values,
-// kept incrementally so one prediction costs O(1) however long the study.
+// PredictStats: what the study's ended trials say about final values, kept
+// incrementally so one prediction costs O(number of rungs) however long the
+// study.
 //
-// For every step s, each completed trial j contributes a pair (x_j, F_j):
-// x_j = its value at s (the last reported at or before s) and F_j = its
-// smoothed final value (the mean of its last `final_window` values; a noisy
-// curve's last point alone over-rewards a lucky spike). Running sums of x, F,
-// x^2, xF and F^2 per step give the least-squares line F = a + b x at that
-// step, and with it the classical prediction interval for a new level:
-// residual spread times sqrt(1 + 1/n + (x - mean x)^2 / Sxx), Student-t tail
-// with n - 2 degrees of freedom. The running trial's own step noise (the
-// standard deviation of its value around its trend) enters too, scaled by
-// the line's slope: a trial noisier than the completed ones must not be
-// judged by one unlucky point. The threshold to beat is the top_k-th best
-// smoothed final of the completed trials.
+// Final link: for every step s, each completed trial j contributes a pair
+// (x_j, F_j): x_j = its value at s (the last reported at or before s) and
+// F_j = its smoothed final value (the mean of its last `final_window`
+// values; a noisy curve's last point alone over-rewards a lucky spike).
+// Running sums of x, F, x^2, xF and F^2 per step give the least-squares line
+// F = a + b x at that step, and with it the classical prediction interval
+// for a new level: residual spread times sqrt(1 + 1/n + (x - mean x)^2 /
+// Sxx), Student-t tail with n - 2 degrees of freedom.
+//
+// Rung chain (when rungs are set): completed trials are few, and they are
+// the rung winners, so their values at an early step are range-restricted.
+// Every ended trial (stopped ones too) that reached the next rung r(s) > s
+// gives a pair (value at s, value at r(s)); a prediction from step s walks
+// s -> r(s) -> next rung -> ... -> the last rung completed trials reached ->
+// F, one least-squares line a link, each link's prediction variance added to
+// the propagated one (V <- sigma^2 * leverage + slope^2 * V) and the
+// Student-t degrees of freedom of the thinnest link. A link with fewer than
+// min_samples pairs ends the chain with the direct final link from there.
+//
+// The running trial's own step noise (the standard deviation of its value
+// around its trend) is the starting variance: a trial noisier than the
+// others must not be judged by one unlucky point. The threshold to beat is
+// the top_k-th best smoothed final of the completed trials.
 //
 // Values are "higher is better": callers negate minimised metrics.
 #pragma once
@@ -28,7 +40,8 @@ struct StepPrediction {
   double mean = 0.0;   // predicted (smoothed) final value
   double scale = 0.0;  // standard error of that prediction (> 0)
   double dof = 1.0;    // Student-t degrees of freedom
-  int64_t samples = 0; // completed trials the line was fitted on
+  int64_t samples = 0; // completed trials the final link was fitted on
+  int64_t links = 0;   // lines in the chain (1: the direct final link)
   double lower = 0.0;  // central 90 % interval of the final value
   double upper = 0.0;
 
@@ -44,6 +57,10 @@ struct PredictStatsOptions {
   // A floor on the residual scale, as a fraction of the spread of completed
   // finals: a perfect line through few trials must not claim certainty.
   double min_scale_fraction = 0.02;
+  // Rungs of the chain at rung_min_resource * rung_eta^k; rung_eta 0 (or 1):
+  // no chain, every prediction uses the direct final link.
+  int64_t rung_min_resource = 1;
+  int64_t rung_eta = 0;
 };
 
 class PredictStats {
@@ -53,6 +70,9 @@ class PredictStats {
   // Adds a completed trial's curve: values[i] is its value at steps[i]
   // (steps increasing, >= 1), signed so that higher is better.
   void AddCompleted(const std::vector<int64_t>& steps, const std::vector<double>& values);
+  // Adds a trial stopped early (its curve so far) to the rung links only.
+  // AddCompleted adds completed trials to them itself.
+  void AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values);
 
   // The prediction at `step` for a trial whose value there is `level`, with
   // step noise `level_noise` (a standard deviation, 0 if unknown); nullopt
@@ -66,9 +86,28 @@ class PredictStats {
  private:
   struct Sums {
     double n = 0, x = 0, f = 0, xx = 0, xf = 0, ff = 0;
+    double f_min = 0, f_max = 0;  // range of the responses (link floors)
+    void Add(double x, double y);
   };
+  // A least-squares line y = mean_y + slope * (x - mean_x) and its residual
+  // spread (before any floor).
+  struct Line {
+    double n = 0, mean_x = 0, mean_y = 0, slope = 0, sxx = 0, sigma = 0;
+    bool has_slope = false;
+    double Leverage(double x) const { return 1.0 + 1.0 / n + (has_slope ? (x - mean_x) * (x - mean_x) / sxx : 0.0); }
+  };
+  std::optional<Line> Fit(const Sums& s) const;
+  // The first rung step after `step`, or 0 without rungs.
+  int64_t NextRung(int64_t step) const;
+  void AddLinks(const std::vector<int64_t>& steps, const std::vector<double>& values);
+  const Sums* FinalLink(int64_t step) const;
+  const Sums* RungLink(int64_t step) const;
+  double FinalFloor(double mean_final) const;
+  double Quantile95(double dof) const;
+
   PredictStatsOptions options_;
-  std::vector<Sums> by_step_;  // index = step - 1
+  std::vector<Sums> by_step_;    // final link, index = step - 1
+  std::vector<Sums> rung_link_;  // step -> next rung, index = step - 1
   std::multiset<double> finals_;
   // t quantile 0.95 per integer dof, computed once each (bisection is slow).
   mutable std::vector<double> t95_;

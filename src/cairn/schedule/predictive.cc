@@ -34,7 +34,9 @@ PredictiveScheduler::PredictiveScheduler(const SchedulerContext& context,
     : context_(context),
       options_(options),
       stats_(PredictStatsOptions{.final_window = options.window,
-                                 .min_samples = options.min_completed}) {
+                                 .min_samples = options.min_completed,
+                                 .rung_min_resource = options.min_resource,
+                                 .rung_eta = options.rung_eta}) {
   if (options_.rung_eta >= 2) rungs_.emplace(options_.min_resource, options_.rung_eta);
 }
 
@@ -100,8 +102,9 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   if (!hopeless && !lost_rung) return out;
   const std::string prediction = fmt::format(
       "P(final {} {:.6g}) = {:.3g} at step {}; predicted {:.6g} [{:.6g}, {:.6g}] from {} "
-      "completed trials", sign() > 0 ? ">" : "<", sign() * *threshold, prob, step,
-      *out.predicted, *out.lower, *out.upper, p->samples);
+      "completed trials{}", sign() > 0 ? ">" : "<", sign() * *threshold, prob, step,
+      *out.predicted, *out.lower, *out.upper, p->samples,
+      p->links > 1 ? fmt::format(" through {} rung links", p->links - 1) : "");
   if (hopeless) {
     out.reason = fmt::format("hopeless: {} < p_min {:.3g}", prediction, options_.p_min);
   } else if (rung_stop) {
@@ -140,7 +143,10 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
 void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {
   auto it = running_.find(trial_id);
   if (it == running_.end()) return;  // never reported, or ended twice
+  // Completed curves teach the final links and the rung links; stopped ones
+  // the rung links they reached (how a value turns into the next rung's).
   if (state == TrialState::kCompleted) stats_.AddCompleted(it->second.steps, it->second.values);
+  if (state == TrialState::kStopped) stats_.AddStopped(it->second.steps, it->second.values);
   running_.erase(it);
   if (rungs_) rungs_->Forget(trial_id);
 }

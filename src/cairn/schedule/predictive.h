@@ -1,13 +1,14 @@
-// The predictive scheduler (version 2): stop a trial when its final value is
+// The predictive scheduler (version 3): stop a trial when its final value is
 // unlikely to beat the best final the study has already produced.
 //
 // Regret rewards only the single best final among trials run to their end,
 // so the rule (a) is frugal with trials that cannot become the best and (b)
 // lets a trial that may become the best finish. At every report after
 // `min_steps` (defaults to 1), the trial's value is turned into a predicted
-// final by how values at this step turned into (smoothed) finals in this
-// study's completed trials (PredictStats: a per-step least-squares line with
-// a Student-t prediction interval, O(1) per report), and
+// final by what this study's curves say (PredictStats: least-squares lines
+// from this step to the next rung, rung to rung, learned from every ended
+// trial, and from the last rung to the smoothed final, learned from the
+// completed ones; Student-t intervals propagated along the chain), and
 // P = P(final beats the top_k-th best smoothed completed final). It stops when
 //   P < p_min                            (hopeless, at any step), or
 //   it loses a successive-halving rung   (not in the top 1/rung_eta of the
