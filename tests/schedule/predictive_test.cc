@@ -96,6 +96,26 @@ TEST(Predictive, KeepsALateJumperWhenCompletedCurvesJumpLate) {
   EXPECT_EQ(RunTrial(*s, 11, Constant(20, 0.10)), 1);
 }
 
+TEST(Predictive, AOneEpochDipIsNotHopelessButALastingDropIs) {
+  // A trial tracking the best completed one, with one collapsed epoch at step
+  // 10 (as high-learning-rate validation curves show).
+  std::vector<double> dip = Saturating(0.52, 0.93, 20);
+  dip[9] = 0.05;
+  std::vector<double> drop = dip;
+  for (size_t i = 9; i < drop.size(); ++i) drop[i] = 0.05;
+
+  auto s = Make("predictive", Ctx());
+  CompleteGoodTrials(*s);
+  EXPECT_EQ(RunTrial(*s, 10, dip), 0);
+  // The level is the best of the last `window` (3) values: the drop is
+  // judged hopeless once it fills the window.
+  EXPECT_EQ(RunTrial(*s, 11, drop), 12);
+
+  auto raw = Make("predictive", Ctx(), {{"window", 1}});
+  CompleteGoodTrials(*raw);
+  EXPECT_EQ(RunTrial(*raw, 10, dip), 10);
+}
+
 TEST(Predictive, FlatNeverLearningStudyStopsNothingAndStaysFinite) {
   auto s = Make("predictive", Ctx());
   for (int i = 0; i < 6; ++i) ASSERT_EQ(RunTrial(*s, i, Constant(20, 0.1)), 0);

@@ -75,9 +75,21 @@ Decision PredictiveScheduler::PriorRungs(const std::optional<RungVerdict>& verdi
   return out;
 }
 
+namespace {
+
+// The best of a curve's last `window` values (signed: higher is better). A
+// single-epoch dip, common at high learning rates, must not make a trial
+// look hopeless; a lasting drop shows in every value of the window.
+double RecentBest(const std::vector<double>& values, int64_t window) {
+  const size_t n = std::min(values.size(), static_cast<size_t>(window));
+  return *std::max_element(values.end() - static_cast<std::ptrdiff_t>(n), values.end());
+}
+
+}  // namespace
+
 Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
                                       const std::optional<RungVerdict>& verdict) {
-  const double level = curve.values.back();
+  const double level = RecentBest(curve.values, options_.window);
   const std::optional<double> threshold = stats_.KthBestFinal(options_.top_k);
   const std::optional<StepPrediction> p =
       threshold ? stats_.Predict(step, level, curve.noise.sigma()) : std::nullopt;

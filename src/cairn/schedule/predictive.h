@@ -1,10 +1,11 @@
-// The predictive scheduler (version 3): stop a trial when its final value is
+// The predictive scheduler (version 3.1): stop a trial when its final value is
 // unlikely to beat the best final the study has already produced.
 //
 // Regret rewards only the single best final among trials run to their end,
 // so the rule (a) is frugal with trials that cannot become the best and (b)
 // lets a trial that may become the best finish. At every report after
-// `min_steps` (defaults to 1), the trial's value is turned into a predicted
+// `min_steps` (defaults to 1), the trial's level (the best of its last
+// `window` values, so a one-epoch dip is not a collapse) is turned into a predicted
 // final by what this study's curves say (PredictStats: least-squares lines
 // from this step to the next rung, rung to rung, learned from every ended
 // trial, and from the last rung to the smoothed final, learned from the
@@ -51,7 +52,9 @@ struct PredictiveOptions {
   // prior median rule may stop.
   int64_t prior_peers = 4;
   // Last values averaged into a completed trial's final value (the final of
-  // a noisy curve is itself noisy; a lucky last point must not set the bar).
+  // a noisy curve is itself noisy; a lucky last point must not set the bar),
+  // and last values whose best is the running trial's level (a one-epoch dip
+  // must not make it hopeless).
   int64_t window = 3;
   // Reduction factor of the rungs; 0 turns rungs off (then only P < p_min
   // stops, and the prior phase uses the median rule).
