@@ -1,0 +1,103 @@
+// bench/synth_curves.py writes files the replay reads, with the kinds of
+// curves docs/schedulers.md says it does.
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cairn/bench_schedulers.h"
+#include "cairn/curves_file.h"
+#include "replay/replay_testing.h"
+#include "support/paths.h"
+
+extern char** environ;
+
+namespace cairn {
+namespace {
+
+constexpr const char* kPython = "/usr/bin/python3";
+
+// Exit status of argv run to its end (no shell), or -1 when it did not exit.
+int RunToExit(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) return -1;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+bool HaveNumpy() {
+  static const bool have = std::filesystem::exists(kPython) &&
+                           RunToExit({kPython, "-c", "import numpy"}) == 0;
+  return have;
+}
+
+Result<std::vector<CurveRecord>> Generate(const std::filesystem::path& out, const std::string& kind,
+                                          int n, std::vector<std::string> overrides = {}) {
+  std::vector<std::string> argv = {kPython, (testing::SourceDir() / "bench" / "synth_curves.py").string(),
+                                   kind, std::to_string(n), "7", out.string()};
+  argv.insert(argv.end(), overrides.begin(), overrides.end());
+  if (int rc = RunToExit(argv); rc != 0) return InvalidArgument("synth_curves.py exited " + std::to_string(rc));
+  return ReadCurvesFile(out);
+}
+
+TEST(SynthCurves, NasCosineCurvesAreAccuracyCurvesOf200EpochsWithTheirKinds) {
+  if (!HaveNumpy()) GTEST_SKIP() << kPython << " has no numpy (Debian python3-numpy)";
+  auto dir = testing::MakeTempDir("cairn-synth");
+  auto curves = Generate(dir / "nas.jsonl.gz", "nas-cosine", 300);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_EQ(curves->size(), 300u);
+  std::set<std::string> ids, kinds;
+  for (const CurveRecord& c : *curves) {
+    ids.insert(c.id);
+    kinds.insert(c.extra.at("latent_kind").get<std::string>());
+    EXPECT_EQ(c.metric, "val_acc");
+    EXPECT_EQ(c.direction, Direction::kMaximize);
+    ASSERT_EQ(c.values.size(), 200u) << c.id;
+    EXPECT_TRUE(c.seconds.empty()) << "one unit per epoch";
+    for (double v : c.values) ASSERT_TRUE(v >= 0 && v <= 100) << c.id;
+  }
+  EXPECT_EQ(ids.size(), 300u);
+  EXPECT_EQ(kinds, (std::set<std::string>{"late", "never", "normal"}));
+  // Cosine annealing: a learning curve climbs in its last third.
+  for (const CurveRecord& c : *curves) {
+    if (c.extra.at("latent_kind") != "normal") continue;
+    EXPECT_GT(c.values.back(), c.values[99] + 1.0) << c.id;
+    break;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SynthCurves, FilesReplayThroughTheBenchAndUnknownParametersAreRefused) {
+  if (!HaveNumpy()) GTEST_SKIP() << kPython << " has no numpy (Debian python3-numpy)";
+  auto dir = testing::MakeTempDir("cairn-synth");
+  ASSERT_TRUE(Generate(dir / "step.jsonl", "nas-step", 60).ok());
+  SchedulerBenchOptions o;
+  o.curves = dir / "step.jsonl";
+  o.n = 60;
+  o.repeats = 1;
+  o.schedulers = {"none", "asha"};
+  auto bench = RunSchedulerBench(o);
+  ASSERT_TRUE(bench.ok()) << bench.status().ToString();
+  const auto& rows = (*bench)["schedulers"];
+  EXPECT_DOUBLE_EQ(rows[0]["epochs_full"].get<double>(), 60.0 * 200);
+  EXPECT_GT(rows[1]["saved_fraction"].get<double>(), 0.5);
+
+  EXPECT_FALSE(Generate(dir / "bad.jsonl", "nas-step", 5, {"no_such_knob=1"}).ok());
+  EXPECT_FALSE(Generate(dir / "bad.jsonl", "lcbench", 5, {"speed_corr=0.5"}).ok())
+      << "speed_corr belongs to the NAS kinds";
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cairn
