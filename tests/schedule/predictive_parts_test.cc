@@ -188,11 +188,10 @@ TEST(PredictiveV2, KeepsARungLoserWhoseStudyPredictsAWin) {
 TEST(PredictiveV2, StopsAHopelessTrialBetweenRungs) {
   auto s = Make("predictive", PartsCtx());
   for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*s, i, Linear(0.3 + 0.1 * i, 0.6 + 0.1 * i, 20)), 0);
-  // Best at rung 1 (step 3)... then collapses at step 5, no rung there; the
-  // collapse is judged once it fills the level's window of 3 values.
+  // Best at rung 1 (step 3)... then collapses at step 5, no rung there.
   std::vector<double> v = {0.62, 0.64, 0.66, 0.66, 0.05, 0.05, 0.05, 0.05};
   Decision last;
-  EXPECT_EQ(RunTrial(*s, 10, v, &last), 7);
+  EXPECT_EQ(RunTrial(*s, 10, v, &last), 5);
   EXPECT_EQ(last.reason.rfind("hopeless: P(final > ", 0), 0u) << last.reason;
   EXPECT_LT(*last.probability, 0.05);
 }

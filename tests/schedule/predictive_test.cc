@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cairn/schedule/predictive.h"
 #include "schedule/curve_replay.h"
 #include "schedule/scheduler_test_util.h"
 #include "support/paths.h"
@@ -96,24 +97,39 @@ TEST(Predictive, KeepsALateJumperWhenCompletedCurvesJumpLate) {
   EXPECT_EQ(RunTrial(*s, 11, Constant(20, 0.10)), 1);
 }
 
+TEST(Predictive, TheLevelIsTheRawValueEarlyAndARunningMedianLater) {
+  using schedule::TrialLevel;
+  const std::vector<double> rising = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  // Before step 10 a curve changes too fast to smooth: the value itself.
+  EXPECT_EQ(TrialLevel({1, 2, 3, 4, 5, 6, 7, 8, 9}, 9), 9);
+  // From step 10 the median of the last 3, from 20 of 5, ..., at most 9.
+  EXPECT_EQ(TrialLevel({1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 10), 9);
+  EXPECT_EQ(TrialLevel({5, 0, 6, 7, 1, 9}, 20), 6);  // fewer reports than the window
+  std::vector<double> plateau(60, 0.9);
+  for (size_t i = 0; i < plateau.size(); i += 3) plateau[i] = 0.7;  // noise
+  plateau.back() = 0.0;                                            // and a dip
+  EXPECT_EQ(TrialLevel(plateau, 60), 0.9);
+  for (int i = 0; i < 4; ++i) plateau[plateau.size() - 1 - static_cast<size_t>(i)] = 0.0;
+  EXPECT_EQ(TrialLevel(plateau, 60), 0.7) << "4 of 9 low: not yet the median";
+  plateau[plateau.size() - 5] = 0.0;
+  EXPECT_EQ(TrialLevel(plateau, 60), 0.0) << "5 of 9: a lasting drop";
+  EXPECT_EQ(TrialLevel(rising, 12), 11);
+}
+
 TEST(Predictive, AOneEpochDipIsNotHopelessButALastingDropIs) {
   // A trial tracking the best completed one, with one collapsed epoch at step
-  // 10 (as high-learning-rate validation curves show).
+  // 12 (as high-learning-rate validation curves show).
   std::vector<double> dip = Saturating(0.52, 0.93, 20);
-  dip[9] = 0.05;
+  dip[11] = 0.05;
   std::vector<double> drop = dip;
-  for (size_t i = 9; i < drop.size(); ++i) drop[i] = 0.05;
+  for (size_t i = 11; i < drop.size(); ++i) drop[i] = 0.05;
 
   auto s = Make("predictive", Ctx());
   CompleteGoodTrials(*s);
   EXPECT_EQ(RunTrial(*s, 10, dip), 0);
-  // The level is the best of the last `window` (3) values: the drop is
-  // judged hopeless once it fills the window.
-  EXPECT_EQ(RunTrial(*s, 11, drop), 12);
-
-  auto raw = Make("predictive", Ctx(), {{"window", 1}});
-  CompleteGoodTrials(*raw);
-  EXPECT_EQ(RunTrial(*raw, 10, dip), 10);
+  // From step 10 the level is the median of the last 3 values: the drop is
+  // judged hopeless once it is 2 of them.
+  EXPECT_EQ(RunTrial(*s, 11, drop), 13);
 }
 
 TEST(Predictive, FlatNeverLearningStudyStopsNothingAndStaysFinite) {

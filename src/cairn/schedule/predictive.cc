@@ -1,6 +1,7 @@
 #include "cairn/schedule/predictive.h"
 
 #include <algorithm>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -45,6 +46,14 @@ std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) co
                      v.recorded, v.rung, v.rung_step, v.kept, step);
 }
 
+double TrialLevel(const std::vector<double>& raw, int64_t step) {
+  const size_t k = std::min<size_t>({raw.size(), 1 + 2 * static_cast<size_t>(step / 10), 9});
+  std::array<double, 9> last{};
+  std::copy(raw.end() - static_cast<std::ptrdiff_t>(k), raw.end(), last.begin());
+  std::nth_element(last.begin(), last.begin() + k / 2, last.begin() + k);
+  return last[k / 2];
+}
+
 Decision PredictiveScheduler::PriorMedian(int64_t step, double level) {
   if (values_at_step_.size() < static_cast<size_t>(step)) values_at_step_.resize(step);
   std::vector<double>& others = values_at_step_[step - 1];
@@ -75,21 +84,9 @@ Decision PredictiveScheduler::PriorRungs(const std::optional<RungVerdict>& verdi
   return out;
 }
 
-namespace {
-
-// The best of a curve's last `window` values (signed: higher is better). A
-// single-epoch dip, common at high learning rates, must not make a trial
-// look hopeless; a lasting drop shows in every value of the window.
-double RecentBest(const std::vector<double>& values, int64_t window) {
-  const size_t n = std::min(values.size(), static_cast<size_t>(window));
-  return *std::max_element(values.end() - static_cast<std::ptrdiff_t>(n), values.end());
-}
-
-}  // namespace
-
 Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
                                       const std::optional<RungVerdict>& verdict) {
-  const double level = RecentBest(curve.values, options_.window);
+  const double level = curve.values.back();
   const std::optional<double> threshold = stats_.KthBestFinal(options_.top_k);
   const std::optional<StepPrediction> p =
       threshold ? stats_.Predict(step, level, curve.noise.sigma()) : std::nullopt;
@@ -135,7 +132,8 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   if (step < 1 || (!curve.steps.empty() && step <= curve.steps.back())) {
     return Decision::Continue();
   }
-  const double level = sign() * value;
+  curve.raw.push_back(sign() * value);
+  const double level = TrialLevel(curve.raw, step);
   curve.steps.push_back(step);
   curve.values.push_back(level);
   curve.noise.Add(level);

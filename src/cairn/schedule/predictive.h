@@ -1,11 +1,11 @@
-// The predictive scheduler (version 3.1): stop a trial when its final value is
+// The predictive scheduler (version 3.2): stop a trial when its final value is
 // unlikely to beat the best final the study has already produced.
 //
 // Regret rewards only the single best final among trials run to their end,
 // so the rule (a) is frugal with trials that cannot become the best and (b)
 // lets a trial that may become the best finish. At every report after
-// `min_steps` (defaults to 1), the trial's level (the best of its last
-// `window` values, so a one-epoch dip is not a collapse) is turned into a predicted
+// `min_steps` (defaults to 1), the trial's level (TrialLevel: a running
+// median, so noise and one-epoch dips do not decide) is turned into a predicted
 // final by what this study's curves say (PredictStats: least-squares lines
 // from this step to the next rung, rung to rung, learned from every ended
 // trial, and from the last rung to the smoothed final, learned from the
@@ -51,10 +51,8 @@ struct PredictiveOptions {
   // With rung_eta = 0: other trials' values at the step needed before the
   // prior median rule may stop.
   int64_t prior_peers = 4;
-  // Last values averaged into a completed trial's final value (the final of
-  // a noisy curve is itself noisy; a lucky last point must not set the bar),
-  // and last values whose best is the running trial's level (a one-epoch dip
-  // must not make it hopeless).
+  // Last levels averaged into a completed trial's final value (the final of
+  // a noisy curve is itself noisy; a lucky last point must not set the bar).
   int64_t window = 3;
   // Reduction factor of the rungs; 0 turns rungs off (then only P < p_min
   // stops, and the prior phase uses the median rule).
@@ -65,6 +63,16 @@ struct PredictiveOptions {
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
                                             const SchedulerContext& context);
 };
+
+// What every rule of the scheduler sees of a trial at `step` (rungs, the
+// prediction and what ended trials teach): the median of its last 1, 3, 5, 7
+// or 9 reported values (signed), the window growing by two every 10 steps.
+// On the plateau of a long schedule, where the contenders differ by a few
+// tenths and the epoch-to-epoch noise is as large, the median ranks them by
+// their level rather than their luck; a one-epoch dip moves it little; early,
+// when curves change fast, it is the raw value. The cap keeps a late jump (a
+// step decay) from lagging more than 4 reports.
+double TrialLevel(const std::vector<double>& raw, int64_t step);
 
 class PredictiveScheduler final : public Scheduler {
  public:
@@ -77,7 +85,8 @@ class PredictiveScheduler final : public Scheduler {
  private:
   struct Curve {
     std::vector<int64_t> steps;
-    std::vector<double> values;  // signed: higher is better
+    std::vector<double> raw;     // reported values, signed: higher is better
+    std::vector<double> values;  // TrialLevel at each step, signed
     StepNoise noise;
   };
   Decision PriorMedian(int64_t step, double level);
