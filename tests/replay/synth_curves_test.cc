@@ -3,8 +3,6 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -25,6 +23,8 @@ namespace {
 constexpr const char* kPython = "/usr/bin/python3";
 
 // Exit status of argv run to its end (no shell), or -1 when it did not exit.
+// (libcairn's RunCommand lives in the gpu part, which replay_test does not
+// link.)
 int RunToExit(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -50,6 +50,19 @@ Result<std::vector<CurveRecord>> Generate(const std::filesystem::path& out, cons
   argv.insert(argv.end(), overrides.begin(), overrides.end());
   if (int rc = RunToExit(argv); rc != 0) return InvalidArgument("synth_curves.py exited " + std::to_string(rc));
   return ReadCurvesFile(out);
+}
+
+// The bench's rows for `schedulers` on the first n curves of `curves`.
+nlohmann::json Bench(const std::filesystem::path& curves, int n, int repeats,
+                     std::vector<std::string> schedulers) {
+  SchedulerBenchOptions o;
+  o.curves = curves;
+  o.n = n;
+  o.repeats = repeats;
+  o.schedulers = std::move(schedulers);
+  auto bench = RunSchedulerBench(o);
+  EXPECT_TRUE(bench.ok()) << bench.status().ToString();
+  return bench.ok() ? (*bench)["schedulers"] : nlohmann::json::array();
 }
 
 TEST(SynthCurves, NasCosineCurvesAreAccuracyCurvesOf200EpochsWithTheirKinds) {
@@ -83,14 +96,8 @@ TEST(SynthCurves, FilesReplayThroughTheBenchAndUnknownParametersAreRefused) {
   if (!HaveNumpy()) GTEST_SKIP() << kPython << " has no numpy (Debian python3-numpy)";
   auto dir = testing::MakeTempDir("cairn-synth");
   ASSERT_TRUE(Generate(dir / "step.jsonl", "nas-step", 60).ok());
-  SchedulerBenchOptions o;
-  o.curves = dir / "step.jsonl";
-  o.n = 60;
-  o.repeats = 1;
-  o.schedulers = {"none", "asha"};
-  auto bench = RunSchedulerBench(o);
-  ASSERT_TRUE(bench.ok()) << bench.status().ToString();
-  const auto& rows = (*bench)["schedulers"];
+  const nlohmann::json rows = Bench(dir / "step.jsonl", 60, 1, {"none", "asha"});
+  ASSERT_EQ(rows.size(), 2u);
   EXPECT_DOUBLE_EQ(rows[0]["epochs_full"].get<double>(), 60.0 * 200);
   EXPECT_GT(rows[1]["saved_fraction"].get<double>(), 0.5);
 
@@ -108,15 +115,10 @@ TEST(SynthCurves, PredictiveBeatsSuccessiveHalvingOnNasCosine) {
   if (!HaveNumpy()) GTEST_SKIP() << kPython << " has no numpy (Debian python3-numpy)";
   auto dir = testing::MakeTempDir("cairn-synth");
   ASSERT_TRUE(Generate(dir / "nas.jsonl.gz", "nas-cosine", 2000, {}, 1).ok());
-  SchedulerBenchOptions o;
-  o.curves = dir / "nas.jsonl.gz";
-  o.n = 200;
-  o.repeats = 20;
-  o.schedulers = {"asha", "predictive"};
-  auto bench = RunSchedulerBench(o);
-  ASSERT_TRUE(bench.ok()) << bench.status().ToString();
-  const auto& asha = (*bench)["schedulers"][0];
-  const auto& predictive = (*bench)["schedulers"][1];
+  const nlohmann::json rows = Bench(dir / "nas.jsonl.gz", 200, 20, {"asha", "predictive"});
+  ASSERT_EQ(rows.size(), 2u);
+  const auto& asha = rows[0];
+  const auto& predictive = rows[1];
   EXPECT_GT(predictive["saved_fraction"].get<double>(), asha["saved_fraction"].get<double>());
   EXPECT_LT(predictive["regret"].get<double>(), asha["regret"].get<double>());
   EXPECT_NEAR(predictive["regret"].get<double>(), 0.123, 0.0005) << "docs/schedulers.md";

@@ -47,8 +47,9 @@ std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) co
 }
 
 double TrialLevel(const std::vector<double>& raw, int64_t step) {
-  const size_t k = std::min<size_t>({raw.size(), 1 + 2 * static_cast<size_t>(step / 10), 9});
-  std::array<double, 9> last{};
+  constexpr size_t kMaxWindow = 9;
+  const size_t k = std::min<size_t>({raw.size(), 1 + 2 * static_cast<size_t>(step / 10), kMaxWindow});
+  std::array<double, kMaxWindow> last{};
   std::copy(raw.end() - static_cast<std::ptrdiff_t>(k), raw.end(), last.begin());
   std::nth_element(last.begin(), last.begin() + k / 2, last.begin() + k);
   return last[k / 2];
