@@ -151,8 +151,13 @@ def lc_curve(rng, T=50):
 
 
 def main(argv):
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__)
+        return
     if len(argv) < 4 or argv[0] not in ("nas-cosine", "nas-step", "lcbench"):
         sys.exit(__doc__)
+    if not (argv[1].isdigit() and argv[2].isdigit()):
+        sys.exit(f"synth_curves.py: N and SEED must be non-negative integers, got {argv[1]!r} {argv[2]!r}")
     kind, n, seed, out = argv[0], int(argv[1]), int(argv[2]), argv[3]
     spa = 1
     rest = argv[4:]
