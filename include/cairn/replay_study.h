@@ -37,7 +37,9 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& st
 // "steps_full", "steps_used", "saved_fraction", "seconds_full",
 // "seconds_used", "hours_saved", "best_all": {number, value},
 // "best_found": {number, value} | null, "lost_winner": bool, "regret",
-// "stopped": N}.
+// "stopped": N, "winner": {number, state, steps, reason} | null}, where
+// "winner" is what the replay did to best_all's trial (reason: the rule's
+// words when it was stopped).
 Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options);
 
 // StudyCurves + ReplayCurves, adding the study's recorded outcome for

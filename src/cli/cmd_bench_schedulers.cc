@@ -1,9 +1,11 @@
 // cairn bench schedulers: early-stopping rules replayed on recorded curves,
 // optionally next to Optuna's pruners on the same orders (docs/replay.md).
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cairn/bench_schedulers.h"
 #include "cli/common.h"
@@ -18,6 +20,7 @@ struct SchedulerBenchArgs {
   uint64_t seed = 0;
   std::vector<std::string> schedulers = {"none", "median", "asha", "hyperband", "predictive"};
   int workers = 1;
+  std::string scheduler_options = "{}";
   std::string peer;
   bool json = false;
 };
@@ -28,6 +31,22 @@ int RunBench(const SchedulerBenchArgs& args) {
   }
   if (!args.peer.empty() && args.workers != 1) {
     return Fail(InvalidArgument("--peer optuna replays trials one after another; use --workers 1"));
+  }
+  auto scheduler_options = nlohmann::json::parse(args.scheduler_options, nullptr, false);
+  if (scheduler_options.is_discarded() || !scheduler_options.is_object()) {
+    return Fail(InvalidArgument(fmt::format(
+        "--scheduler-options: expected a JSON object of options by scheduler name, such as "
+        "'{{\"predictive\": {{\"p_keep\": 0.3}}}}', got '{}'", args.scheduler_options)));
+  }
+  for (const auto& [name, value] : scheduler_options.items()) {
+    if (std::find(args.schedulers.begin(), args.schedulers.end(), name) == args.schedulers.end()) {
+      return Fail(InvalidArgument(fmt::format(
+          "--scheduler-options: '{}' is not among --schedulers ({})", name, fmt::join(args.schedulers, ","))));
+    }
+    if (!value.is_object()) {
+      return Fail(InvalidArgument(fmt::format(
+          "--scheduler-options: the options of '{}' must be a JSON object, got {}", name, value.dump())));
+    }
   }
   std::error_code ec;
   if (!std::filesystem::exists(args.curves, ec)) {
@@ -40,6 +59,7 @@ int RunBench(const SchedulerBenchArgs& args) {
   options.seed = args.seed;
   options.schedulers = args.schedulers;
   options.workers = args.workers;
+  options.scheduler_options = std::move(scheduler_options);
   std::cerr << fmt::format("cairn: replaying {} schedulers x {} studies of {} trials from {}\n",
                            args.schedulers.size(), args.repeats, args.trials, args.curves);
   auto ours = RunSchedulerBench(options, [](const std::string& line) { std::cerr << "cairn: " << line << "\n"; });
@@ -81,6 +101,9 @@ void RegisterSchedulerBench(CLI::App& app, Context& ctx) {
   cmd->add_option("--workers", args->workers, "simulated workers (trials at once)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--scheduler-options", args->scheduler_options,
+                  "options by scheduler name, as in a study file's pruner_options:\n"
+                  "'{\"predictive\": {\"p_keep\": 0.3}, \"asha\": {\"reduction_factor\": 4}}'");
   cmd->add_option("--peer", args->peer, "also run a peer on the same orders: optuna");
   cmd->add_flag("--json", args->json, "print JSON ({\"cairn\": ..., \"peer\": ...} with --peer)");
   cmd->callback([args, &ctx] { ctx.exit_code = RunBench(*args); });

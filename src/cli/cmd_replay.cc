@@ -36,6 +36,11 @@ std::string Render(const nlohmann::json& r) {
     out += fmt::format("  the winner would have been lost: best kept is trial {} ({}), regret {}\n",
                        r["best_found"]["number"].get<int>(), r["best_found"]["value"].get<double>(),
                        r["regret"].dump());
+    const nlohmann::json& w = r["winner"];
+    if (w.is_object() && w["state"] == "stopped") {
+      out += fmt::format("  trial {} was stopped after {} steps: {}\n", w["number"].get<int>(),
+                         w["steps"].get<int64_t>(), w["reason"].get<std::string>());
+    }
   } else {
     out += "  the winner would have been kept\n";
   }

@@ -65,6 +65,31 @@ TEST_F(BenchSchedulersCli, TextTableAndSameNumbersForTheSameSeed) {
   }
 }
 
+TEST_F(BenchSchedulersCli, SchedulerOptionsReachTheirScheduler) {
+  std::vector<std::string> args = {"bench", "schedulers", "--curves", file_, "--trials", "16",
+                                   "--repeats", "2", "--schedulers", "asha", "--json"};
+  auto plain = RunCairn(args).Json();
+  args.insert(args.end(), {"--scheduler-options", R"({"asha": {"reduction_factor": 2, "min_resource": 10}})"});
+  auto tuned = RunCairn(args);
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  // A first rung at step 10 of 20 lets every trial run at least half its curve.
+  EXPECT_GT(tuned.Json()["schedulers"][0]["epochs_used"].get<double>(),
+            plain["schedulers"][0]["epochs_used"].get<double>());
+  EXPECT_GE(tuned.Json()["schedulers"][0]["epochs_used"].get<double>(), 16 * 10);
+
+  auto not_json = RunCairn({"bench", "schedulers", "--curves", file_, "--scheduler-options", "{asha"});
+  EXPECT_EQ(not_json.exit_code, 2);
+  EXPECT_NE(not_json.err.find("expected a JSON object"), std::string::npos) << not_json.err;
+  auto unlisted = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "median",
+                            "--scheduler-options", R"({"asha": {}})"});
+  EXPECT_EQ(unlisted.exit_code, 2);
+  EXPECT_NE(unlisted.err.find("'asha' is not among --schedulers"), std::string::npos) << unlisted.err;
+  auto bad_key = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "asha",
+                           "--scheduler-options", R"({"asha": {"eta": 3}})"});
+  EXPECT_NE(bad_key.exit_code, 0);
+  EXPECT_NE(bad_key.err.find("unknown option eta (known: "), std::string::npos) << bad_key.err;
+}
+
 TEST_F(BenchSchedulersCli, BadInputsAreClearErrors) {
   auto unknown = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "none,bogus"});
   EXPECT_EQ(unknown.exit_code, 2);
@@ -111,7 +136,7 @@ TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
   auto r = RunCairn({"bench", "schedulers", "--help"});
   EXPECT_EQ(r.exit_code, 0);
   for (const char* opt : {"--curves", "--trials", "--repeats", "--seed", "--schedulers", "--workers", "--peer",
-                          "--json"}) {
+                          "--scheduler-options", "--json"}) {
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
   }
   auto bench = RunCairn({"bench", "--help"});

@@ -54,6 +54,29 @@ TEST(ReplayStudyTest, MedianRuleSavesStepsAndKeepsTheWinnerDeterministically) {
   EXPECT_FALSE((*a)["lost_winner"].get<bool>());
 }
 
+TEST(ReplayStudyTest, AReportOfALostWinnerSaysWhichRuleStoppedItAndWhen) {
+  auto curves = Curves();
+  // A late learner, last in the order: flat for 10 steps, then the best.
+  CurveRecord late = curves.front();
+  late.id = "test/late";
+  for (int s = 1; s <= 20; ++s) late.values[s - 1] = s <= 10 ? 0.0 : 1.2 * (1 - std::exp(-0.5 * (s - 10)));
+  curves.push_back(late);
+  ReplayStudyOptions options{.pruner = "median", .pruner_options = {{"startup_trials", 2}}, .workers = 1};
+  auto r = ReplayCurves(curves, options);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE((*r)["lost_winner"].get<bool>());
+  const nlohmann::json& winner = (*r)["winner"];
+  EXPECT_EQ(winner["number"], 12);
+  EXPECT_EQ(winner["state"], "stopped");
+  EXPECT_EQ(winner["steps"], 1) << "worse than the median at its first report";
+  EXPECT_NE(winner["reason"].get<std::string>().find("median"), std::string::npos) << winner.dump();
+
+  auto kept = ReplayCurves(curves, {.pruner = "none", .workers = 1});
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ((*kept)["winner"]["state"], "completed");
+  EXPECT_EQ((*kept)["winner"]["steps"], 20);
+}
+
 TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
   auto dir = testing::MakeTempDir("cairn-replay-study");
   auto store = OpenStore("sqlite://" + (dir / "db").string());

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace cairn::schedule {
 
@@ -67,7 +68,8 @@ Status OptionsReader::Finish() const {
   }
   for (const auto& [key, value] : options_.items()) {
     if (!seen_.count(key)) {
-      return InvalidArgument(fmt::format("{} scheduler: unknown option {}", rule_, key));
+      return InvalidArgument(fmt::format("{} scheduler: unknown option {} (known: {})", rule_, key,
+                                         fmt::join(seen_, ", ")));
     }
   }
   return Status::Ok();

@@ -67,6 +67,21 @@ nlohmann::json Best(const std::vector<CurveRecord>& curves, const std::vector<bo
   return {{"number", number}, {"value", *best}};
 }
 
+// What the replay did to the trial with the best recorded final: whether it
+// ran to its end and, when it did not, the rule's own words for the stop.
+nlohmann::json WinnerFate(const std::vector<TrialRecord>& trials, const nlohmann::json& best_all) {
+  if (best_all.is_null()) return nullptr;
+  const int number = best_all["number"].get<int>();
+  for (const auto& t : trials) {
+    if (t.number != number) continue;
+    return {{"number", number},
+            {"state", TrialStateName(t.state)},
+            {"steps", t.steps},
+            {"reason", t.end_reason}};
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& name) {
@@ -168,6 +183,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"best_all", best_all},
                         {"best_found", best_found},
                         {"lost_winner", regret > 0},
+                        {"winner", WinnerFate(*trials, best_all)},
                         {"regret", std::isfinite(regret) ? nlohmann::json(regret) : nlohmann::json(nullptr)}};
 }
 
