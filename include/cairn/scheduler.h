@@ -37,6 +37,10 @@ struct SchedulerContext {
   Direction direction = Direction::kMaximize;
   std::optional<int64_t> max_steps;  // the steps a full trial runs, if known
   uint64_t seed = 0;
+  // The metric's possible range when known (study file `objective.bounds`):
+  // predictions are reported inside it.
+  std::optional<double> lower_bound;
+  std::optional<double> upper_bound;
 };
 
 class Scheduler {

@@ -45,6 +45,10 @@ struct StudySpec {
   std::string metric;                    // key of the objective metric
   Direction direction = Direction::kMaximize;
   std::string step_key = "epoch";        // key that carries the step
+  // What the metric can reach (accuracy: 0 and 1), from `bounds: [lo, hi]`
+  // (null for an open side); curve fits and predictions stay inside.
+  std::optional<double> lower_bound;
+  std::optional<double> upper_bound;
   std::vector<MetricPattern> patterns;   // RE2 patterns for free-form output
 
   // budget

@@ -1,6 +1,7 @@
 // cairn curves index FILE|STUDY: which curve families predict which kinds of
 // curve, on a recorded curve file or on a study's trials.
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -16,23 +17,63 @@ namespace {
 struct IndexArgs {
   std::string source;  // a curve file, or a study name
   int max_curves = 0;
+  std::string bounds;  // "LO,HI", either side may be empty
   bool json = false;
 };
 
-Result<std::vector<LabeledCurve>> CurvesOfFile(const std::string& path) {
-  CAIRN_ASSIGN_OR_RETURN(auto records, ReadCurvesFile(path));
+// The curves, and the metric's bounds when the source knows them.
+struct IndexSource {
   std::vector<LabeledCurve> curves;
-  curves.reserve(records.size());
-  for (auto& r : records) curves.push_back({std::move(r.id), std::move(r.values), r.direction});
-  return curves;
+  std::optional<double> lower_bound, upper_bound;
+};
+
+// "--bounds 0,1", "0," or ",100": the metric's possible range.
+Status ParseBounds(const std::string& text, IndexSource& source) {
+  auto comma = text.find(',');
+  auto bad = [&text](std::string why) {
+    return InvalidArgument(fmt::format("--bounds '{}': {}; expected LO,HI such as 0,1 (accuracy), 0,100 "
+                                       "(percent) or 0, (a loss)", text, why));
+  };
+  if (comma == std::string::npos || text.find(',', comma + 1) != std::string::npos) return bad("not two sides");
+  std::optional<double> sides[2];
+  const std::string parts[2] = {text.substr(0, comma), text.substr(comma + 1)};
+  for (int i = 0; i < 2; ++i) {
+    if (parts[i].empty()) continue;
+    size_t used = 0;
+    try {
+      sides[i] = std::stod(parts[i], &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != parts[i].size() || !std::isfinite(*sides[i])) return bad(fmt::format("'{}' is not a number", parts[i]));
+  }
+  if (sides[0] && sides[1] && !(*sides[0] < *sides[1])) return bad("the lower bound is not below the upper");
+  source.lower_bound = sides[0];
+  source.upper_bound = sides[1];
+  return Status::Ok();
+}
+
+Result<IndexSource> CurvesOfFile(const std::string& path) {
+  CAIRN_ASSIGN_OR_RETURN(auto records, ReadCurvesFile(path));
+  IndexSource source;
+  source.curves.reserve(records.size());
+  for (auto& r : records) source.curves.push_back({std::move(r.id), std::move(r.values), r.direction});
+  return source;
 }
 
 // One curve per trial that reported the objective: its values in step
 // order (a step reported twice counts once, with its last value).
-Result<std::vector<LabeledCurve>> CurvesOfStudy(Store& store, const std::string& name) {
+// The study file's objective bounds come along.
+Result<IndexSource> CurvesOfStudy(Store& store, const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
   CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
-  std::vector<LabeledCurve> curves;
+  IndexSource source;
+  const nlohmann::json bounds = study.spec_json.value("/objective/bounds"_json_pointer, nlohmann::json());
+  if (bounds.is_array() && bounds.size() == 2) {
+    if (bounds[0].is_number()) source.lower_bound = bounds[0].get<double>();
+    if (bounds[1].is_number()) source.upper_bound = bounds[1].get<double>();
+  }
+  std::vector<LabeledCurve>& curves = source.curves;
   for (const auto& t : trials) {
     CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, study.objective}));
     LabeledCurve c{fmt::format("{}/trial {}", study.name, t.number), {}, study.direction};
@@ -47,12 +88,12 @@ Result<std::vector<LabeledCurve>> CurvesOfStudy(Store& store, const std::string&
     }
     if (!c.values.empty()) curves.push_back(std::move(c));
   }
-  return curves;
+  return source;
 }
 
 // A path that exists is a curve file; otherwise the name of a study. A
 // missing path that looks like a file is reported as a missing file.
-Result<std::vector<LabeledCurve>> LoadCurves(const std::string& source, const Context& ctx) {
+Result<IndexSource> LoadCurves(const std::string& source, const Context& ctx) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(source, ec)) return CurvesOfFile(source);
   bool looks_like_file = source.find('/') != std::string::npos || source.ends_with(".jsonl") ||
@@ -67,14 +108,25 @@ Result<std::vector<LabeledCurve>> LoadCurves(const std::string& source, const Co
 }
 
 int RunIndex(const IndexArgs& args, const Context& ctx) {
-  auto curves = LoadCurves(args.source, ctx);
-  if (!curves.ok()) return Fail(curves.status());
+  auto source = LoadCurves(args.source, ctx);
+  if (!source.ok()) return Fail(source.status());
+  if (!args.bounds.empty()) {
+    if (Status s = ParseBounds(args.bounds, *source); !s.ok()) return Fail(s);
+  }
+  const std::vector<LabeledCurve>* curves = &source->curves;
   if (curves->empty()) return Fail(InvalidArgument(fmt::format("{}: no curves to index", args.source)));
   CurveIndexOptions options;
   options.max_curves = args.max_curves;
+  options.fit.lower_bound = source->lower_bound;
+  options.fit.upper_bound = source->upper_bound;
   size_t used = args.max_curves > 0 ? std::min<size_t>(curves->size(), args.max_curves) : curves->size();
-  std::cerr << fmt::format("cairn: fitting {} of {} curves at {} fractions...\n", used, curves->size(),
-                           options.fractions.size());
+  std::string within;
+  if (source->lower_bound || source->upper_bound) {
+    within = fmt::format(" within [{}, {}]", source->lower_bound ? fmt::format("{}", *source->lower_bound) : "-inf",
+                         source->upper_bound ? fmt::format("{}", *source->upper_bound) : "inf");
+  }
+  std::cerr << fmt::format("cairn: fitting {} of {} curves at {} fractions{}...\n", used, curves->size(),
+                           options.fractions.size(), within);
   auto start = std::chrono::steady_clock::now();
   auto report = BuildCurveIndex(*curves, options);
   if (!report.ok()) return Fail(report.status().WithContext(args.source));
@@ -101,6 +153,9 @@ void RegisterCurves(CLI::App& app, Context& ctx) {
       ->required();
   index->add_option("--max-curves", args->max_curves, "use at most N curves, evenly spaced (0 = all)")
       ->check(CLI::NonNegativeNumber);
+  index->add_option("--bounds", args->bounds,
+                    "the metric's possible range LO,HI (0,1 for accuracy, 0,100 in percent, 0, for a loss);\n"
+                    "fits stay inside it. Default: a study's objective bounds, else none");
   index->add_flag("--json", args->json, "print the index as JSON");
   AddStoreOption(index, ctx);
   index->callback([args, &ctx] { ctx.exit_code = RunIndex(*args, ctx); });

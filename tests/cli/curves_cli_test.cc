@@ -52,6 +52,25 @@ TEST_F(CurvesIndexCli, IndexesAStudysObjectiveCurves) {
   EXPECT_EQ(r.Json()["num_curves"], 6);
 }
 
+TEST_F(CurvesIndexCli, BoundsReachTheFits) {
+  auto file = dir_ / "c.jsonl";
+  WriteSampleCurves(file, 12);
+  auto free = RunCairn({"curves", "index", file.string(), "--json"});
+  // Curves rise towards 0.3 .. 0.85; a known ceiling of 0.6 caps the predictions.
+  auto capped = RunCairn({"curves", "index", file.string(), "--bounds", "0,0.6", "--json"});
+  ASSERT_EQ(capped.exit_code, 0) << capped.err;
+  EXPECT_NE(capped.err.find("within [0, 0.6]"), std::string::npos) << capped.err;
+  EXPECT_NE(capped.Json()["cells"], free.Json()["cells"]);
+  auto open_top = RunCairn({"curves", "index", file.string(), "--bounds", "0,"});
+  EXPECT_EQ(open_top.exit_code, 0) << open_top.err;
+  EXPECT_NE(open_top.err.find("within [0, inf]"), std::string::npos) << open_top.err;
+  for (const char* bad : {"1", "0,x", "1,0", "0,1,2"}) {
+    auto r = RunCairn({"curves", "index", file.string(), "--bounds", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--bounds '" + std::string(bad) + "'"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(CurvesIndexCli, MissingFileIsNamed) {
   auto missing = (dir_ / "nope.jsonl").string();
   auto r = RunCairn({"curves", "index", missing});

@@ -63,6 +63,28 @@ TEST(Predictive, StopsAClearlyHopelessTrialEarlyWithItsPrediction) {
   EXPECT_EQ(RunTrial(*s, 11, Saturating(0.52, 0.93, 20)), 0);
 }
 
+TEST(Predictive, ReportsPredictionsInsideTheMetricsBounds) {
+  auto free = Make("predictive", Ctx());
+  SchedulerContext bounded = Ctx();
+  bounded.lower_bound = 0.0;
+  bounded.upper_bound = 1.0;
+  auto inside = Make("predictive", bounded);
+  CompleteGoodTrials(*free);
+  CompleteGoodTrials(*inside);
+  // A trial heading for 0.99, judged at step 19 of 20 (the last is never judged).
+  std::vector<double> near_one = Saturating(0.5, 0.99, 20);
+  near_one.pop_back();
+  Decision a, b;
+  EXPECT_EQ(RunTrial(*free, 10, near_one, &a), 0);
+  EXPECT_EQ(RunTrial(*inside, 10, near_one, &b), 0);
+  ASSERT_TRUE(a.upper && b.upper && b.predicted && b.lower && a.probability && b.probability);
+  EXPECT_GT(*a.upper, 1.0) << "the linear links reach beyond an accuracy of 1";
+  EXPECT_EQ(*b.upper, 1.0);
+  EXPECT_LE(*b.predicted, 1.0);
+  EXPECT_EQ(*b.lower, *a.lower);
+  EXPECT_EQ(*b.probability, *a.probability) << "the decision does not change";
+}
+
 TEST(Predictive, NeverStopsBeforeMinSteps) {
   auto s = Make("predictive", Ctx(), {{"min_steps", 6}});
   CompleteGoodTrials(*s);

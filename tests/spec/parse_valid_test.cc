@@ -124,6 +124,24 @@ TEST(ParseValidTest, MinimalFileTakesDefaults) {
   EXPECT_EQ(spec->gpus_per_trial, 0.0);
   EXPECT_TRUE(spec->env.empty());
   EXPECT_TRUE(spec->patterns.empty());
+  EXPECT_FALSE(spec->lower_bound || spec->upper_bound);
+  EXPECT_FALSE(spec->ToJson()["objective"].contains("bounds"));
+}
+
+TEST(ParseValidTest, ObjectiveBoundsMayLeaveASideOpen) {
+  auto both = ParseStudyText("name: a\ncommand: [p]\nspace: {x: {type: int, low: 0, high: 3}}\nobjective: {metric: acc, bounds: [0, 1]}\n",
+                             "a.yaml", "/base");
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->lower_bound, 0.0);
+  EXPECT_EQ(both->upper_bound, 1.0);
+  EXPECT_EQ(both->ToJson()["objective"]["bounds"], nlohmann::json::parse("[0.0, 1.0]"));
+  auto loss = ParseStudyText(
+      "name: a\ncommand: [p]\nspace: {x: {type: int, low: 0, high: 3}}\nobjective: {metric: loss, direction: min, bounds: [0, null]}\n",
+      "a.yaml", "/base");
+  ASSERT_TRUE(loss.ok()) << loss.status().ToString();
+  EXPECT_EQ(loss->lower_bound, 0.0);
+  EXPECT_FALSE(loss->upper_bound.has_value());
+  EXPECT_EQ(loss->ToJson()["objective"]["bounds"], nlohmann::json::parse("[0.0, null]"));
 }
 
 TEST(ParseValidTest, PlainNamesForPluginsAndNumericConditions) {

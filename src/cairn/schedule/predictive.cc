@@ -55,6 +55,15 @@ double TrialLevel(const std::vector<double>& raw, int64_t step) {
   return last[k / 2];
 }
 
+double PredictiveScheduler::Clamp(double value) const {
+  // The linear links know nothing of a metric's range; the final cannot leave
+  // it, so neither do the reported prediction and interval. P is unchanged:
+  // mass beyond a bound lands on the bound, on the same side of any threshold.
+  if (context_.lower_bound) value = std::max(value, *context_.lower_bound);
+  if (context_.upper_bound) value = std::min(value, *context_.upper_bound);
+  return value;
+}
+
 Decision PredictiveScheduler::PriorMedian(int64_t step, double level) {
   if (values_at_step_.size() < static_cast<size_t>(step)) values_at_step_.resize(step);
   std::vector<double>& others = values_at_step_[step - 1];
@@ -98,9 +107,9 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   const double prob = p->ProbabilityAbove(*threshold);
   Decision out;
   out.rule = "predictive";
-  out.predicted = sign() * p->mean;
-  out.lower = std::min(sign() * p->lower, sign() * p->upper);
-  out.upper = std::max(sign() * p->lower, sign() * p->upper);
+  out.predicted = Clamp(sign() * p->mean);
+  out.lower = Clamp(std::min(sign() * p->lower, sign() * p->upper));
+  out.upper = Clamp(std::max(sign() * p->lower, sign() * p->upper));
   out.probability = prob;
   const bool lost_rung = verdict && !verdict->promoted;
   const bool hopeless = prob < options_.p_min;

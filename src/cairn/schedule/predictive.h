@@ -93,6 +93,7 @@ class PredictiveScheduler final : public Scheduler {
   Decision PriorRungs(const std::optional<RungVerdict>& verdict, int64_t step);
   Decision Predict(int64_t step, const Curve& curve, const std::optional<RungVerdict>& verdict);
   std::string RungText(const RungVerdict& v, int64_t step) const;
+  double Clamp(double value) const;  // into the metric's bounds, when known
   double sign() const { return context_.direction == Direction::kMaximize ? 1.0 : -1.0; }
 
   SchedulerContext context_;

@@ -23,10 +23,32 @@ Result<int> SmallIntAtLeast(const YamlContext& ctx, const Field& f, int64_t min)
   return static_cast<int>(v);
 }
 
+// `bounds: [lo, hi]`: the metric's possible range, null for an open side
+// (a loss: [0, null]).
+Status ReadBounds(const YamlContext& ctx, const Field& f, StudySpec& spec) {
+  const char* expected = "[lower, upper] with numbers or null, e.g. [0, 1] for accuracy or [0, null] for a loss";
+  if (!f.value.IsSequence() || f.value.size() != 2) {
+    return ctx.Error(f.ValueMark(), fmt::format("{} is not a list of two", f.Label()), expected);
+  }
+  std::optional<double> sides[2];
+  for (size_t i = 0; i < 2; ++i) {
+    Field side{i == 0 ? "lower bound" : "upper bound", f.value[i], f.value[i], "objective 'bounds'"};
+    if (f.value[i].IsNull()) continue;
+    CAIRN_ASSIGN_OR_RETURN(sides[i], ctx.Number(side));
+  }
+  if (sides[0] && sides[1] && !(*sides[0] < *sides[1])) {
+    return ctx.Error(f.ValueMark(), fmt::format("{} has lower {} >= upper {}", f.Label(), *sides[0], *sides[1]),
+                     "a lower bound below the upper bound");
+  }
+  spec.lower_bound = sides[0];
+  spec.upper_bound = sides[1];
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ReadObjective(const YamlContext& ctx, const Field& field, StudySpec& spec) {
-  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'objective'", {"metric", "direction", "step"}));
+  CAIRN_ASSIGN_OR_RETURN(MapFields map, ctx.Map(field, "'objective'", {"metric", "direction", "step", "bounds"}));
   CAIRN_ASSIGN_OR_RETURN(const Field* metric, ctx.Require(map, "metric", "'metric: <name of the reported metric>'"));
   CAIRN_ASSIGN_OR_RETURN(spec.metric, ctx.String(*metric));
   if (spec.metric.empty()) return ctx.Error(metric->ValueMark(), "'metric' is empty", "the name of a reported metric");
@@ -44,6 +66,7 @@ Status ReadObjective(const YamlContext& ctx, const Field& field, StudySpec& spec
                        "a different key that counts steps, e.g. epoch");
     }
   }
+  if (const Field* f = map.Find("bounds")) CAIRN_TRY(ReadBounds(ctx, *f, spec));
   return Status::Ok();
 }
 

@@ -55,6 +55,12 @@ nlohmann::json StudySpec::ToJson() const {
                            {"max_retries", max_retries}};
   budget["max_steps"] = max_steps ? nlohmann::json(*max_steps) : nlohmann::json(nullptr);
   budget["timeout_s"] = timeout_s ? nlohmann::json(*timeout_s) : nlohmann::json(nullptr);
+  nlohmann::json objective = {{"metric", metric}, {"direction", std::string(DirectionName(direction))},
+                               {"step", step_key}};
+  if (lower_bound || upper_bound) {
+    objective["bounds"] = {lower_bound ? nlohmann::json(*lower_bound) : nlohmann::json(nullptr),
+                           upper_bound ? nlohmann::json(*upper_bound) : nlohmann::json(nullptr)};
+  }
   return {
       {"version", kSpecJsonVersion},
       {"name", name},
@@ -63,7 +69,7 @@ nlohmann::json StudySpec::ToJson() const {
       {"workdir", workdir.string()},
       {"env", env},
       {"space", SpaceToJson(space)},
-      {"objective", {{"metric", metric}, {"direction", std::string(DirectionName(direction))}, {"step", step_key}}},
+      {"objective", std::move(objective)},
       {"metrics", {{"patterns", std::move(patterns_json)}}},
       {"budget", std::move(budget)},
       {"resources",
