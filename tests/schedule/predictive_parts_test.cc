@@ -1,11 +1,13 @@
 // Version 2 of the predictive scheduler: its incremental statistics, its
 // rungs, the rung veto, hopeless stops between rungs and the option checks.
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 
 #include "cairn/schedule/predict_rungs.h"
 #include "cairn/schedule/predict_stats.h"
+#include "cairn/schedule/student_t.h"
 #include "schedule/scheduler_test_util.h"
 
 namespace cairn::testing {
@@ -14,6 +16,27 @@ namespace {
 using schedule::PredictRungs;
 using schedule::PredictStats;
 using schedule::StepNoise;
+
+TEST(StudentT, CdfAndQuantileAgreeWithTables) {
+  using schedule::StudentTCdf;
+  using schedule::StudentTQuantile;
+  EXPECT_DOUBLE_EQ(StudentTCdf(0.0, 3.0), 0.5);
+  EXPECT_NEAR(StudentTCdf(1.0, 1.0), 0.75, 1e-12);  // Cauchy: 1/2 + atan(1)/pi
+  EXPECT_NEAR(StudentTQuantile(0.95, 1.0), 6.313752, 1e-6);
+  EXPECT_NEAR(StudentTQuantile(0.95, 10.0), 1.812461, 1e-6);
+  EXPECT_NEAR(StudentTQuantile(0.975, 30.0), 2.042272, 1e-6);
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_NEAR(StudentTCdf(1.959964, inf), 0.975, 1e-6);
+  EXPECT_NEAR(StudentTQuantile(0.975, inf), 1.959964, 1e-6);
+  EXPECT_NEAR(StudentTCdf(StudentTQuantile(0.3, 4.5), 4.5), 0.3, 1e-12);
+  EXPECT_EQ(StudentTCdf(inf, 2.0), 1.0);
+  EXPECT_EQ(StudentTCdf(-inf, 2.0), 0.0);
+  // Outside the domain: NaN, never an exception out of a scheduler.
+  EXPECT_TRUE(std::isnan(StudentTCdf(std::nan(""), 2.0)));
+  EXPECT_TRUE(std::isnan(StudentTCdf(1.0, 0.0)));
+  EXPECT_TRUE(std::isnan(StudentTQuantile(1.0, 2.0)));
+  EXPECT_TRUE(std::isnan(StudentTQuantile(0.5, -1.0)));
+}
 
 TEST(PredictStats, FitsThePerStepLineOfSmoothedFinals) {
   PredictStats stats({.final_window = 2, .min_samples = 3});

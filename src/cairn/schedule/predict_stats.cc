@@ -5,22 +5,12 @@
 #include <iterator>
 #include <limits>
 
-#include "cairn/schedule/final_predictor.h"  // StudentTCdf
+#include "cairn/schedule/student_t.h"
 
 namespace cairn::schedule {
 
 double StepPrediction::ProbabilityAbove(double threshold) const {
   return 1.0 - StudentTCdf((threshold - mean) / scale, dof);
-}
-
-double StudentTQuantile(double p, double dof) {
-  // 80 halvings of [-1e4, 1e4] are exact to doubles; the CDF is monotone.
-  double lo = -1e4, hi = 1e4;
-  for (int i = 0; i < 80; ++i) {
-    double mid = 0.5 * (lo + hi);
-    (StudentTCdf(mid, dof) < p ? lo : hi) = mid;
-  }
-  return 0.5 * (lo + hi);
 }
 
 void PredictStats::Sums::Add(double x_value, double y_value) {

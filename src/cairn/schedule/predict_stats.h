@@ -127,7 +127,4 @@ class StepNoise {
   double sum_d2_ = 0.0;
 };
 
-// Student-t quantile for probability p in (0, 1), dof >= 1 (by bisection).
-double StudentTQuantile(double p, double dof);
-
 }  // namespace cairn::schedule
