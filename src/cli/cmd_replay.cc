@@ -49,6 +49,16 @@ std::string Render(const nlohmann::json& r) {
 }
 
 int Replay(const ReplayArgs& args, const Context& ctx) {
+  if (!args.study.empty() && !args.curves.empty()) {
+    return Fail(InvalidArgument("give either a STUDY or --curves FILE (not both)"));
+  }
+  if (args.workers < 0) {
+    return Fail(InvalidArgument(fmt::format("--workers {}: expected 0 (the study's own) or more", args.workers)));
+  }
+  if (args.trials < 0) return Fail(InvalidArgument(fmt::format("--trials {}: expected 0 (all) or more", args.trials)));
+  if (args.trials > 0 && args.curves.empty()) {
+    return Fail(InvalidArgument("--trials is for --curves FILE; a study is replayed whole"));
+  }
   auto options_json = nlohmann::json::parse(args.pruner_options, nullptr, false);
   if (options_json.is_discarded() || !options_json.is_object()) {
     return Fail(InvalidArgument("--pruner-options: expected a JSON object, got " + args.pruner_options));

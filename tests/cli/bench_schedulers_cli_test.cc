@@ -132,6 +132,33 @@ TEST_F(BenchSchedulersCli, PeerOptunaPrintsBothInOneObject) {
   EXPECT_TRUE(optuna_none);
 }
 
+TEST_F(BenchSchedulersCli, ArgumentMistakesExitTwoWithOnePrefix) {
+  auto unknown = RunCairn({"frobnicate"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("cairn: error: unknown command 'frobnicate'; the commands are run, "), std::string::npos)
+      << unknown.err;
+  auto not_a_number = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "many"});
+  EXPECT_EQ(not_a_number.exit_code, 2);
+  EXPECT_EQ(not_a_number.err.rfind("cairn: error: ", 0), 0u) << not_a_number.err;
+  EXPECT_NE(not_a_number.err.find("--trials"), std::string::npos) << not_a_number.err;
+  EXPECT_EQ(RunCairn({"--version"}).exit_code, 0);
+}
+
+TEST_F(BenchSchedulersCli, ReplayRefusesOptionsItWouldIgnore) {
+  auto both = RunCairn({"replay", "s", "--curves", file_});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
+  auto workers = RunCairn({"replay", "--curves", file_, "--workers", "-3"});
+  EXPECT_EQ(workers.exit_code, 2);
+  EXPECT_NE(workers.err.find("--workers -3"), std::string::npos) << workers.err;
+  auto trials = RunCairn({"replay", "s", "--trials", "3"});
+  EXPECT_EQ(trials.exit_code, 2);
+  EXPECT_NE(trials.err.find("--trials is for --curves"), std::string::npos) << trials.err;
+  auto none = RunCairn({"replay", "--curves", file_, "--pruner", "none", "--pruner-options", R"({"p_keep": 0.3})"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("none scheduler: takes no options, got p_keep"), std::string::npos) << none.err;
+}
+
 TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
   auto r = RunCairn({"bench", "schedulers", "--help"});
   EXPECT_EQ(r.exit_code, 0);

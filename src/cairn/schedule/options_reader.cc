@@ -67,6 +67,9 @@ Status OptionsReader::Finish() const {
                                        options_.dump()));
   }
   for (const auto& [key, value] : options_.items()) {
+    if (!seen_.count(key) && seen_.empty()) {
+      return InvalidArgument(fmt::format("{} scheduler: takes no options, got {}", rule_, key));
+    }
     if (!seen_.count(key)) {
       return InvalidArgument(fmt::format("{} scheduler: unknown option {} (known: {})", rule_, key,
                                          fmt::join(seen_, ", ")));
