@@ -25,7 +25,12 @@ struct SchedulerBenchArgs {
   bool json = false;
 };
 
-int RunBench(const SchedulerBenchArgs& args) {
+int RunBench(SchedulerBenchArgs args) {
+  // "asha, median" means the same as "asha,median".
+  for (std::string& name : args.schedulers) {
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+  }
   if (!args.peer.empty() && args.peer != "optuna") {
     return Fail(InvalidArgument(fmt::format("--peer '{}': the only peer is 'optuna'", args.peer)));
   }

@@ -23,7 +23,7 @@ std::string Render(const nlohmann::json& r) {
                                 r["pruner"].get<std::string>(), r["workers"].get<int>());
   out += fmt::format("  steps:   {} of {} ({:.1f}% saved)\n", r["steps_used"].get<int64_t>(),
                      r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>());
-  out += fmt::format("  compute: {:.2f} of {:.2f} hours ({:.2f} hours saved)\n",
+  out += fmt::format("  compute: {:.3g} of {:.3g} hours ({:.3g} hours saved)\n",
                      r["seconds_used"].get<double>() / 3600, r["seconds_full"].get<double>() / 3600,
                      r["hours_saved"].get<double>());
   if (!r["best_all"].is_null()) {
@@ -35,7 +35,7 @@ std::string Render(const nlohmann::json& r) {
   } else if (r["lost_winner"].get<bool>()) {
     out += fmt::format("  the winner would have been lost: best kept is trial {} ({}), regret {}\n",
                        r["best_found"]["number"].get<int>(), r["best_found"]["value"].get<double>(),
-                       r["regret"].dump());
+                       r["regret"].is_number() ? fmt::format("{:.6g}", r["regret"].get<double>()) : "-");
     const nlohmann::json& w = r["winner"];
     if (w.is_object() && w["state"] == "stopped") {
       out += fmt::format("  trial {} was stopped after {} steps: {}\n", w["number"].get<int>(),

@@ -144,6 +144,16 @@ TEST_F(BenchSchedulersCli, ArgumentMistakesExitTwoWithOnePrefix) {
   EXPECT_EQ(RunCairn({"--version"}).exit_code, 0);
 }
 
+TEST_F(BenchSchedulersCli, SchedulerNamesAreTrimmedAndCheckedBeforeAnyReplay) {
+  auto spaced = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "asha, median", "--json"});
+  ASSERT_EQ(spaced.exit_code, 0) << spaced.err;
+  EXPECT_EQ(spaced.Json()["schedulers"][1]["name"], "median");
+  auto typo = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "asha,medain"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("medain"), std::string::npos) << typo.err;
+  EXPECT_EQ(typo.err.find("asha: repeat"), std::string::npos) << "nothing replays before the check: " << typo.err;
+}
+
 TEST_F(BenchSchedulersCli, ReplayRefusesOptionsItWouldIgnore) {
   auto both = RunCairn({"replay", "s", "--curves", file_});
   EXPECT_EQ(both.exit_code, 2);

@@ -110,6 +110,16 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
   int64_t longest = 0;
   for (const auto& c : *curves) longest = std::max<int64_t>(longest, c.values.size());
 
+  // Every rule and its options are checked before any replays: a typo in
+  // the last one must not cost the others' run first.
+  for (const std::string& name : options.schedulers) {
+    CAIRN_TRY(Make(options, name, {direction, std::max<int64_t>(longest, 1), options.seed}).status());
+  }
+  if (progress && n < options.n) {
+    progress(fmt::format("{} holds {} configurations: each study uses all of them, not {}",
+                         options.curves.string(), n, options.n));
+  }
+
   // Orders depend on the repeat only: compute them once for all schedulers.
   std::vector<std::vector<size_t>> orders;
   for (int k = 0; k < options.repeats; ++k) orders.push_back(BenchOrder(*curves, options.seed + k, n));
