@@ -4,6 +4,8 @@
 #include <iostream>
 #include <set>
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "cairn/curves_file.h"
@@ -18,6 +20,7 @@ struct PlotArgs {
   std::string curves_file;
   std::string output;
   std::string metric;
+  std::string direction;  // empty: the study's (for its objective) or the file's
   bool log_y = false;
   int width = 1200;
   int height = 700;
@@ -66,8 +69,13 @@ int RunPlotCurves(const PlotArgs& args, const Context& ctx) {
   if (args.study.empty() == args.curves_file.empty()) {
     return Fail(InvalidArgument("give either a STUDY or --curves FILE (not both)"));
   }
+  std::optional<Direction> direction;
+  if (!args.direction.empty() && !(direction = ParseDirection(args.direction))) {
+    return Fail(InvalidArgument(fmt::format("--direction '{}': expected maximize or minimize", args.direction)));
+  }
   auto plot = LoadPlot(args, ctx);
   if (!plot.ok()) return Fail(plot.status());
+  if (direction) plot->direction = *direction;
   if (plot->curves.empty()) {
     return Fail(InvalidArgument(fmt::format("study '{}' has no trial with metric '{}' to plot", args.study,
                                             plot->metric)));
@@ -103,6 +111,9 @@ void RegisterPlot(CLI::App& app, Context& ctx) {
   curves->add_option("--curves", args->curves_file, "plot a curve file (.jsonl or .jsonl.gz) instead of a study");
   curves->add_option("-o,--output", args->output, "the SVG file to write")->required();
   curves->add_option("--metric", args->metric, "the metric to plot (default: the study's objective)");
+  curves->add_option("--direction", args->direction,
+                     "maximize or minimize: which end of --metric is better (default: the objective's\n"
+                     "direction; give it when plotting another metric, such as a loss)");
   curves->add_flag("--log-y", args->log_y, "logarithmic y axis (values <= 0 are left out)");
   curves->add_option("--width", args->width, "width in pixels")->capture_default_str();
   curves->add_option("--height", args->height, "height in pixels")->capture_default_str();

@@ -39,6 +39,23 @@ TEST_F(PlotCli, PlotsAStudyWithStopsAndPredictions) {
   EXPECT_NE(doc.find(">best: trial 2</text>"), std::string::npos);
 }
 
+TEST_F(PlotCli, DirectionSaysWhichEndOfAnotherMetricIsBest) {
+  BuildSampleStore(dir_ / "s.db");
+  auto svg = (dir_ / "d.svg").string();
+  auto up = RunCairn({"plot", "curves", "demo", "-o", svg, "--store", store_});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_NE(ReadFile(svg).find(">best: trial 2</text>"), std::string::npos);
+  // The same values read as a loss: the best is now the lowest final.
+  auto down = RunCairn({"plot", "curves", "demo", "-o", svg, "--store", store_, "--direction", "minimize"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  std::string doc = ReadFile(svg);
+  EXPECT_NE(doc.find("(minimize)"), std::string::npos);
+  EXPECT_EQ(doc.find(">best: trial 2</text>"), std::string::npos);
+  auto bad = RunCairn({"plot", "curves", "demo", "-o", svg, "--store", store_, "--direction", "down"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--direction 'down'"), std::string::npos) << bad.err;
+}
+
 TEST_F(PlotCli, PlotsACurveFileWithTextSummary) {
   auto file = dir_ / "c.jsonl";
   WriteSampleCurves(file, 8);
