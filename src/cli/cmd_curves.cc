@@ -27,8 +27,12 @@ struct IndexSource {
   std::optional<double> lower_bound, upper_bound;
 };
 
+struct Bounds {
+  std::optional<double> lower, upper;
+};
+
 // "--bounds 0,1", "0," or ",100": the metric's possible range.
-Status ParseBounds(const std::string& text, IndexSource& source) {
+Result<Bounds> ParseBounds(const std::string& text) {
   auto comma = text.find(',');
   auto bad = [&text](std::string why) {
     return InvalidArgument(fmt::format("--bounds '{}': {}; expected LO,HI such as 0,1 (accuracy), 0,100 "
@@ -48,9 +52,7 @@ Status ParseBounds(const std::string& text, IndexSource& source) {
     if (used != parts[i].size() || !std::isfinite(*sides[i])) return bad(fmt::format("'{}' is not a number", parts[i]));
   }
   if (sides[0] && sides[1] && !(*sides[0] < *sides[1])) return bad("the lower bound is not below the upper");
-  source.lower_bound = sides[0];
-  source.upper_bound = sides[1];
-  return Status::Ok();
+  return Bounds{sides[0], sides[1]};
 }
 
 Result<IndexSource> CurvesOfFile(const std::string& path) {
@@ -108,10 +110,18 @@ Result<IndexSource> LoadCurves(const std::string& source, const Context& ctx) {
 }
 
 int RunIndex(const IndexArgs& args, const Context& ctx) {
+  // A bad --bounds is refused before a large file is read.
+  std::optional<Bounds> bounds;
+  if (!args.bounds.empty()) {
+    auto parsed = ParseBounds(args.bounds);
+    if (!parsed.ok()) return Fail(parsed.status());
+    bounds = *parsed;
+  }
   auto source = LoadCurves(args.source, ctx);
   if (!source.ok()) return Fail(source.status());
-  if (!args.bounds.empty()) {
-    if (Status s = ParseBounds(args.bounds, *source); !s.ok()) return Fail(s);
+  if (bounds) {
+    source->lower_bound = bounds->lower;
+    source->upper_bound = bounds->upper;
   }
   const std::vector<LabeledCurve>* curves = &source->curves;
   if (curves->empty()) return Fail(InvalidArgument(fmt::format("{}: no curves to index", args.source)));
