@@ -73,6 +73,8 @@ struct CoordinatorOptions {
   uint64_t gpu_memory_bytes = 0;
   // Where trial folders go: <trials_root>/<study>/<number>.
   std::filesystem::path trials_root;
+  // False for executors that need no folder (replay): none is created.
+  bool create_trial_dirs = true;
   // Set (e.g. from a SIGINT handler) to stop the study: running trials are
   // stopped and recorded as interrupted.
   const std::atomic<bool>* interrupt = nullptr;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include "support/paths.h"
 
@@ -38,6 +40,21 @@ TEST(ReplayStudyTest, WithoutAPrunerEverythingRunsAndTheWinnerIsKept) {
   EXPECT_DOUBLE_EQ((*r)["seconds_used"].get<double>(), 240.0);
   EXPECT_FALSE((*r)["lost_winner"].get<bool>());
   EXPECT_EQ((*r)["best_all"]["number"], 1) << "curve 11 is second in the order";
+}
+
+// The replay's store lives in memory and its trials need no folders: a
+// replay of thousands of curves used to fsync every metric to a file.
+TEST(ReplayStudyTest, AReplayWritesNothingToTheTemporaryFolder) {
+  auto dir = testing::MakeTempDir("cairn-replay-tmp");
+  const char* old = std::getenv("TMPDIR");
+  std::string saved = old ? old : "";
+  setenv("TMPDIR", dir.c_str(), 1);
+  auto r = ReplayCurves(Curves(), {.pruner = "median", .workers = 3});
+  if (old) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["trials"], 12);
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << dir;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ReplayStudyTest, MedianRuleSavesStepsAndKeepsTheWinnerDeterministically) {

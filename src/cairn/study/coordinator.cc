@@ -403,7 +403,7 @@ Status CoordinatorImpl::LaunchNext() {
   request.trial_dir = trial_dir;
   if (options_.decorate_launch) options_.decorate_launch(request);
   std::error_code ec;
-  std::filesystem::create_directories(trial_dir, ec);
+  if (options_.create_trial_dirs) std::filesystem::create_directories(trial_dir, ec);
   live_.emplace(id, std::move(live));
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
   parts_.scheduler->OnTrialStart(id);
