@@ -23,9 +23,14 @@ std::string Render(const nlohmann::json& r) {
                                 r["pruner"].get<std::string>(), r["workers"].get<int>());
   out += fmt::format("  steps:   {} of {} ({:.1f}% saved)\n", r["steps_used"].get<int64_t>(),
                      r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>());
-  out += fmt::format("  compute: {:.3g} of {:.3g} hours ({:.3g} hours saved)\n",
-                     r["seconds_used"].get<double>() / 3600, r["seconds_full"].get<double>() / 3600,
-                     r["hours_saved"].get<double>());
+  if (r["hours_saved"].is_number()) {
+    out += fmt::format("  compute: {:.3g} of {:.3g} hours ({:.3g} hours saved)\n",
+                       r["seconds_used"].get<double>() / 3600, r["seconds_full"].get<double>() / 3600,
+                       r["hours_saved"].get<double>());
+  } else {
+    out += fmt::format("  compute: not timed ({} of the curves record no seconds); steps stand for time\n",
+                       r.value("untimed_curves", 0));
+  }
   if (!r["best_all"].is_null()) {
     out += fmt::format("  best trial: {} ({})\n", r["best_all"]["number"].get<int>(),
                        r["best_all"]["value"].get<double>());
@@ -38,8 +43,9 @@ std::string Render(const nlohmann::json& r) {
                        r["regret"].is_number() ? fmt::format("{:.6g}", r["regret"].get<double>()) : "-");
     const nlohmann::json& w = r["winner"];
     if (w.is_object() && w["state"] == "stopped") {
-      out += fmt::format("  trial {} was stopped after {} steps: {}\n", w["number"].get<int>(),
-                         w["steps"].get<int64_t>(), w["reason"].get<std::string>());
+      const int64_t steps = w["steps"].get<int64_t>();
+      out += fmt::format("  trial {} was stopped after {} step{}: {}\n", w["number"].get<int>(), steps,
+                         steps == 1 ? "" : "s", w["reason"].get<std::string>());
     }
   } else {
     out += "  the winner would have been kept\n";

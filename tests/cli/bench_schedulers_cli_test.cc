@@ -169,6 +169,24 @@ TEST_F(BenchSchedulersCli, ReplayRefusesOptionsItWouldIgnore) {
   EXPECT_NE(none.err.find("none scheduler: takes no options, got p_keep"), std::string::npos) << none.err;
 }
 
+TEST_F(BenchSchedulersCli, ReplayOfAFileWithoutTimingsSaysSoInsteadOfHours) {
+  std::string untimed = (dir_ / "untimed.jsonl").string();
+  std::string text;
+  for (int i = 0; i < 6; ++i) {
+    nlohmann::json values = nlohmann::json::array();
+    for (int s = 1; s <= 10; ++s) values.push_back(0.1 * i * s / 10.0);
+    text += nlohmann::json{{"id", "t/" + std::to_string(i)}, {"params", {{"x", i}}}, {"metric", "acc"},
+                           {"mode", "max"}, {"values", values}, {"seconds", nullptr}}
+                .dump() +
+            "\n";
+  }
+  WriteFile(untimed, text);
+  auto r = RunCairn({"replay", "--curves", untimed, "--pruner", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("compute: not timed (6 of the curves record no seconds)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hours"), std::string::npos) << r.out;
+}
+
 TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
   auto r = RunCairn({"bench", "schedulers", "--help"});
   EXPECT_EQ(r.exit_code, 0);

@@ -57,6 +57,22 @@ TEST(ReplayStudyTest, AReplayWritesNothingToTheTemporaryFolder) {
   std::filesystem::remove_all(dir);
 }
 
+// "seconds": null in a curve file: steps are counted, hours are not invented.
+TEST(ReplayStudyTest, CurvesWithoutTimingsReportNoHours) {
+  auto curves = Curves();
+  for (auto& c : curves) c.seconds.clear();
+  auto r = ReplayCurves(curves, {.pruner = "median", .workers = 1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["untimed_curves"], 12);
+  EXPECT_TRUE((*r)["hours_saved"].is_null());
+  EXPECT_TRUE((*r)["seconds_used"].is_null());
+  EXPECT_EQ((*r)["steps_full"], 240);
+  auto timed = ReplayCurves(Curves(), {.pruner = "median", .workers = 1});
+  ASSERT_TRUE(timed.ok());
+  EXPECT_EQ((*timed)["untimed_curves"], 0);
+  EXPECT_EQ((*timed)["steps_used"], (*r)["steps_used"]) << "timings do not change the decisions";
+}
+
 TEST(ReplayStudyTest, MedianRuleSavesStepsAndKeepsTheWinnerDeterministically) {
   ReplayStudyOptions options{.pruner = "median", .pruner_options = {{"startup_trials", 2}}, .workers = 1};
   auto a = ReplayCurves(Curves(), options);

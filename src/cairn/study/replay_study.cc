@@ -1,5 +1,6 @@
 #include "cairn/replay_study.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -153,6 +154,11 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
     stopped += t.state == TrialState::kStopped;
     finished[static_cast<size_t>(t.number)] = t.state == TrialState::kCompleted;
   }
+  // A file without timings ("seconds": null) counts steps only: its hours
+  // would be steps called seconds.
+  const int untimed = static_cast<int>(
+      std::count_if(curves.begin(), curves.end(), [](const CurveRecord& c) { return c.seconds.empty(); }));
+  auto timed = [untimed](double seconds) { return untimed ? nlohmann::json(nullptr) : nlohmann::json(seconds); };
   nlohmann::json best_all = Best(curves, all, spec.direction);
   nlohmann::json best_found = Best(curves, finished, spec.direction);
   double regret = best_all.is_null() ? 0.0
@@ -165,9 +171,10 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"steps_full", steps_full},
                         {"steps_used", steps_used},
                         {"saved_fraction", steps_full ? 1.0 - double(steps_used) / double(steps_full) : 0.0},
-                        {"seconds_full", seconds_full},
-                        {"seconds_used", seconds_used},
-                        {"hours_saved", (seconds_full - seconds_used) / 3600.0},
+                        {"seconds_full", timed(seconds_full)},
+                        {"seconds_used", timed(seconds_used)},
+                        {"hours_saved", timed((seconds_full - seconds_used) / 3600.0)},
+                        {"untimed_curves", untimed},
                         {"stopped", stopped},
                         {"best_all", best_all},
                         {"best_found", best_found},
