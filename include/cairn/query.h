@@ -41,6 +41,9 @@ struct MetricSummary {
   std::optional<double> best;   // by the study's direction
   std::optional<double> min;
   std::optional<double> max;
+  // Wall times of the first and last point (absent in older summaries).
+  std::optional<double> first_at;
+  std::optional<double> last_at;
 };
 
 // {key: {"steps","last","best","min","max"}} as the coordinator writes it into

@@ -106,7 +106,7 @@ inline void FillQueryStore(Store& store) {
     ASSERT_TRUE(id.ok()) << id.status().ToString();
     if (rows[i].state == TrialState::kFailed) {
       std::vector<MetricPoint> pts;
-      for (int s = 0; s < 3; ++s) pts.push_back({*id, "val_acc", s, 0.1 * (s + 1), rows[i].start + s});
+      for (int s = 0; s < 3; ++s) pts.push_back({*id, "val_acc", s, 0.1 * (s + 1), rows[i].start + 100.0 * (s + 1)});
       ASSERT_TRUE(store.AppendMetrics(pts).ok());
     }
   }

@@ -81,5 +81,40 @@ TEST(StatsConstructed, SavedHoursUseTheMedianCompletedStepsWithoutABudget) {
   EXPECT_TRUE(s["model_size"].is_null());
 }
 
+// A short trial's start-up (loading data before its first step) is not part
+// of its pace: the steps it did not run would have cost their pace only.
+TEST(StatsConstructed, SavedHoursLeaveOutTheStartUpBeforeTheFirstReport) {
+  TrialIndex index(nullptr);
+  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
+  study.spec_json = {{"budget", {{"max_steps", 50}}}};
+  std::vector<TrialRecord> trials;
+  // Each trial starts up for 20 s, then reports one step every `pace` s.
+  auto add = [&](TrialState state, int64_t steps, double pace, bool with_times) {
+    TrialRecord t{.number = static_cast<int>(trials.size()), .state = state, .value = 0.5, .steps = steps};
+    t.started_at = 1000.0;
+    t.ended_at = 1000.0 + 20 + pace * static_cast<double>(steps);
+    json m = {{"steps", steps}, {"last", 0.5}, {"min", 0.1}, {"max", 0.5}};
+    if (with_times) {
+      m["first_at"] = 1000.0 + 20 + pace;
+      m["last_at"] = *t.ended_at;
+    }
+    t.attrs["metrics"] = {{"acc", m}};
+    trials.push_back(t);
+  };
+  add(TrialState::kCompleted, 50, 2.0, true);
+  add(TrialState::kStopped, 5, 4.0, true);   // its own pace: 45 x 4 s
+  add(TrialState::kStopped, 1, 9.0, true);   // one report, no pace: the study's median (3 s) x 49
+  add(TrialState::kStopped, 10, 1.0, false);  // no report times (older record): the study pace x 40
+  ASSERT_TRUE(index.AddStudy(study, trials).ok());
+  json s = ComputeStats(index)["studies"][0];
+  EXPECT_NEAR(s["saved_hours"].get<double>(), (45 * 4.0 + 49 * 3.0 + 40 * 3.0) / 3600, 1e-12);
+  // A study of seconds shows its hours to two significant digits, not 0.00.
+  json small = {{"studies", json::array()}, {"per_day", json::array()},
+                {"total", {{"trials", 3}, {"models_trained", 3}, {"compute_hours", 0.0109}, {"gpu_hours", 0.0},
+                           {"saved_hours", 0.000912}}}};
+  EXPECT_NE(RenderStats(small).find("0.01 compute hours (0.00 GPU-hours), 0.00091 hours saved"), std::string::npos)
+      << RenderStats(small);
+}
+
 }  // namespace
 }  // namespace cairn::testing

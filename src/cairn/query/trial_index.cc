@@ -39,6 +39,8 @@ std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::jso
     s.min = NumberOf(m, "min");
     s.max = NumberOf(m, "max");
     s.best = NumberOf(m, "best");
+    s.first_at = NumberOf(m, "first_at");
+    s.last_at = NumberOf(m, "last_at");
     if (!s.best) s.best = direction == Direction::kMaximize ? s.max : s.min;
     out[key] = s;
   }
@@ -53,6 +55,8 @@ std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoi
   for (const auto& p : points) {
     MetricSummary& s = out[p.key];
     ++s.steps;
+    s.first_at = std::min(s.first_at.value_or(p.time), p.time);
+    s.last_at = std::max(s.last_at.value_or(p.time), p.time);
     s.last = std::isfinite(p.value) ? std::optional<double>(p.value) : std::nullopt;
     if (!std::isfinite(p.value)) continue;
     s.min = s.min ? std::min(*s.min, p.value) : p.value;

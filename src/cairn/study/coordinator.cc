@@ -32,10 +32,15 @@ struct MetricSummary {
   double last = 0.0;
   double min = INFINITY;
   double max = -INFINITY;
+  // Wall times of the first and last report: the trial's pace without its
+  // start-up, for the hours early stopping saved.
+  std::optional<double> first_at, last_at;
 
-  void Add(double v) {
+  void Add(double v, double at) {
     ++steps;
     last = v;
+    if (!first_at) first_at = at;
+    last_at = at;
     if (std::isfinite(v)) {
       min = std::min(min, v);
       max = std::max(max, v);
@@ -266,7 +271,7 @@ Result<bool> CoordinatorImpl::Reattach(TrialRecord& trial) {
   live.record.attrs.erase("reattach_error");
   CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, std::nullopt}));
   for (const auto& p : points) {
-    live.metrics[p.key].Add(p.value);
+    live.metrics[p.key].Add(p.value, p.time);
     live.stored_through_step = std::max(live.stored_through_step.value_or(p.step), p.step);
   }
   int64_t id = trial.id;
@@ -460,7 +465,7 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
   double wall = parts_.clock->WallTime();
   for (const auto& [key, value] : report.metrics) {
     pending_metrics_.push_back({report.trial_id, key, step, value, wall});
-    live.metrics[key].Add(value);
+    live.metrics[key].Add(value, wall);
   }
   auto objective = report.metrics.find(spec_.metric);
   if (objective != report.metrics.end()) HandleObjective(live, step, objective->second);
@@ -603,6 +608,8 @@ nlohmann::json CoordinatorImpl::MetricsSummary(const LiveTrial& live) const {
   for (const auto& [key, m] : live.metrics) {
     nlohmann::json j = {{"steps", m.steps}, {"last", FiniteOrNull(m.last)}, {"min", FiniteOrNull(m.min)},
                         {"max", FiniteOrNull(m.max)}};
+    if (m.first_at) j["first_at"] = *m.first_at;
+    if (m.last_at) j["last_at"] = *m.last_at;
     if (key == spec_.metric) j["best"] = spec_.direction == Direction::kMaximize ? j["max"] : j["min"];
     out[key] = std::move(j);
   }
