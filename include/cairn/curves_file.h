@@ -8,13 +8,17 @@
 //
 // `values[i]` is the metric after step i+1; null stands for NaN/inf.
 // `seconds` is a per-step list, one number for every step, or null/absent
-// when unknown. Other fields are kept verbatim in CurveRecord::extra.
+// when unknown. Cairn adds two optional fields: `"bounds": [lo, hi]` (the
+// metric's possible range, either side null) and `"state"` (the trial's end:
+// "completed", or "stopped"/"failed"/... for a curve cut short). Other
+// fields are kept verbatim in CurveRecord::extra (state among them).
 //
 //   CAIRN_ASSIGN_OR_RETURN(auto curves, ReadCurvesFile("dev.jsonl.gz"));
 //   CAIRN_TRY(WriteCurvesFile("out.jsonl", curves));
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +38,16 @@ struct CurveRecord {
   Direction direction = Direction::kMaximize;  // from "mode": "max" | "min"
   std::vector<double> values;    // value after step i+1; NaN where the file has null
   std::vector<double> seconds;   // seconds of each step; empty when unknown
+  std::optional<double> lower_bound;  // "bounds": the metric's possible range
+  std::optional<double> upper_bound;
   nlohmann::json extra = nlohmann::json::object();  // all other fields, verbatim
 };
+
+// Whether the curve ran to its end: true unless its "state" says it was cut
+// short (a trial stopped early, failed or interrupted). A cut curve's last
+// value is not a final value, so it neither counts as a result nor as
+// evidence of where curves end.
+bool RanToItsEnd(const CurveRecord& record);
 
 // Reads a whole curve file (gzip or plain, detected by content). Blank lines
 // are skipped. Errors are InvalidArgument "FILE:LINE: field 'F': ..." (with

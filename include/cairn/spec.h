@@ -84,6 +84,13 @@ struct StudySpec {
   nlohmann::json ToJson() const;
 };
 
+// The objective's bounds in a stored study's spec_json (`objective.bounds`
+// as StudySpec::ToJson writes it); both sides empty when absent.
+struct ObjectiveBounds {
+  std::optional<double> lower, upper;
+};
+ObjectiveBounds ObjectiveBoundsOf(const nlohmann::json& spec_json);
+
 // Parses and validates a study file. NotFound when it cannot be opened;
 // InvalidArgument with a position for any mistake in it. Relative paths in
 // it (workdir) are taken from the file's folder; spec.source is absolute.

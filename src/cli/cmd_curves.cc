@@ -9,6 +9,7 @@
 
 #include "cairn/curve.h"
 #include "cairn/curves_file.h"
+#include "cairn/spec.h"
 #include "cli/common.h"
 
 namespace cairn::cli {
@@ -25,6 +26,9 @@ struct IndexArgs {
 struct IndexSource {
   std::vector<LabeledCurve> curves;
   std::optional<double> lower_bound, upper_bound;
+  // Curves left out because they were cut short (stopped early, failed):
+  // their last value is not where they would have ended.
+  int cut_short = 0;
 };
 
 struct Bounds {
@@ -59,24 +63,36 @@ Result<IndexSource> CurvesOfFile(const std::string& path) {
   CAIRN_ASSIGN_OR_RETURN(auto records, ReadCurvesFile(path));
   IndexSource source;
   source.curves.reserve(records.size());
-  for (auto& r : records) source.curves.push_back({std::move(r.id), std::move(r.values), r.direction});
+  for (auto& r : records) {
+    if (!RanToItsEnd(r)) {
+      ++source.cut_short;
+      continue;
+    }
+    if (!source.lower_bound && !source.upper_bound) {
+      source.lower_bound = r.lower_bound;
+      source.upper_bound = r.upper_bound;
+    }
+    source.curves.push_back({std::move(r.id), std::move(r.values), r.direction});
+  }
   return source;
 }
 
-// One curve per trial that reported the objective: its values in step
-// order (a step reported twice counts once, with its last value).
+// One curve per completed trial that reported the objective: its values in
+// step order (a step reported twice counts once, with its last value).
 // The study file's objective bounds come along.
 Result<IndexSource> CurvesOfStudy(Store& store, const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
   CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
   IndexSource source;
-  const nlohmann::json bounds = study.spec_json.value("/objective/bounds"_json_pointer, nlohmann::json());
-  if (bounds.is_array() && bounds.size() == 2) {
-    if (bounds[0].is_number()) source.lower_bound = bounds[0].get<double>();
-    if (bounds[1].is_number()) source.upper_bound = bounds[1].get<double>();
-  }
+  ObjectiveBounds bounds = ObjectiveBoundsOf(study.spec_json);
+  source.lower_bound = bounds.lower;
+  source.upper_bound = bounds.upper;
   std::vector<LabeledCurve>& curves = source.curves;
   for (const auto& t : trials) {
+    if (t.state != TrialState::kCompleted) {
+      source.cut_short += t.steps > 0;
+      continue;
+    }
     CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, study.objective}));
     LabeledCurve c{fmt::format("{}/trial {}", study.name, t.number), {}, study.direction};
     int64_t last_step = 0;
@@ -124,7 +140,14 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
     source->upper_bound = bounds->upper;
   }
   const std::vector<LabeledCurve>* curves = &source->curves;
-  if (curves->empty()) return Fail(InvalidArgument(fmt::format("{}: no curves to index", args.source)));
+  if (source->cut_short > 0) {
+    std::cerr << fmt::format("cairn: left out {} curves cut short (stopped early or failed): their last value "
+                             "is not a final one\n", source->cut_short);
+  }
+  if (curves->empty()) {
+    return Fail(InvalidArgument(fmt::format("{}: no curves to index{}", args.source,
+                                            source->cut_short ? " (none ran to its end)" : "")));
+  }
   CurveIndexOptions options;
   options.max_curves = args.max_curves;
   options.fit.lower_bound = source->lower_bound;
@@ -143,7 +166,9 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cerr << fmt::format("cairn: indexed {} curves in {:.1f} s\n", report->num_used, seconds);
   if (args.json) {
-    PrintJson(report->ToJson());
+    nlohmann::json j = report->ToJson();
+    j["cut_short"] = source->cut_short;
+    PrintJson(j);
   } else {
     std::cout << report->ToTable();
   }
@@ -157,7 +182,8 @@ void RegisterCurves(CLI::App& app, Context& ctx) {
   auto* index = curves->add_subcommand(
       "index",
       "Fit every curve family to the first 10/25/50 % of each curve, predict its final value, and report\n"
-      "per kind of curve (normal, never learns, late learner, diverges, noisy) which predictors work best");
+      "per kind of curve (normal, never learns, late learner, diverges, noisy) which predictors work best.\n"
+      "Curves cut short (a study's stopped or failed trials) are left out: they have no final value");
   index->add_option("source", args->source,
                     "a curve file (.jsonl or .jsonl.gz, see docs/replay.md) or the name of a study in the store")
       ->required();
@@ -165,7 +191,7 @@ void RegisterCurves(CLI::App& app, Context& ctx) {
       ->check(CLI::NonNegativeNumber);
   index->add_option("--bounds", args->bounds,
                     "the metric's possible range LO,HI (0,1 for accuracy, 0,100 in percent, 0, for a loss);\n"
-                    "fits stay inside it. Default: a study's objective bounds, else none");
+                    "fits stay inside it. Default: a study's objective bounds or a file's \"bounds\", else none");
   index->add_flag("--json", args->json, "print the index as JSON");
   AddStoreOption(index, ctx);
   index->callback([args, &ctx] { ctx.exit_code = RunIndex(*args, ctx); });

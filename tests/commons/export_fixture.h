@@ -26,7 +26,7 @@ space:
   width: {type: int, low: 16, high: 256}
   opt: {type: categorical, choices: [sgd, adam]}
   wide: {type: categorical, choices: [true, false]}
-objective: {metric: acc, direction: maximize, step: epoch}
+objective: {metric: acc, direction: maximize, step: epoch, bounds: [0, 1]}
 budget: {trials: 4}
 sampler: {name: random, seed: 3}
 datasets: [data/]

@@ -311,6 +311,14 @@ TEST_F(ExportFormatsTest, CurvesHoldObjectiveByStepAndSecondsPerStep) {
   EXPECT_DOUBLE_EQ(c0.seconds[1], 10.0);
   EXPECT_EQ(std::get<int64_t>(c0.params.at("width")), 64);
   EXPECT_TRUE(std::isnan((*curves)[2].values[2]));  // the NaN report stays a gap
+  // The study's bounds and each trial's end come along, so a replay or an
+  // index of the file knows the metric's range and which curves were cut.
+  EXPECT_EQ(c0.lower_bound, 0.0);
+  EXPECT_EQ(c0.upper_bound, 1.0);
+  EXPECT_TRUE(RanToItsEnd(c0));
+  EXPECT_EQ((*curves)[1].extra["state"], "stopped");
+  EXPECT_FALSE(RanToItsEnd((*curves)[1]));
+  EXPECT_FALSE(RanToItsEnd((*curves)[2]));  // failed
 }
 
 TEST_F(ExportFormatsTest, MalformedBundlesAreErrorsNotCrashes) {

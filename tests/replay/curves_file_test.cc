@@ -120,6 +120,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "field 'seconds[0]'"},
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"params":{"a":[1]}})",
                 "field 'params'"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[]})", "field 'values': empty"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"bounds":[0]})", "field 'bounds'"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"bounds":[1,0]})",
+                "field 'bounds': the lower bound is not below the upper"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"bounds":["0",1]})", "field 'bounds'"},
         BadLine{R"({"id":"x", "values": [1,)", "invalid JSON"}));
 
 TEST_F(CurvesFileTest, MissingFileIsIoError) {
@@ -138,6 +143,9 @@ TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {
   };
   records[0].extra = {{"seed", 3}, {"seconds_kind", "measured"}};
   records[1].direction = Direction::kMinimize;
+  records[0].lower_bound = 0.0;
+  records[0].upper_bound = 1.0;
+  records[1].lower_bound = 0.0;  // a loss: open at the top
   for (const char* name : {"out.jsonl", "out.jsonl.gz"}) {
     ASSERT_TRUE(WriteCurvesFile(dir_ / name, records).ok());
     auto back = ReadCurvesFile(dir_ / name);
@@ -150,6 +158,9 @@ TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {
     }
     EXPECT_TRUE(std::isnan((*back)[0].values[1]));
     EXPECT_EQ((*back)[1].direction, Direction::kMinimize);
+    EXPECT_EQ((*back)[0].upper_bound, 1.0);
+    EXPECT_EQ((*back)[1].lower_bound, 0.0);
+    EXPECT_FALSE((*back)[1].upper_bound.has_value());
   }
   // The .gz file really is compressed (gzip magic bytes).
   std::string gz = testing::ReadFile(dir_ / "out.jsonl.gz");

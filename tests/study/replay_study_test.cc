@@ -73,6 +73,24 @@ TEST(ReplayStudyTest, CurvesWithoutTimingsReportNoHours) {
   EXPECT_EQ((*timed)["steps_used"], (*r)["steps_used"]) << "timings do not change the decisions";
 }
 
+// A curve the recorded study cut short (stopped, failed) has no final value:
+// it is neither the file's best nor a result the rule kept.
+TEST(ReplayStudyTest, CurvesCutShortAreNotResults) {
+  auto curves = Curves();
+  curves[1].extra["state"] = "stopped";  // curve 11, the best
+  curves[1].values.resize(6);
+  curves[1].seconds.resize(6);
+  auto r = ReplayCurves(curves, {.pruner = "none", .workers = 1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["best_all"]["number"], 8) << "curve 10, the best that ran to its end";
+  EXPECT_EQ((*r)["best_found"]["number"], 8);
+  EXPECT_FALSE((*r)["lost_winner"].get<bool>());
+  EXPECT_EQ((*r)["steps_full"], 226);
+  EXPECT_EQ((*r)["cut_short"], 1);
+  EXPECT_NE((*r)["note"].get<std::string>().find("1 of the 12 trials was cut short"), std::string::npos) << (*r)["note"];
+  EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "none"})->contains("note"));
+}
+
 TEST(ReplayStudyTest, MedianRuleSavesStepsAndKeepsTheWinnerDeterministically) {
   ReplayStudyOptions options{.pruner = "median", .pruner_options = {{"startup_trials", 2}}, .workers = 1};
   auto a = ReplayCurves(Curves(), options);

@@ -8,6 +8,7 @@
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/commons/export_common.h"
 #include "cairn/export.h"
+#include "cairn/spec.h"
 
 namespace cairn {
 namespace {
@@ -28,6 +29,7 @@ Status WriteText(const std::filesystem::path& path, const std::string& text) {
 std::vector<CurveRecord> Curves(const json& bundle) {
   const json& study = bundle["study"];
   std::string objective = study.value("objective", "");
+  const ObjectiveBounds bounds = ObjectiveBoundsOf(study.value("spec_json", json::object()));
   std::vector<CurveRecord> out;
   for (const auto& t : bundle.value("trials", json::array())) {
     int number = t.value("number", 0);
@@ -38,6 +40,8 @@ std::vector<CurveRecord> Curves(const json& bundle) {
     if (params.ok()) r.params = std::move(*params);
     r.metric = objective;
     r.direction = StudyDirection(bundle);
+    r.lower_bound = bounds.lower;
+    r.upper_bound = bounds.upper;
     // One value per distinct step, in step order (the last report of a step wins).
     std::vector<SeriesPoint> points;
     for (const auto& p : series[objective]) {
@@ -51,6 +55,7 @@ std::vector<CurveRecord> Curves(const json& bundle) {
       if (timed) r.seconds.push_back(std::max(0.0, p.time - *previous));
       previous = p.time;
     }
+    if (r.values.empty()) continue;  // no curve: it never reported the objective
     if (!timed) r.seconds.clear();
     r.extra = {{"state", t.value("state", "")}, {"steps", json::array()}};
     for (const auto& p : points) r.extra["steps"].push_back(p.step);

@@ -29,7 +29,7 @@ nlohmann::json CurveIndexReport::ToJson() const {
 }
 
 std::string CurveIndexReport::ToTable() const {
-  std::string out = fmt::format("{} curves ({} used), file range {:.4g}\nkinds:", num_curves, num_used,
+  std::string out = fmt::format("{} curves ({} used), value range {:.4g}\nkinds:", num_curves, num_used,
                                 file_range);
   for (const auto& [kind, n] : kind_counts) out += fmt::format(" {}={}", CurveKindName(kind), n);
   out += fmt::format("\n\n{:<13} {:>5} {:<15} {:>5} {:>7} {:>10} {:>10} {:>9} {:>9} {:>6}\n", "kind", "frac",

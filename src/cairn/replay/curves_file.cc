@@ -18,7 +18,7 @@ namespace {
 // The fields the format defines; everything else goes to `extra`.
 bool IsKnownField(const std::string& key) {
   return key == "id" || key == "params" || key == "metric" || key == "mode" ||
-         key == "values" || key == "seconds";
+         key == "values" || key == "seconds" || key == "bounds";
 }
 
 Status FieldError(const std::string& where, const std::string& field, const std::string& what) {
@@ -43,6 +43,7 @@ Result<std::vector<double>> ParseValues(const nlohmann::json& obj, const std::st
   auto it = obj.find("values");
   if (it == obj.end()) return FieldError(where, "values", "missing");
   if (!it->is_array()) return FieldError(where, "values", "expected a list, got " + Shorten(*it));
+  if (it->empty()) return FieldError(where, "values", "empty; expected at least one value");
   std::vector<double> out;
   out.reserve(it->size());
   for (size_t i = 0; i < it->size(); ++i) {
@@ -88,6 +89,22 @@ Result<std::vector<double>> ParseSeconds(const nlohmann::json& obj, size_t steps
     out.push_back(s);
   }
   return out;
+}
+
+// "bounds": [lo, hi], either side a number or null, lo below hi.
+Status ParseBounds(const nlohmann::json& obj, const std::string& where, CurveRecord& rec) {
+  auto it = obj.find("bounds");
+  if (it == obj.end() || it->is_null()) return Status::Ok();
+  auto side = [](const nlohmann::json& v) { return v.is_null() || (v.is_number() && std::isfinite(v.get<double>())); };
+  if (!it->is_array() || it->size() != 2 || !side((*it)[0]) || !side((*it)[1])) {
+    return FieldError(where, "bounds", "expected [lo, hi] with numbers or null, got " + Shorten(*it));
+  }
+  if ((*it)[0].is_number()) rec.lower_bound = (*it)[0].get<double>();
+  if ((*it)[1].is_number()) rec.upper_bound = (*it)[1].get<double>();
+  if (rec.lower_bound && rec.upper_bound && !(*rec.lower_bound < *rec.upper_bound)) {
+    return FieldError(where, "bounds", "the lower bound is not below the upper, got " + Shorten(*it));
+  }
+  return Status::Ok();
 }
 
 struct GzCloser {
@@ -142,10 +159,16 @@ Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& w
   }
   CAIRN_ASSIGN_OR_RETURN(rec.values, ParseValues(obj, where));
   CAIRN_ASSIGN_OR_RETURN(rec.seconds, ParseSeconds(obj, rec.values.size(), where));
+  CAIRN_TRY(ParseBounds(obj, where, rec));
   for (auto& [key, value] : obj.items()) {
     if (!IsKnownField(key)) rec.extra[key] = std::move(value);
   }
   return rec;
+}
+
+bool RanToItsEnd(const CurveRecord& record) {
+  auto it = record.extra.find("state");
+  return it == record.extra.end() || !it->is_string() || *it == "completed";
 }
 
 Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& path) {
@@ -176,6 +199,10 @@ nlohmann::json CurveRecordToJson(const CurveRecord& r) {
   for (double v : r.values) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
   j["values"] = std::move(values);
   j["seconds"] = r.seconds.empty() ? nlohmann::json() : nlohmann::json(r.seconds);
+  if (r.lower_bound || r.upper_bound) {
+    j["bounds"] = {r.lower_bound ? nlohmann::json(*r.lower_bound) : nlohmann::json(),
+                   r.upper_bound ? nlohmann::json(*r.upper_bound) : nlohmann::json()};
+  }
   if (r.extra.is_object()) {
     for (const auto& [key, value] : r.extra.items()) {
       if (!IsKnownField(key)) j[key] = value;

@@ -48,6 +48,16 @@ nlohmann::json PathsToJson(const std::vector<std::filesystem::path>& paths) {
 
 }  // namespace
 
+ObjectiveBounds ObjectiveBoundsOf(const nlohmann::json& spec_json) {
+  ObjectiveBounds out;
+  if (!spec_json.is_object()) return out;
+  const nlohmann::json bounds = spec_json.value("/objective/bounds"_json_pointer, nlohmann::json());
+  if (!bounds.is_array() || bounds.size() != 2) return out;
+  if (bounds[0].is_number()) out.lower = bounds[0].get<double>();
+  if (bounds[1].is_number()) out.upper = bounds[1].get<double>();
+  return out;
+}
+
 nlohmann::json StudySpec::ToJson() const {
   nlohmann::json patterns_json = nlohmann::json::array();
   for (const auto& p : patterns) patterns_json.push_back({{"name", p.name}, {"regex", p.regex}});

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cairn/replay_executor.h"
+#include "cairn/spec.h"
 #include "cairn/study.h"
 
 namespace cairn {
@@ -49,6 +50,8 @@ StudySpec ReplaySpec(const std::vector<CurveRecord>& curves, const ReplayStudyOp
   spec.seed = options.seed;
   spec.pruner = options.pruner;
   spec.pruner_options = options.pruner_options;
+  spec.lower_bound = curves.front().lower_bound;
+  spec.upper_bound = curves.front().upper_bound;
   return spec;
 }
 
@@ -86,6 +89,7 @@ nlohmann::json WinnerFate(const std::vector<TrialRecord>& trials, const nlohmann
 Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
   CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
+  const ObjectiveBounds bounds = ObjectiveBoundsOf(study.spec_json);
   std::vector<CurveRecord> curves;
   for (const auto& t : trials) {
     CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, study.objective}));
@@ -95,6 +99,8 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& na
     c.params = t.params;
     c.metric = study.objective;
     c.direction = study.direction;
+    c.lower_bound = bounds.lower;
+    c.upper_bound = bounds.upper;
     c.extra = {{"trial", t.number}, {"state", TrialStateName(t.state)}};
     double previous = t.started_at.value_or(points.front().time);
     for (const auto& p : points) {
@@ -123,7 +129,9 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   RecordedOrderSampler sampler(&curves);
   int64_t max_steps = 0;
   for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, static_cast<int64_t>(c.values.size()));
-  auto scheduler = MakeScheduler(options.pruner, {spec.direction, max_steps, options.seed}, options.pruner_options);
+  auto scheduler = MakeScheduler(options.pruner,
+                                 {spec.direction, max_steps, options.seed, spec.lower_bound, spec.upper_bound},
+                                 options.pruner_options);
   if (!scheduler.ok()) return scheduler.status();
   StudyParts parts{store.get(), &executor, &clock, &sampler, scheduler->get()};
   CoordinatorOptions coord;
@@ -141,7 +149,10 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   int64_t steps_full = 0, steps_used = 0;
   double seconds_full = 0, seconds_used = 0;
   int stopped = 0;
-  std::vector<bool> all(curves.size(), true), finished(curves.size(), false);
+  // Only curves that ran to their end in the record have a final value to
+  // win with; a trial the study stopped early is replayed as far as it went.
+  std::vector<bool> all(curves.size()), finished(curves.size(), false);
+  for (size_t i = 0; i < curves.size(); ++i) all[i] = RanToItsEnd(curves[i]);
   for (const auto& c : curves) {
     steps_full += static_cast<int64_t>(c.values.size());
     seconds_full += CurveSeconds(c, c.values.size());
@@ -152,7 +163,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
     steps_used += t.steps;
     seconds_used += CurveSeconds(c, ran);
     stopped += t.state == TrialState::kStopped;
-    finished[static_cast<size_t>(t.number)] = t.state == TrialState::kCompleted;
+    finished[static_cast<size_t>(t.number)] = t.state == TrialState::kCompleted && all[static_cast<size_t>(t.number)];
   }
   // A file without timings ("seconds": null) counts steps only: its hours
   // would be steps called seconds.
@@ -165,7 +176,8 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                   : best_found.is_null()
                       ? std::numeric_limits<double>::infinity()
                       : std::abs(best_all["value"].get<double>() - best_found["value"].get<double>());
-  return nlohmann::json{{"pruner", options.pruner},
+  const auto cut_short = std::count(all.begin(), all.end(), false);
+  nlohmann::json report{{"pruner", options.pruner},
                         {"trials", curves.size()},
                         {"workers", spec.parallel},
                         {"steps_full", steps_full},
@@ -180,7 +192,16 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"best_found", best_found},
                         {"lost_winner", regret > 0},
                         {"winner", WinnerFate(*trials, best_all)},
-                        {"regret", std::isfinite(regret) ? nlohmann::json(regret) : nlohmann::json(nullptr)}};
+                        {"regret", std::isfinite(regret) ? nlohmann::json(regret) : nlohmann::json(nullptr)},
+                        {"cut_short", cut_short}};
+  if (cut_short > 0) {
+    report["note"] = fmt::format(
+        "{} of the {} trials {} cut short in the record (stopped early or failed): such trials are replayed only "
+        "as far as they went and do not count as results, so a replay can show what another rule would have "
+        "stopped sooner, not what it would have kept longer",
+        cut_short, curves.size(), cut_short == 1 ? "was" : "were");
+  }
+  return report;
 }
 
 Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& options) {
@@ -199,9 +220,6 @@ Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& optio
   report["recorded"] = {{"pruner", study.spec_json.value("/pruner/name"_json_pointer, std::string("?"))},
                         {"steps_used", steps},
                         {"seconds_used", seconds}};
-  report["note"] =
-      "trials the study itself stopped early are replayed only as far as they were recorded, "
-      "so a replay can show what another rule would have stopped sooner, not what it would have kept longer";
   return report;
 }
 
