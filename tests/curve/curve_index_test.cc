@@ -91,6 +91,7 @@ TEST(CurveIndexTest, ScoresEveryPredictorPerKindAndFraction) {
   EXPECT_NE(table.find("late_learner"), std::string::npos);
   EXPECT_NE(table.find("vapor_pressure"), std::string::npos);
   EXPECT_NE(table.find("ranking"), std::string::npos);
+  EXPECT_NE(table.find("failed: fits that failed or were absurd; they are scored as the last value"), std::string::npos);
 }
 
 TEST(CurveIndexTest, SubsamplesAndValidates) {

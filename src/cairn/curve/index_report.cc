@@ -41,6 +41,8 @@ std::string CurveIndexReport::ToTable() const {
                        c.count > 0 ? 100.0 * c.failed / c.count : 0.0, c.mean_abs_error, c.median_abs_error,
                        c.mean_norm_error, c.median_norm_error, cover);
   }
+  out += "\nfailed: fits that failed or were absurd; they are scored as the last value's prediction.\n"
+         "nrm: error / value range; cover: share of finals inside the 90 % interval.\n";
   out += "\nranking (best first, by median normalised error over the fractions):\n";
   for (const auto& [kind, names] : ranking) {
     out += fmt::format("  {:<13}", CurveKindName(kind));
