@@ -74,6 +74,10 @@ class Store {
 // and migrates an older schema.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
 
+// The trial numbered `number` of `study`; a NotFound names the study and
+// the numbers its trials have (the store itself only knows the study's id).
+Result<TrialRecord> TrialOfStudy(Store& store, const StudyRecord& study, int number);
+
 // The store URL a command should use: the explicit one, else $CAIRN_STORE,
 // else sqlite at `workdir`/.cairn/cairn.db.
 std::string ResolveStoreUrl(const std::string& explicit_url, const std::string& workdir);

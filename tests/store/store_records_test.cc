@@ -164,6 +164,22 @@ TEST_P(StoreRecordsTest, TrialWithEveryFieldRoundTrips) {
   ExpectSameTrial(*by_number, t);
 }
 
+TEST_P(StoreRecordsTest, AMissingTrialNumberIsNamedWithItsStudy) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  StudyRecord study = MakeStudy("digits");
+  study.id = *store->CreateStudy(study);
+  auto none = TrialOfStudy(*store, study, 4);
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(none.status().message(), "study 'digits' has no trial 4: it has no trials yet");
+  for (int n : {0, 1, 2}) ASSERT_TRUE(store->CreateTrial({.study_id = study.id, .number = n}).ok());
+  auto missing = TrialOfStudy(*store, study, 99);
+  EXPECT_EQ(missing.status().message(), "study 'digits' has no trial 99: its 3 trials are numbered 0 to 2");
+  auto found = TrialOfStudy(*store, study, 1);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->number, 1);
+}
+
 TEST_P(StoreRecordsTest, TrialWithOptionalFieldsAbsent) {
   auto store = Open();
   ASSERT_TRUE(store);

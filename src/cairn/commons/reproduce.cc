@@ -200,7 +200,7 @@ Result<TrialRecord> RunOnce(Store& store, const StudySpec& spec, const TrialReco
 Result<json> ReproduceTrial(Store& store, const std::string& study_name, int number,
                             const ReproduceOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(study_name));
-  CAIRN_ASSIGN_OR_RETURN(TrialRecord original, store.GetTrialByNumber(study.id, number));
+  CAIRN_ASSIGN_OR_RETURN(TrialRecord original, TrialOfStudy(store, study, number));
   CAIRN_ASSIGN_OR_RETURN(StudySpec spec, LoadSpec(study, options));
   uint64_t seed = original.attrs.value("seed", spec.seed * 1000003ULL + static_cast<uint64_t>(number));
 

@@ -87,9 +87,7 @@ Result<TrialIndex> LoadTrial(Store& store, const TrialRef& ref) {
   }
   TrialRecord trial;
   if (r.number) {
-    auto t = store.GetTrialByNumber(r.study.id, *r.number);
-    if (!t.ok()) return t.status().WithContext(fmt::format("trial {} of study '{}'", *r.number, r.study.name));
-    trial = std::move(*t);
+    CAIRN_ASSIGN_OR_RETURN(trial, TrialOfStudy(store, r.study, *r.number));
   } else {
     CAIRN_ASSIGN_OR_RETURN(trial, BestTrial(store, r.study));
   }

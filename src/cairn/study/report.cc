@@ -106,7 +106,7 @@ Result<nlohmann::json> StudyStatusJson(Store& store, const std::string& name) {
 
 Result<nlohmann::json> TrialDetailsJson(Store& store, const std::string& name, int number) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
-  CAIRN_ASSIGN_OR_RETURN(TrialRecord t, store.GetTrialByNumber(study.id, number));
+  CAIRN_ASSIGN_OR_RETURN(TrialRecord t, TrialOfStudy(store, study, number));
   CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, std::nullopt}));
   auto opt_time = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   nlohmann::json out = {
