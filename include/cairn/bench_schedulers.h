@@ -51,7 +51,8 @@ struct SchedulerBenchOptions {
   // Builds the schedulers; empty: MakeScheduler. Tests plug in their own.
   SchedulerFactory make_scheduler;
   // RunPeerBench's script; empty: $CAIRN_SOURCE_DIR/bench/optuna_pruners.py,
-  // else bench/optuna_pruners.py under the current directory.
+  // else bench/optuna_pruners.py under the current directory, else in the
+  // source tree the library was built from.
   std::filesystem::path peer_script;
 };
 
@@ -70,6 +71,10 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
 // Unavailable when the script or python cannot run or optuna is missing.
 Result<nlohmann::json> RunPeerBench(const SchedulerBenchOptions& options,
                                     const std::string& python = "/usr/bin/python3");
+
+// Whether RunPeerBench can run: its script exists and `python` imports
+// optuna (Unavailable saying which is missing). Checked before a long bench.
+Status CheckPeerBench(const SchedulerBenchOptions& options, const std::string& python = "/usr/bin/python3");
 
 // A plain-text table of `ours` rows, then `peer` rows when given.
 std::string RenderBenchTable(const nlohmann::json& ours, const nlohmann::json* peer);

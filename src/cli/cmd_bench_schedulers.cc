@@ -65,6 +65,10 @@ int RunBench(SchedulerBenchArgs args) {
   options.schedulers = args.schedulers;
   options.workers = args.workers;
   options.scheduler_options = std::move(scheduler_options);
+  if (!args.peer.empty()) {
+    // Before our replays: a missing optuna should not cost their time first.
+    if (Status st = CheckPeerBench(options); !st.ok()) return Fail(st.WithContext("--peer optuna"));
+  }
   std::cerr << fmt::format("cairn: replaying {} schedulers x {} studies of {} trials from {}\n",
                            args.schedulers.size(), args.repeats, args.trials, args.curves);
   auto ours = RunSchedulerBench(options, [](const std::string& line) { std::cerr << "cairn: " << line << "\n"; });

@@ -187,6 +187,14 @@ TEST_F(BenchSchedulersCli, ReplayOfAFileWithoutTimingsSaysSoInsteadOfHours) {
   EXPECT_EQ(r.out.find("hours"), std::string::npos) << r.out;
 }
 
+TEST_F(BenchSchedulersCli, AMissingPeerScriptIsSaidBeforeOurReplays) {
+  auto r = RunCairn({"bench", "schedulers", "--curves", file_, "--peer", "optuna"}, {},
+                    {{"CAIRN_SOURCE_DIR", (dir_ / "no-tree").string()}});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("peer script"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("replaying"), std::string::npos) << "nothing replays before the check: " << r.err;
+}
+
 TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
   auto r = RunCairn({"bench", "schedulers", "--help"});
   EXPECT_EQ(r.exit_code, 0);

@@ -77,6 +77,19 @@ TEST(PeerBench, MissingScriptIsUnavailable) {
   EXPECT_NE(r.status().message().find("/nonexistent/optuna_pruners.py"), std::string::npos);
 }
 
+TEST(PeerBench, APythonWithoutOptunaIsNamedBeforeAnythingRuns) {
+  SchedulerBenchOptions o;
+  o.curves = "whatever.jsonl";
+  o.peer_script = testing::SourceDir() / "bench" / "optuna_pruners.py";
+  Status st = CheckPeerBench(o, "/bin/false");
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_NE(st.message().find("/bin/false cannot import optuna"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("python3-optuna"), std::string::npos) << st.message();
+  if (HaveOptuna()) {
+    EXPECT_TRUE(CheckPeerBench(o, kPython).ok());
+  }
+}
+
 TEST(PeerBench, ScriptFailureCarriesItsMessage) {
   if (!HaveOptuna()) GTEST_SKIP() << kPython << " has no optuna (Debian python3-optuna)";
   SchedulerBenchOptions o;

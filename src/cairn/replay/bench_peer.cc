@@ -19,13 +19,17 @@ extern char** environ;
 namespace cairn {
 namespace {
 
+// The script given, else the first that exists of $CAIRN_SOURCE_DIR/bench,
+// ./bench and the source tree this binary was built from.
 std::filesystem::path FindPeerScript(const SchedulerBenchOptions& o) {
   if (!o.peer_script.empty()) return o.peer_script;
   const std::filesystem::path rel = std::filesystem::path("bench") / "optuna_pruners.py";
   if (const char* src = std::getenv("CAIRN_SOURCE_DIR"); src != nullptr && *src != '\0') {
     return std::filesystem::path(src) / rel;
   }
-  return rel;
+  std::error_code ec;
+  if (std::filesystem::exists(rel, ec)) return rel;
+  return std::filesystem::path(CAIRN_SOURCE_TREE) / rel;
 }
 
 struct Output {
@@ -91,12 +95,27 @@ std::string Tail(const std::string& text, size_t max_chars = 600) {
 
 }  // namespace
 
-Result<nlohmann::json> RunPeerBench(const SchedulerBenchOptions& options, const std::string& python) {
+Status CheckPeerBench(const SchedulerBenchOptions& options, const std::string& python) {
   const std::filesystem::path script = FindPeerScript(options);
-  if (!std::filesystem::exists(script)) {
+  std::error_code ec;
+  if (!std::filesystem::exists(script, ec)) {
     return Unavailable(fmt::format("peer script {} not found (set CAIRN_SOURCE_DIR to the source tree)",
                                    script.string()));
   }
+  CAIRN_ASSIGN_OR_RETURN(Output out, RunCapture({python, "-c", "import optuna"}));
+  if (!WIFEXITED(out.status) || WEXITSTATUS(out.status) != 0) {
+    std::string why = out.stderr_text.empty() ? "it could not run" : out.stderr_text;
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    if (auto nl = why.rfind('\n'); nl != std::string::npos) why = why.substr(nl + 1);  // the exception line
+    return Unavailable(fmt::format("{} cannot import optuna ({}); on Debian: apt-get install python3-optuna",
+                                   python, why));
+  }
+  return Status::Ok();
+}
+
+Result<nlohmann::json> RunPeerBench(const SchedulerBenchOptions& options, const std::string& python) {
+  CAIRN_TRY(CheckPeerBench(options, python));
+  const std::filesystem::path script = FindPeerScript(options);
   std::vector<std::string> argv = {python,
                                    script.string(),
                                    "--curves",
