@@ -43,6 +43,10 @@ struct CurveRecord {
   nlohmann::json extra = nlohmann::json::object();  // all other fields, verbatim
 };
 
+// A file holds one task: InvalidArgument naming `file` and the first curve
+// whose metric or mode differs from the first one's, or when it is empty.
+Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& file);
+
 // Whether the curve ran to its end: true unless its "state" says it was cut
 // short (a trial stopped early, failed or interrupted). A cut curve's last
 // value is not a final value, so it neither counts as a result nor as

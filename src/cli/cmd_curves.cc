@@ -61,6 +61,7 @@ Result<Bounds> ParseBounds(const std::string& text) {
 
 Result<IndexSource> CurvesOfFile(const std::string& path) {
   CAIRN_ASSIGN_OR_RETURN(auto records, ReadCurvesFile(path));
+  CAIRN_TRY(CheckOneTask(records, path));
   IndexSource source;
   source.curves.reserve(records.size());
   for (auto& r : records) {

@@ -74,6 +74,7 @@ int Replay(const ReplayArgs& args, const Context& ctx) {
   if (!args.curves.empty()) {
     auto curves = ReadCurvesFile(args.curves);
     if (!curves.ok()) return Fail(curves.status());
+    if (Status st = CheckOneTask(*curves, args.curves); !st.ok()) return Fail(st);
     if (args.trials > 0 && static_cast<size_t>(args.trials) < curves->size()) curves->resize(args.trials);
     if (options.workers <= 0) options.workers = 1;
     report = ReplayCurves(*curves, options);

@@ -195,6 +195,19 @@ TEST_F(BenchSchedulersCli, AMissingPeerScriptIsSaidBeforeOurReplays) {
   EXPECT_EQ(r.err.find("replaying"), std::string::npos) << "nothing replays before the check: " << r.err;
 }
 
+TEST_F(BenchSchedulersCli, AFileOfTwoMetricsIsRefusedByReplayAndIndex) {
+  auto loss = dir_ / "loss.jsonl";
+  WriteSampleCurves(loss, 3, 20, "loss");
+  std::string mixed = (dir_ / "mixed.jsonl").string();
+  WriteFile(mixed, ReadFile(file_) + ReadFile(loss));
+  for (std::vector<std::string> args : {std::vector<std::string>{"replay", "--curves", mixed, "--pruner", "none"},
+                                        std::vector<std::string>{"curves", "index", mixed}}) {
+    auto r = RunCairn(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find(mixed + ": curve 'test/task/cfg0' has metric loss"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
   auto r = RunCairn({"bench", "schedulers", "--help"});
   EXPECT_EQ(r.exit_code, 0);

@@ -28,20 +28,6 @@ Status ValidateOptions(const SchedulerBenchOptions& o) {
   return Status::Ok();
 }
 
-// The file holds one task: one metric, one direction.
-Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& file) {
-  if (curves.empty()) return InvalidArgument(file + ": no curves");
-  for (const auto& c : curves) {
-    if (c.metric != curves[0].metric || c.direction != curves[0].direction) {
-      return InvalidArgument(fmt::format(
-          "{}: curve '{}' has metric {} ({}) but the first curve has {} ({}); one task per file",
-          file, c.id, c.metric, DirectionName(c.direction), curves[0].metric,
-          DirectionName(curves[0].direction)));
-    }
-  }
-  return Status::Ok();
-}
-
 // Sums over the repeats of one scheduler.
 struct Totals {
   double saved = 0, regret = 0, regret_norm = 0, found = 0, seconds = 0;

@@ -166,6 +166,19 @@ Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& w
   return rec;
 }
 
+Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& file) {
+  if (curves.empty()) return InvalidArgument(file + ": no curves");
+  for (const auto& c : curves) {
+    if (c.metric != curves[0].metric || c.direction != curves[0].direction) {
+      return InvalidArgument(fmt::format(
+          "{}: curve '{}' has metric {} ({}) but the first curve has {} ({}); one task per file",
+          file, c.id, c.metric, DirectionName(c.direction), curves[0].metric,
+          DirectionName(curves[0].direction)));
+    }
+  }
+  return Status::Ok();
+}
+
 bool RanToItsEnd(const CurveRecord& record) {
   auto it = record.extra.find("state");
   return it == record.extra.end() || !it->is_string() || *it == "completed";
