@@ -43,6 +43,11 @@ struct SchedulerContext {
   std::optional<double> upper_bound;
 };
 
+// A study's scheduler. `trial_id` names a trial within the study: the
+// coordinator passes the trial's number (0, 1, ...), not its row id in the
+// store, so Hyperband's brackets (like Optuna's) and every decision depend
+// on the study alone, not on what else the store holds; a replay and the
+// benchmark, which also number trials from 0, make the same decisions.
 class Scheduler {
  public:
   virtual ~Scheduler() = default;

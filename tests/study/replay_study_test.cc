@@ -1,5 +1,8 @@
 #include "cairn/replay_study.h"
 
+#include "cairn/bench_schedulers.h"
+#include "cairn/curves_file.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -89,6 +92,43 @@ TEST(ReplayStudyTest, CurvesCutShortAreNotResults) {
   EXPECT_EQ((*r)["cut_short"], 1);
   EXPECT_NE((*r)["note"].get<std::string>().find("1 of the 12 trials was cut short"), std::string::npos) << (*r)["note"];
   EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "none"})->contains("note"));
+}
+
+// `cairn replay` drives the real coordinator and store, `cairn bench
+// schedulers` a minimal loop: on the same order they must make the same
+// decisions with every rule (Hyperband's brackets once hung on the store's
+// row ids, so the two disagreed).
+TEST(ReplayStudyTest, TheCoordinatorAndTheBenchLoopDecideAlike) {
+  std::vector<CurveRecord> curves;
+  for (int i = 0; i < 40; ++i) {
+    CurveRecord c;
+    c.id = "test/mixed/" + std::to_string(i);
+    c.params = {{"i", int64_t{i}}};
+    c.metric = "acc";
+    const double final = 0.3 + 0.6 * ((i * 37) % 40) / 40.0, rate = 0.05 + 0.02 * (i % 7);
+    for (int s = 1; s <= 27; ++s) c.values.push_back(final * (1 - std::exp(-rate * s)) + 0.01 * ((i * s) % 5));
+    c.seconds.assign(27, 1.0);
+    curves.push_back(c);
+  }
+  auto dir = testing::MakeTempDir("cairn-replay-bench");
+  ASSERT_TRUE(WriteCurvesFile(dir / "c.jsonl", curves).ok());
+  SchedulerBenchOptions bench;
+  bench.curves = dir / "c.jsonl";
+  bench.n = 30;
+  bench.repeats = 1;
+  bench.seed = 2;
+  auto table = RunSchedulerBench(bench);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  std::vector<CurveRecord> ordered;
+  for (size_t i : BenchOrder(curves, bench.seed, bench.n)) ordered.push_back(curves[i]);
+  for (const auto& row : (*table)["schedulers"]) {
+    const std::string name = row["name"];
+    auto r = ReplayCurves(ordered, {.pruner = name, .workers = 1, .seed = bench.seed});
+    ASSERT_TRUE(r.ok()) << name << ": " << r.status().ToString();
+    EXPECT_EQ((*r)["steps_used"].get<double>(), row["epochs_used"].get<double>()) << name;
+    EXPECT_DOUBLE_EQ((*r)["regret"].get<double>(), row["regret"].get<double>()) << name;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ReplayStudyTest, MedianRuleSavesStepsAndKeepsTheWinnerDeterministically) {

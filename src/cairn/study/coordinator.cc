@@ -278,7 +278,7 @@ Result<bool> CoordinatorImpl::Reattach(TrialRecord& trial) {
   live_.emplace(id, std::move(live));
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
   // The scheduler hears the stored curve again, so its rules see the whole trial.
-  parts_.scheduler->OnTrialStart(id);
+  parts_.scheduler->OnTrialStart(trial.number);
   LiveTrial& running = live_.at(id);
   running.record.steps = 0;
   for (const auto& p : points) {
@@ -411,7 +411,7 @@ Status CoordinatorImpl::LaunchNext() {
   if (options_.create_trial_dirs) std::filesystem::create_directories(trial_dir, ec);
   live_.emplace(id, std::move(live));
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
-  parts_.scheduler->OnTrialStart(id);
+  parts_.scheduler->OnTrialStart(trial.number);
   Status launched = parts_.executor->Launch(request);
   if (!launched.ok()) {
     ExitEvent failed{id, ExitKind::kLaunchFailed, std::nullopt, std::nullopt, launched.message(),
@@ -484,7 +484,7 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
   live.last_step = step;
   live.curve.emplace_back(step, value);
   if (new_step) {
-    Decision d = parts_.scheduler->OnReport(live.record.id, step, value);
+    Decision d = parts_.scheduler->OnReport(live.record.number, step, value);
     if (d.stop()) {
       std::string detail = d.reason.empty() ? "stopped by " + d.rule : d.rule + ": " + d.reason;
       live.decision = d;
@@ -532,7 +532,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   CAIRN_TRY(parts_.store->UpdateTrial(trial));
   trail_.TrialEnded(trial.id, live.trial_dir);
 
-  parts_.scheduler->OnTrialEnd(trial.id, trial.state);
+  parts_.scheduler->OnTrialEnd(trial.number, trial.state);
   parts_.sampler->Tell({trial.number, trial.params, trial.state, trial.value, live.curve});
   CountEnded(trial);
   int retry = trial.attrs.value("retry", 0);
