@@ -87,6 +87,11 @@ struct CoordinatorOptions {
   // to share the budget and results with other coordinators of the study
   // (infinity: only when attaching, e.g. for replay).
   double refresh_interval_s = 1.0;
+  // Metric points are written once this many are waiting (and always before
+  // a trial's end is stored and when the study ends). 1: every loop turn, so
+  // a killed coordinator loses at most one poll's reports; replay, whose
+  // store is thrown away, batches thousands.
+  size_t metrics_batch = 1;
   // Decorates each launch (the replay executor uses this to pick curves).
   std::function<void(LaunchRequest&)> decorate_launch;
 };

@@ -26,12 +26,11 @@ Result<AshaOptions> AshaOptions::FromJson(const nlohmann::json& options) {
   return o;
 }
 
-bool IsPromotable(Direction d, double value, std::vector<double> competing, int64_t eta) {
-  int64_t n = static_cast<int64_t>(competing.size());
+bool IsPromotable(Direction d, double value, std::span<const double> sorted, int64_t eta) {
+  int64_t n = static_cast<int64_t>(sorted.size());
   int64_t idx = std::max<int64_t>(n / eta - 1, 0);
-  std::sort(competing.begin(), competing.end());
-  if (d == Direction::kMaximize) return value >= competing[n - 1 - idx];
-  return value <= competing[idx];
+  if (d == Direction::kMaximize) return value >= sorted[n - 1 - idx];
+  return value <= sorted[idx];
 }
 
 AshaRungs::AshaRungs(Direction direction, std::optional<int64_t> max_steps,
@@ -61,13 +60,12 @@ Decision AshaRungs::Report(int64_t trial_id, int64_t step, double value, const s
   int64_t& rung = next_rung_[trial_id];
   while (step >= RungStep(rung)) {
     if (rung_values_.size() <= static_cast<size_t>(rung)) rung_values_.resize(rung + 1);
+    // Kept sorted: a rung of 10,000 values was copied and sorted per report.
     std::vector<double>& recorded = rung_values_[rung];
-    std::vector<double> competing = recorded;
-    competing.push_back(value);
-    recorded.push_back(value);
-    int64_t n = static_cast<int64_t>(competing.size());
+    recorded.insert(std::upper_bound(recorded.begin(), recorded.end(), value), value);
+    int64_t n = static_cast<int64_t>(recorded.size());
     bool promoted = n > options_.bootstrap_count &&
-                    IsPromotable(direction_, value, std::move(competing), options_.reduction_factor);
+                    IsPromotable(direction_, value, recorded, options_.reduction_factor);
     if (!promoted) {
       Decision out;
       out.action = Decision::Action::kStop;

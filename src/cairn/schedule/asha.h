@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,7 @@ class AshaRungs {
   std::optional<int64_t> max_steps_;
   AshaOptions options_;
   std::map<int64_t, int64_t> next_rung_;           // trial -> rungs passed
-  std::vector<std::vector<double>> rung_values_;   // rung -> values recorded
+  std::vector<std::vector<double>> rung_values_;   // rung -> values recorded, ascending
 };
 
 class AshaScheduler final : public Scheduler {
@@ -70,7 +71,8 @@ class AshaScheduler final : public Scheduler {
 };
 
 // Optuna's _is_trial_promotable_to_next_rung: is `value` within the top
-// max(1, n / eta) of `competing` (which includes value)?
-bool IsPromotable(Direction d, double value, std::vector<double> competing, int64_t eta);
+// max(1, n / eta) of the competing values, `sorted` ascending (value among
+// them)?
+bool IsPromotable(Direction d, double value, std::span<const double> sorted, int64_t eta);
 
 }  // namespace cairn::schedule

@@ -718,7 +718,7 @@ Result<StudySummary> CoordinatorImpl::Run() {
     auto samples = trail_.DrainUtilization();
     TrackGpuMemory(samples);
     pending_metrics_.insert(pending_metrics_.end(), samples.begin(), samples.end());
-    CAIRN_TRY(FlushMetrics());
+    if (pending_metrics_.size() >= options_.metrics_batch) CAIRN_TRY(FlushMetrics());
     CAIRN_TRY(CollectArtifacts(/*wait=*/false));
     Heartbeat();
     MaybeReportProgress(false);

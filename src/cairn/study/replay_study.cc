@@ -137,6 +137,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   CoordinatorOptions coord;
   coord.trials_root = std::filesystem::temp_directory_path() / "cairn-replay-trials";
   coord.create_trial_dirs = false;
+  coord.metrics_batch = 4096;
   coord.refresh_interval_s = std::numeric_limits<double>::infinity();
   coord.poll_interval_s = 1e9;
   coord.decorate_launch = [](LaunchRequest& r) { r.env[kReplayCurveEnv] = std::to_string(r.number); };
