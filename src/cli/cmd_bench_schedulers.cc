@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "cairn/bench_schedulers.h"
+#include "cairn/json_text.h"
 #include "cli/common.h"
 
 namespace cairn::cli {
@@ -37,8 +38,10 @@ int RunBench(SchedulerBenchArgs args) {
   if (!args.peer.empty() && args.workers != 1) {
     return Fail(InvalidArgument("--peer optuna replays trials one after another; use --workers 1"));
   }
-  auto scheduler_options = nlohmann::json::parse(args.scheduler_options, nullptr, false);
-  if (scheduler_options.is_discarded() || !scheduler_options.is_object()) {
+  auto parsed_options = ParseJsonText(args.scheduler_options, "--scheduler-options");
+  if (!parsed_options.ok()) return Fail(parsed_options.status());
+  nlohmann::json scheduler_options = std::move(*parsed_options);
+  if (!scheduler_options.is_object()) {
     return Fail(InvalidArgument(fmt::format(
         "--scheduler-options: expected a JSON object of options by scheduler name, such as "
         "'{{\"predictive\": {{\"p_keep\": 0.3}}}}', got '{}'", args.scheduler_options)));

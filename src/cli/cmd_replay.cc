@@ -1,6 +1,7 @@
 // cairn replay STUDY --pruner asha: what would another scheduler have done?
 #include <fmt/format.h>
 
+#include "cairn/json_text.h"
 #include "cairn/replay_study.h"
 #include "cli/common.h"
 
@@ -65,9 +66,12 @@ int Replay(const ReplayArgs& args, const Context& ctx) {
   if (args.trials > 0 && args.curves.empty()) {
     return Fail(InvalidArgument("--trials is for --curves FILE; a study is replayed whole"));
   }
-  auto options_json = nlohmann::json::parse(args.pruner_options, nullptr, false);
-  if (options_json.is_discarded() || !options_json.is_object()) {
-    return Fail(InvalidArgument("--pruner-options: expected a JSON object, got " + args.pruner_options));
+  auto parsed_options = ParseJsonText(args.pruner_options, "--pruner-options");
+  if (!parsed_options.ok()) return Fail(parsed_options.status());
+  nlohmann::json options_json = std::move(*parsed_options);
+  if (!options_json.is_object()) {
+    return Fail(InvalidArgument("--pruner-options: expected a JSON object such as '{\"p_keep\": 0.3}', got " +
+                                args.pruner_options));
   }
   ReplayStudyOptions options{args.study, args.pruner, options_json, args.workers, args.seed};
   Result<nlohmann::json> report = InvalidArgument("give a STUDY or --curves FILE");

@@ -125,7 +125,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"bounds":[1,0]})",
                 "field 'bounds': the lower bound is not below the upper"},
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"bounds":["0",1]})", "field 'bounds'"},
-        BadLine{R"({"id":"x", "values": [1,)", "invalid JSON"}));
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[0.2,1e400]})",
+                "invalid JSON: number overflow parsing '1e400'"},
+        BadLine{R"({"id":"x", "values": [1,)", "bad.jsonl:3:25: invalid JSON: syntax error"}));
 
 TEST_F(CurvesFileTest, MissingFileIsIoError) {
   auto curves = ReadCurvesFile(dir_ / "nope.jsonl");

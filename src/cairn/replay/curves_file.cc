@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "cairn/json_text.h"
+
 namespace cairn {
 namespace {
 
@@ -138,12 +140,7 @@ bool IsBlank(const std::string& s) {
 }  // namespace
 
 Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& where) {
-  nlohmann::json obj;
-  try {
-    obj = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
-    return InvalidArgument(fmt::format("{}:{}: invalid JSON: {}", where, e.byte, e.what()));
-  }
+  CAIRN_ASSIGN_OR_RETURN(nlohmann::json obj, ParseJsonText(line, where));
   if (!obj.is_object()) return InvalidArgument(where + ": expected a JSON object");
   CurveRecord rec;
   CAIRN_ASSIGN_OR_RETURN(rec.id, RequireString(obj, "id", where));

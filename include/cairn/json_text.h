@@ -1,0 +1,25 @@
+// Parsing JSON text given by a person (a curve file's line, an option on
+// the command line) with errors a person can act on:
+//
+//   CAIRN_ASSIGN_OR_RETURN(auto j, ParseJsonText(text, "--pruner-options"));
+//   // InvalidArgument "--pruner-options:12: invalid JSON: syntax error while
+//   //   parsing object key - unexpected '}'; expected string literal"
+//   // or "--pruner-options: invalid JSON: number overflow parsing '1e400'"
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "cairn/status.h"
+
+namespace cairn {
+
+// `where` names the text ("FILE:LINE", an option); a syntax error adds the
+// column (line:column when the text has several lines), and the library's
+// prefixes are dropped.
+// Never throws.
+Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& where);
+
+}  // namespace cairn

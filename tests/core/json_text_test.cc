@@ -1,0 +1,37 @@
+// ParseJsonText: positions and reasons a person can act on, never a throw.
+#include "cairn/json_text.h"
+
+#include <gtest/gtest.h>
+
+namespace cairn {
+namespace {
+
+TEST(JsonTextTest, ParsesGoodText) {
+  auto j = ParseJsonText(R"({"p_keep": 0.3})", "--pruner-options");
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ((*j)["p_keep"], 0.3);
+}
+
+TEST(JsonTextTest, ASyntaxErrorNamesTheColumnWithoutTheLibrarysPrefix) {
+  auto j = ParseJsonText(R"({"a": 1,})", "--pruner-options");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(j.status().message(),
+            "--pruner-options:9: invalid JSON: syntax error while parsing object key - unexpected '}'; "
+            "expected string literal");
+}
+
+TEST(JsonTextTest, SeveralLinesGiveLineAndColumn) {
+  auto j = ParseJsonText("[1,\n2,]", "f.json");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().message().rfind("f.json:2:3: invalid JSON: ", 0), 0u) << j.status().message();
+}
+
+TEST(JsonTextTest, ANumberTooLargeForADoubleIsAnErrorNotACrash) {
+  auto j = ParseJsonText(R"({"p_keep": 1e400})", "--pruner-options");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().message(), "--pruner-options: invalid JSON: number overflow parsing '1e400'");
+}
+
+}  // namespace
+}  // namespace cairn
