@@ -33,12 +33,17 @@ STUDY_NAME = "optuna-pruners"
 
 
 def read_curves(path):
+    """The file's curves that ran to their end: a curve whose "state" says it
+    was cut short (a Cairn export's stopped or failed trial) has no final value
+    and is left out, as cairn bench schedulers leaves it out."""
     opener = gzip.open if path.endswith(".gz") else open
     records = []
     with opener(path, "rt", encoding="utf-8") as f:
         for line in f:
             if line.strip():
-                records.append(json.loads(line))
+                rec = json.loads(line)
+                if rec.get("state", "completed") == "completed":
+                    records.append(rec)
     return records
 
 

@@ -8,7 +8,10 @@
 // ReportEvent per step: step i (1-based) is reported at launch time + the
 // sum of the first i per-step seconds (one time unit per step when the curve
 // has no timings), carrying {metric: values[i-1]} (NaN where the file has
-// null). An ExitEvent kExited(0) follows at the time of the last report.
+// null). An ExitEvent kExited(0) follows at the time of the last report, or
+// kStopped, unrequested, when the record says the curve was cut short
+// (RanToItsEnd false), which a coordinator records as a failed trial, not
+// as one that completed.
 // Poll() jumps the clock to the next event time and returns every event at
 // that time, ordered by trial id, then by the trial's own order. Stop(id)
 // cancels the trial's remaining events and emits ExitEvent kStopped at the

@@ -118,6 +118,34 @@ TEST_F(BenchTest, RegretCountsOnlyTrialsThatRanToTheEnd) {
   EXPECT_DOUBLE_EQ(row["epochs_used"].get<double>(), 1 + 1 + 1 + 5);
 }
 
+// A curve cut short in the record (an exported study's stopped trial) is
+// not a configuration: its last value would be "the best" it cannot be.
+TEST_F(BenchTest, CurvesCutShortAreLeftOut) {
+  auto curves = FourCurves();
+  CurveRecord cut = MakeCurve("e", {0.95});
+  cut.extra = {{"state", "stopped"}};
+  curves.push_back(cut);
+  curves[0].extra = {{"state", "completed"}};
+  SchedulerBenchOptions o;
+  o.curves = Write(curves);
+  o.n = 5;
+  o.repeats = 1;
+  o.schedulers = {"never"};
+  o.make_scheduler = Toy([] { return std::make_unique<testing::NeverStop>(); });
+  std::vector<std::string> lines;
+  auto r = RunSchedulerBench(o, [&](std::string line) { lines.push_back(std::move(line)); });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["cut_short"], 1);
+  EXPECT_EQ((*r)["n"], 4);
+  EXPECT_DOUBLE_EQ((*r)["schedulers"][0]["regret"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ((*r)["schedulers"][0]["epochs_full"].get<double>(), 4 + 4 + 3 + 5);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines[0].find("left out 1 curves cut short"), std::string::npos) << lines[0];
+  // A file of cut curves only has nothing to measure.
+  o.curves = Write({cut});
+  EXPECT_EQ(RunSchedulerBench(o).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(BenchTest, StopAtLastStepIsIgnoredAndNullStepsAreNotReported) {
   auto curves = std::make_shared<const std::vector<CurveRecord>>(FourCurves());
   testing::StopAtStep stop_at_3(3);

@@ -94,6 +94,25 @@ TEST(ReplayStudyTest, CurvesCutShortAreNotResults) {
   EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "none"})->contains("note"));
 }
 
+// The rules must not learn from a cut-short curve either: a trial stopped at
+// 0.9 after one step is not "1 completed trial" for the median rule.
+TEST(ReplayStudyTest, ARuleDoesNotTakeACurveCutShortForACompletedTrial) {
+  CurveRecord cut;
+  cut.id = "t/x/a";
+  cut.metric = "acc";
+  cut.values = {0.9};
+  cut.extra = {{"state", "stopped"}};
+  CurveRecord whole = cut;
+  whole.id = "t/x/b";
+  whole.values = {0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.24, 0.26, 0.28};
+  whole.extra = {{"state", "completed"}};
+  auto r = ReplayCurves({cut, whole}, {.pruner = "median", .pruner_options = {{"startup_trials", 1}}, .workers = 1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["winner"]["state"], "completed") << (*r)["winner"];
+  EXPECT_FALSE((*r)["lost_winner"].get<bool>());
+  EXPECT_EQ((*r)["stopped"], 0);
+}
+
 // `cairn replay` drives the real coordinator and store, `cairn bench
 // schedulers` a minimal loop: on the same order they must make the same
 // decisions with every rule (Hyperband's brackets once hung on the store's

@@ -90,6 +90,18 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
   CAIRN_TRY(ValidateOptions(options));
   CAIRN_ASSIGN_OR_RETURN(auto loaded, ReadCurvesFile(options.curves));
   CAIRN_TRY(CheckOneTask(loaded, options.curves.string()));
+  // A configuration is a whole curve: one cut short in the record (a study's
+  // stopped or failed trial) has no final value to find or to lose. The peer
+  // script leaves the same ones out, so the orders stay the same.
+  const auto cut = std::erase_if(loaded, [](const CurveRecord& c) { return !RanToItsEnd(c); });
+  if (loaded.empty()) {
+    return InvalidArgument(fmt::format("{}: all {} curves were cut short (stopped or failed); a benchmark needs "
+                                       "curves that ran to their end", options.curves.string(), cut));
+  }
+  if (progress && cut > 0) {
+    progress(fmt::format("left out {} curves cut short in the record (stopped or failed): they have no final value",
+                         cut));
+  }
   auto curves = std::make_shared<const std::vector<CurveRecord>>(std::move(loaded));
   const Direction direction = (*curves)[0].direction;
   const int n = std::min<int>(options.n, static_cast<int>(curves->size()));
@@ -133,6 +145,7 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
                         {"workers", options.workers},
                         {"metric", (*curves)[0].metric},
                         {"mode", direction == Direction::kMaximize ? "max" : "min"},
+                        {"cut_short", cut},
                         {"schedulers", std::move(rows)}};
 }
 

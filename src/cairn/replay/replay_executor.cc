@@ -80,6 +80,12 @@ ExecutorEvent ReplayExecutor::Emit(int64_t trial_id, Trial& trial) {
     if (trial.stopped) {
       exit.kind = ExitKind::kStopped;
       exit.message = fmt::format("stopped after {} of {} steps", trial.next, trial.steps);
+    } else if (!RanToItsEnd((*curves_)[trial.curve])) {
+      // The record ends here because something stopped the run: it must not
+      // teach the rules a final value (a coordinator records it as failed).
+      exit.kind = ExitKind::kStopped;
+      exit.message = fmt::format("cut short in the record ({}) after {} steps",
+                                 (*curves_)[trial.curve].extra.value("state", "?"), trial.steps);
     } else {
       exit.kind = ExitKind::kExited;
       exit.exit_code = 0;

@@ -163,7 +163,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
     size_t ran = static_cast<size_t>(t.steps);
     steps_used += t.steps;
     seconds_used += CurveSeconds(c, ran);
-    stopped += t.state == TrialState::kStopped;
+    stopped += t.state == TrialState::kStopped && ran < c.values.size();  // a stop that saved steps
     finished[static_cast<size_t>(t.number)] = t.state == TrialState::kCompleted && all[static_cast<size_t>(t.number)];
   }
   // A file without timings ("seconds": null) counts steps only: its hours
