@@ -75,6 +75,8 @@ struct CoordinatorOptions {
   std::filesystem::path trials_root;
   // False for executors that need no folder (replay): none is created.
   bool create_trial_dirs = true;
+  // Notes for people (a stale trial folder moved aside, ...).
+  std::function<void(const std::string&)> on_message;
   // Set (e.g. from a SIGINT handler) to stop the study: running trials are
   // stopped and recorded as interrupted.
   const std::atomic<bool>* interrupt = nullptr;

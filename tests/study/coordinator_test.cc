@@ -50,7 +50,8 @@ class CoordinatorTest : public ::testing::Test {
 
   Result<StudySummary> RunStudy(const StudySpec& spec, FakeExecutor& exec, const std::string& pruner = "none",
                                 const std::atomic<bool>* interrupt = nullptr,
-                                std::function<void(const StudyProgress&)> on_progress = {}) {
+                                std::function<void(const StudyProgress&)> on_progress = {},
+                                std::function<void(const std::string&)> on_message = {}) {
     auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
     if (!sampler.ok()) return sampler.status();
     nlohmann::json opts = pruner == "median" ? nlohmann::json{{"startup_trials", 2}} : nlohmann::json::object();
@@ -61,6 +62,7 @@ class CoordinatorTest : public ::testing::Test {
     options.trials_root = dir_ / "trials";
     options.interrupt = interrupt;
     options.on_progress = std::move(on_progress);
+    options.on_message = std::move(on_message);
     options.progress_interval_s = 0;
     auto coordinator = Coordinator::Create(spec, parts, options);
     if (!coordinator.ok()) return coordinator.status();
@@ -104,6 +106,47 @@ TEST_F(CoordinatorTest, RunsTheBudgetWithBoundedParallelism) {
   // Argv is the template with the parameter substituted, never a shell string.
   EXPECT_EQ(exec.launched[0].argv.size(), 3u);
   EXPECT_EQ(exec.launched[0].argv[2], ParamValueToString(exec.launched[0].params.at("x")));
+}
+
+// Exit 0 without one objective value is no result: recorded as failed,
+// saying why, so it is never ranked or taken for a finished model.
+TEST_F(CoordinatorTest, ACleanExitWithoutTheObjectiveIsAFailure) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) {
+    Script s = Rising(r, 3);
+    if (r.number == 1) s.metric = "other";  // reports, but never the objective
+    return s;
+  });
+  auto summary = RunStudy(MakeSpec(2, 1), exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::kCompleted);
+  EXPECT_EQ(trials[1].state, TrialState::kFailed);
+  EXPECT_NE(trials[1].end_reason.find("exit 0 without reporting the objective score"), std::string::npos)
+      << trials[1].end_reason;
+}
+
+// A new study whose name and work folder an earlier study had (another
+// store, or a deleted one) must not find that study's checkpoints in its
+// trial folders: they are moved aside and said, not deleted.
+TEST_F(CoordinatorTest, ANewTrialNeverInheritsAnEarlierStudysFolder) {
+  std::filesystem::create_directories(dir_ / "trials" / "fake" / "0");
+  testing::WriteFile(dir_ / "trials" / "fake" / "0" / "checkpoint.pt", "old weights");
+  std::filesystem::create_directories(dir_ / "trials" / "fake" / "1");  // empty: kept as it is
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+  std::vector<std::string> messages;
+  auto summary = RunStudy(MakeSpec(2, 1), exec, "none", nullptr, {},
+                          [&](const std::string& m) { messages.push_back(m); });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_TRUE(std::filesystem::is_empty(dir_ / "trials" / "fake" / "0"));
+  EXPECT_EQ(testing::ReadFile(dir_ / "trials" / "fake" / "0.stale-1" / "checkpoint.pt"), "old weights");
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_NE(messages[0].find("earlier study named 'fake'"), std::string::npos) << messages[0];
+  EXPECT_NE(messages[0].find("0.stale-1"), std::string::npos) << messages[0];
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].attrs.value("stale_trial_dir", ""), (dir_ / "trials" / "fake" / "0.stale-1").string());
+  EXPECT_FALSE(trials[1].attrs.contains("stale_trial_dir"));
 }
 
 // Another coordinator takes trials of the budget after this one last read

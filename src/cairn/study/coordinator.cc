@@ -132,6 +132,7 @@ class CoordinatorImpl final : public Coordinator {
   Status StoreContext(TrialRecord& trial, const CapturedContext& context);
   Status CollectArtifacts(bool wait);
   nlohmann::json MetricsSummary(const LiveTrial& live) const;
+  void PrepareTrialDir(TrialRecord& trial, const std::filesystem::path& dir);
 
   StudySpec spec_;
   StudyParts parts_;
@@ -407,8 +408,7 @@ Status CoordinatorImpl::LaunchNext() {
   request.env["CAIRN_SEED"] = std::to_string(seed);
   request.trial_dir = trial_dir;
   if (options_.decorate_launch) options_.decorate_launch(request);
-  std::error_code ec;
-  if (options_.create_trial_dirs) std::filesystem::create_directories(trial_dir, ec);
+  if (options_.create_trial_dirs) PrepareTrialDir(live.record, trial_dir);
   live_.emplace(id, std::move(live));
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
   parts_.scheduler->OnTrialStart(trial.number);
@@ -515,6 +515,13 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   slots_.Release(live.gpus, live.gpu_share);
 
   auto end = ClassifyTrialEnd(exit, live.stop_cause, live.stop_detail);
+  if (end.state == TrialState::kCompleted && !live.last_step) {
+    // A clean exit without a single objective value has no result to rank:
+    // the program printed something else, or the patterns miss its lines.
+    end = {TrialState::kFailed,
+           fmt::format("{} without reporting the objective {} (do the study's metrics patterns match its output? "
+                       "see stdout.log)", end.reason, spec_.metric)};
+  }
   TrialRecord& trial = live.record;
   trial.state = end.state;
   trial.end_reason = end.reason;
@@ -601,6 +608,32 @@ Status CoordinatorImpl::CollectArtifacts(bool wait) {
     CAIRN_TRY(parts_.store->UpdateTrial(trial));
   }
   return Status::Ok();
+}
+
+// A new trial gets an empty folder. One that already holds files belongs to
+// an earlier study of the same name in this work folder (another store, or a
+// store that was deleted): a program that resumes from a checkpoint there
+// would carry that study's weights into this trial. It is moved aside, not
+// deleted, and said.
+void CoordinatorImpl::PrepareTrialDir(TrialRecord& trial, const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
+    std::filesystem::path aside;
+    for (int k = 1; k < 10000; ++k) {
+      aside = dir.string() + ".stale-" + std::to_string(k);
+      if (!std::filesystem::exists(aside, ec)) break;
+    }
+    std::filesystem::rename(dir, aside, ec);
+    std::string note = ec ? fmt::format("trial {}: its folder {} holds files of an earlier study named '{}' and "
+                                        "could not be moved aside: {}",
+                                        trial.number, dir.string(), spec_.name, ec.message())
+                          : fmt::format("trial {}: its folder {} held files of an earlier study named '{}' "
+                                        "(another store?); moved them to {}",
+                                        trial.number, dir.string(), spec_.name, aside.string());
+    trial.attrs["stale_trial_dir"] = ec ? dir.string() : aside.string();
+    if (options_.on_message) options_.on_message(note);
+  }
+  std::filesystem::create_directories(dir, ec);
 }
 
 nlohmann::json CoordinatorImpl::MetricsSummary(const LiveTrial& live) const {

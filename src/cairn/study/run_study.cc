@@ -138,6 +138,7 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   coord.trials_root = std::filesystem::path(cwd) / ".cairn" / "trials";
   coord.interrupt = options.interrupt;
   coord.on_progress = options.on_progress;
+  coord.on_message = options.on_message;
   CAIRN_ASSIGN_OR_RETURN(auto coordinator, Coordinator::Create(spec, parts, std::move(coord)));
   return coordinator->Run();
 }
