@@ -18,7 +18,7 @@ void RegisterBench(CLI::App& app, Context& ctx) {
   };
   auto ingest_args = std::make_shared<IngestArgs>();
   auto* ingest = bench->add_subcommand("ingest", "Write N metric points for one trial through the store");
-  ingest->add_option("--points", ingest_args->points, "number of metric points")->check(CLI::PositiveNumber);
+  ingest->add_option("--points", ingest_args->points, "number of metric points")->check(AtLeast(1));
   ingest->add_flag("--json", ingest_args->json, "print JSON");
   AddStoreOption(ingest, ctx);
   ingest->callback([ingest_args, &ctx] {

@@ -56,10 +56,6 @@ int RunBench(SchedulerBenchArgs args) {
           "--scheduler-options: the options of '{}' must be a JSON object, got {}", name, value.dump())));
     }
   }
-  std::error_code ec;
-  if (!std::filesystem::exists(args.curves, ec)) {
-    return Fail(NotFound(fmt::format("{}: no such curve file", args.curves)));
-  }
   SchedulerBenchOptions options;
   options.curves = args.curves;
   options.n = args.trials;
@@ -101,17 +97,18 @@ void RegisterSchedulerBench(CLI::App& app, Context& ctx) {
       "(definitions: docs/replay.md)");
   cmd->add_option("--curves", args->curves, "the curve file (.jsonl or .jsonl.gz)")->required();
   cmd->add_option("--trials", args->trials, "configurations per study")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--repeats", args->repeats, "studies per scheduler, each in its own order")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "the first study's order number")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "the first study's order number")
+      ->check(AtLeast(0))->capture_default_str();
   cmd->add_option("--schedulers", args->schedulers, "comma-separated rules to compare")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--workers", args->workers, "simulated workers (trials at once)")
-      ->check(CLI::PositiveNumber)
+      ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--scheduler-options", args->scheduler_options,
                   "options by scheduler name, as in a study file's pruner_options:\n"

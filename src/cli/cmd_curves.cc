@@ -115,13 +115,19 @@ Result<IndexSource> CurvesOfStudy(Store& store, const std::string& name) {
 Result<IndexSource> LoadCurves(const std::string& source, const Context& ctx) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(source, ec)) return CurvesOfFile(source);
+  if (std::filesystem::is_directory(source, ec)) {
+    return InvalidArgument(fmt::format("{}: is a folder, not a curve file", source));
+  }
   bool looks_like_file = source.find('/') != std::string::npos || source.ends_with(".jsonl") ||
                          source.ends_with(".gz") || source.ends_with(".json");
   if (looks_like_file) return NotFound(fmt::format("{}: no such curve file", source));
-  CAIRN_ASSIGN_OR_RETURN(auto store, OpenCliStore(ctx));
-  auto curves = CurvesOfStudy(*store, source);
+  auto store = OpenCliStore(ctx);
+  if (!store.ok()) {
+    return store.status().WithContext(fmt::format("'{}' is neither a curve file nor a study", source));
+  }
+  auto curves = CurvesOfStudy(**store, source);
   if (!curves.ok() && curves.status().code() == StatusCode::kNotFound) {
-    return NotFound(fmt::format("'{}' is neither a curve file nor a study in {}", source, store->Url()));
+    return NotFound(fmt::format("'{}' is neither a curve file nor a study in {}", source, (*store)->Url()));
   }
   return curves;
 }
@@ -189,7 +195,7 @@ void RegisterCurves(CLI::App& app, Context& ctx) {
                     "a curve file (.jsonl or .jsonl.gz, see docs/replay.md) or the name of a study in the store")
       ->required();
   index->add_option("--max-curves", args->max_curves, "use at most N curves, evenly spaced (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(AtLeast(0));
   index->add_option("--bounds", args->bounds,
                     "the metric's possible range LO,HI (0,1 for accuracy, 0,100 in percent, 0, for a loss);\n"
                     "fits stay inside it. Default: a study's objective bounds or a file's \"bounds\", else none");

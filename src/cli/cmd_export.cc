@@ -46,7 +46,7 @@ int RunExport(const ExportArgs& args, const Context& ctx) {
 int RunImport(const ImportArgs& args, const Context& ctx) {
   auto bundle = ReadBundleFile(args.path);
   if (!bundle.ok()) return Fail(bundle.status());
-  auto store = OpenCliStore(ctx);
+  auto store = OpenCliStore(ctx, StoreUse::kMayCreate);
   if (!store.ok()) return Fail(store.status());
   Status s = ImportBundle(**store, *bundle, {.rename_to = args.rename_to});
   if (!s.ok()) return Fail(s.WithContext(args.path));

@@ -88,7 +88,7 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
       "  AND OR NOT ( ). Dates: created > \"2026-11-01\". See docs/query.md.");
   query->add_option("expr", args->expr, "query expression (empty: every trial)");
   query->add_option("--sort", args->sort, "sort by this field; prefix '-' for descending (e.g. -value)");
-  query->add_option("--limit", args->limit, "show at most N trials (0: all)")->check(CLI::NonNegativeNumber);
+  query->add_option("--limit", args->limit, "show at most N trials (0: all)")->check(AtLeast(0));
   query->add_flag("--json", args->json, "print the matching trials as JSON");
   AddStoreOption(query, ctx);
   query->callback([args, &ctx] { ctx.exit_code = RunQueryCommand(ctx, *args); });
@@ -116,8 +116,9 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
       "a search space) and reports each parameter's share of the objective's variance (fANOVA main\n"
       "effects), with its spread across the forest's trees.");
   importance->add_option("studies", args->studies, "one or more studies")->required();
-  importance->add_option("--trees", args->trees, "trees in the forest")->check(CLI::PositiveNumber);
-  importance->add_option("--seed", args->seed, "random seed (results are deterministic for a seed)");
+  importance->add_option("--trees", args->trees, "trees in the forest")->check(AtLeast(1));
+  importance->add_option("--seed", args->seed, "random seed (results are deterministic for a seed)")
+      ->check(AtLeast(0));
   importance->add_flag("--json", args->json, "print JSON");
   AddStoreOption(importance, ctx);
   importance->callback([args, &ctx] { ctx.exit_code = RunImportanceCommand(ctx, *args); });

@@ -107,7 +107,8 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
   cmd->add_option("--pruner-options", args->pruner_options, "the pruner's options as a JSON object");
   cmd->add_option("--workers", args->workers, "simulated trials at once (default: the study's parallel)");
   cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves");
-  cmd->add_option("--seed", args->seed, "seed of the pruner");
+  cmd->add_option("--seed", args->seed, "seed of the pruner")
+      ->check(AtLeast(0));
   cmd->add_flag("--json", args->json, "print JSON");
   AddStoreOption(cmd, ctx);
   cmd->callback([args, &ctx] { ctx.exit_code = Replay(*args, ctx); });

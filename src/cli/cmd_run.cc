@@ -75,7 +75,8 @@ void RegisterRun(CLI::App& app, Context& ctx) {
   cmd->add_option("study", args->study_file, "the study file (YAML)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--trials", args->trials, "number of trials (overrides budget.trials)");
   cmd->add_option("--parallel", args->parallel, "trials at once (overrides budget.parallel)");
-  cmd->add_option("--seed", args->seed, "seed of the sampler and schedulers (overrides the study file)");
+  cmd->add_option("--seed", args->seed, "seed of the sampler and schedulers (overrides the study file)")
+      ->check(AtLeast(0));
   cmd->add_option("--subspace", args->subspace,
                   "search only sub-space I (0-based) of a study whose sampler sets subspaces: N; run one "
                   "`cairn run --subspace I` per sub-space on one shared store: they share the budget and "

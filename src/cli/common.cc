@@ -13,8 +13,39 @@ void AddStoreOption(CLI::App* command, Context& ctx) {
                       "else .cairn/cairn.db in the current folder)");
 }
 
-Result<std::unique_ptr<Store>> OpenCliStore(const Context& ctx) {
-  return OpenStore(ResolveStoreUrl(ctx.store_url, std::filesystem::current_path().string()));
+Result<std::unique_ptr<Store>> OpenCliStore(const Context& ctx, StoreUse use) {
+  const std::string url = ResolveStoreUrl(ctx.store_url, std::filesystem::current_path().string());
+  const bool sqlite = url.find("://") == std::string::npos || url.starts_with("sqlite://");
+  if (use == StoreUse::kReadExisting && sqlite) {
+    const std::string path = url.starts_with("sqlite://") ? url.substr(9) : url;
+    std::error_code ec;
+    if (path != ":memory:" && !std::filesystem::exists(path, ec)) {
+      return NotFound("no store at " + path + ": nothing was run or imported with it yet (check --store or "
+                      "$CAIRN_STORE; `cairn run` creates it)");
+    }
+  }
+  return OpenStore(url);
+}
+
+CLI::Validator AtLeast(long long min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        size_t used = 0;
+        long long v = 0;
+        try {
+          v = std::stoll(text, &used);
+        } catch (const std::out_of_range&) {
+          // Past long long: fine for a large unsigned value (a seed), not below.
+          if (!text.empty() && text[0] != '-' && text.find_first_not_of("0123456789") == std::string::npos) return {};
+          used = 0;
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != text.size()) return "expected a whole number, got '" + text + "'";
+        if (v < min) return "expected " + std::to_string(min) + " or more, got " + text;
+        return {};
+      },
+      ">=" + std::to_string(min));
 }
 
 int Fail(const Status& status) {

@@ -20,8 +20,14 @@ struct Context {
 
 // Adds --store to a command.
 void AddStoreOption(CLI::App* command, Context& ctx);
-// Opens the store the command should use.
-Result<std::unique_ptr<Store>> OpenCliStore(const Context& ctx);
+// Opens the store the command should use. A command that only reads (all
+// but import) does not create a SQLite store that is not there: a typo in
+// --store is NotFound, not a new empty database.
+enum class StoreUse { kReadExisting, kMayCreate };
+Result<std::unique_ptr<Store>> OpenCliStore(const Context& ctx, StoreUse use = StoreUse::kReadExisting);
+
+// CLI11 checks that say what was expected: "expected 1 or more, got 0".
+CLI::Validator AtLeast(long long min);
 // Prints "cairn: error: <message>" to stderr; returns the exit code to use
 // (2 for bad input, 1 otherwise).
 int Fail(const Status& status);

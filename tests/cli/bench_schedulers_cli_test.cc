@@ -208,6 +208,35 @@ TEST_F(BenchSchedulersCli, AFileOfTwoMetricsIsRefusedByReplayAndIndex) {
   }
 }
 
+TEST_F(BenchSchedulersCli, RangeErrorsSayWhatWasExpected) {
+  auto zero = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "0"});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_NE(zero.err.find("--trials: expected 1 or more, got 0"), std::string::npos) << zero.err;
+  auto seed = RunCairn({"replay", "--curves", file_, "--seed", "-1"});
+  EXPECT_EQ(seed.exit_code, 2);
+  EXPECT_NE(seed.err.find("--seed: expected 0 or more, got -1"), std::string::npos) << seed.err;
+  auto big = RunCairn({"replay", "--curves", file_, "--pruner", "none", "--seed", "18446744073709551615"});
+  EXPECT_EQ(big.exit_code, 0) << big.err;
+  auto folder = RunCairn({"replay", "--curves", dir_.string()});
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_NE(folder.err.find("is a folder, not a curve file"), std::string::npos) << folder.err;
+}
+
+// Reading commands never create a store: a typo in --store is said.
+TEST_F(BenchSchedulersCli, AReadingCommandDoesNotCreateAMissingStore) {
+  auto typo = dir_ / "typo.db";
+  for (std::vector<std::string> args : {std::vector<std::string>{"status", "digits"},
+                                        std::vector<std::string>{"ls"}, std::vector<std::string>{"stats"},
+                                        std::vector<std::string>{"replay", "digits"}}) {
+    args.push_back("--store");
+    args.push_back("sqlite://" + typo.string());
+    auto r = RunCairn(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+    EXPECT_NE(r.err.find("no store at " + typo.string()), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(typo));
+}
+
 TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
   auto r = RunCairn({"bench", "schedulers", "--help"});
   EXPECT_EQ(r.exit_code, 0);

@@ -129,11 +129,14 @@ INSTANTIATE_TEST_SUITE_P(
                 "invalid JSON: number overflow parsing '1e400'"},
         BadLine{R"({"id":"x", "values": [1,)", "bad.jsonl:3:25: invalid JSON: syntax error"}));
 
-TEST_F(CurvesFileTest, MissingFileIsIoError) {
+TEST_F(CurvesFileTest, MissingFileAndFolderAreSaid) {
   auto curves = ReadCurvesFile(dir_ / "nope.jsonl");
   ASSERT_FALSE(curves.ok());
-  EXPECT_EQ(curves.status().code(), StatusCode::kIoError);
-  EXPECT_NE(curves.status().message().find("nope.jsonl"), std::string::npos);
+  EXPECT_EQ(curves.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(curves.status().message(), (dir_ / "nope.jsonl").string() + ": no such curve file");
+  auto folder = ReadCurvesFile(dir_);
+  EXPECT_EQ(folder.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(folder.status().message(), dir_.string() + ": is a folder, not a curve file");
 }
 
 TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {

@@ -182,6 +182,11 @@ bool RanToItsEnd(const CurveRecord& record) {
 }
 
 Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return InvalidArgument(fmt::format("{}: is a folder, not a curve file", path.string()));
+  }
+  if (!std::filesystem::exists(path, ec)) return NotFound(fmt::format("{}: no such curve file", path.string()));
   // gzopen reads plain files transparently, so one reader serves both forms.
   GzPtr f(gzopen(path.c_str(), "rb"));
   if (!f) return IoError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
