@@ -158,6 +158,31 @@ INSTANTIATE_TEST_SUITE_P(Mistakes, ParseErrorsTest, ::testing::ValuesIn(kCases),
                            return name;
                          });
 
+// The sampler's and the pruner's own options are checked by building them
+// while the file is read: a mistake points at the option, not at nothing.
+TEST(ParsePluginOptionsTest, AWrongOptionIsReportedWhereItIs) {
+  struct Case {
+    const char* line;
+    const char* position;
+    const char* says;
+  } cases[] = {
+      {"pruner: {name: asha, reduction_factr: 3}", "7:22", "unknown option reduction_factr"},
+      {"pruner: {name: asha, reduction_factor: three}", "7:40", "reduction_factor"},
+      {"pruner: {name: predictive, p_keep: 2}", "7:36", "p_keep"},
+      {"sampler: {name: tpe, n_startup_trails: 3}", "7:22", "unknown option 'n_startup_trails'"},
+  };
+  for (const Case& c : cases) {
+    auto spec = ParseStudyText(Doc({HEAD, "objective: {metric: acc}", c.line}), "s.yaml", "/base");
+    ASSERT_FALSE(spec.ok()) << c.line;
+    const std::string m = spec.status().message();
+    EXPECT_EQ(m.rfind(std::string("s.yaml:") + c.position + ": ", 0), 0u) << c.line << ": " << m;
+    EXPECT_NE(m.find(c.says), std::string::npos) << c.line << ": " << m;
+  }
+  EXPECT_TRUE(ParseStudyText(Doc({HEAD, "objective: {metric: acc}", "pruner: {name: asha, reduction_factor: 4}"}),
+                             "s.yaml", "/base")
+                  .ok());
+}
+
 TEST(ParseErrorSourceTest, SourceNameIsTheGivenOne) {
   auto spec = ParseStudyText("name: [x]\n", "studies/mnist.yaml", "/base");
   ASSERT_FALSE(spec.ok());

@@ -1,6 +1,10 @@
 // The sampler, pruner and executor sections: a name plus free-form options.
+#include <cctype>
+
 #include <fmt/format.h>
 
+#include "cairn/sampler.h"
+#include "cairn/scheduler.h"
 #include "cairn/spec/sections.h"
 
 namespace cairn::spec_internal {
@@ -70,7 +74,52 @@ Status CheckSlurmOptions(const YamlContext& ctx, const MapFields& map) {
   return Status::Ok();
 }
 
+// Where in `section` (the sampler's or pruner's field) an error from
+// building that plugin points: at the option it names first (its key when it
+// is unknown, else its value), else at the section.
+YAML::Mark MarkOfOption(const Field& section, const std::string& message) {
+  YAML::Mark mark = section.ValueMark();
+  if (!section.value.IsMap()) return mark;
+  size_t first = std::string::npos;
+  for (const auto& kv : section.value) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string key = kv.first.Scalar();
+    if (key == "name") continue;
+    // The key as a whole word: "reduction_factor" must not match inside "min_reduction_factor".
+    for (size_t at = message.find(key); at != std::string::npos; at = message.find(key, at + 1)) {
+      auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+      bool whole = (at == 0 || !word(message[at - 1])) &&
+                   (at + key.size() == message.size() || !word(message[at + key.size()]));
+      if (!whole) continue;
+      if (at < first) {
+        first = at;
+        bool unknown = message.find("unknown option") != std::string::npos;
+        mark = unknown ? kv.first.Mark() : kv.second.Mark();
+      }
+      break;
+    }
+  }
+  return mark;
+}
+
 }  // namespace
+
+Status CheckPluginOptions(const YamlContext& ctx, const MapFields& top, const StudySpec& spec) {
+  if (const Field* f = top.Find("sampler")) {
+    auto sampler = MakeSampler(spec.sampler, spec.space, spec.direction, spec.seed, spec.sampler_options);
+    if (!sampler.ok() && sampler.status().code() == StatusCode::kInvalidArgument) {
+      return ctx.ErrorAt(MarkOfOption(*f, sampler.status().message()), sampler.status().message());
+    }
+  }
+  if (const Field* f = top.Find("pruner")) {
+    SchedulerContext context{spec.direction, spec.max_steps, spec.seed, spec.lower_bound, spec.upper_bound};
+    auto scheduler = MakeScheduler(spec.pruner, context, spec.pruner_options);
+    if (!scheduler.ok() && scheduler.status().code() == StatusCode::kInvalidArgument) {
+      return ctx.ErrorAt(MarkOfOption(*f, scheduler.status().message()), scheduler.status().message());
+    }
+  }
+  return Status::Ok();
+}
 
 Status ReadSampler(const YamlContext& ctx, const Field& field, StudySpec& spec) {
   CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {}));

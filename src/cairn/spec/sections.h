@@ -23,6 +23,9 @@ Status ReadResources(const YamlContext& ctx, const Field& field, StudySpec& spec
 Status ReadSampler(const YamlContext& ctx, const Field& field, StudySpec& spec);
 Status ReadPruner(const YamlContext& ctx, const Field& field, StudySpec& spec);
 Status ReadExecutor(const YamlContext& ctx, const Field& field, StudySpec& spec);
+// Builds the sampler and the pruner once, so a wrong option is an error at
+// its place in the file rather than when the study starts.
+Status CheckPluginOptions(const YamlContext& ctx, const MapFields& top, const StudySpec& spec);
 
 // A non-negative integer seed.
 Result<uint64_t> ReadSeed(const YamlContext& ctx, const Field& field);

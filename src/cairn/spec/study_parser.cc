@@ -163,6 +163,7 @@ Status ReadSections(const YamlContext& ctx, const MapFields& top, const std::fil
   if (const Field* f = top.Find("pruner")) CAIRN_TRY(ReadPruner(ctx, *f, spec));
   if (const Field* f = top.Find("datasets")) CAIRN_TRY(ReadDatasets(ctx, *f, spec));
   if (const Field* f = top.Find("executor")) CAIRN_TRY(ReadExecutor(ctx, *f, spec));
+  CAIRN_TRY(CheckPluginOptions(ctx, top, spec));
   return Status::Ok();
 }
 

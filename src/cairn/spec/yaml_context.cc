@@ -80,11 +80,14 @@ std::string JoinChoices(const std::vector<std::string_view>& items) {
 
 Status YamlContext::Error(const YAML::Mark& mark, std::string_view what,
                           std::string_view expected) const {
+  return ErrorAt(mark, fmt::format("{}; expected {}", what, expected));
+}
+
+Status YamlContext::ErrorAt(const YAML::Mark& mark, std::string_view message) const {
   // A null mark (-1) only happens for nodes we built ourselves; say line 1.
   int line = mark.line >= 0 ? mark.line + 1 : 1;
   int column = mark.column >= 0 ? mark.column + 1 : 1;
-  return InvalidArgument(
-      fmt::format("{}:{}:{}: {}; expected {}", source_, line, column, what, expected));
+  return InvalidArgument(fmt::format("{}:{}:{}: {}", source_, line, column, message));
 }
 
 Result<MapFields> YamlContext::Map(const YAML::Node& node, const YAML::Mark& mark,

@@ -57,6 +57,8 @@ class YamlContext {
 
   // "SOURCE:LINE:COLUMN: what; expected expected".
   Status Error(const YAML::Mark& mark, std::string_view what, std::string_view expected) const;
+  // "SOURCE:LINE:COLUMN: message", for a message that says all itself.
+  Status ErrorAt(const YAML::Mark& mark, std::string_view message) const;
 
   // Reads `node` as a map named `what`. `mark` is where to point when the
   // node is not a map (pass the key's mark for an empty value). With an
