@@ -47,6 +47,10 @@ int Run(const RunArgs& args, const Context& ctx) {
   options.on_message = [&](const std::string& m) { progress.Message("cairn: " + m); };
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
+  // `cairn run ... | head` must not kill the coordinator when the reader
+  // goes away: its trials would be left "running" with nobody to end them.
+  // Writes then fail quietly; trials reset every signal to its default.
+  std::signal(SIGPIPE, SIG_IGN);
   auto summary = RunStudy(*spec, options);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);

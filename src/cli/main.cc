@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
     // the same prefix, and point at --help.
     std::cerr << "cairn: error: " << e.what() << "\n(run with --help for the options)\n";
     return 2;
+  } catch (const std::exception& e) {
+    // Never an abort: e.g. printing a result to a reader that went away.
+    std::cerr << "cairn: error: " << e.what() << "\n";
+    return 1;
   }
   return ctx.exit_code;
 }

@@ -5,6 +5,16 @@
 #include <fmt/format.h>
 
 namespace cairn::cli {
+namespace {
+
+// Progress is for people: a reader that went away (`cairn run | head`) must
+// not end the study. fmt::print throws on a failed write; fputs does not.
+void Write(std::FILE* out, const std::string& text) {
+  std::fputs(text.c_str(), out);
+  std::fflush(out);
+}
+
+}  // namespace
 
 ProgressPrinter::ProgressPrinter(std::FILE* out) : out_(out), tty_(isatty(fileno(out)) != 0) {}
 
@@ -23,8 +33,7 @@ std::string ProgressPrinter::Format(const StudyProgress& p) {
 void ProgressPrinter::Update(const StudyProgress& p) {
   std::string line = Format(p);
   if (tty_) {
-    fmt::print(out_, "\r\033[K{}", line);
-    std::fflush(out_);
+    Write(out_, "\r\033[K" + line);
     line_open_ = true;
     return;
   }
@@ -33,24 +42,16 @@ void ProgressPrinter::Update(const StudyProgress& p) {
   if (counts == last_ && p.elapsed_s - last_plain_ < 30.0) return;
   last_ = counts;
   last_plain_ = p.elapsed_s;
-  fmt::print(out_, "{}\n", line);
-  std::fflush(out_);
+  Write(out_, line + "\n");
 }
 
 void ProgressPrinter::Finish(const StudyProgress& p) {
-  if (tty_) {
-    fmt::print(out_, "\r\033[K{}\n", Format(p));
-  } else {
-    fmt::print(out_, "{}\n", Format(p));
-  }
+  Write(out_, (tty_ ? "\r\033[K" : "") + Format(p) + "\n");
   line_open_ = false;
-  std::fflush(out_);
 }
 
 void ProgressPrinter::Message(const std::string& text) {
-  if (tty_ && line_open_) fmt::print(out_, "\r\033[K");
-  fmt::print(out_, "{}\n", text);
-  std::fflush(out_);
+  Write(out_, (tty_ && line_open_ ? "\r\033[K" : "") + text + "\n");
 }
 
 }  // namespace cairn::cli

@@ -29,14 +29,12 @@ struct CliResult {
 
 inline std::filesystem::path CairnBinary() { return BinaryDir() / "cairn"; }
 
-// Runs `cairn args...` in `cwd` (the current folder when empty) with the
-// test's environment minus CAIRN_STORE, plus `env`.
-inline CliResult RunCairn(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
-                          const std::map<std::string, std::string>& env = {}) {
+// Runs `argv_s` (argv[0] a path) in `cwd` (the current folder when empty)
+// with the test's environment minus CAIRN_STORE, plus `env`.
+inline CliResult RunCommand(std::vector<std::string> argv_s, const std::filesystem::path& cwd = {},
+                            const std::map<std::string, std::string>& env = {}) {
   auto dir = MakeTempDir("cairn-cli-out");
   std::string out_path = (dir / "out").string(), err_path = (dir / "err").string();
-  std::vector<std::string> argv_s = {CairnBinary().string()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -71,6 +69,14 @@ inline CliResult RunCairn(const std::vector<std::string>& args, const std::files
   r.err = ReadFile(err_path);
   std::filesystem::remove_all(dir);
   return r;
+}
+
+// Runs `cairn args...` as RunCommand does.
+inline CliResult RunCairn(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
+                          const std::map<std::string, std::string>& env = {}) {
+  std::vector<std::string> argv_s = {CairnBinary().string()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  return RunCommand(std::move(argv_s), cwd, env);
 }
 
 }  // namespace cairn::testing

@@ -126,6 +126,21 @@ TEST_F(E2ERun, RunsTheStudyAndReportsEveryTrial) {
   EXPECT_NE(ReadFile(svg).find("6 curves: 4 completed, 2 failed"), std::string::npos);
 }
 
+// `cairn run ... | head -c 1`: the reader goes away after one byte. The
+// study must still end every trial it started (it once died of SIGPIPE or of
+// fmt's exception on the failed write, leaving trials "running").
+TEST_F(E2ERun, AReaderThatGoesAwayDoesNotEndTheStudy) {
+  std::string command = "'" + CairnBinary().string() + "' run study.yaml --store '" + store_ +
+                        "' --trials 4 --parallel 2 2>&1 | head -c 1 >/dev/null";
+  auto shell = RunCommand({"/bin/sh", "-c", command}, dir_);
+  ASSERT_EQ(shell.exit_code, 0) << shell.err;
+  auto status = RunCairn({"status", "e2e", "--store", store_, "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto trials = status.Json()["trials"];
+  ASSERT_EQ(trials.size(), 4u) << status.out;
+  for (const auto& t : trials) EXPECT_NE(t["state"], "running") << t;
+}
+
 TEST_F(E2ERun, MissingStudyFileIsAnError) {
   auto r = RunCairn({"run", (dir_ / "nope.yaml").string(), "--store", store_});
   EXPECT_NE(r.exit_code, 0);
