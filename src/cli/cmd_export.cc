@@ -35,6 +35,7 @@ int RunExport(const ExportArgs& args, const Context& ctx) {
   Status s = ExportStudy(**store, args.study, {.format = *format, .output = args.output, .trial = args.trial,
                                           .license = args.license});
   if (!s.ok()) return Fail(s);
+  if (args.output == "-") return 0;  // stdout holds the export itself
   if (args.json) {
     PrintJson({{"study", args.study}, {"format", args.format}, {"output", args.output}});
   } else {
@@ -70,7 +71,7 @@ void RegisterExport(CLI::App& app, Context& ctx) {
   cmd->add_option("study", ex->study, "study name")->required();
   cmd->add_option("--format,-f", ex->format, "json | ro-crate | prov | model-card | curves")
       ->capture_default_str();
-  cmd->add_option("-o,--output", ex->output, "file to write (a folder for ro-crate)")->required();
+  cmd->add_option("-o,--output", ex->output, "file to write (a folder for ro-crate; - for standard output)")->required();
   cmd->add_option("--trial", ex->trial, "model-card: the trial to describe (default: the best completed)");
   cmd->add_option("--license", ex->license, "ro-crate: license of the shared study (SPDX id or URL)");
   cmd->add_flag("--json", ex->json, "print the outcome as JSON");

@@ -1,6 +1,7 @@
 // `cairn curves index` on constructed curve files and a small store.
 #include <gtest/gtest.h>
 
+#include "cairn/curves_file.h"
 #include "cli/cli_fixtures.h"
 #include "cli/cli_runner.h"
 
@@ -53,6 +54,23 @@ TEST_F(CurvesIndexCli, IndexesAStudysObjectiveCurves) {
   EXPECT_EQ(r.Json()["num_curves"], 3);
   EXPECT_EQ(r.Json()["cut_short"], 3);
   EXPECT_NE(r.err.find("left out 3 curves cut short"), std::string::npos) << r.err;
+}
+
+TEST_F(CurvesIndexCli, ExportToStandardOutputForAPipe) {
+  BuildSampleStore(dir_ / "s.db");
+  const std::string store = "sqlite://" + (dir_ / "s.db").string();
+  auto r = RunCairn({"export", "demo", "--format", "curves", "-o", "-", "--store", store});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists("-"));
+  size_t lines = 0;
+  for (size_t at = 0, nl; (nl = r.out.find('\n', at)) != std::string::npos; at = nl + 1, ++lines) {
+    auto curve = ParseCurveLine(r.out.substr(at, nl - at), "stdout");
+    EXPECT_TRUE(curve.ok()) << curve.status().ToString();
+  }
+  EXPECT_EQ(lines, 6u) << r.out;
+  auto crate = RunCairn({"export", "demo", "--format", "ro-crate", "-o", "-", "--store", store});
+  EXPECT_EQ(crate.exit_code, 2);
+  EXPECT_NE(crate.err.find("an RO-Crate is a folder"), std::string::npos) << crate.err;
 }
 
 TEST_F(CurvesIndexCli, BoundsReachTheFits) {

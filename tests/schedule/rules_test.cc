@@ -122,6 +122,17 @@ TEST(Asha, FixedMinResourceAndEarlyStoppingRate) {
   EXPECT_EQ(RunTrial(*m, 2, Constant(4, 0.5)), 0);
 }
 
+TEST(Asha, TheReasonSaysHowManyTheRungKeeps) {
+  auto s = Make("asha", {}, {{"min_resource", 1}, {"reduction_factor", 3}});
+  s->OnTrialStart(0);
+  EXPECT_FALSE(s->OnReport(0, 1, 0.9).stop());
+  s->OnTrialStart(1);
+  Decision d = s->OnReport(1, 1, 0.5);
+  ASSERT_TRUE(d.stop());
+  EXPECT_EQ(d.reason, "value 0.5 at step 1 is not among the best 1 of the 2 values at rung 0 (step 1; the top 1/3, "
+                      "at least one)");
+}
+
 TEST(Hyperband, BracketsAreDeterministicAndWeightedByBudget) {
   SchedulerContext ctx{.max_steps = 27, .seed = 7};
   schedule::HyperbandScheduler a(ctx, {}), b(ctx, {});

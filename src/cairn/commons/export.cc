@@ -1,6 +1,7 @@
 // ExportStudy: one bundle, then the chosen format; and the replay curves.
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <limits>
 
 #include <fmt/format.h>
@@ -17,6 +18,10 @@ using nlohmann::json;
 using namespace commons;
 
 Status WriteText(const std::filesystem::path& path, const std::string& text) {
+  if (path == "-") {  // standard output, for a pipe
+    std::cout << text << std::flush;
+    return std::cout ? Status::Ok() : IoError("cannot write to standard output");
+  }
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -92,7 +97,10 @@ Result<std::vector<CurveRecord>> BuildCurves(const json& bundle) {
 }
 
 Status ExportStudy(Store& store, const std::string& study, const ExportOptions& options) {
-  if (options.output.empty()) return InvalidArgument("export needs an output path (-o PATH)");
+  if (options.output.empty()) return InvalidArgument("export needs an output path (-o PATH, or -o - for stdout)");
+  if (options.output == "-" && options.format == ExportFormat::kRoCrate) {
+    return InvalidArgument("-o -: an RO-Crate is a folder; standard output takes json, prov, model-card or curves");
+  }
   CAIRN_ASSIGN_OR_RETURN(json bundle, ExportBundle(store, study));
   if (!options.license.empty()) bundle["study"]["attrs"]["license"] = options.license;
   switch (options.format) {
@@ -116,6 +124,11 @@ Status ExportStudy(Store& store, const std::string& study, const ExportOptions& 
     }
     case ExportFormat::kCurves: {
       CAIRN_ASSIGN_OR_RETURN(auto curves, BuildCurves(bundle));
+      if (options.output == "-") {
+        std::string text;
+        for (const auto& c : curves) text += CurveRecordToJson(c).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+        return WriteText(options.output, text);
+      }
       return WriteCurvesFile(options.output, curves);
     }
   }

@@ -70,9 +70,10 @@ Decision AshaRungs::Report(int64_t trial_id, int64_t step, double value, const s
       Decision out;
       out.action = Decision::Action::kStop;
       out.rule = rule;
-      out.reason = fmt::format("value {:.6g} at step {} is not in the top 1/{} of the {} values "
-                               "at rung {} (step {})", value, step, options_.reduction_factor, n,
-                               rung, RungStep(rung));
+      const int64_t kept = std::max<int64_t>(1, n / options_.reduction_factor);
+      out.reason = fmt::format("value {:.6g} at step {} is not among the best {} of the {} values at rung {} "
+                               "(step {}; the top 1/{}, at least one)",
+                               value, step, kept, n, rung, RungStep(rung), options_.reduction_factor);
       return out;
     }
     ++rung;
