@@ -33,14 +33,15 @@ std::string Render(const nlohmann::json& r) {
                        r.value("untimed_curves", 0));
   }
   if (!r["best_all"].is_null()) {
-    out += fmt::format("  best trial: {} ({})\n", r["best_all"]["number"].get<int>(),
-                       r["best_all"]["value"].get<double>());
+    out += fmt::format("  best trial: {} ({}; {})\n", r["best_all"]["number"].get<int>(),
+                       r["best_all"]["value"].get<double>(), r["best_all"].value("id", "?"));
   }
   if (r["best_found"].is_null()) {
     out += "  the winner would have been lost: no trial ran to its end\n";
   } else if (r["lost_winner"].get<bool>()) {
-    out += fmt::format("  the winner would have been lost: best kept is trial {} ({}), regret {}\n",
+    out += fmt::format("  the winner would have been lost: best kept is trial {} ({}; {}), regret {}\n",
                        r["best_found"]["number"].get<int>(), r["best_found"]["value"].get<double>(),
+                       r["best_found"].value("id", "?"),
                        r["regret"].is_number() ? fmt::format("{:.6g}", r["regret"].get<double>()) : "-");
     const nlohmann::json& w = r["winner"];
     if (w.is_object() && w["state"] == "stopped") {

@@ -43,6 +43,7 @@ TEST(ReplayStudyTest, WithoutAPrunerEverythingRunsAndTheWinnerIsKept) {
   EXPECT_DOUBLE_EQ((*r)["seconds_used"].get<double>(), 240.0);
   EXPECT_FALSE((*r)["lost_winner"].get<bool>());
   EXPECT_EQ((*r)["best_all"]["number"], 1) << "curve 11 is second in the order";
+  EXPECT_EQ((*r)["best_all"]["id"], "test/rising/11") << "the file's own name for it";
 }
 
 // The replay's store lives in memory and its trials need no folders: a

@@ -66,7 +66,7 @@ nlohmann::json Best(const std::vector<CurveRecord>& curves, const std::vector<bo
     }
   }
   if (!best) return nullptr;
-  return {{"number", number}, {"value", *best}};
+  return {{"number", number}, {"value", *best}, {"id", curves[number].id}};
 }
 
 // What the replay did to the trial with the best recorded final: whether it
