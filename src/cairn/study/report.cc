@@ -172,12 +172,14 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
     const auto& dec = attrs["decision"];
     out += fmt::format("  stopped by rule: {}\n", dec.value("rule", std::string("?")));
     if (dec.contains("predicted") && !dec["predicted"].is_null()) {
-      out += fmt::format("  predicted final {}: {} [{}, {}]\n", d["objective"].get<std::string>(),
+      out += fmt::format("  predicted final {}: {} [{}, {}] (90 % interval)\n", d["objective"].get<std::string>(),
                          FormatValue(dec["predicted"]), FormatValue(dec.value("lower", nlohmann::json())),
                          FormatValue(dec.value("upper", nlohmann::json())));
     }
     if (dec.contains("probability") && !dec["probability"].is_null()) {
-      out += fmt::format("  probability of beating the best: {}\n", FormatValue(dec["probability"]));
+      // The bar is the rule's own (the smoothed best completed final for the
+      // predictive rule); its reason above names it.
+      out += fmt::format("  probability of beating the rule's bar: {}\n", FormatValue(dec["probability"]));
     }
   }
   out += fmt::format("  params: {}\n", FormatParams(d["params"]));
