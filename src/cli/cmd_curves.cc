@@ -165,6 +165,23 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
     within = fmt::format(" within [{}, {}]", source->lower_bound ? fmt::format("{}", *source->lower_bound) : "-inf",
                          source->upper_bound ? fmt::format("{}", *source->upper_bound) : "inf");
   }
+  if (!within.empty()) {
+    // Bounds the data cross are wrong bounds (a percent metric given 0,1?):
+    // every fit would be clamped to a range the curves leave.
+    size_t outside = 0, values = 0;
+    for (const auto& c : *curves) {
+      for (double v : c.values) {
+        if (!std::isfinite(v)) continue;
+        ++values;
+        outside += (source->lower_bound && v < *source->lower_bound) ||
+                   (source->upper_bound && v > *source->upper_bound);
+      }
+    }
+    if (outside > 0) {
+      std::cerr << fmt::format("cairn: warning: {} of the {} values lie outside the bounds{}; are they the "
+                               "metric's range?\n", outside, values, within.substr(std::string(" within").size()));
+    }
+  }
   std::cerr << fmt::format("cairn: fitting {} of {} curves at {} fractions{}...\n", used, curves->size(),
                            options.fractions.size(), within);
   auto start = std::chrono::steady_clock::now();
@@ -175,6 +192,8 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
   if (args.json) {
     nlohmann::json j = report->ToJson();
     j["cut_short"] = source->cut_short;
+    auto side = [](const std::optional<double>& b) { return b ? nlohmann::json(*b) : nlohmann::json(); };
+    j["bounds"] = {side(source->lower_bound), side(source->upper_bound)};
     PrintJson(j);
   } else {
     std::cout << report->ToTable();

@@ -81,6 +81,9 @@ TEST_F(CurvesIndexCli, BoundsReachTheFits) {
   auto capped = RunCairn({"curves", "index", file.string(), "--bounds", "0,0.6", "--json"});
   ASSERT_EQ(capped.exit_code, 0) << capped.err;
   EXPECT_NE(capped.err.find("within [0, 0.6]"), std::string::npos) << capped.err;
+  EXPECT_NE(capped.err.find("warning: "), std::string::npos) << "the curves cross 0.6: " << capped.err;
+  EXPECT_EQ(capped.Json()["bounds"], (nlohmann::json{0.0, 0.6}));
+  EXPECT_EQ(free.Json()["bounds"], (nlohmann::json{nullptr, nullptr}));
   EXPECT_NE(capped.Json()["cells"], free.Json()["cells"]);
   auto open_top = RunCairn({"curves", "index", file.string(), "--bounds", "0,"});
   EXPECT_EQ(open_top.exit_code, 0) << open_top.err;
