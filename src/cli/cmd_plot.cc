@@ -1,5 +1,6 @@
 // cairn plot curves STUDY | --curves FILE -o OUT.svg: every trial's curve,
 // where trials were stopped and what was predicted there.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -27,8 +28,9 @@ struct PlotArgs {
   bool json = false;
 };
 
-// A curve file as a plot: every record a completed curve at steps 1..T, of
-// one metric (`metric`, or the file's only one).
+// A curve file as a plot, of one metric (`metric`, or the file's only one):
+// each record at steps 1..T, completed, unless it carries a Cairn export's
+// "state" and "steps".
 Result<CurvesPlot> PlotOfFile(const std::string& path, const std::string& metric) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return NotFound(fmt::format("{}: no such curve file", path));
@@ -53,7 +55,15 @@ Result<CurvesPlot> PlotOfFile(const std::string& path, const std::string& metric
     PlotCurve c;
     c.label = r.id;
     c.values = r.values;
-    for (size_t i = 0; i < r.values.size(); ++i) c.steps.push_back(static_cast<int64_t>(i) + 1);
+    // A Cairn export says how each trial ended and at which steps it reported.
+    c.state = ParseTrialState(r.extra.value("state", "completed")).value_or(TrialState::kCompleted);
+    const nlohmann::json steps = r.extra.value("steps", nlohmann::json());
+    const bool recorded_steps =
+        steps.is_array() && steps.size() == r.values.size() &&
+        std::all_of(steps.begin(), steps.end(), [](const auto& s) { return s.is_number_integer(); });
+    for (size_t i = 0; i < r.values.size(); ++i) {
+      c.steps.push_back(recorded_steps ? steps[i].get<int64_t>() : static_cast<int64_t>(i) + 1);
+    }
     plot.curves.push_back(std::move(c));
   }
   return plot;

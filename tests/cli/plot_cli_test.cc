@@ -69,6 +69,19 @@ TEST_F(PlotCli, PlotsACurveFileWithTextSummary) {
   EXPECT_NE(doc.find(">best: test/task/cfg6</text>"), std::string::npos);  // 0.3 + 0.05 * 6, saturated
 }
 
+// An exported study plotted from its file looks like the study: its
+// stopped and failed trials are drawn as such.
+TEST_F(PlotCli, AnExportedStudysFileKeepsItsStates) {
+  BuildSampleStore(dir_ / "s.db");
+  auto file = (dir_ / "demo.jsonl").string();
+  ASSERT_EQ(RunCairn({"export", "demo", "--format", "curves", "-o", file, "--store", store_}).exit_code, 0);
+  auto svg = (dir_ / "f.svg").string();
+  auto r = RunCairn({"plot", "curves", "--curves", file, "-o", svg, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.Json()["stopped"], 2);
+  EXPECT_NE(ReadFile(svg).find("6 curves: 3 completed, 2 stopped, 1 failed"), std::string::npos);
+}
+
 TEST_F(PlotCli, CurveFileOfSeveralMetricsNeedsMetric) {
   auto a = dir_ / "a.jsonl", b = dir_ / "b.jsonl", both = dir_ / "both.jsonl";
   WriteSampleCurves(a, 2, 5, "acc");

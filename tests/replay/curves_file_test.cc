@@ -127,6 +127,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"bounds":["0",1]})", "field 'bounds'"},
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[0.2,1e400]})",
                 "invalid JSON: number overflow parsing '1e400'"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"state":"exploded"})",
+                "field 'state': expected a trial state"},
         BadLine{R"({"id":"x", "values": [1,)", "bad.jsonl:3:25: invalid JSON: syntax error"}));
 
 TEST_F(CurvesFileTest, MissingFileAndFolderAreSaid) {

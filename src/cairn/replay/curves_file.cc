@@ -157,6 +157,10 @@ Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& w
   CAIRN_ASSIGN_OR_RETURN(rec.values, ParseValues(obj, where));
   CAIRN_ASSIGN_OR_RETURN(rec.seconds, ParseSeconds(obj, rec.values.size(), where));
   CAIRN_TRY(ParseBounds(obj, where, rec));
+  if (auto it = obj.find("state"); it != obj.end() && !(it->is_string() && ParseTrialState(it->get<std::string>()))) {
+    return FieldError(where, "state",
+                      "expected a trial state (completed, stopped, failed, interrupted, lost), got " + Shorten(*it));
+  }
   for (auto& [key, value] : obj.items()) {
     if (!IsKnownField(key)) rec.extra[key] = std::move(value);
   }
