@@ -72,7 +72,18 @@ Result<CurvesPlot> PlotOfFile(const std::string& path, const std::string& metric
 Result<CurvesPlot> LoadPlot(const PlotArgs& args, const Context& ctx) {
   if (!args.curves_file.empty()) return PlotOfFile(args.curves_file, args.metric);
   CAIRN_ASSIGN_OR_RETURN(auto store, OpenCliStore(ctx));
-  return LoadStudyCurves(*store, args.study, args.metric);
+  CAIRN_ASSIGN_OR_RETURN(CurvesPlot plot, LoadStudyCurves(*store, args.study, args.metric));
+  if (!args.metric.empty() && args.direction.empty()) {
+    auto study = store->GetStudy(args.study);
+    if (study.ok() && study->objective != args.metric) {
+      // Another metric (a loss beside an accuracy) may run the other way.
+      std::cerr << fmt::format("cairn: note: {} is not the objective; its best curve is taken at its {} end, the "
+                               "objective's direction (--direction {} says otherwise)\n",
+                               args.metric, study->direction == Direction::kMaximize ? "highest" : "lowest",
+                               study->direction == Direction::kMaximize ? "minimize" : "maximize");
+    }
+  }
+  return plot;
 }
 
 int RunPlotCurves(const PlotArgs& args, const Context& ctx) {

@@ -51,6 +51,7 @@ TEST_F(PlotCli, DirectionSaysWhichEndOfAnotherMetricIsBest) {
   std::string doc = ReadFile(svg);
   EXPECT_NE(doc.find("(minimize)"), std::string::npos);
   EXPECT_EQ(doc.find(">best: trial 2</text>"), std::string::npos);
+  EXPECT_EQ(down.err.find("is not the objective"), std::string::npos) << down.err;
   auto bad = RunCairn({"plot", "curves", "demo", "-o", svg, "--store", store_, "--direction", "down"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--direction 'down'"), std::string::npos) << bad.err;
@@ -112,6 +113,8 @@ TEST_F(PlotCli, BadInputsAreClearErrors) {
   auto nometric = RunCairn({"plot", "curves", "demo", "-o", svg, "--store", store_, "--metric", "loss"});
   EXPECT_EQ(nometric.exit_code, 2);
   EXPECT_NE(nometric.err.find("no trial with metric 'loss'"), std::string::npos) << nometric.err;
+  EXPECT_NE(nometric.err.find("note: loss is not the objective; its best curve is taken at its highest end"),
+            std::string::npos) << nometric.err;
   auto unwritable = RunCairn({"plot", "curves", "demo", "-o", (dir_ / "no" / "x.svg").string(), "--store", store_});
   EXPECT_EQ(unwritable.exit_code, 1);
   EXPECT_NE(unwritable.err.find("no/x.svg"), std::string::npos) << unwritable.err;
