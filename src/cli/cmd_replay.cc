@@ -22,8 +22,9 @@ struct ReplayArgs {
 std::string Render(const nlohmann::json& r) {
   std::string out = fmt::format("replayed {} trials with {} ({} at a time)\n", r["trials"].get<int>(),
                                 r["pruner"].get<std::string>(), r["workers"].get<int>());
-  out += fmt::format("  steps:   {} of {} ({:.1f}% saved)\n", r["steps_used"].get<int64_t>(),
-                     r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>());
+  out += fmt::format("  steps:   {} of {} ({:.1f}% saved; {} trials stopped early)\n", r["steps_used"].get<int64_t>(),
+                     r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>(),
+                     r.value("stopped", 0));
   if (r["hours_saved"].is_number()) {
     out += fmt::format("  compute: {:.3g} of {:.3g} hours ({:.3g} hours saved)\n",
                        r["seconds_used"].get<double>() / 3600, r["seconds_full"].get<double>() / 3600,
