@@ -13,7 +13,8 @@ double Num(const nlohmann::json& row, const char* key) {
 
 std::string Line(const nlohmann::json& row) {
   std::string name = row.value("name", std::string("?"));
-  return fmt::format("{:<28} {:>7.1f}% {:>12.6g} {:>8.4f} {:>7.2f} {:>11.1f} {:>11.1f} {:>9.3f}\n",
+  // Seconds to 3 significant digits: a rule's own time is often well under a millisecond.
+  return fmt::format("{:<28} {:>7.1f}% {:>12.6g} {:>8.4f} {:>7.2f} {:>11.1f} {:>11.1f} {:>9.3g}\n",
                      name, 100.0 * Num(row, "saved_fraction"), Num(row, "regret"),
                      Num(row, "regret_norm"), Num(row, "found_best"), Num(row, "epochs_used"),
                      Num(row, "epochs_full"), Num(row, "seconds"));

@@ -110,7 +110,7 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& na
     }
     curves.push_back(std::move(c));
   }
-  if (curves.empty()) return FailedPrecondition("study '" + name + "' has no recorded " + study.objective + " values");
+  if (curves.empty()) return InvalidArgument("study '" + name + "' has no recorded " + study.objective + " values");
   return curves;
 }
 
