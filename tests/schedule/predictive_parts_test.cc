@@ -66,6 +66,13 @@ TEST(PredictStats, FitsThePerStepLineOfSmoothedFinals) {
   EXPECT_GT(noisy->scale, 0.19);
   // No completed trial reached step 4.
   EXPECT_FALSE(stats.Predict(4, 0.25).has_value());
+  // The line was learned from levels 0.1 to 0.4 at step 1: 0.25 is inside,
+  // 0.05 and 0.5 are extrapolations.
+  EXPECT_DOUBLE_EQ(p->learned_min, 0.1);
+  EXPECT_DOUBLE_EQ(p->learned_max, 0.4);
+  EXPECT_FALSE(p->Extrapolated(0.25));
+  EXPECT_TRUE(p->Extrapolated(0.05));
+  EXPECT_TRUE(p->Extrapolated(0.5));
 }
 
 TEST(PredictStats, CarriesValuesAcrossUnreportedSteps) {
@@ -202,6 +209,9 @@ TEST(PredictiveV2, KeepsARungLoserWhoseStudyPredictsAWin) {
   ASSERT_TRUE(first.probability.has_value());
   EXPECT_GE(*first.probability, 0.5);
   EXPECT_NE(first.reason.find("kept although rank 5 of 5"), std::string::npos) << first.reason;
+  // 0.20 is below every start the study learned from: the reason says so.
+  EXPECT_NE(first.reason.find("(extrapolated: its level 0.2 lies outside the 0.25 to 0.4 of the trials"),
+            std::string::npos) << first.reason;
   // The same start in the opposite study would be stopped at once.
   auto t = Make("predictive", PartsCtx(), options);
   for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*t, i, Linear(starts[i], 0.5 + starts[i], 20)), 0);

@@ -16,6 +16,8 @@ double StepPrediction::ProbabilityAbove(double threshold) const {
 void PredictStats::Sums::Add(double x_value, double y_value) {
   f_min = n == 0 ? y_value : std::min(f_min, y_value);
   f_max = n == 0 ? y_value : std::max(f_max, y_value);
+  x_min = n == 0 ? x_value : std::min(x_min, x_value);
+  x_max = n == 0 ? x_value : std::max(x_max, x_value);
   n += 1;
   x += x_value;
   f += y_value;
@@ -155,12 +157,14 @@ std::optional<StepPrediction> PredictStats::Predict(int64_t step, double level,
   // walk stopped.
   double mean = level, var = level_noise * level_noise, dof = std::numeric_limits<double>::infinity();
   int64_t at = step, links = 0;
+  const Sums* first = direct;  // the line the trial's own level goes through
   for (int64_t rung = NextRung(at); rung != 0; rung = NextRung(at)) {
     const Sums* link_sums = RungLink(at);
     const Sums* rung_final = FinalLink(rung);
     if (link_sums == nullptr || rung_final == nullptr) break;
     std::optional<Line> link = Fit(*link_sums);
     if (!link || !Fit(*rung_final)) break;
+    if (links == 0) first = link_sums;
     const double sigma = std::max(link->sigma, options_.min_scale_fraction * std::max(link_sums->f_max - link_sums->f_min, 1e-12));
     var = sigma * sigma * link->Leverage(mean) + link->slope * link->slope * var;
     mean = link->mean_y + link->slope * (mean - link->mean_x);
@@ -181,6 +185,8 @@ std::optional<StepPrediction> PredictStats::Predict(int64_t step, double level,
   const double t = Quantile95(p.dof);
   p.lower = p.mean - t * p.scale;
   p.upper = p.mean + t * p.scale;
+  p.learned_min = first->x_min;
+  p.learned_max = first->x_max;
   return p;
 }
 

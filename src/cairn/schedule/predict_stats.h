@@ -44,6 +44,12 @@ struct StepPrediction {
   int64_t links = 0;   // lines in the chain (1: the direct final link)
   double lower = 0.0;  // central 90 % interval of the final value
   double upper = 0.0;
+  // The values at `step` the first line was learned from. A level outside
+  // them is an extrapolation: a line fitted on rung winners says little about
+  // a trial far below them, however narrow its interval.
+  double learned_min = 0.0;
+  double learned_max = 0.0;
+  bool Extrapolated(double level) const { return level < learned_min || level > learned_max; }
 
   // P(final > threshold).
   double ProbabilityAbove(double threshold) const;
@@ -87,6 +93,7 @@ class PredictStats {
   struct Sums {
     double n = 0, x = 0, f = 0, xx = 0, xf = 0, ff = 0;
     double f_min = 0, f_max = 0;  // range of the responses (link floors)
+    double x_min = 0, x_max = 0;  // range of the levels (extrapolation)
     void Add(double x, double y);
   };
   // A least-squares line y = mean_y + slope * (x - mean_x) and its residual

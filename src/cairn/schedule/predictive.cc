@@ -124,14 +124,23 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
       "completed trials{}", sign() > 0 ? ">" : "<", sign() * *threshold, prob, step,
       *out.predicted, *out.lower, *out.upper, p->samples,
       p->links > 1 ? fmt::format(" through {} rung links", p->links - 1) : "");
+  std::string extrapolated;
+  if (p->Extrapolated(level)) {
+    // Said, not acted on: the decision stands, the number is less sure than
+    // its interval says.
+    const double lo = std::min(sign() * p->learned_min, sign() * p->learned_max);
+    const double hi = std::max(sign() * p->learned_min, sign() * p->learned_max);
+    extrapolated = fmt::format(" (extrapolated: its level {:.6g} lies outside the {:.6g} to {:.6g} of the trials "
+                               "the line was learned from)", sign() * level, lo, hi);
+  }
   if (hopeless) {
-    out.reason = fmt::format("hopeless: {} < p_min {:.3g}", prediction, options_.p_min);
+    out.reason = fmt::format("hopeless: {} < p_min {:.3g}{}", prediction, options_.p_min, extrapolated);
   } else if (rung_stop) {
-    out.reason = fmt::format("{} and {} < p_keep {:.3g}", RungText(*verdict, step), prediction,
-                             options_.p_keep);
+    out.reason = fmt::format("{} and {} < p_keep {:.3g}{}", RungText(*verdict, step), prediction,
+                             options_.p_keep, extrapolated);
   } else {
-    out.reason = fmt::format("kept although {}: {} >= p_keep {:.3g}", RungText(*verdict, step),
-                             prediction, options_.p_keep);
+    out.reason = fmt::format("kept although {}: {} >= p_keep {:.3g}{}", RungText(*verdict, step),
+                             prediction, options_.p_keep, extrapolated);
   }
   return out;
 }
