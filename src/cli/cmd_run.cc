@@ -47,6 +47,9 @@ int Run(const RunArgs& args, const Context& ctx) {
   options.on_message = [&](const std::string& m) { progress.Message("cairn: " + m); };
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
+  // A closed terminal or a dropped ssh session: stop the trials cleanly as
+  // for Ctrl-C, rather than dying and leaving them running.
+  std::signal(SIGHUP, OnInterrupt);
   // `cairn run ... | head` must not kill the coordinator when the reader
   // goes away: its trials would be left "running" with nobody to end them.
   // Writes then fail quietly; trials reset every signal to its default.
@@ -54,6 +57,7 @@ int Run(const RunArgs& args, const Context& ctx) {
   auto summary = RunStudy(*spec, options);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGHUP, SIG_DFL);
   if (!summary.ok()) return Fail(summary.status());
   progress.Finish(summary->progress);
   const auto& p = summary->progress;

@@ -128,25 +128,29 @@ TEST_F(CoordinatorTest, ACleanExitWithoutTheObjectiveIsAFailure) {
 
 // A new study whose name and work folder an earlier study had (another
 // store, or a deleted one) must not find that study's checkpoints in its
-// trial folders: they are moved aside and said, not deleted.
+// trial folders, nor move them (that store's records point at them): the
+// new trial takes the next free folder name, and it is said.
 TEST_F(CoordinatorTest, ANewTrialNeverInheritsAnEarlierStudysFolder) {
   std::filesystem::create_directories(dir_ / "trials" / "fake" / "0");
   testing::WriteFile(dir_ / "trials" / "fake" / "0" / "checkpoint.pt", "old weights");
-  std::filesystem::create_directories(dir_ / "trials" / "fake" / "1");  // empty: kept as it is
+  std::filesystem::create_directories(dir_ / "trials" / "fake" / "1");  // empty: used as it is
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
   std::vector<std::string> messages;
   auto summary = RunStudy(MakeSpec(2, 1), exec, "none", nullptr, {},
                           [&](const std::string& m) { messages.push_back(m); });
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-  EXPECT_TRUE(std::filesystem::is_empty(dir_ / "trials" / "fake" / "0"));
-  EXPECT_EQ(testing::ReadFile(dir_ / "trials" / "fake" / "0.stale-1" / "checkpoint.pt"), "old weights");
+  EXPECT_EQ(testing::ReadFile(dir_ / "trials" / "fake" / "0" / "checkpoint.pt"), "old weights");
+  ASSERT_EQ(exec.launched.size(), 2u);
+  EXPECT_EQ(exec.launched[0].trial_dir, dir_ / "trials" / "fake" / "0-2");
+  EXPECT_EQ(exec.launched[1].trial_dir, dir_ / "trials" / "fake" / "1");
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_NE(messages[0].find("earlier study named 'fake'"), std::string::npos) << messages[0];
-  EXPECT_NE(messages[0].find("0.stale-1"), std::string::npos) << messages[0];
+  EXPECT_NE(messages[0].find("0-2"), std::string::npos) << messages[0];
   auto trials = Trials();
   ASSERT_EQ(trials.size(), 2u);
-  EXPECT_EQ(trials[0].attrs.value("stale_trial_dir", ""), (dir_ / "trials" / "fake" / "0.stale-1").string());
-  EXPECT_FALSE(trials[1].attrs.contains("stale_trial_dir"));
+  EXPECT_EQ(trials[0].attrs.value("trial_dir", ""), (dir_ / "trials" / "fake" / "0-2").string());
+  EXPECT_EQ(trials[0].attrs.value("trial_dir_taken", ""), (dir_ / "trials" / "fake" / "0").string());
+  EXPECT_FALSE(trials[1].attrs.contains("trial_dir_taken"));
 }
 
 // Another coordinator takes trials of the budget after this one last read

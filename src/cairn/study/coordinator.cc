@@ -132,7 +132,7 @@ class CoordinatorImpl final : public Coordinator {
   Status StoreContext(TrialRecord& trial, const CapturedContext& context);
   Status CollectArtifacts(bool wait);
   nlohmann::json MetricsSummary(const LiveTrial& live) const;
-  void PrepareTrialDir(TrialRecord& trial, const std::filesystem::path& dir);
+  std::filesystem::path FreshTrialDir(TrialRecord& trial, const std::filesystem::path& dir);
 
   StudySpec spec_;
   StudyParts parts_;
@@ -377,7 +377,8 @@ Status CoordinatorImpl::LaunchNext() {
   }
   CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, std::move(created));
   if (from_budget) ++started_;
-  std::filesystem::path trial_dir = options_.trials_root / spec_.name / std::to_string(trial.number);
+  std::filesystem::path trial_dir =
+      FreshTrialDir(trial, options_.trials_root / spec_.name / std::to_string(trial.number));
   uint64_t seed = spec_.seed * 1000003ULL + static_cast<uint64_t>(trial.number);
   if (auto it = params.find("seed"); it != params.end()) {
     if (auto d = ParamValueAsDouble(it->second)) seed = static_cast<uint64_t>(*d);
@@ -408,7 +409,10 @@ Status CoordinatorImpl::LaunchNext() {
   request.env["CAIRN_SEED"] = std::to_string(seed);
   request.trial_dir = trial_dir;
   if (options_.decorate_launch) options_.decorate_launch(request);
-  if (options_.create_trial_dirs) PrepareTrialDir(live.record, trial_dir);
+  if (options_.create_trial_dirs) {
+    std::error_code ec;
+    std::filesystem::create_directories(trial_dir, ec);
+  }
   live_.emplace(id, std::move(live));
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
   parts_.scheduler->OnTrialStart(trial.number);
@@ -613,27 +617,25 @@ Status CoordinatorImpl::CollectArtifacts(bool wait) {
 // A new trial gets an empty folder. One that already holds files belongs to
 // an earlier study of the same name in this work folder (another store, or a
 // store that was deleted): a program that resumes from a checkpoint there
-// would carry that study's weights into this trial. It is moved aside, not
-// deleted, and said.
-void CoordinatorImpl::PrepareTrialDir(TrialRecord& trial, const std::filesystem::path& dir) {
+// would carry that study's weights into this trial, and that store's records
+// still point at those files. So they are left alone and the new trial
+// takes the next free name, <number>-2, -3, ..., which is said.
+std::filesystem::path CoordinatorImpl::FreshTrialDir(TrialRecord& trial, const std::filesystem::path& dir) {
   std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec) && !std::filesystem::is_empty(dir, ec)) {
-    std::filesystem::path aside;
-    for (int k = 1; k < 10000; ++k) {
-      aside = dir.string() + ".stale-" + std::to_string(k);
-      if (!std::filesystem::exists(aside, ec)) break;
-    }
-    std::filesystem::rename(dir, aside, ec);
-    std::string note = ec ? fmt::format("trial {}: its folder {} holds files of an earlier study named '{}' and "
-                                        "could not be moved aside: {}",
-                                        trial.number, dir.string(), spec_.name, ec.message())
-                          : fmt::format("trial {}: its folder {} held files of an earlier study named '{}' "
-                                        "(another store?); moved them to {}",
-                                        trial.number, dir.string(), spec_.name, aside.string());
-    trial.attrs["stale_trial_dir"] = ec ? dir.string() : aside.string();
-    if (options_.on_message) options_.on_message(note);
+  auto taken = [&ec](const std::filesystem::path& d) {
+    return std::filesystem::exists(d, ec) &&
+           !(std::filesystem::is_directory(d, ec) && std::filesystem::is_empty(d, ec));
+  };
+  if (!options_.create_trial_dirs || !taken(dir)) return dir;
+  std::filesystem::path fresh = dir;
+  for (int k = 2; taken(fresh); ++k) fresh = dir.string() + "-" + std::to_string(k);
+  trial.attrs["trial_dir_taken"] = dir.string();
+  if (options_.on_message) {
+    options_.on_message(fmt::format("trial {}: {} holds files of an earlier study named '{}' (another store?); "
+                                    "they are left as they are and this trial uses {}",
+                                    trial.number, dir.string(), spec_.name, fresh.string()));
   }
-  std::filesystem::create_directories(dir, ec);
+  return fresh;
 }
 
 nlohmann::json CoordinatorImpl::MetricsSummary(const LiveTrial& live) const {
