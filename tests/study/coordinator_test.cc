@@ -153,6 +153,24 @@ TEST_F(CoordinatorTest, ANewTrialNeverInheritsAnEarlierStudysFolder) {
   EXPECT_FALSE(trials[1].attrs.contains("trial_dir_taken"));
 }
 
+// The same name with another program or space is another study: refused,
+// so two studies' trials never mix. A new budget is a resume.
+TEST_F(CoordinatorTest, TheSameNameWithAnotherCommandOrSpaceIsRefused) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  ASSERT_TRUE(RunStudy(MakeSpec(2, 1), exec).ok());
+  ASSERT_TRUE(RunStudy(MakeSpec(3, 1), exec).ok()) << "a larger budget resumes";
+  StudySpec other_command = MakeSpec(4, 1);
+  other_command.command = {"train2", "--x", "{x}"};
+  auto refused = RunStudy(other_command, exec);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("exists in"), std::string::npos) << refused.status().message();
+  EXPECT_NE(refused.status().message().find("another command"), std::string::npos) << refused.status().message();
+  StudySpec other_space = MakeSpec(4, 1);
+  other_space.space.params[0].high = 2.0;
+  EXPECT_NE(RunStudy(other_space, exec).status().message().find("another space"), std::string::npos);
+  EXPECT_EQ(Trials().size(), 3u);
+}
+
 // Another coordinator takes trials of the budget after this one last read
 // the store: the store's atomic claim, not this coordinator's stale count,
 // decides, so the study never runs more than its budget.

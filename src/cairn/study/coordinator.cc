@@ -171,6 +171,18 @@ Status CoordinatorImpl::Attach() {
           spec_.name, parts_.store->Url(), study_.objective, DirectionName(study_.direction), spec_.metric,
           DirectionName(spec_.direction)));
     }
+    // Another program or space under the same name would mix two studies'
+    // trials in one (and reproduce would rebuild one's argv from the other's
+    // template). A new budget, pruner or sampler is fine: that is a resume.
+    const nlohmann::json now = spec_.ToJson();
+    for (const char* key : {"command", "space"}) {
+      if (study_.spec_json.is_object() && study_.spec_json.contains(key) && study_.spec_json[key] != now[key]) {
+        return FailedPrecondition(fmt::format(
+            "study '{}' exists in {} with another {}: recorded {}, the study file says {}; rename the study "
+            "(name: in the file) or use another store",
+            spec_.name, parts_.store->Url(), key, study_.spec_json[key].dump(), now[key].dump()));
+      }
+    }
     return Refresh();
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
