@@ -84,6 +84,10 @@ struct StudySpec {
   nlohmann::json ToJson() const;
 };
 
+// A study name: letters, digits, '_', '.' and '-', not "." or ".." (it
+// names the study's folder of trial folders).
+bool IsValidStudyName(std::string_view name);
+
 // The objective's bounds in a stored study's spec_json (`objective.bounds`
 // as StudySpec::ToJson writes it); both sides empty when absent.
 struct ObjectiveBounds {

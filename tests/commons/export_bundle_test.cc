@@ -106,6 +106,15 @@ TEST_F(ExportBundleTest, ImportRefusesATakenNameUnlessRenamed) {
   json expected = *bundle;
   expected["study"]["name"] = "digits-copy";
   EXPECT_EQ(expected.dump(2), copy->dump(2));  // ARKs and numbers kept
+  // A study's name becomes a folder of trial folders: no path tricks.
+  for (const char* bad : {"../../escape", "a b/c", ".."}) {
+    Status refused = ImportBundle(*fixture_.store, *bundle, {.rename_to = bad});
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(refused.message().find("outside [A-Za-z0-9_.-]"), std::string::npos) << refused.message();
+  }
+  json renamed = *bundle;
+  renamed["study"]["name"] = "../x";
+  EXPECT_EQ(ImportBundle(*fixture_.store, renamed).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {

@@ -9,6 +9,7 @@
 #include "cairn/capture.h"
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/export.h"
+#include "cairn/spec.h"
 
 namespace cairn {
 namespace {
@@ -144,6 +145,10 @@ Status ImportBundle(Store& store, const json& bundle, const ImportOptions& optio
   CAIRN_ASSIGN_OR_RETURN(DecodedBundle decoded, Decode(bundle));
   StudyRecord& study = decoded.study;
   if (!options.rename_to.empty()) study.name = options.rename_to;
+  if (!IsValidStudyName(study.name)) {
+    return InvalidArgument(fmt::format("study name '{}' has characters outside [A-Za-z0-9_.-] or is . or ..; "
+                                       "import it under another name (--as NAME)", study.name));
+  }
   auto existing = store.GetStudy(study.name);
   if (existing.ok()) {
     return AlreadyExists(fmt::format("study '{}' already exists in {}; import it under another name (--as NAME)",

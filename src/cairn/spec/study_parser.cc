@@ -21,13 +21,18 @@ const std::vector<std::string_view> kTopKeys = {
     "name",   "command", "workdir", "env",   "space",   "objective", "metrics", "budget",
     "resources", "sampler", "seed", "pruner", "datasets", "executor"};
 
+}  // namespace
+
 bool IsValidStudyName(std::string_view name) {
-  if (name.empty()) return false;
+  // The name is a folder under .cairn/trials: never "." or "..".
+  if (name.empty() || name == "." || name == "..") return false;
   for (char c : name) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) return false;
   }
   return true;
 }
+
+namespace {
 
 bool IsValidEnvName(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
@@ -41,7 +46,7 @@ Status ReadName(const YamlContext& ctx, const MapFields& top, StudySpec& spec) {
   CAIRN_ASSIGN_OR_RETURN(const Field* f, ctx.Require(top, "name", "'name: <study name>'"));
   CAIRN_ASSIGN_OR_RETURN(spec.name, ctx.String(*f));
   if (!IsValidStudyName(spec.name)) {
-    return ctx.Error(f->ValueMark(), fmt::format("study name '{}' has characters outside [A-Za-z0-9_.-]", spec.name),
+    return ctx.Error(f->ValueMark(), fmt::format("study name '{}' has characters outside [A-Za-z0-9_.-] or is . or ..", spec.name),
                      "a name of letters, digits, '_', '.' and '-'");
   }
   return Status::Ok();
