@@ -1,5 +1,6 @@
 // The sampler, pruner and executor sections: a name plus free-form options.
 #include <cctype>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -102,6 +103,36 @@ YAML::Mark MarkOfOption(const Field& section, const std::string& message) {
   return mark;
 }
 
+// The local executor's options: parse_stderr (a boolean) and drain_s (a
+// number of seconds >= 0); nothing else.
+Status CheckLocalOptions(const YamlContext& ctx, const MapFields& map) {
+  for (const auto& f : map.fields()) {
+    if (f.key == "name") continue;
+    if (f.key == "parse_stderr") {
+      if (!f.value.IsScalar() || (f.value.Scalar() != "true" && f.value.Scalar() != "false")) {
+        return ctx.Error(f.ValueMark(), fmt::format("{} is '{}'", f.Label(), f.value.IsScalar() ? f.value.Scalar() : "?"),
+                         "true or false");
+      }
+    } else if (f.key == "drain_s") {
+      double v = -1;
+      try {
+        v = f.value.as<double>();
+      } catch (const std::exception&) {
+      }
+      if (!(v >= 0) || !std::isfinite(v)) {
+        return ctx.Error(f.ValueMark(), fmt::format("{} is not a number of seconds >= 0", f.Label()),
+                         "a number >= 0");
+      }
+    } else {
+      std::string wrong = fmt::format("unknown option '{}' of the local executor", f.key);
+      std::string hint = ClosestKey(f.key, {"parse_stderr", "drain_s"});
+      if (!hint.empty()) wrong += fmt::format(" (did you mean '{}'?)", hint);
+      return ctx.Error(f.key_node.Mark(), wrong, "parse_stderr or drain_s");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckPluginOptions(const YamlContext& ctx, const MapFields& top, const StudySpec& spec) {
@@ -142,6 +173,7 @@ Status ReadExecutor(const YamlContext& ctx, const Field& field, StudySpec& spec)
   CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {"local", "slurm", "replay"}));
   spec.executor = plugin.name;
   if (plugin.name == "slurm") CAIRN_TRY(CheckSlurmOptions(ctx, plugin.map));
+  if (plugin.name == "local") CAIRN_TRY(CheckLocalOptions(ctx, plugin.map));
   CAIRN_ASSIGN_OR_RETURN(spec.executor_options, Options(ctx, plugin, {}));
   return Status::Ok();
 }

@@ -117,6 +117,12 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
     LocalExecutorOptions exec_options;
     exec_options.step_key = spec.step_key;
     for (const auto& p : spec.patterns) exec_options.patterns.push_back(p.regex);
+    // The study file's executor: {name: local, parse_stderr: true, drain_s: 5}
+    // (checked with positions when the file was read).
+    if (spec.executor == "local" && spec.executor_options.is_object()) {
+      exec_options.parse_stderr = spec.executor_options.value("parse_stderr", false);
+      exec_options.drain_s = spec.executor_options.value("drain_s", exec_options.drain_s);
+    }
     CAIRN_TRY(ValidateLocalExecutorOptions(exec_options));
     executor = MakeLocalExecutor(exec_options, RealClock::Default());
   }
