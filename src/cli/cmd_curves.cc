@@ -114,9 +114,9 @@ Result<IndexSource> CurvesOfStudy(Store& store, const std::string& name) {
 // missing path that looks like a file is reported as a missing file.
 Result<IndexSource> LoadCurves(const std::string& source, const Context& ctx) {
   std::error_code ec;
-  if (std::filesystem::is_regular_file(source, ec)) return CurvesOfFile(source);
-  if (std::filesystem::is_directory(source, ec)) {
-    return InvalidArgument(fmt::format("{}: is a folder, not a curve file", source));
+  // A folder goes to the file reader too, which says it is not a file.
+  if (std::filesystem::is_regular_file(source, ec) || std::filesystem::is_directory(source, ec)) {
+    return CurvesOfFile(source);
   }
   bool looks_like_file = source.find('/') != std::string::npos || source.ends_with(".jsonl") ||
                          source.ends_with(".gz") || source.ends_with(".json");
@@ -160,12 +160,12 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
   options.fit.lower_bound = source->lower_bound;
   options.fit.upper_bound = source->upper_bound;
   size_t used = args.max_curves > 0 ? std::min<size_t>(curves->size(), args.max_curves) : curves->size();
-  std::string within;
+  std::string range;  // "[0, 1]" when the metric's bounds are known
   if (source->lower_bound || source->upper_bound) {
-    within = fmt::format(" within [{}, {}]", source->lower_bound ? fmt::format("{}", *source->lower_bound) : "-inf",
-                         source->upper_bound ? fmt::format("{}", *source->upper_bound) : "inf");
+    range = fmt::format("[{}, {}]", source->lower_bound ? fmt::format("{}", *source->lower_bound) : "-inf",
+                        source->upper_bound ? fmt::format("{}", *source->upper_bound) : "inf");
   }
-  if (!within.empty()) {
+  if (!range.empty()) {
     // Bounds the data cross are wrong bounds (a percent metric given 0,1?):
     // every fit would be clamped to a range the curves leave.
     size_t outside = 0, values = 0;
@@ -178,12 +178,12 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
       }
     }
     if (outside > 0) {
-      std::cerr << fmt::format("cairn: warning: {} of the {} values lie outside the bounds{}; are they the "
-                               "metric's range?\n", outside, values, within.substr(std::string(" within").size()));
+      std::cerr << fmt::format("cairn: warning: {} of the {} values lie outside the bounds {}; are they the "
+                               "metric's range?\n", outside, values, range);
     }
   }
   std::cerr << fmt::format("cairn: fitting {} of {} curves at {} fractions{}...\n", used, curves->size(),
-                           options.fractions.size(), within);
+                           options.fractions.size(), range.empty() ? "" : " within " + range);
   auto start = std::chrono::steady_clock::now();
   auto report = BuildCurveIndex(*curves, options);
   if (!report.ok()) return Fail(report.status().WithContext(args.source));

@@ -93,15 +93,21 @@ std::string Tail(const std::string& text, size_t max_chars = 600) {
   return text.size() <= max_chars ? text : "..." + text.substr(text.size() - max_chars);
 }
 
-}  // namespace
-
-Status CheckPeerBench(const SchedulerBenchOptions& options, const std::string& python) {
+// The peer script, Unavailable when it is not there.
+Result<std::filesystem::path> ExistingPeerScript(const SchedulerBenchOptions& options) {
   const std::filesystem::path script = FindPeerScript(options);
   std::error_code ec;
   if (!std::filesystem::exists(script, ec)) {
     return Unavailable(fmt::format("peer script {} not found (set CAIRN_SOURCE_DIR to the source tree)",
                                    script.string()));
   }
+  return script;
+}
+
+}  // namespace
+
+Status CheckPeerBench(const SchedulerBenchOptions& options, const std::string& python) {
+  CAIRN_TRY(ExistingPeerScript(options).status());
   CAIRN_ASSIGN_OR_RETURN(Output out, RunCapture({python, "-c", "import optuna"}));
   if (!WIFEXITED(out.status) || WEXITSTATUS(out.status) != 0) {
     std::string why = out.stderr_text.empty() ? "it could not run" : out.stderr_text;
@@ -114,8 +120,9 @@ Status CheckPeerBench(const SchedulerBenchOptions& options, const std::string& p
 }
 
 Result<nlohmann::json> RunPeerBench(const SchedulerBenchOptions& options, const std::string& python) {
-  CAIRN_TRY(CheckPeerBench(options, python));
-  const std::filesystem::path script = FindPeerScript(options);
+  // optuna's absence shows as the script's own failure: CheckPeerBench's
+  // extra python start is for callers who want to know before a long run.
+  CAIRN_ASSIGN_OR_RETURN(const std::filesystem::path script, ExistingPeerScript(options));
   std::vector<std::string> argv = {python,
                                    script.string(),
                                    "--curves",
