@@ -41,10 +41,12 @@ struct CurveRecord {
   std::optional<double> lower_bound;  // "bounds": the metric's possible range
   std::optional<double> upper_bound;
   nlohmann::json extra = nlohmann::json::object();  // all other fields, verbatim
+  int line = 0;                  // line in the file it was read from; 0 when not read from one
 };
 
 // A file holds one task: InvalidArgument naming `file` and the first curve
-// whose metric or mode differs from the first one's, or when it is empty.
+// (and its line) whose metric or mode differs from the first one's, or when
+// it is empty.
 Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& file);
 
 // Whether the curve ran to its end: true unless its "state" says it was cut
@@ -55,7 +57,8 @@ bool RanToItsEnd(const CurveRecord& record);
 
 // Reads a whole curve file (gzip or plain, detected by content). Blank lines
 // are skipped. Errors are InvalidArgument "FILE:LINE: field 'F': ..." (with
-// ":COLUMN" for malformed JSON), or IoError when the file cannot be read.
+// ":COLUMN" for malformed JSON; an id used twice for one metric is refused,
+// since orders and lookups go by id), or IoError when the file cannot be read.
 Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& path);
 
 // Parses one line of a curve file; `where` ("FILE:LINE") prefixes errors.

@@ -129,7 +129,22 @@ INSTANTIATE_TEST_SUITE_P(
                 "invalid JSON: number overflow parsing '1e400'"},
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"state":"exploded"})",
                 "field 'state': expected a trial state"},
-        BadLine{R"({"id":"x", "values": [1,)", "bad.jsonl:3:25: invalid JSON: syntax error"}));
+        BadLine{R"({"id":"x", "values": [1,)", "bad.jsonl:3:25: invalid JSON: syntax error"},
+        BadLine{R"({"id":"ok","metric":"m","mode":"max","values":[2]})",
+                "field 'id': 'ok' with metric m is already on line 1"}));
+
+TEST_F(CurvesFileTest, AFileOfTwoMetricsNamesTheLineOfTheOddCurve) {
+  auto path = dir_ / "mixed.jsonl";
+  WriteFile(path, R"({"id":"a","metric":"acc","mode":"max","values":[1]})" "\n\n"
+                  R"({"id":"b","metric":"loss","mode":"min","values":[1]})" "\n");
+  auto curves = ReadCurvesFile(path);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  EXPECT_EQ((*curves)[1].line, 3);
+  Status st = CheckOneTask(*curves, path.string());
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), path.string() + ":3: curve 'b' has metric loss (minimize) but the first curve has "
+                                          "acc (maximize); one task per file");
+}
 
 TEST_F(CurvesFileTest, MissingFileAndFolderAreSaid) {
   auto curves = ReadCurvesFile(dir_ / "nope.jsonl");

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -171,9 +173,10 @@ Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& f
   if (curves.empty()) return InvalidArgument(file + ": no curves");
   for (const auto& c : curves) {
     if (c.metric != curves[0].metric || c.direction != curves[0].direction) {
+      const std::string at = c.line > 0 ? fmt::format("{}:{}", file, c.line) : file;
       return InvalidArgument(fmt::format(
           "{}: curve '{}' has metric {} ({}) but the first curve has {} ({}); one task per file",
-          file, c.id, c.metric, DirectionName(c.direction), curves[0].metric,
+          at, c.id, c.metric, DirectionName(c.direction), curves[0].metric,
           DirectionName(curves[0].direction)));
     }
   }
@@ -196,12 +199,21 @@ Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& pat
   if (!f) return IoError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
   gzbuffer(f.get(), 1 << 17);
   std::vector<CurveRecord> out;
+  std::unordered_map<std::string, int> line_of_id;
   std::string line;
   bool error = false;
   for (int lineno = 1; ReadLine(f.get(), line, error); ++lineno) {
     if (IsBlank(line)) continue;
-    auto rec = ParseCurveLine(line, fmt::format("{}:{}", path.string(), lineno));
+    const std::string where = fmt::format("{}:{}", path.string(), lineno);
+    auto rec = ParseCurveLine(line, where);
     if (!rec.ok()) return rec.status();
+    // One configuration may carry several metrics (plot picks one), but
+    // one id twice for a metric would make orders and lookups ambiguous.
+    if (auto [it, fresh] = line_of_id.emplace(rec->metric + '\n' + rec->id, lineno); !fresh) {
+      return FieldError(where, "id", fmt::format("'{}' with metric {} is already on line {}; an id is "
+                                                 "unique within a metric", rec->id, rec->metric, it->second));
+    }
+    rec->line = lineno;
     out.push_back(std::move(*rec));
   }
   if (error) return IoError(path.string() + ": read error (truncated or corrupt gzip data?)");
