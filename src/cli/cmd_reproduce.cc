@@ -60,6 +60,15 @@ int Run(const Args& args, const Context& ctx) {
   } else {
     PrintText(*report);
   }
+  // A re-run that did not finish is a failed reproduction, whatever the
+  // record says: exit 1 so scripts notice.
+  const auto& again = (*report)["reproduced"];
+  if (!again.is_null() && again["state"] != "completed" && again["state"] != "stopped") {
+    std::cerr << fmt::format("cairn: error: the re-run (trial {}) ended {}; `cairn show {} {}` shows why\n",
+                             again["number"].get<int>(), again["state"].get<std::string>(), args.study,
+                             again["number"].get<int>());
+    return 1;
+  }
   return 0;
 }
 

@@ -70,7 +70,17 @@ int Run(const RunArgs& args, const Context& ctx) {
     fmt::print("best: trial {} with {} = {:.6g}  (cairn show {} {})\n", *p.best_trial, spec->metric, *p.best,
                spec->name, *p.best_trial);
   }
-  return summary->interrupted ? 130 : 0;
+  if (summary->interrupted) return 130;
+  // A study with no completed trial has no result: say so and fail, so a
+  // script (or CI) running the study notices a broken command at once.
+  if (p.completed == 0 && p.failed + p.lost > 0) {
+    fmt::print(stderr,
+               "cairn: error: no trial of study '{}' completed ({} failed, {} lost); `cairn status {}` lists "
+               "them, `cairn show {} N` shows why trial N ended\n",
+               p.study, p.failed, p.lost, p.study, p.study);
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace

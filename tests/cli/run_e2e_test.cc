@@ -141,6 +141,47 @@ TEST_F(E2ERun, AReaderThatGoesAwayDoesNotEndTheStudy) {
   for (const auto& t : trials) EXPECT_NE(t["state"], "running") << t;
 }
 
+// A study where no trial completed has no result: a script running it must
+// notice (exit 1), while the JSON outcome is still printed.
+TEST_F(E2ERun, AStudyWhereEveryTrialFailedExitsWithAnError) {
+  WriteFile(dir_ / "broken.yaml", R"(name: broken
+command: ["/bin/false", "{x}"]
+space:
+  x: {type: int, low: 1, high: 6}
+objective: {metric: score, direction: maximize}
+budget: {trials: 2, parallel: 1}
+)");
+  auto run = RunCairn({"run", "broken.yaml", "--store", store_, "--json"}, dir_);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(run.Json()["failed"], 2) << run.out;
+  EXPECT_NE(run.err.find("no trial of study 'broken' completed (2 failed, 0 lost)"), std::string::npos) << run.err;
+}
+
+// `cairn reproduce` from the command line: a faithful re-run exits 0; a
+// re-run that fails (the program was broken since) exits 1 and says so.
+TEST_F(E2ERun, ReproduceExitsWithAnErrorWhenTheRerunFails) {
+  WriteFile(dir_ / "one.yaml", R"(name: one
+command: ["/usr/bin/python3", "trial.py", "--x", "{x}"]
+space:
+  x: {type: int, low: 1, high: 2}
+objective: {metric: score, direction: maximize, step: epoch}
+budget: {trials: 1, parallel: 1}
+)");
+  auto run = RunCairn({"run", "one.yaml", "--store", store_}, dir_);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto same = RunCairn({"reproduce", "one", "0", "--store", store_, "--json"}, dir_);
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(same.Json()["reproduced"]["state"], "completed") << same.out;
+  EXPECT_EQ(same.Json()["difference"]["identical"], true) << same.out;
+
+  WriteFile(dir_ / "trial.py", "import sys\nsys.exit(3)\n");
+  auto broken = RunCairn({"reproduce", "one", "0", "--store", store_}, dir_);
+  EXPECT_EQ(broken.exit_code, 1) << broken.out << broken.err;
+  EXPECT_NE(broken.out.find("reproduced trial 2: failed"), std::string::npos) << broken.out;
+  EXPECT_NE(broken.err.find("the re-run (trial 2) ended failed; `cairn show one 2` shows why"), std::string::npos)
+      << broken.err;
+}
+
 TEST_F(E2ERun, MissingStudyFileIsAnError) {
   auto r = RunCairn({"run", (dir_ / "nope.yaml").string(), "--store", store_});
   EXPECT_NE(r.exit_code, 0);
