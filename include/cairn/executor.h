@@ -77,6 +77,10 @@ class Executor {
   // Asks a trial to stop: SIGTERM to its process group, SIGKILL after
   // grace_s. Its ExitEvent then has kind kStopped. No-op for unknown ids.
   virtual void Stop(int64_t trial_id) = 0;
+  // Stops a trial at once, without the grace period (a second Ctrl-C: the
+  // user will not wait for programs that ignore SIGTERM). Its ExitEvent has
+  // kind kStopped, as after Stop(). The default is Stop().
+  virtual void Kill(int64_t trial_id) { Stop(trial_id); }
   // Waits up to timeout_s (nullopt: until an event) and returns what happened.
   // Returns an empty vector on timeout or when nothing runs.
   virtual std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) = 0;

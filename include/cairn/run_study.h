@@ -32,6 +32,7 @@ struct RunStudyOptions {
   // another executor.
   std::optional<std::string> executor;
   const std::atomic<bool>* interrupt = nullptr;  // set to stop the study (Ctrl-C)
+  const std::atomic<bool>* kill = nullptr;       // set to kill its trials now (a second Ctrl-C)
   std::function<void(const StudyProgress&)> on_progress;
   std::function<void(const std::string&)> on_message;  // warnings and notes for people
 };

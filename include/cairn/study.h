@@ -80,6 +80,10 @@ struct CoordinatorOptions {
   // Set (e.g. from a SIGINT handler) to stop the study: running trials are
   // stopped and recorded as interrupted.
   const std::atomic<bool>* interrupt = nullptr;
+  // Set (a second Ctrl-C) to end the running trials at once: every one is
+  // killed without the grace period (Executor::Kill) and recorded as
+  // interrupted; the study then ends as after `interrupt`.
+  const std::atomic<bool>* kill = nullptr;
   // Called after each loop turn (at most every progress_interval_s) and at the end.
   std::function<void(const StudyProgress&)> on_progress;
   double progress_interval_s = 0.5;

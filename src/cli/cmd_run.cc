@@ -13,11 +13,15 @@ namespace cairn::cli {
 namespace {
 
 std::atomic<bool> g_interrupt{false};
+std::atomic<bool> g_kill{false};
 
-// First Ctrl-C: stop trials cleanly (recorded as interrupted). Second: the
-// default action, for a user who will not wait for the grace period.
+// First Ctrl-C: stop trials cleanly (SIGTERM, SIGKILL after the grace
+// period; recorded as interrupted). Second: kill them all now, for a user
+// who will not wait for programs that ignore SIGTERM; Cairn still records
+// them and exits. A third takes the default action.
 void OnInterrupt(int) {
-  g_interrupt.store(true);
+  if (!g_interrupt.exchange(true)) return;
+  g_kill.store(true);
   std::signal(SIGINT, SIG_DFL);
 }
 
@@ -43,6 +47,7 @@ int Run(const RunArgs& args, const Context& ctx) {
   options.subspace = args.subspace;
   options.executor = args.executor;
   options.interrupt = &g_interrupt;
+  options.kill = &g_kill;
   options.on_progress = [&](const StudyProgress& p) { progress.Update(p); };
   options.on_message = [&](const std::string& m) { progress.Message("cairn: " + m); };
   std::signal(SIGINT, OnInterrupt);

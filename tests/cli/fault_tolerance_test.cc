@@ -192,5 +192,93 @@ TEST_F(FaultToleranceTest, TwoCoordinatorsShareAStudyOnPostgres) {
   TwoCoordinatorsShareAStudy();
 }
 
+// A trial program that ignores SIGTERM, says its pid, reports one step and
+// then sleeps for good: only SIGKILL ends it.
+constexpr char kStubbornTrial[] = R"py(
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "pids.txt"), "a") as f:
+    f.write(f"{os.getpid()}\n")
+print("step=1 score=0.5", flush=True)
+time.sleep(3600)
+)py";
+
+// Waits (up to a minute) for `pid` to exit: its exit status, 1000 + the
+// signal that killed it, or -1 when it is still running.
+int WaitForExit(pid_t pid) {
+  for (int i = 0; i < 2400; ++i) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+// Ctrl-C stops the trials with SIGTERM and waits out the grace period for
+// those that ignore it; a second Ctrl-C kills them at once. Either way no
+// trial is left running and every one is recorded as interrupted.
+TEST_F(FaultToleranceTest, ASecondCtrlCKillsTrialsThatIgnoreSigterm) {
+  testing::WriteFile(dir_ / "stubborn.py", kStubbornTrial);
+  testing::WriteFile(dir_ / "study.yaml", R"(name: stubborn
+command: ["/usr/bin/python3", "stubborn.py", "{x}"]
+space:
+  x: {type: float, low: 0.0, high: 1.0}
+objective: {metric: score, direction: maximize, step: step}
+budget: {trials: 2, parallel: 2, grace: 1h}
+)");
+  pid_t cairn = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "run");
+  auto pids_file = dir_ / "pids.txt";
+  auto log1 = dir_ / ".cairn" / "trials" / "stubborn" / "1" / "stdout.log";
+  for (int i = 0; i < 800 && (CountLines(pids_file, "") < 2 || CountLines(log1, "score=") < 1); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(CountLines(pids_file, ""), 2) << testing::ReadFile(dir_ / "run.out");
+  std::vector<pid_t> trials;
+  for (std::istringstream in(testing::ReadFile(pids_file)); in;) {
+    pid_t p = 0;
+    if (in >> p) trials.push_back(p);
+  }
+
+  ASSERT_EQ(kill(cairn, SIGINT), 0);
+  for (int i = 0; i < 800 && CountLines(dir_ / "run.out", "interrupt again") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(CountLines(dir_ / "run.out", "stopping 2 running trial(s), which have 3600 s to end"), 1)
+      << testing::ReadFile(dir_ / "run.out");
+  for (pid_t p : trials) EXPECT_EQ(kill(p, 0), 0) << "SIGTERM is ignored: trial " << p << " still runs";
+
+  ASSERT_EQ(kill(cairn, SIGINT), 0);
+  EXPECT_EQ(WaitForExit(cairn), 130) << testing::ReadFile(dir_ / "run.out");
+  for (pid_t p : trials) EXPECT_NE(kill(p, 0), 0) << "trial " << p << " was left running";
+  EXPECT_EQ(CountLines(dir_ / "run.out", "killing 2 running trial(s) now"), 1) << testing::ReadFile(dir_ / "run.out");
+
+  auto store = OpenStore(url_);
+  ASSERT_TRUE(store.ok());
+  auto recorded = Trials(**store, "stubborn");
+  ASSERT_EQ(recorded.size(), 2u);
+  for (const auto& t : recorded) {
+    EXPECT_EQ(t.state, TrialState::kInterrupted) << t.number;
+    EXPECT_EQ(t.end_reason, "interrupted by the user") << t.number;
+  }
+}
+
+TEST_F(FaultToleranceTest, OneCtrlCStopsTrialsThatHonourSigterm) {
+  testing::WriteFile(dir_ / "study.yaml", StudyYaml("polite", 2, 2));
+  pid_t cairn = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "run");
+  auto log1 = dir_ / ".cairn" / "trials" / "polite" / "1" / "stdout.log";
+  for (int i = 0; i < 800 && CountLines(log1, "score=") < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(kill(cairn, SIGINT), 0);
+  EXPECT_EQ(WaitForExit(cairn), 130) << testing::ReadFile(dir_ / "run.out");
+  auto store = OpenStore(url_);
+  ASSERT_TRUE(store.ok());
+  auto recorded = Trials(**store, "polite");
+  ASSERT_EQ(recorded.size(), 2u);
+  for (const auto& t : recorded) EXPECT_EQ(t.state, TrialState::kInterrupted) << t.number;
+}
+
 }  // namespace
 }  // namespace cairn

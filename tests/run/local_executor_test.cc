@@ -212,6 +212,30 @@ TEST_F(LocalExecutorTest, IgnoringSigtermGetsKilledAfterGrace) {
   EXPECT_EQ(exit.message, "stopped (killed by SIGKILL)");
 }
 
+// Kill (a second Ctrl-C) does not wait out the grace period, after a Stop
+// or without one; the trial still ends as stopped.
+TEST_F(LocalExecutorTest, KillEndsATrialThatIgnoresSigtermWithoutGrace) {
+  for (int64_t id : {1, 2}) {
+    LaunchRequest r = Shell(id, R"(
+      trap '' TERM
+      echo "epoch=1 ready=1"
+      while :; do sleep 0.05; done)");
+    r.grace_s = 3600;  // a Drain that waited for it would time the test out
+    ASSERT_TRUE(Exec().Launch(r).ok());
+  }
+  WaitForReports(1, 1);
+  WaitForReports(2, 1);
+  Exec().Stop(1);
+  Exec().Kill(1);
+  Exec().Kill(2);
+  Exec().Kill(99);  // unknown: no-op
+  Drain();
+  for (int64_t id : {1, 2}) {
+    EXPECT_EQ(ExitOf(id).kind, ExitKind::kStopped) << id;
+    EXPECT_EQ(ExitOf(id).signal, SIGKILL) << id;
+  }
+}
+
 TEST_F(LocalExecutorTest, GrandchildHoldingThePipeIsKilled) {
   // The background sleep inherits stdout; without killing the group the
   // pipe would stay open for 30 s.

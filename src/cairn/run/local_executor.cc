@@ -181,6 +181,15 @@ void LocalExecutorImpl::Stop(int64_t trial_id) {
   Signal(*it->second, EndCause::kStopped, clock_->Now());
 }
 
+void LocalExecutorImpl::Kill(int64_t trial_id) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end() || it->second->reaped) return;
+  Trial& trial = *it->second;
+  if (trial.cause == EndCause::kNone) trial.cause = EndCause::kStopped;
+  kill(-trial.pid, SIGKILL);
+  trial.kill_at.reset();
+}
+
 void LocalExecutorImpl::StopAll() {
   double now = clock_->Now();
   for (auto& [id, trial] : trials_) Signal(*trial, EndCause::kStopped, now);

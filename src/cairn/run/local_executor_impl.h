@@ -28,6 +28,7 @@ class LocalExecutorImpl final : public LocalExecutor {
 
   Status Launch(const LaunchRequest& request) override;
   void Stop(int64_t trial_id) override;
+  void Kill(int64_t trial_id) override;
   void StopAll() override;
   std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) override;
   int Running() const override;

@@ -174,6 +174,13 @@ void SlurmExecutorImpl::Stop(int64_t trial_id) {
   job.kill_at = clock_->Now() + job.grace_s;
 }
 
+void SlurmExecutorImpl::Kill(int64_t trial_id) {
+  Stop(trial_id);
+  // The job goes at the next loop turn, not after the grace period.
+  auto it = jobs_.find(trial_id);
+  if (it != jobs_.end() && it->second.kill_at) it->second.kill_at = clock_->Now();
+}
+
 void SlurmExecutorImpl::EscalateStops() {
   double now = clock_->Now();
   for (auto& [id, job] : jobs_) {

@@ -60,6 +60,7 @@ class SlurmExecutorImpl final : public SlurmExecutor {
 
   Status Launch(const LaunchRequest& request) override;
   void Stop(int64_t trial_id) override;
+  void Kill(int64_t trial_id) override;
   std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) override;
   int Running() const override;
   void Wake() override;

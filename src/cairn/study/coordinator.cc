@@ -122,6 +122,7 @@ class CoordinatorImpl final : public Coordinator {
   Status HandleExit(const ExitEvent& exit);
   void RequestStop(LiveTrial& live, StopCause cause, std::string detail);
   void InterruptAll();
+  void KillAll();
   void EnforceMaxSteps();
   Status FlushMetrics();
   void Heartbeat();
@@ -150,6 +151,7 @@ class CoordinatorImpl final : public Coordinator {
   double last_refresh_ = 0.0;
   std::set<int> told_;  // trial numbers the sampler has been told (or that we run)
   bool interrupted_ = false;
+  bool killed_ = false;  // every running trial was killed (a second Ctrl-C)
   bool retried_attach_ = false;
   std::deque<Rerun> reruns_;
   std::map<int64_t, LiveTrial> live_;
@@ -687,6 +689,20 @@ void CoordinatorImpl::InterruptAll() {
   interrupted_ = true;
   reruns_.clear();
   for (auto& [id, live] : live_) RequestStop(live, StopCause::kInterrupt, "interrupted by the user");
+  if (options_.on_message && !live_.empty()) {
+    options_.on_message(fmt::format("interrupted: stopping {} running trial(s), which have {:g} s to end "
+                                    "(budget.grace); interrupt again to kill them now",
+                                    live_.size(), spec_.grace_s));
+  }
+}
+
+void CoordinatorImpl::KillAll() {
+  if (!interrupted_) InterruptAll();
+  killed_ = true;
+  for (auto& [id, live] : live_) parts_.executor->Kill(id);
+  if (options_.on_message && !live_.empty()) {
+    options_.on_message(fmt::format("killing {} running trial(s) now", live_.size()));
+  }
 }
 
 Status CoordinatorImpl::FlushMetrics() {
@@ -753,6 +769,7 @@ void CoordinatorImpl::MaybeReportProgress(bool force) {
 Result<StudySummary> CoordinatorImpl::Run() {
   for (;;) {
     if (!interrupted_ && options_.interrupt && options_.interrupt->load()) InterruptAll();
+    if (!killed_ && options_.kill && options_.kill->load()) KillAll();
     // Other coordinators may share the study: see what they did before
     // taking more of the budget.
     if (ShouldLaunch() && parts_.clock->Now() - last_refresh_ >= options_.refresh_interval_s) CAIRN_TRY(Refresh());

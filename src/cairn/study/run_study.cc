@@ -143,6 +143,7 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   if (spec.packing == "auto") coord.gpu_memory_bytes = SmallestGpuMemory(gpus);
   coord.trials_root = std::filesystem::path(cwd) / ".cairn" / "trials";
   coord.interrupt = options.interrupt;
+  coord.kill = options.kill;
   coord.on_progress = options.on_progress;
   coord.on_message = options.on_message;
   CAIRN_ASSIGN_OR_RETURN(auto coordinator, Coordinator::Create(spec, parts, std::move(coord)));
