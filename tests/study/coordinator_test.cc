@@ -249,8 +249,14 @@ TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompletedAfterTheGracePeriod) {
   for (const auto& t : Trials()) {
     EXPECT_EQ(t.state, TrialState::kCompleted);
     // Step 4 at t=4 sets the deadline t=6.5; the stop goes out before the
-    // first poll after it, so steps 5 to 7 still arrive.
-    EXPECT_EQ(t.steps, 7);
+    // first poll after it, so steps 5 to 7 still arrive: they are kept as
+    // metrics, but the trial's value and steps end at max_steps, so a fast
+    // program gains nothing by training past the budget.
+    EXPECT_EQ(t.steps, 4);
+    EXPECT_DOUBLE_EQ(*t.value, Rising(LaunchRequest{.params = t.params}, 4).values[3]) << t.number;
+    auto points = store_->ReadMetrics({t.id, std::string("score")});
+    ASSERT_TRUE(points.ok());
+    EXPECT_EQ(points->size(), 7u);
     EXPECT_NE(t.end_reason.find("max_steps"), std::string::npos);
   }
 }

@@ -491,6 +491,14 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
 
 void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double value) {
   if (live.stop_cause != StopCause::kNone) return;  // already being stopped
+  if (spec_.max_steps && step > *spec_.max_steps) {
+    // Past the budget (the program is in its grace period, or skipped
+    // max_steps itself): the point stays in the metrics, but the trial's
+    // value is its value at max_steps, or a faster program would win by
+    // training longer than the others.
+    if (!live.max_steps_deadline) live.max_steps_deadline = parts_.clock->Now() + spec_.grace_s;
+    return;
+  }
   live.record.value = value;
   ++live.record.steps;
   if (!std::isfinite(value)) {
