@@ -273,6 +273,47 @@ TEST_F(CoordinatorTest, ATrialThatEndsAtMaxStepsIsNotStopped) {
   }
 }
 
+// Two coordinators of one study with one seed draw the same parameters for
+// the same number. When another takes the number this one was about to
+// claim, this one must draw again for the next number, not run the lost
+// number's parameters under the next one (they would be run twice).
+TEST_F(CoordinatorTest, ATrialNumberLostToAnotherCoordinatorIsDrawnAfresh) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  StudySpec spec = MakeSpec(3, 1);
+  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
+  auto twin = MakeSampler("random", spec.space, spec.direction, 7);  // the other coordinator's
+  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
+  ASSERT_TRUE(sampler.ok() && twin.ok() && scheduler.ok());
+  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
+  CoordinatorOptions options;
+  options.trials_root = dir_ / "trials";
+  options.refresh_interval_s = std::numeric_limits<double>::infinity();  // it learns of the other only by the claim
+  auto coordinator = Coordinator::Create(spec, parts, options);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+
+  // The other coordinator claims number 0 first, with what it drew for 0.
+  auto study = store_->GetStudy("fake");
+  ASSERT_TRUE(study.ok());
+  TrialRecord other;
+  other.study_id = study->id;
+  other.number = 0;
+  other.params = (*twin)->Ask(0);
+  other.state = TrialState::kCompleted;
+  other.value = 0.5;
+  other.owner = "the-other-coordinator";
+  ASSERT_TRUE(store_->CreateBudgetTrial(other, spec.trials).ok());
+
+  ASSERT_TRUE((*coordinator)->Run().ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  std::set<double> xs;
+  for (const auto& t : trials) {
+    EXPECT_EQ(t.params, (*twin)->Ask(t.number)) << "trial " << t.number << " runs what was drawn for its number";
+    xs.insert(*ParamValueAsDouble(t.params.at("x")));
+  }
+  EXPECT_EQ(xs.size(), 3u) << "no parameters run twice";
+}
+
 TEST_F(CoordinatorTest, RetriesFailedTrialsWithTheSameParameters) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) {
     Script s = Rising(r, 2);

@@ -113,7 +113,9 @@ class CoordinatorImpl final : public Coordinator {
   void NoteGpuOutOfMemory(LiveTrial& live);
   bool ShouldLaunch() const;
   Status LaunchNext();
-  Result<TrialRecord> CreateTrialRecord(const Params& params, const nlohmann::json& attrs, bool from_budget);
+  // `params_for(number)`: the parameters of the trial if it gets `number`.
+  Result<TrialRecord> CreateTrialRecord(const std::function<Params(int)>& params_for, const nlohmann::json& attrs,
+                                        bool from_budget);
   LaunchRequest BuildLaunch(const TrialRecord& trial, const std::vector<std::string>& argv,
                             const std::vector<std::string>& gpus) const;
   Status HandleEvent(const ExecutorEvent& event);
@@ -335,20 +337,22 @@ double CoordinatorImpl::NextShare() const {
   return spec_.gpus_per_trial;
 }
 
-Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, const nlohmann::json& attrs,
-                                                       bool from_budget) {
+Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const std::function<Params(int)>& params_for,
+                                                       const nlohmann::json& attrs, bool from_budget) {
   TrialRecord trial;
   trial.study_id = study_.id;
-  trial.params = params;
   trial.state = TrialState::kRunning;
   trial.created_at = parts_.clock->WallTime();
   trial.started_at = trial.created_at;
   trial.attrs = attrs;
   trial.owner = owner_;
   trial.heartbeat_at = trial.created_at;
-  // Another coordinator may take a number first: then take the next one.
+  // Another coordinator may take a number first: then take the next one,
+  // with the parameters drawn for it. (Keeping those drawn for the lost
+  // number would run them twice: the winner drew the same ones for it.)
   for (int attempt = 0; attempt < 1000; ++attempt) {
     trial.number = next_number_++;
+    trial.params = params_for(trial.number);
     trial.ark = study_.ark.empty() ? "" : TrialArk(study_.ark, trial.number);
     // A trial of the budget is claimed atomically: coordinators sharing the
     // study cannot start more than `trials` between them.
@@ -364,25 +368,25 @@ Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const Params& params, con
 }
 
 Status CoordinatorImpl::LaunchNext() {
-  Params params;
+  std::function<Params(int)> params_for;
   nlohmann::json attrs = nlohmann::json::object();
   bool from_budget = reruns_.empty();
   double share = NextShare();
   if (!from_budget) {
     const Rerun& r = reruns_.front();
-    params = r.params;
+    params_for = [params = r.params](int) { return params; };
     attrs[r.retry > 0 ? "retry_of" : "rerun_of"] = r.origin;
     if (r.retry > 0) attrs["retry"] = r.retry;
     if (r.whole_gpu) attrs["rerun_reason"] = "GPU out of memory while sharing a GPU: run alone";
     reruns_.pop_front();
   } else {
-    params = parts_.sampler->Ask(next_number_);
+    params_for = [this](int number) { return parts_.sampler->Ask(number); };
   }
   auto gpus = slots_.Acquire(share);
   if (!gpus) return Internal("no GPU slot although capacity was reported");
   if (packing_) attrs["packing"] = packing_->ToJson();
 
-  auto created = CreateTrialRecord(params, attrs, from_budget);
+  auto created = CreateTrialRecord(params_for, attrs, from_budget);
   if (!created.ok() && created.status().code() == StatusCode::kFailedPrecondition && from_budget) {
     // Another coordinator took the last trial of the budget.
     slots_.Release(*gpus, share);
@@ -390,6 +394,7 @@ Status CoordinatorImpl::LaunchNext() {
     return Status::Ok();
   }
   CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, std::move(created));
+  const Params& params = trial.params;
   if (from_budget) ++started_;
   std::filesystem::path trial_dir =
       FreshTrialDir(trial, options_.trials_root / spec_.name / std::to_string(trial.number));
