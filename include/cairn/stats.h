@@ -23,8 +23,10 @@ namespace cairn {
 //  "per_day": [{"day": "YYYY-MM-DD", "models_trained", "compute_hours"}],
 //  "total": {"trials", "models_trained", "compute_hours", "gpu_hours", "saved_hours"}}
 //
-// A model was trained when its trial started and ended (completed, stopped,
-// failed, interrupted). Compute hours sum ended - started; GPU-hours weigh
+// A model was trained when its trial started, reported the objective at
+// least once and ended (completed, stopped, failed, interrupted); a program
+// that was not found or crashed before its first report trained none, but
+// its time still counts. Compute hours sum ended - started; GPU-hours weigh
 // that by the trial's GPU count. Saved hours estimate, for each stopped
 // trial, (target steps - steps done) x its seconds per step, the target
 // being the study's budget.max_steps, else the median steps of its

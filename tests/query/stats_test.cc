@@ -70,13 +70,16 @@ TEST(StatsConstructed, SavedHoursUseTheMedianCompletedStepsWithoutABudget) {
   add(TrialState::kStopped, 25, 250, 0.9, 1);    // past the median: nothing saved
   add(TrialState::kRunning, 3, 0, std::nullopt, 1);
   trials.back().ended_at.reset();
+  add(TrialState::kFailed, 0, 36, std::nullopt, 1);  // crashed before its first report: no model, but 36 s
   ASSERT_TRUE(index.AddStudy(study, trials).ok());
-  json s = ComputeStats(index)["studies"][0];
+  json stats = ComputeStats(index);
+  json s = stats["studies"][0];
   EXPECT_EQ(s["target_steps"], 20.0);
   EXPECT_DOUBLE_EQ(s["saved_hours"].get<double>(), 1600.0 / 3600);
   EXPECT_EQ(s["models_trained"], 5);
-  EXPECT_DOUBLE_EQ(s["compute_hours"].get<double>(), (360 + 720 + 1080 + 400 + 250) / 3600.0);
-  EXPECT_DOUBLE_EQ(s["gpu_hours"].get<double>(), (2 * (360 + 720 + 1080) + 400 + 250) / 3600.0);
+  EXPECT_EQ(stats["per_day"][0]["models_trained"], 5);
+  EXPECT_DOUBLE_EQ(s["compute_hours"].get<double>(), (360 + 720 + 1080 + 400 + 250 + 36) / 3600.0);
+  EXPECT_DOUBLE_EQ(s["gpu_hours"].get<double>(), (2 * (360 + 720 + 1080) + 400 + 250 + 36) / 3600.0);
   EXPECT_EQ(s["best"], (json{{"number", 1}, {"value", 0.3}}));  // minimize; stopped trials do not count
   EXPECT_TRUE(s["model_size"].is_null());
 }

@@ -21,9 +21,14 @@ using nlohmann::json;
 constexpr const char* kSizeMetrics[] = {"n_params", "num_params", "num_parameters", "n_parameters",
                                         "param_count", "parameters", "model_size"};
 
-bool Trained(const TrialRecord& r) { return r.started_at && r.ended_at && IsFinal(r.state); }
+// Ran: it started and ended, so it used compute (even if only to crash).
+bool Ran(const TrialRecord& r) { return r.started_at && r.ended_at && IsFinal(r.state); }
 
-double Hours(const TrialRecord& r) { return Trained(r) ? std::max(0.0, *r.ended_at - *r.started_at) / 3600.0 : 0.0; }
+// Trained: it also reported the objective at least once. A program that was
+// not found, or crashed before its first epoch, trained no model.
+bool Trained(const TrialRecord& r) { return Ran(r) && r.steps > 0; }
+
+double Hours(const TrialRecord& r) { return Ran(r) ? std::max(0.0, *r.ended_at - *r.started_at) / 3600.0 : 0.0; }
 
 int GpuCount(const TrialRecord& r) {
   for (const char* key : {"gpus"}) {
@@ -141,13 +146,13 @@ json StudyStats(const IndexedStudy& s, const std::vector<const IndexedTrial*>& t
     const TrialRecord& r = t->record;
     std::string state(TrialStateName(r.state));
     states[state] = states.value(state, 0) + 1;
-    if (Trained(r)) {
-      ++trained;
+    if (Ran(r)) {
       json& day = (*days)[Day(*r.ended_at)];
       if (!day.is_object()) day = json{{"models_trained", 0}, {"compute_hours", 0.0}};
-      day["models_trained"] = day.value("models_trained", 0) + 1;
+      day["models_trained"] = day.value("models_trained", 0) + (Trained(r) ? 1 : 0);
       day["compute_hours"] = day.value("compute_hours", 0.0) + Hours(r);
     }
+    trained += Trained(r) ? 1 : 0;
     hours += Hours(r);
     gpu_hours += Hours(r) * GpuCount(r);
     saved += SavedHours(*t, s.record.objective, target, pace);
