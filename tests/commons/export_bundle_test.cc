@@ -144,6 +144,27 @@ TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {
   EXPECT_EQ(ImportBundle(*target, bad_metric).code(), StatusCode::kInvalidArgument);
 
   EXPECT_EQ(ImportBundle(*target, json{{"format", "something"}}).code(), StatusCode::kInvalidArgument);
+
+  json negative = *bundle;
+  negative["trials"][2]["number"] = -2;
+  s = ImportBundle(*target, negative);
+  EXPECT_EQ(s.message(), "bundle trial -2: field 'number': expected 0 or more");
+
+  // Trial 2 carrying trial 1's identifier would make two trials of one ARK.
+  json twin_ark = *bundle;
+  twin_ark["trials"][2]["ark"] = twin_ark["trials"][1]["ark"];
+  s = ImportBundle(*target, twin_ark);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("bundle trial 2: field 'ark': expected \"" + fixture_.study_ark + "/t2\""),
+            std::string::npos) << s.message();
+
+  json bad_spec = *bundle;
+  bad_spec["study"]["spec_yaml"] = "name: digits\ncommand: [\"train\"]\nspace: {lr: {type: flaot}}\n";
+  s = ImportBundle(*target, bad_spec);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("bundle study 'digits': field 'spec_yaml': spec_yaml:3:"), std::string::npos)
+      << s.message();
+
   auto studies = target->ListStudies();
   ASSERT_TRUE(studies.ok());
   EXPECT_TRUE(studies->empty());

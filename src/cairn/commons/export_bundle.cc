@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cairn/ark.h"
 #include "cairn/capture.h"
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/export.h"
@@ -90,6 +91,11 @@ Result<DecodedBundle> Decode(const json& bundle) {
   CAIRN_TRY(CheckHeader(bundle));
   DecodedBundle out;
   CAIRN_ASSIGN_OR_RETURN(out.study, commons::StudyFromBundle(bundle.value("study", json())));
+  // `reproduce` and resuming run from the recorded study file: it must be one.
+  if (!out.study.spec_yaml.empty()) {
+    auto spec = ParseStudyText(out.study.spec_yaml, "spec_yaml", std::filesystem::temp_directory_path());
+    if (!spec.ok()) return spec.status().WithContext("bundle study '" + out.study.name + "': field 'spec_yaml'");
+  }
   const json& trials = bundle.value("trials", json());
   if (!trials.is_array()) return InvalidArgument("bundle: field 'trials': expected a list");
   const json& metrics = bundle.value("metrics", json::object());
@@ -99,8 +105,16 @@ Result<DecodedBundle> Decode(const json& bundle) {
     DecodedTrial trial;
     CAIRN_ASSIGN_OR_RETURN(trial.record, commons::TrialFromBundle(t));
     int number = trial.record.number;
+    if (number < 0) return InvalidArgument(fmt::format("bundle trial {}: field 'number': expected 0 or more", number));
     if (!numbers.insert(number).second) {
       return InvalidArgument(fmt::format("bundle: trial number {} appears twice", number));
+    }
+    // A trial's identifier is its study's plus its number: another one
+    // would name some other trial (or two trials alike).
+    if (!out.study.ark.empty() && trial.record.ark != TrialArk(out.study.ark, number)) {
+      return InvalidArgument(fmt::format("bundle trial {}: field 'ark': expected \"{}\" (the study's ARK and the "
+                                         "trial's number), got \"{}\"",
+                                         number, TrialArk(out.study.ark, number), trial.record.ark));
     }
     if (auto m = metrics.find(std::to_string(number)); m != metrics.end()) {
       CAIRN_ASSIGN_OR_RETURN(trial.metrics,
