@@ -65,6 +65,33 @@ class ExportFormatsTest : public ::testing::Test {
   json bundle_;
 };
 
+// Exporting again replaces the earlier crate as a whole (no file of a trial
+// that is gone lingers); a folder of other files is refused and untouched.
+TEST_F(ExportFormatsTest, RoCrateReplacesAnEarlierCrateAndRefusesOtherFolders) {
+  std::filesystem::path crate_dir = dir_ / "crate";
+  ASSERT_TRUE(WriteRoCrate(bundle_, crate_dir).ok());
+  testing::WriteFile(crate_dir / "trials" / "99" / "metrics.csv", "stale\n");
+  ASSERT_TRUE(WriteRoCrate(bundle_, crate_dir.string() + "/").ok());
+  EXPECT_FALSE(std::filesystem::exists(crate_dir / "trials" / "99"));
+  EXPECT_TRUE(std::filesystem::exists(crate_dir / "ro-crate-metadata.json"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(entry.path().filename().string().find(".crate.cairn-"), std::string::npos) << "left behind: " << entry.path();
+  }
+
+  std::filesystem::path mine = dir_ / "mine";
+  testing::WriteFile(mine / "notes.txt", "my notes\n");
+  Status refused = WriteRoCrate(bundle_, mine);
+  EXPECT_EQ(refused.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(refused.message().find("no ro-crate-metadata.json"), std::string::npos) << refused.message();
+  EXPECT_EQ(ReadFile(mine / "notes.txt"), "my notes\n");
+  EXPECT_FALSE(std::filesystem::exists(mine / "ro-crate-metadata.json"));
+
+  std::filesystem::path empty = dir_ / "empty";
+  std::filesystem::create_directories(empty);
+  ASSERT_TRUE(WriteRoCrate(bundle_, empty).ok());
+  EXPECT_TRUE(std::filesystem::exists(empty / "ro-crate-metadata.json"));
+}
+
 TEST_F(ExportFormatsTest, RoCrateMeetsProcessRunCrateRequirements) {
   std::filesystem::path crate_dir = dir_ / "crate";
   ASSERT_TRUE(WriteRoCrate(bundle_, crate_dir).ok());

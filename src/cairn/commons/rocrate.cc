@@ -1,5 +1,7 @@
 // RO-Crate 1.1 + Process Run Crate 0.5 (https://w3id.org/ro/wfrun/process/0.5)
 // built from a bundle. docs/export.md maps each field.
+#include <unistd.h>
+
 #include <fstream>
 #include <set>
 
@@ -281,8 +283,59 @@ std::string RoCrateMetricsCsv(const json& bundle, int number) {
   return out;
 }
 
-Status WriteRoCrate(const json& bundle, const std::filesystem::path& folder) {
+namespace {
+
+// What may be at the crate's place: nothing, an empty folder, or an earlier
+// crate (replaced as a whole). Anything else is the user's, and refused.
+Status CheckCrateTarget(const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (!std::filesystem::exists(folder, ec)) return Status::Ok();
+  if (!std::filesystem::is_directory(folder, ec)) {
+    return AlreadyExists(folder.string() + ": exists and is not a folder; an RO-Crate is a folder");
+  }
+  if (std::filesystem::is_empty(folder, ec) || std::filesystem::exists(folder / "ro-crate-metadata.json", ec)) {
+    return Status::Ok();
+  }
+  return AlreadyExists(folder.string() + ": a folder with other files and no ro-crate-metadata.json; "
+                       "give a new or empty folder, or an earlier crate to replace");
+}
+
+// Moves the finished `staged` folder to `folder`, replacing what is there
+// (an earlier crate: none of its files may linger, e.g. a trial no longer
+// in the study).
+Status PutCrateInPlace(const std::filesystem::path& staged, const std::filesystem::path& folder) {
+  std::error_code ec;
+  std::filesystem::path old;
+  if (std::filesystem::exists(folder, ec)) {
+    old = staged;
+    old += ".old";
+    std::filesystem::rename(folder, old, ec);
+    if (ec) return IoError(fmt::format("cannot move the earlier crate {} aside: {}", folder.string(), ec.message()));
+  }
+  std::filesystem::rename(staged, folder, ec);
+  if (ec) {
+    Status failed = IoError(fmt::format("cannot move the crate to {}: {}", folder.string(), ec.message()));
+    if (!old.empty()) std::filesystem::rename(old, folder, ec);  // put the earlier one back
+    return failed;
+  }
+  if (!old.empty()) std::filesystem::remove_all(old, ec);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteRoCrate(const json& bundle, const std::filesystem::path& target) {
   CAIRN_ASSIGN_OR_RETURN(json crate, BuildRoCrate(bundle));
+  const std::filesystem::path folder_abs = std::filesystem::absolute(target).lexically_normal();
+  const std::filesystem::path target_folder =
+      folder_abs.has_filename() ? folder_abs : folder_abs.parent_path();  // "crate/" names "crate"
+  CAIRN_TRY(CheckCrateTarget(target_folder));
+  // Written beside its place, then moved there: a failed export leaves the
+  // earlier crate (or nothing) rather than a mix.
+  std::filesystem::path folder = target_folder.parent_path() /
+                                 fmt::format(".{}.cairn-{}", target_folder.filename().string(), getpid());
+  std::error_code cleanup;
+  std::filesystem::remove_all(folder, cleanup);
   auto write = [&](const std::filesystem::path& rel, const std::string& text) -> Status {
     std::filesystem::path path = folder / rel;
     std::error_code ec;
@@ -293,13 +346,16 @@ Status WriteRoCrate(const json& bundle, const std::filesystem::path& folder) {
     if (!out) return IoError("cannot write " + path.string());
     return Status::Ok();
   };
-  CAIRN_TRY(write("ro-crate-metadata.json", crate.dump(2) + "\n"));
-  CAIRN_TRY(write(kStudyFile, bundle["study"].value("spec_yaml", "")));
+  Status written = write("ro-crate-metadata.json", crate.dump(2) + "\n");
+  if (written.ok()) written = write(kStudyFile, bundle["study"].value("spec_yaml", ""));
   for (const auto& t : bundle["trials"]) {
+    if (!written.ok()) break;
     int number = t.value("number", 0);
-    CAIRN_TRY(write(MetricsFile(number), RoCrateMetricsCsv(bundle, number)));
+    written = write(MetricsFile(number), RoCrateMetricsCsv(bundle, number));
   }
-  return Status::Ok();
+  if (written.ok()) written = PutCrateInPlace(folder, target_folder);
+  if (!written.ok()) std::filesystem::remove_all(folder, cleanup);
+  return written;
 }
 
 }  // namespace cairn
