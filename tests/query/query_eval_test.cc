@@ -113,6 +113,12 @@ TEST_F(QueryEvalTest, ContextFields) {
   EXPECT_EQ(Run("seed = 2"), (V{"digits:1"}));
   EXPECT_EQ(Run("attrs.artifacts.0.size > 4002"), (V{"digits:2"}));
   EXPECT_EQ(Run("attrs.context.software = \"sw1\""), (V{"digits:1"}));
+  // An object (or a list of objects) is there, though it has no value to
+  // compare; JSON null is not.
+  EXPECT_EQ(Run("EXISTS attrs.context AND study = \"digits\""), (V{"digits:0", "digits:1", "digits:2"}));
+  EXPECT_EQ(Run("attrs.context IS NULL"), (V{"digits:3", "mnist:0"}));
+  EXPECT_EQ(Run("EXISTS attrs.context.datasets AND number = 0"), (V{"digits:0"}));
+  EXPECT_EQ(Run("attrs.context.container IS NOT NULL"), V{});
 }
 
 TEST_F(QueryEvalTest, NotAndEmptyQuery) {

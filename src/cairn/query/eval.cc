@@ -45,11 +45,11 @@ bool InList(const Value& v, const std::vector<Literal>& list) {
 
 bool EvaluateCompare(const Expr& e, const TrialIndex& index, const IndexedTrial& trial,
                      std::vector<Value>* values) {
+  if (e.op == CompareOp::kExists) return FieldPresent(e.field, index, trial, values);
+  if (e.op == CompareOp::kIsNull) return !FieldPresent(e.field, index, trial, values);
   values->clear();
   LookupField(e.field, index, trial, values);
   switch (e.op) {
-    case CompareOp::kExists: return !values->empty();
-    case CompareOp::kIsNull: return values->empty();
     case CompareOp::kMatch:
       for (const auto& v : *values) if (Matches(v, *e.regex)) return true;
       return false;

@@ -177,20 +177,25 @@ void LookupDataset(const Field& f, const IndexedTrial& t, std::vector<Value>* ou
   }
 }
 
-void LookupAttrs(const Field& f, const IndexedTrial& t, std::vector<Value>* out) {
+// The JSON at attrs.PATH (array elements by index); nullptr when missing.
+const nlohmann::json* AttrsAt(const Field& f, const IndexedTrial& t) {
   const nlohmann::json* j = &t.record.attrs;
   for (const auto& seg : f.path) {
     if (j->is_array()) {
       size_t i = 0;
       auto [p, ec] = std::from_chars(seg.data(), seg.data() + seg.size(), i);
-      if (ec != std::errc() || p != seg.data() + seg.size() || i >= j->size()) return;
+      if (ec != std::errc() || p != seg.data() + seg.size() || i >= j->size()) return nullptr;
       j = &(*j)[i];
     } else {
       j = Member(j, seg);
-      if (j == nullptr) return;
+      if (j == nullptr) return nullptr;
     }
   }
-  AppendJson(*j, out);
+  return j;
+}
+
+void LookupAttrs(const Field& f, const IndexedTrial& t, std::vector<Value>* out) {
+  if (const nlohmann::json* j = AttrsAt(f, t)) AppendJson(*j, out);
 }
 
 void AppendOptionalInt(const std::optional<int>& v, std::vector<Value>* out) {
@@ -224,6 +229,17 @@ Result<Field> ParseField(std::string_view text) {
   if (f.kind == FieldKind::kMetric) ReadMetricStat(&f);
   if (f.kind == FieldKind::kAttrs) f.path = SplitDots(f.name);
   return f;
+}
+
+bool FieldPresent(const Field& f, const TrialIndex& index, const IndexedTrial& t, std::vector<Value>* scratch) {
+  if (f.kind == FieldKind::kAttrs) {
+    // An object or a list of objects has no scalar to compare, but is there.
+    const nlohmann::json* j = AttrsAt(f, t);
+    return j != nullptr && !j->is_null();
+  }
+  scratch->clear();
+  LookupField(f, index, t, scratch);
+  return !scratch->empty();
 }
 
 void LookupField(const Field& f, const TrialIndex& index, const IndexedTrial& t, std::vector<Value>* out) {

@@ -71,6 +71,12 @@ Result<Field> ParseField(std::string_view text);
 void LookupField(const Field& field, const TrialIndex& index, const IndexedTrial& trial,
                  std::vector<Value>* out);
 
+// Whether the field is there for `trial` (EXISTS, IS NULL): it has a value,
+// or, for attrs.PATH, it holds anything but null (an object too, which has
+// no value to compare). `scratch` is working space.
+bool FieldPresent(const Field& field, const TrialIndex& index, const IndexedTrial& trial,
+                  std::vector<Value>* scratch);
+
 // Display forms: numbers in their shortest round-trip form.
 std::string ValueToString(const Value& v);
 nlohmann::json ValueToJson(const Value& v);
