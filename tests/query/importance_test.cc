@@ -167,6 +167,9 @@ TEST(StudyImportanceTest, PoolsStudiesFromAStore) {
   auto few = StudyImportance(**store, {"a"}, {.min_trials = 100});
   EXPECT_EQ(few.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(StudyImportance(**store, {"nope"}, {}).status().code(), StatusCode::kNotFound);
+  auto twice = StudyImportance(**store, {"a", "b", "a"}, {});
+  EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(twice.status().message(), "importance: study 'a' is named twice");
   std::filesystem::remove_all(dir);
 }
 

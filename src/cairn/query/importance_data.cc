@@ -99,6 +99,11 @@ ImportanceData MakeData(const std::vector<const TrialRecord*>& trials, const std
 Result<ImportanceReport> StudyImportance(Store& store, const std::vector<std::string>& names,
                                          const ImportanceOptions& options) {
   if (names.empty()) return InvalidArgument("importance: name at least one study");
+  std::set<std::string> seen;
+  for (const auto& name : names) {
+    // Pooled twice, a study's trials would weigh double in the forest.
+    if (!seen.insert(name).second) return InvalidArgument("importance: study '" + name + "' is named twice");
+  }
   std::vector<StudyRecord> studies;
   std::vector<TrialRecord> all;
   for (const auto& name : names) {
