@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -72,12 +73,16 @@ TEST(MetricParserTest, NanAndInfAreKept) {
 
 TEST(MetricParserTest, JsonObject) {
   MetricParser parser = MakeParser();
-  auto r = parser.Parse(R"({"epoch": 5, "acc": 0.8, "loss": "nan", "tag": "x", "ok": true, "l": [1]})");
+  auto r = parser.Parse(
+      R"({"epoch": 5, "acc": 0.8, "loss": "nan", "grad": "-Inf", "tag": "x", "version": "1.0", "ok": true, "l": [1]})");
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->step, 5);
-  ASSERT_EQ(r->metrics.size(), 2u);
+  // "version": "1.0" is a label: only the non-finite words JSON cannot
+  // write as numbers count among strings.
+  ASSERT_EQ(r->metrics.size(), 3u);
   EXPECT_DOUBLE_EQ(r->metrics.at("acc"), 0.8);
   EXPECT_TRUE(std::isnan(r->metrics.at("loss")));
+  EXPECT_EQ(r->metrics.at("grad"), -std::numeric_limits<double>::infinity());
 }
 
 TEST(MetricParserTest, JsonWithoutMetricIsNotReportAndNotKeyValue) {

@@ -41,11 +41,15 @@ std::optional<int64_t> AsStep(double value) {
   return static_cast<int64_t>(value);
 }
 
-// A JSON field's value as a metric number: numbers, and strings that are numbers.
+// A JSON field's value as a metric number: numbers, and the strings JSON
+// needs for what it cannot write ("nan", "inf", "-inf"). Other strings are
+// labels even when they look like numbers ({"version": "1.0"}).
 std::optional<double> JsonNumber(const nlohmann::json& value) {
   if (value.is_number()) return value.get<double>();
-  if (value.is_string()) return ParseMetricNumber(value.get_ref<const std::string&>());
-  return std::nullopt;
+  if (!value.is_string()) return std::nullopt;
+  std::optional<double> parsed = ParseMetricNumber(value.get_ref<const std::string&>());
+  if (parsed && std::isfinite(*parsed)) return std::nullopt;
+  return parsed;
 }
 
 }  // namespace
