@@ -38,6 +38,13 @@ struct LaunchRequest {
   double grace_s = 10.0;               // SIGTERM -> SIGKILL
 };
 
+// request.env plus the variables the trial protocol promises a program
+// (CAIRN_TRIAL_ID, CAIRN_TRIAL_NUMBER, CAIRN_PARAMS, CAIRN_TRIAL_DIR,
+// CUDA_VISIBLE_DEVICES: the request's GPUs, empty for a CPU trial). The
+// parent's environment comes on top when spawning; the record trail keeps
+// this set as the trial's environment.
+std::map<std::string, std::string> TrialEnvironment(const LaunchRequest& request);
+
 // One metrics line (or pattern match) from a trial.
 struct ReportEvent {
   int64_t trial_id = 0;

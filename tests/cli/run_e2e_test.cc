@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cairn/store.h"
 #include "cli/cli_runner.h"
 
 namespace cairn::testing {
@@ -117,6 +118,21 @@ TEST_F(E2ERun, RunsTheStudyAndReportsEveryTrial) {
   EXPECT_EQ(trial["state"], j["trials"][0]["state"]);
   EXPECT_EQ(trial["params"], j["trials"][0]["params"]);
   EXPECT_EQ(trial["objective"], "score");
+
+  // The recorded environment is the one the program got: Cairn's variables too.
+  auto store = OpenStore(store_);
+  ASSERT_TRUE(store.ok());
+  auto study = (*store)->GetStudy("e2e");
+  ASSERT_TRUE(study.ok());
+  auto first = TrialOfStudy(**store, *study, 0);
+  ASSERT_TRUE(first.ok());
+  const nlohmann::json& env = first->attrs["context"]["env"];
+  EXPECT_EQ(env["CAIRN_TRIAL_NUMBER"], "0") << env.dump();
+  EXPECT_EQ(env["CAIRN_TRIAL_ID"], std::to_string(first->id));
+  EXPECT_EQ(nlohmann::json::parse(env["CAIRN_PARAMS"].get<std::string>()), ParamsToJson(first->params));
+  EXPECT_EQ(env["CAIRN_TRIAL_DIR"], first->attrs["trial_dir"]);
+  EXPECT_EQ(env["CUDA_VISIBLE_DEVICES"], "");
+  EXPECT_EQ(env["CAIRN_SEED"], first->attrs["seed"].dump());
 
   // The same store, plotted and indexed by this part's commands.
   auto svg = dir_ / "e2e.svg";

@@ -131,7 +131,11 @@ json MetricRows(const Side& a, const Side& b) {
   return ObjectRows(metrics(a), metrics(b));
 }
 
-bool IsPerTrialVariable(const std::string& name) { return name.starts_with("CAIRN_TRIAL"); }
+// Cairn's own variables differ between any two trials and are shown in the
+// trial and params sections already.
+bool IsPerTrialVariable(const std::string& name) {
+  return name.starts_with("CAIRN_TRIAL") || name == "CAIRN_PARAMS" || name == "CAIRN_SEED";
+}
 
 json Identity(const Side& s) {
   const TrialRecord& r = s.trial().record;

@@ -56,24 +56,8 @@ Result<int> OpenLog(const std::filesystem::path& path) {
   return fd;
 }
 
-std::string JoinGpus(const std::vector<std::string>& gpus) {
-  std::string out;
-  for (const std::string& id : gpus) out += (out.empty() ? "" : ",") + id;
-  return out;
-}
-
 }  // namespace
 
-std::map<std::string, std::string> TrialEnvironment(const LaunchRequest& request) {
-  std::map<std::string, std::string> env = request.env;
-  env["CAIRN_TRIAL_ID"] = std::to_string(request.trial_id);
-  env["CAIRN_TRIAL_NUMBER"] = std::to_string(request.number);
-  env["CAIRN_PARAMS"] =
-      ParamsToJson(request.params).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  env["CAIRN_TRIAL_DIR"] = std::filesystem::absolute(request.trial_dir).string();
-  env["CUDA_VISIBLE_DEVICES"] = JoinGpus(request.gpus);
-  return env;
-}
 
 LocalExecutorImpl::LocalExecutorImpl(const LocalExecutorOptions& options, Clock* clock)
     : options_(options), clock_(clock) {

@@ -17,10 +17,6 @@
 
 namespace cairn::run_internal {
 
-// Cairn's variables on top of request.env (the parent's environment is
-// added when spawning).
-std::map<std::string, std::string> TrialEnvironment(const LaunchRequest& request);
-
 class LocalExecutorImpl final : public LocalExecutor {
  public:
   LocalExecutorImpl(const LocalExecutorOptions& options, Clock* clock);

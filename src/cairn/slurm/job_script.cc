@@ -47,12 +47,7 @@ std::optional<int64_t> TrialTimeLimit(const SlurmExecutorOptions& options, const
 }
 
 std::map<std::string, std::string> JobEnvironment(const LaunchRequest& request, int gpus_per_trial) {
-  std::map<std::string, std::string> env = request.env;
-  env["CAIRN_TRIAL_ID"] = std::to_string(request.trial_id);
-  env["CAIRN_TRIAL_NUMBER"] = std::to_string(request.number);
-  env["CAIRN_PARAMS"] =
-      ParamsToJson(request.params).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  env["CAIRN_TRIAL_DIR"] = AbsolutePath(request.trial_dir);
+  std::map<std::string, std::string> env = TrialEnvironment(request);
   // Device ids of this machine mean nothing on a compute node: with GPUs
   // requested, Slurm's own CUDA_VISIBLE_DEVICES is the truth.
   if (gpus_per_trial > 0) {

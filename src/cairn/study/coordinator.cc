@@ -450,7 +450,7 @@ Status CoordinatorImpl::LaunchNext() {
   if (pid || running.record.attrs.contains("executor")) CAIRN_TRY(parts_.store->UpdateTrial(running.record));
   std::vector<std::filesystem::path> datasets;
   for (const auto& d : spec_.datasets) datasets.push_back(d.is_absolute() ? d : spec_.workdir / d);
-  trail_.TrialStarted(id, {request.argv, request.env, request.gpus, datasets, request.workdir},
+  trail_.TrialStarted(id, {request.argv, TrialEnvironment(request), request.gpus, datasets, request.workdir},
                       parts_.executor->Pid(id));
   return Status::Ok();
 }
