@@ -179,6 +179,26 @@ TEST_F(ReproduceTest, ChangedCodeAndDataAreWarnedBeforeTheRun) {
   EXPECT_GT(diff["final_value_difference"].get<double>(), 0.001);
 }
 
+// --workdir runs a copy elsewhere: its datasets are compared with the
+// recorded ones at their new place (by path alone they matched nothing).
+TEST_F(ReproduceTest, AnotherWorkdirStillComparesTheDatasets) {
+  std::filesystem::path copy = dir_ / "copy";
+  std::filesystem::copy(repo_, copy, std::filesystem::copy_options::recursive);
+  ReproduceOptions options = Options(/*dry_run=*/true);
+  options.workdir = copy;
+  auto same = ReproduceTrial(*store_, "repro", 0, options);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_FALSE(Mentions((*same)["warnings"], "dataset")) << (*same)["warnings"].dump(2);
+
+  WriteFile(copy / "data" / "train.txt", "other data\n");
+  auto changed = ReproduceTrial(*store_, "repro", 0, options);
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_TRUE(Mentions((*changed)["warnings"], "dataset " + (copy / "data" / "train.txt").string() +
+                                                   " (recorded at " + (repo_ / "data" / "train.txt").string() +
+                                                   "): fingerprint changed"))
+      << (*changed)["warnings"].dump(2);
+}
+
 TEST_F(ReproduceTest, RefusesWhileTheStudyHasUnfinishedTrials) {
   auto study = store_->GetStudy("repro");
   auto t0 = store_->GetTrialByNumber(study->id, 0);

@@ -74,20 +74,46 @@ ContextSnapshot SnapshotOf(const CapturedContext& study, const CapturedContext& 
   return s;
 }
 
+// A path under `from` as the same path under `to`; nullopt when outside.
+std::optional<std::filesystem::path> Moved(const std::filesystem::path& p, const std::filesystem::path& from,
+                                           const std::filesystem::path& to) {
+  auto rel = p.lexically_relative(from);
+  if (rel.empty() || *rel.begin() == "..") return std::nullopt;
+  return (to / rel).lexically_normal();
+}
+
+// The recorded dataset fingerprints with their paths moved as --workdir
+// moved the datasets, so each is compared with its copy in the new folder
+// (by path, they would match nothing and go unchecked).
+json MovedDatasets(const json& recorded, const std::filesystem::path& from, const std::filesystem::path& to) {
+  json out = json::array();
+  for (json d : recorded) {
+    if (d.is_object() && d.value("path", json()).is_string()) {
+      std::filesystem::path path = d["path"].get<std::string>();
+      if (auto moved = Moved(path, from, to)) {
+        d["recorded_path"] = path.string();
+        d["path"] = moved->string();
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 // The spec the trial ran from, with workdir (and datasets under it) moved when asked.
-Result<StudySpec> LoadSpec(const StudyRecord& study, const ReproduceOptions& options) {
+Result<StudySpec> LoadSpec(const StudyRecord& study, const ReproduceOptions& options,
+                           std::filesystem::path* recorded_workdir) {
   std::filesystem::path source = study.spec_json.value("source", "");
   std::filesystem::path workdir = study.spec_json.value("workdir", "");
   std::filesystem::path base = source.empty() ? workdir : source.parent_path();
   auto spec = ParseStudyText(study.spec_yaml, source.empty() ? study.name : source.string(), base);
   if (!spec.ok()) return spec.status().WithContext("study '" + study.name + "': the recorded study file");
   spec->name = study.name;  // an imported study may have been renamed
+  *recorded_workdir = spec->workdir;
   if (!options.workdir.empty()) {
-    std::filesystem::path old = spec->workdir;
-    spec->workdir = std::filesystem::absolute(options.workdir);
+    spec->workdir = std::filesystem::absolute(options.workdir).lexically_normal();
     for (auto& d : spec->datasets) {
-      auto rel = d.lexically_relative(old);
-      if (!rel.empty() && *rel.begin() != "..") d = spec->workdir / rel;
+      if (auto moved = Moved(d, *recorded_workdir, spec->workdir)) d = *moved;
     }
   }
   return spec;
@@ -201,7 +227,8 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
                             const ReproduceOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(study_name));
   CAIRN_ASSIGN_OR_RETURN(TrialRecord original, TrialOfStudy(store, study, number));
-  CAIRN_ASSIGN_OR_RETURN(StudySpec spec, LoadSpec(study, options));
+  std::filesystem::path recorded_workdir;
+  CAIRN_ASSIGN_OR_RETURN(StudySpec spec, LoadSpec(study, options, &recorded_workdir));
   uint64_t seed = original.attrs.value("seed", spec.seed * 1000003ULL + static_cast<uint64_t>(number));
 
   // Today's context, captured the way the coordinator captures a trial's.
@@ -219,8 +246,9 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
   CapturedContext now_study = capturer.CaptureStudy(spec.workdir);
   CapturedContext now_trial = capturer.CaptureTrial({argv, env, gpus, spec.datasets, spec.workdir});
 
-  std::vector<std::string> warnings =
-      CompareContexts(RecordedSnapshot(store, study, original), SnapshotOf(now_study, now_trial));
+  ContextSnapshot recorded = RecordedSnapshot(store, study, original);
+  if (!options.workdir.empty()) recorded.datasets = MovedDatasets(recorded.datasets, recorded_workdir, spec.workdir);
+  std::vector<std::string> warnings = CompareContexts(recorded, SnapshotOf(now_study, now_trial));
   if (!original.attrs.contains("context")) {
     warnings.insert(warnings.begin(), fmt::format("trial {} has no recorded context: nothing to compare", number));
   }

@@ -107,8 +107,11 @@ void CompareDatasets(const json& a, const json& b, std::vector<std::string>* out
     if (it == now.end()) continue;  // not declared now: the spec decides that
     const json& n = it->second;
     if (d.value("sha256", json()) != n.value("sha256", json())) {
+      std::string where = d.contains("recorded_path")
+                              ? fmt::format("{} (recorded at {})", path, d.value("recorded_path", ""))
+                              : path;
       out->push_back(fmt::format("dataset {}: fingerprint changed ({} -> {}; {} files, {} bytes -> {} files, {} bytes)",
-                                 path, Short(Text(d.value("sha256", json()))), Short(Text(n.value("sha256", json()))),
+                                 where, Short(Text(d.value("sha256", json()))), Short(Text(n.value("sha256", json()))),
                                  d.value("files", 0), d.value("bytes", int64_t{0}), n.value("files", 0),
                                  n.value("bytes", int64_t{0})));
     }
