@@ -264,6 +264,41 @@ budget: {trials: 2, parallel: 2, grace: 1h}
   }
 }
 
+// The record trail of a running trial is in the store while it runs, so a
+// coordinator killed with -9 leaves its trials (later recorded as lost)
+// with their context, not without.
+TEST_F(FaultToleranceTest, ARunningTrialsContextIsStoredBeforeItEnds) {
+  testing::WriteFile(dir_ / "stubborn.py", kStubbornTrial);
+  testing::WriteFile(dir_ / "study.yaml", R"(name: long
+command: ["/usr/bin/python3", "stubborn.py", "{x}"]
+space:
+  x: {type: float, low: 0.0, high: 1.0}
+objective: {metric: score, direction: maximize, step: step}
+budget: {trials: 1}
+)");
+  pid_t cairn = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "run");
+  std::optional<TrialRecord> seen;
+  for (int i = 0; i < 2400 && !seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    auto store = OpenStore(url_);
+    if (!store.ok()) continue;
+    auto study = (*store)->GetStudy("long");
+    if (!study.ok()) continue;
+    auto trial = (*store)->GetTrialByNumber(study->id, 0);
+    if (trial.ok() && trial->attrs.contains("context")) seen = *trial;
+  }
+  kill(cairn, SIGKILL);
+  waitpid(cairn, nullptr, 0);
+  for (std::istringstream in(testing::ReadFile(dir_ / "pids.txt")); in;) {
+    pid_t p = 0;
+    if (in >> p) kill(-p, SIGKILL);  // the trial's group, orphaned by the kill
+  }
+  ASSERT_TRUE(seen.has_value()) << "no context stored within a minute; " << testing::ReadFile(dir_ / "run.out");
+  EXPECT_EQ(seen->state, TrialState::kRunning);
+  EXPECT_TRUE(seen->attrs["context"].contains("software")) << seen->attrs["context"].dump();
+  EXPECT_EQ(seen->attrs["context"]["env"]["CAIRN_TRIAL_NUMBER"], "0");
+}
+
 TEST_F(FaultToleranceTest, OneCtrlCStopsTrialsThatHonourSigterm) {
   testing::WriteFile(dir_ / "study.yaml", StudyYaml("polite", 2, 2));
   pid_t cairn = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "run");

@@ -133,6 +133,7 @@ class CoordinatorImpl final : public Coordinator {
   void MaybeReportProgress(bool force);
   Status StoreChangedDescriptions();
   Status StoreContext(TrialRecord& trial, const CapturedContext& context);
+  Status StoreReadyContexts();
   Status CollectArtifacts(bool wait);
   nlohmann::json MetricsSummary(const LiveTrial& live) const;
   std::filesystem::path FreshTrialDir(TrialRecord& trial, const std::filesystem::path& dir);
@@ -631,6 +632,20 @@ Status CoordinatorImpl::StoreContext(TrialRecord& trial, const CapturedContext& 
   return Status::Ok();
 }
 
+// A running trial's context is stored as soon as it is captured, not when
+// the trial ends: if this coordinator dies, the trial is recorded as lost
+// with its record trail (code, packages, host, data) rather than without.
+Status CoordinatorImpl::StoreReadyContexts() {
+  for (auto& [id, live] : live_) {
+    if (live.record.attrs.contains("context")) continue;
+    if (auto context = trail_.TakeContext(id, /*wait=*/false)) {
+      CAIRN_TRY(StoreContext(live.record, *context));
+      CAIRN_TRY(parts_.store->UpdateTrial(live.record));
+    }
+  }
+  return Status::Ok();
+}
+
 // Artifact lists are made after a trial ended; add them to its record.
 Status CoordinatorImpl::CollectArtifacts(bool wait) {
   for (auto& [trial_id, artifacts] : trail_.TakeArtifacts(wait)) {
@@ -796,6 +811,7 @@ Result<StudySummary> CoordinatorImpl::Run() {
     TrackGpuMemory(samples);
     pending_metrics_.insert(pending_metrics_.end(), samples.begin(), samples.end());
     if (pending_metrics_.size() >= options_.metrics_batch) CAIRN_TRY(FlushMetrics());
+    CAIRN_TRY(StoreReadyContexts());
     CAIRN_TRY(CollectArtifacts(/*wait=*/false));
     Heartbeat();
     MaybeReportProgress(false);
