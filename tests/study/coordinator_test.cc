@@ -261,6 +261,25 @@ TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompletedAfterTheGracePeriod) {
   }
 }
 
+// A report for an earlier step (a program evaluating an old checkpoint
+// again) is kept as a point, but the value stays that of the latest step.
+TEST_F(CoordinatorTest, AReportForAnEarlierStepDoesNotReplaceTheValue) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest&) {
+    Script s;
+    s.values = {0.1, 0.2, 0.3, 0.9};
+    s.steps = {1, 2, 3, 2};
+    return s;
+  });
+  ASSERT_TRUE(RunStudy(MakeSpec(1, 1), exec).ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].value, 0.3);
+  EXPECT_EQ(trials[0].attrs["metrics"]["score"]["last"], 0.3);  // what `show` prints as LAST
+  auto points = store_->ReadMetrics({trials[0].id, std::string("score")});
+  ASSERT_TRUE(points.ok());
+  EXPECT_EQ(points->size(), 4u);
+}
+
 TEST_F(CoordinatorTest, ATrialThatEndsAtMaxStepsIsNotStopped) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 4); });
   StudySpec spec = MakeSpec(2, 1);

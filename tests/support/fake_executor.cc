@@ -50,7 +50,7 @@ std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
     if (live.next < live.script.values.size()) {
       ReportEvent report;
       report.trial_id = id;
-      report.step = static_cast<int64_t>(live.next + 1);
+      report.step = live.script.steps.empty() ? static_cast<int64_t>(live.next + 1) : live.script.steps[live.next];
       report.metrics[live.script.metric] = live.script.values[live.next];
       report.time = now;
       ++live.next;

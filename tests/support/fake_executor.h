@@ -15,7 +15,8 @@
 namespace cairn::testing {
 
 struct Script {
-  std::vector<double> values;        // objective per step (step = index + 1)
+  std::vector<double> values;        // objective per report
+  std::vector<int64_t> steps;        // the step of each report; empty: index + 1
   std::string metric = "score";
   ExitKind end = ExitKind::kExited;  // how it ends if not stopped
   int exit_code = 0;

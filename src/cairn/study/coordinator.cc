@@ -29,16 +29,20 @@ using study_internal::TrailRecorder;
 // its end so queries need not read every point.
 struct MetricSummary {
   int64_t steps = 0;
-  double last = 0.0;
+  double last = 0.0;  // at the latest step (not a re-report of an earlier one)
+  std::optional<int64_t> last_step;
   double min = INFINITY;
   double max = -INFINITY;
   // Wall times of the first and last report: the trial's pace without its
   // start-up, for the hours early stopping saved.
   std::optional<double> first_at, last_at;
 
-  void Add(double v, double at) {
+  void Add(double v, int64_t step, double at) {
     ++steps;
-    last = v;
+    if (!last_step || step >= *last_step) {
+      last = v;
+      last_step = step;
+    }
     if (!first_at) first_at = at;
     last_at = at;
     if (std::isfinite(v)) {
@@ -289,7 +293,7 @@ Result<bool> CoordinatorImpl::Reattach(TrialRecord& trial) {
   live.record.attrs.erase("reattach_error");
   CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, std::nullopt}));
   for (const auto& p : points) {
-    live.metrics[p.key].Add(p.value, p.time);
+    live.metrics[p.key].Add(p.value, p.step, p.time);
     live.stored_through_step = std::max(live.stored_through_step.value_or(p.step), p.step);
   }
   int64_t id = trial.id;
@@ -489,7 +493,7 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
   double wall = parts_.clock->WallTime();
   for (const auto& [key, value] : report.metrics) {
     pending_metrics_.push_back({report.trial_id, key, step, value, wall});
-    live.metrics[key].Add(value, wall);
+    live.metrics[key].Add(value, step, wall);
   }
   auto objective = report.metrics.find(spec_.metric);
   if (objective != report.metrics.end()) HandleObjective(live, step, objective->second);
@@ -505,7 +509,10 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
     if (!live.max_steps_deadline) live.max_steps_deadline = parts_.clock->Now() + spec_.grace_s;
     return;
   }
-  live.record.value = value;
+  // The value is the objective at the latest step: a report for an earlier
+  // step (a program re-evaluating an old checkpoint) is kept as a metric
+  // point but does not replace it.
+  if (!live.last_step || step >= *live.last_step) live.record.value = value;
   ++live.record.steps;
   if (!std::isfinite(value)) {
     RequestStop(live, StopCause::kNonFinite,
@@ -513,7 +520,7 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
     return;
   }
   bool new_step = !live.last_step || step > *live.last_step;
-  live.last_step = step;
+  if (new_step) live.last_step = step;
   live.curve.emplace_back(step, value);
   if (new_step) {
     Decision d = parts_.scheduler->OnReport(live.record.number, step, value);
