@@ -10,7 +10,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libre2-dev
   libceres-dev libeigen3-dev libfmt-dev libspdlog-dev libssl-dev zlib1g-dev
-  libcpp-httplib-dev libpqxx-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libpqxx-dev libboost-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-torch python3-sklearn
 )
 test_pkgs=(
