@@ -72,6 +72,15 @@ int CountLines(const std::filesystem::path& path, const std::string& needle) {
   return n;
 }
 
+// Waits (up to `seconds`) until `path` has at least `n` lines holding
+// `needle`; whether it got there.
+bool WaitForLines(const std::filesystem::path& path, const std::string& needle, int n, double seconds = 20) {
+  for (int i = 0; i < static_cast<int>(seconds * 40) && CountLines(path, needle) < n; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return CountLines(path, needle) >= n;
+}
+
 class FaultToleranceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -110,10 +119,7 @@ TEST_F(FaultToleranceTest, Kill9OfTheCoordinatorLosesNoMetricLine) {
   pid_t pid = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "first");
   // Wait until the first trials are well under way, then kill -9.
   auto log0 = dir_ / ".cairn" / "trials" / "killed" / "0" / "stdout.log";
-  for (int i = 0; i < 400 && CountLines(log0, "score=") < 12; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ASSERT_GE(CountLines(log0, "score="), 12) << testing::ReadFile(dir_ / "first.out");
+  ASSERT_TRUE(WaitForLines(log0, "score=", 12, 10)) << testing::ReadFile(dir_ / "first.out");
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -203,6 +209,18 @@ print("step=1 score=0.5", flush=True)
 time.sleep(3600)
 )py";
 
+// Writes stubborn.py and a study `name` of it with `budget` (YAML flow map)
+// into `dir`.
+void WriteStubbornStudy(const std::filesystem::path& dir, const std::string& name, const std::string& budget) {
+  testing::WriteFile(dir / "stubborn.py", kStubbornTrial);
+  testing::WriteFile(dir / "study.yaml", "name: " + name + R"(
+command: ["/usr/bin/python3", "stubborn.py", "{x}"]
+space:
+  x: {type: float, low: 0.0, high: 1.0}
+objective: {metric: score, direction: maximize, step: step}
+budget: )" + budget + "\n");
+}
+
 // Waits (up to a minute) for `pid` to exit: its exit status, 1000 + the
 // signal that killed it, or -1 when it is still running.
 int WaitForExit(pid_t pid) {
@@ -220,21 +238,11 @@ int WaitForExit(pid_t pid) {
 // those that ignore it; a second Ctrl-C kills them at once. Either way no
 // trial is left running and every one is recorded as interrupted.
 TEST_F(FaultToleranceTest, ASecondCtrlCKillsTrialsThatIgnoreSigterm) {
-  testing::WriteFile(dir_ / "stubborn.py", kStubbornTrial);
-  testing::WriteFile(dir_ / "study.yaml", R"(name: stubborn
-command: ["/usr/bin/python3", "stubborn.py", "{x}"]
-space:
-  x: {type: float, low: 0.0, high: 1.0}
-objective: {metric: score, direction: maximize, step: step}
-budget: {trials: 2, parallel: 2, grace: 1h}
-)");
+  WriteStubbornStudy(dir_, "stubborn", "{trials: 2, parallel: 2, grace: 1h}");
   pid_t cairn = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "run");
   auto pids_file = dir_ / "pids.txt";
   auto log1 = dir_ / ".cairn" / "trials" / "stubborn" / "1" / "stdout.log";
-  for (int i = 0; i < 800 && (CountLines(pids_file, "") < 2 || CountLines(log1, "score=") < 1); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  ASSERT_EQ(CountLines(pids_file, ""), 2) << testing::ReadFile(dir_ / "run.out");
+  ASSERT_TRUE(WaitForLines(pids_file, "", 2) && WaitForLines(log1, "score=", 1)) << testing::ReadFile(dir_ / "run.out");
   std::vector<pid_t> trials;
   for (std::istringstream in(testing::ReadFile(pids_file)); in;) {
     pid_t p = 0;
@@ -242,9 +250,7 @@ budget: {trials: 2, parallel: 2, grace: 1h}
   }
 
   ASSERT_EQ(kill(cairn, SIGINT), 0);
-  for (int i = 0; i < 800 && CountLines(dir_ / "run.out", "interrupt again") < 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  WaitForLines(dir_ / "run.out", "interrupt again", 1);
   EXPECT_EQ(CountLines(dir_ / "run.out", "stopping 2 running trial(s), which have 3600 s to end"), 1)
       << testing::ReadFile(dir_ / "run.out");
   for (pid_t p : trials) EXPECT_EQ(kill(p, 0), 0) << "SIGTERM is ignored: trial " << p << " still runs";
@@ -268,14 +274,7 @@ budget: {trials: 2, parallel: 2, grace: 1h}
 // coordinator killed with -9 leaves its trials (later recorded as lost)
 // with their context, not without.
 TEST_F(FaultToleranceTest, ARunningTrialsContextIsStoredBeforeItEnds) {
-  testing::WriteFile(dir_ / "stubborn.py", kStubbornTrial);
-  testing::WriteFile(dir_ / "study.yaml", R"(name: long
-command: ["/usr/bin/python3", "stubborn.py", "{x}"]
-space:
-  x: {type: float, low: 0.0, high: 1.0}
-objective: {metric: score, direction: maximize, step: step}
-budget: {trials: 1}
-)");
+  WriteStubbornStudy(dir_, "long", "{trials: 1}");
   pid_t cairn = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "run");
   std::optional<TrialRecord> seen;
   for (int i = 0; i < 2400 && !seen; ++i) {
@@ -303,9 +302,7 @@ TEST_F(FaultToleranceTest, OneCtrlCStopsTrialsThatHonourSigterm) {
   testing::WriteFile(dir_ / "study.yaml", StudyYaml("polite", 2, 2));
   pid_t cairn = StartCairn({"run", "study.yaml", "--store", url_}, dir_, "run");
   auto log1 = dir_ / ".cairn" / "trials" / "polite" / "1" / "stdout.log";
-  for (int i = 0; i < 800 && CountLines(log1, "score=") < 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  ASSERT_TRUE(WaitForLines(log1, "score=", 2)) << testing::ReadFile(dir_ / "run.out");
   ASSERT_EQ(kill(cairn, SIGINT), 0);
   EXPECT_EQ(WaitForExit(cairn), 130) << testing::ReadFile(dir_ / "run.out");
   auto store = OpenStore(url_);
