@@ -168,6 +168,14 @@ TEST_F(CoordinatorTest, TheSameNameWithAnotherCommandOrSpaceIsRefused) {
   StudySpec other_space = MakeSpec(4, 1);
   other_space.space.params[0].high = 2.0;
   EXPECT_NE(RunStudy(other_space, exec).status().message().find("another space"), std::string::npos);
+  StudySpec other_env = MakeSpec(4, 1);
+  other_env.env = {{"MODE", "b"}};
+  auto env_refused = RunStudy(other_env, exec);
+  EXPECT_EQ(env_refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(env_refused.status().message().find("another env"), std::string::npos) << env_refused.status().message();
+  StudySpec other_data = MakeSpec(4, 1);
+  other_data.datasets = {"/data/other"};
+  EXPECT_NE(RunStudy(other_data, exec).status().message().find("another datasets"), std::string::npos);
   EXPECT_EQ(Trials().size(), 3u);
 }
 

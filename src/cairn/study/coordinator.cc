@@ -174,19 +174,21 @@ Status CoordinatorImpl::Attach() {
   auto existing = parts_.store->GetStudy(spec_.name);
   if (existing.ok()) {
     study_ = *existing;
+    // A conflicting study file is a bad input (exit 2), not a failed run.
     if (study_.objective != spec_.metric || study_.direction != spec_.direction) {
-      return FailedPrecondition(fmt::format(
+      return InvalidArgument(fmt::format(
           "study '{}' exists in {} with objective {} ({}); the study file says {} ({}): rename the study",
           spec_.name, parts_.store->Url(), study_.objective, DirectionName(study_.direction), spec_.metric,
           DirectionName(spec_.direction)));
     }
-    // Another program or space under the same name would mix two studies'
-    // trials in one (and reproduce would rebuild one's argv from the other's
-    // template). A new budget, pruner or sampler is fine: that is a resume.
+    // Another program, space, environment or data under the same name would
+    // mix two studies' trials in one (and reproduce would rebuild one's run
+    // from the other's file). A new budget, pruner or sampler is fine: that
+    // is a resume. (A moved work folder is too.)
     const nlohmann::json now = spec_.ToJson();
-    for (const char* key : {"command", "space"}) {
+    for (const char* key : {"command", "space", "env", "datasets"}) {
       if (study_.spec_json.is_object() && study_.spec_json.contains(key) && study_.spec_json[key] != now[key]) {
-        return FailedPrecondition(fmt::format(
+        return InvalidArgument(fmt::format(
             "study '{}' exists in {} with another {}: recorded {}, the study file says {}; rename the study "
             "(name: in the file) or use another store",
             spec_.name, parts_.store->Url(), key, study_.spec_json[key].dump(), now[key].dump()));
