@@ -341,6 +341,62 @@ TEST_F(CoordinatorTest, ATrialNumberLostToAnotherCoordinatorIsDrawnAfresh) {
   EXPECT_EQ(xs.size(), 3u) << "no parameters run twice";
 }
 
+// The summary speaks for the whole study: a trial another coordinator ended
+// after this one last read the store counts, and can be the best.
+TEST_F(CoordinatorTest, TheSummaryCountsWhatAnotherCoordinatorEnded) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  StudySpec spec = MakeSpec(3, 2);
+  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
+  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
+  ASSERT_TRUE(sampler.ok() && scheduler.ok());
+  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
+  CoordinatorOptions options;
+  options.trials_root = dir_ / "trials";
+  TrialRecord other;  // trial 0, run by a coordinator on another machine
+  options.on_progress = [&](const StudyProgress&) {
+    if (other.id == 0 || other.state == TrialState::kCompleted) return;
+    other.state = TrialState::kCompleted;  // it ends while this one runs its two
+    other.value = 5.0;
+    other.ended_at = clock_.WallTime();
+    ASSERT_TRUE(store_->UpdateTrial(other).ok());
+  };
+  options.progress_interval_s = 0;
+  // It re-reads the store only when it claims a trial: the other's end
+  // comes after its last read.
+  options.refresh_interval_s = std::numeric_limits<double>::infinity();
+  auto coordinator = Coordinator::Create(spec, parts, options);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  auto study = store_->GetStudy("fake");
+  ASSERT_TRUE(study.ok());
+  other.study_id = study->id;
+  other.number = 0;
+  other.params = {{"x", 0.5}};
+  other.state = TrialState::kRunning;
+  other.owner = "another-host:1:1";
+  other.heartbeat_at = clock_.WallTime();
+  auto id = store_->CreateBudgetTrial(other, spec.trials);
+  ASSERT_TRUE(id.ok());
+  other.id = *id;
+
+  auto summary = (*coordinator)->Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->progress.completed, 3);
+  EXPECT_EQ(summary->progress.best, 5.0);
+  EXPECT_EQ(summary->progress.best_trial, 0);
+}
+
+// Equal values: the lower number is the best, as everywhere else.
+TEST_F(CoordinatorTest, ATieForTheBestGoesToTheLowerNumber) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) {
+    Script s;
+    s.values.assign(r.number == 0 ? 3 : 1, 0.7);  // trial 1 ends first
+    return s;
+  });
+  auto summary = RunStudy(MakeSpec(2, 2), exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->progress.best_trial, 0);
+}
+
 TEST_F(CoordinatorTest, RetriesFailedTrialsWithTheSameParameters) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) {
     Script s = Rising(r, 2);

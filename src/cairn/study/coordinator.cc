@@ -129,6 +129,7 @@ class CoordinatorImpl final : public Coordinator {
   void RequestStop(LiveTrial& live, StopCause cause, std::string detail);
   void InterruptAll();
   void KillAll();
+  Status CountOthersEnded();
   void EnforceMaxSteps();
   Status FlushMetrics();
   void Heartbeat();
@@ -706,11 +707,25 @@ void CoordinatorImpl::CountEnded(const TrialRecord& trial) {
   if (!IsFinal(trial.state)) return;
   ++ended_[trial.state];
   if (trial.state == TrialState::kCompleted && trial.value && std::isfinite(*trial.value)) {
-    if (!best_ || IsBetter(spec_.direction, *trial.value, *best_)) {
+    // Ties go to the lower number, as in `ls`, `status` and `query`.
+    if (!best_ || IsBetter(spec_.direction, *trial.value, *best_) ||
+        (*trial.value == *best_ && trial.number < *best_trial_)) {
       best_ = trial.value;
       best_trial_ = trial.number;
     }
   }
+}
+
+// Trials other coordinators of the study ended after this one last read the
+// store: counted before the summary, which speaks for the whole study.
+Status CoordinatorImpl::CountOthersEnded() {
+  CAIRN_ASSIGN_OR_RETURN(auto trials, parts_.store->ListTrials(study_.id));
+  for (const auto& trial : trials) {
+    if (told_.count(trial.number) || !IsFinal(trial.state)) continue;
+    told_.insert(trial.number);
+    CountEnded(trial);
+  }
+  return Status::Ok();
 }
 
 void CoordinatorImpl::EnforceMaxSteps() {
@@ -827,6 +842,7 @@ Result<StudySummary> CoordinatorImpl::Run() {
   }
   CAIRN_TRY(FlushMetrics());
   CAIRN_TRY(CollectArtifacts(/*wait=*/true));
+  CAIRN_TRY(CountOthersEnded());
   MaybeReportProgress(true);
   StudySummary summary{Progress(), study_.id, interrupted_};
   return summary;
