@@ -190,6 +190,12 @@ TEST_F(ReproduceTest, AnotherWorkdirStillComparesTheDatasets) {
   ASSERT_TRUE(same.ok()) << same.status().ToString();
   EXPECT_FALSE(Mentions((*same)["warnings"], "dataset")) << (*same)["warnings"].dump(2);
 
+  ReproduceOptions nowhere = options;
+  nowhere.workdir = dir_ / "no-such-folder";
+  auto refused = ReproduceTrial(*store_, "repro", 0, nowhere);
+  EXPECT_EQ(refused.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(refused.status().message(), "--workdir " + nowhere.workdir.string() + ": no such folder");
+
   WriteFile(copy / "data" / "train.txt", "other data\n");
   auto changed = ReproduceTrial(*store_, "repro", 0, options);
   ASSERT_TRUE(changed.ok()) << changed.status().ToString();

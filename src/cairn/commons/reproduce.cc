@@ -229,6 +229,14 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
   CAIRN_ASSIGN_OR_RETURN(TrialRecord original, TrialOfStudy(store, study, number));
   std::filesystem::path recorded_workdir;
   CAIRN_ASSIGN_OR_RETURN(StudySpec spec, LoadSpec(study, options, &recorded_workdir));
+  // Without its work folder the run can only fail, and would leave a failed
+  // trial in the study: refuse before anything is captured or run.
+  if (std::error_code ec; !std::filesystem::is_directory(spec.workdir, ec)) {
+    return options.workdir.empty()
+               ? NotFound(fmt::format("the recorded work folder {} is not there; give --workdir DIR with a copy "
+                                      "of it", spec.workdir.string()))
+               : NotFound(fmt::format("--workdir {}: no such folder", options.workdir.string()));
+  }
   uint64_t seed = original.attrs.value("seed", spec.seed * 1000003ULL + static_cast<uint64_t>(number));
 
   // Today's context, captured the way the coordinator captures a trial's.
