@@ -84,7 +84,11 @@ void RegisterExport(CLI::App& app, Context& ctx) {
       "Import a study from a bundle written by `cairn export --format json`, with its trials, metrics,\n"
       "identifiers and recorded environment. Fails when the name is taken; use --as to rename.");
   imp->add_option("path", im->path, "bundle file (.json)")->required()->check(CLI::ExistingFile);
-  imp->add_option("--as", im->rename_to, "import under this study name");
+  imp->add_option("--as", im->rename_to, "import under this study name")
+      ->check([](const std::string& name) {
+        // An empty name (an unset shell variable) must not mean "keep the old one".
+        return name.empty() ? std::string("expected a study name, got an empty one") : std::string();
+      });
   imp->add_flag("--json", im->json, "print the outcome as JSON");
   AddStoreOption(imp, ctx);
   imp->callback([im, &ctx] { ctx.exit_code = RunImport(*im, ctx); });

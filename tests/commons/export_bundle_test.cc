@@ -148,7 +148,9 @@ TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {
   json negative = *bundle;
   negative["trials"][2]["number"] = -2;
   s = ImportBundle(*target, negative);
-  EXPECT_EQ(s.message(), "bundle trial -2: field 'number': expected 0 or more");
+  EXPECT_EQ(s.message(), "bundle trial -2: field 'number': expected 0 to 2147483647");
+  negative["trials"][2]["number"] = int64_t{4294967303};  // would wrap to 7
+  EXPECT_EQ(ImportBundle(*target, negative).message(), "bundle trial 4294967303: field 'number': expected 0 to 2147483647");
 
   // Trial 2 carrying trial 1's identifier would make two trials of one ARK.
   json twin_ark = *bundle;

@@ -141,6 +141,10 @@ Result<TrialRecord> TrialFromBundle(const json& j) {
   if (!j.is_object()) return InvalidArgument("bundle: field 'trials': expected objects");
   TrialRecord t;
   CAIRN_ASSIGN_OR_RETURN(int64_t number, Reader(j, "bundle trial").Int("number"));
+  if (number < 0 || number > std::numeric_limits<int>::max()) {
+    return InvalidArgument(fmt::format("bundle trial {}: field 'number': expected 0 to {}", number,
+                                       std::numeric_limits<int>::max()));
+  }
   t.number = static_cast<int>(number);
   Reader r(j, fmt::format("bundle trial {}", t.number));
   CAIRN_ASSIGN_OR_RETURN(std::string state, r.String("state"));

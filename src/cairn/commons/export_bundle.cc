@@ -105,7 +105,6 @@ Result<DecodedBundle> Decode(const json& bundle) {
     DecodedTrial trial;
     CAIRN_ASSIGN_OR_RETURN(trial.record, commons::TrialFromBundle(t));
     int number = trial.record.number;
-    if (number < 0) return InvalidArgument(fmt::format("bundle trial {}: field 'number': expected 0 or more", number));
     if (!numbers.insert(number).second) {
       return InvalidArgument(fmt::format("bundle: trial number {} appears twice", number));
     }
