@@ -385,6 +385,33 @@ TEST_F(CoordinatorTest, TheSummaryCountsWhatAnotherCoordinatorEnded) {
   EXPECT_EQ(summary->progress.best_trial, 0);
 }
 
+// A grid of two points with a budget of five runs two trials, and says so:
+// the other three would repeat them.
+TEST_F(CoordinatorTest, AGridStopsAfterOnePass) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest&) { return Script{.values = {0.5}}; });
+  StudySpec spec = MakeSpec(5, 2);
+  spec.space.params = {{.name = "d", .kind = ParamKind::kCategorical, .choices = {int64_t{1}, int64_t{2}}}};
+  spec.command = {"train", "--d", "{d}"};
+  auto sampler = MakeSampler("grid", spec.space, spec.direction, 7);
+  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
+  ASSERT_TRUE(sampler.ok() && scheduler.ok());
+  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
+  CoordinatorOptions options;
+  options.trials_root = dir_ / "trials";
+  std::vector<std::string> messages;
+  options.on_message = [&](const std::string& m) { messages.push_back(m); };
+  auto coordinator = Coordinator::Create(spec, parts, options);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  auto summary = (*coordinator)->Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->progress.completed, 2);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_NE(trials[0].params, trials[1].params);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0], "the grid sampler has 2 parameter sets: the study runs 2 trials, not budget.trials 5");
+}
+
 // Equal values: the lower number is the best, as everywhere else.
 TEST_F(CoordinatorTest, ATieForTheBestGoesToTheLowerNumber) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) {

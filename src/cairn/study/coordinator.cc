@@ -101,6 +101,7 @@ class CoordinatorImpl final : public Coordinator {
       packing_.emplace(GpuPackingOptions{spec_.packing_margin, spec_.max_trials_per_gpu},
                        options_.gpu_memory_bytes);
     }
+    budget_ = StudyBudget();
   }
 
   Status Attach();
@@ -110,7 +111,8 @@ class CoordinatorImpl final : public Coordinator {
   Status Refresh();
   Status RecoverLostTrial(TrialRecord& trial);
   Result<bool> Reattach(TrialRecord& trial);
-  bool BudgetLeft() const { return started_ < spec_.trials || !reruns_.empty(); }
+  bool BudgetLeft() const { return started_ < budget_ || !reruns_.empty(); }
+  int StudyBudget() const;
   double NextShare() const;
   void TrackGpuMemory(const std::vector<MetricPoint>& samples);
   bool AloneOnItsGpus(const LiveTrial& live) const;
@@ -156,6 +158,7 @@ class CoordinatorImpl final : public Coordinator {
   double last_heartbeat_ = 0.0;
   int next_number_ = 0;
   int started_ = 0;  // trials of the budget started (by any coordinator)
+  int budget_ = 0;   // budget.trials, or fewer when the sampler has only so many parameter sets
   double last_refresh_ = 0.0;
   std::set<int> told_;  // trial numbers the sampler has been told (or that we run)
   bool interrupted_ = false;
@@ -169,7 +172,23 @@ class CoordinatorImpl final : public Coordinator {
   std::optional<int> best_trial_;
 };
 
+// A grid has nothing new to offer after one pass: a budget beyond it would
+// run the same parameters again. (A decomposed search's parts share their
+// combinations through the store, so no one part's size bounds the study.)
+int CoordinatorImpl::StudyBudget() const {
+  const bool decomposed = spec_.sampler_options.is_object() &&
+                          spec_.sampler_options.value("subspaces", nlohmann::json(0)).is_number_integer() &&
+                          spec_.sampler_options.value("subspaces", 0) > 0;
+  std::optional<int64_t> capacity = parts_.sampler->Capacity();
+  if (decomposed || !capacity || *capacity >= spec_.trials) return spec_.trials;
+  return static_cast<int>(*capacity);
+}
+
 Status CoordinatorImpl::Attach() {
+  if (budget_ < spec_.trials && options_.on_message) {
+    options_.on_message(fmt::format("the {} sampler has {} parameter sets: the study runs {} trials, not "
+                                    "budget.trials {}", parts_.sampler->Name(), budget_, budget_, spec_.trials));
+  }
   start_time_ = parts_.clock->Now();
   owner_ = OwnerName(parts_.clock->WallTime());
   auto existing = parts_.store->GetStudy(spec_.name);
@@ -364,7 +383,7 @@ Result<TrialRecord> CoordinatorImpl::CreateTrialRecord(const std::function<Param
     trial.ark = study_.ark.empty() ? "" : TrialArk(study_.ark, trial.number);
     // A trial of the budget is claimed atomically: coordinators sharing the
     // study cannot start more than `trials` between them.
-    auto id = from_budget ? parts_.store->CreateBudgetTrial(trial, spec_.trials) : parts_.store->CreateTrial(trial);
+    auto id = from_budget ? parts_.store->CreateBudgetTrial(trial, budget_) : parts_.store->CreateTrial(trial);
     if (id.ok()) {
       trial.id = *id;
       told_.insert(trial.number);
@@ -398,7 +417,7 @@ Status CoordinatorImpl::LaunchNext() {
   if (!created.ok() && created.status().code() == StatusCode::kFailedPrecondition && from_budget) {
     // Another coordinator took the last trial of the budget.
     slots_.Release(*gpus, share);
-    started_ = spec_.trials;
+    started_ = budget_;
     return Status::Ok();
   }
   CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, std::move(created));
@@ -792,7 +811,7 @@ void CoordinatorImpl::Heartbeat() {
 StudyProgress CoordinatorImpl::Progress() const {
   StudyProgress p;
   p.study = spec_.name;
-  p.queued = std::max(0, spec_.trials - started_) + static_cast<int>(reruns_.size());
+  p.queued = std::max(0, budget_ - started_) + static_cast<int>(reruns_.size());
   if (interrupted_) p.queued = 0;
   p.running = static_cast<int>(live_.size());
   auto count = [this](TrialState s) {
