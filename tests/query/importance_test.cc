@@ -167,6 +167,12 @@ TEST(StudyImportanceTest, PoolsStudiesFromAStore) {
   auto few = StudyImportance(**store, {"a"}, {.min_trials = 100});
   EXPECT_EQ(few.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(StudyImportance(**store, {"nope"}, {}).status().code(), StatusCode::kNotFound);
+  StudyRecord loss_max{.name = "c", .objective = "loss", .direction = Direction::kMaximize};
+  ASSERT_TRUE((*store)->CreateStudy(loss_max).ok());
+  auto mixed = StudyImportance(**store, {"a", "c"}, {});
+  EXPECT_EQ(mixed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(mixed.status().message().find("study 'c' has objective loss (maximize) but 'a' has loss (minimize)"),
+            std::string::npos) << mixed.status().message();
   auto twice = StudyImportance(**store, {"a", "b", "a"}, {});
   EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(twice.status().message(), "importance: study 'a' is named twice");

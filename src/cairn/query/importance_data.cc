@@ -108,6 +108,13 @@ Result<ImportanceReport> StudyImportance(Store& store, const std::vector<std::st
   std::vector<TrialRecord> all;
   for (const auto& name : names) {
     CAIRN_ASSIGN_OR_RETURN(StudyRecord s, store.GetStudy(name));
+    // Pooled values must mean the same thing: one metric, one direction.
+    if (!studies.empty() && (s.objective != studies[0].objective || s.direction != studies[0].direction)) {
+      return InvalidArgument(fmt::format("importance: study '{}' has objective {} ({}) but '{}' has {} ({}); only "
+                                         "studies of one objective can be pooled",
+                                         s.name, s.objective, DirectionName(s.direction), studies[0].name,
+                                         studies[0].objective, DirectionName(studies[0].direction)));
+    }
     CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(s.id));
     for (auto& t : trials) {
       if (t.state == TrialState::kCompleted && t.value && std::isfinite(*t.value)) all.push_back(std::move(t));
