@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "cairn/metric_parser.h"
+
 namespace cairn::spec_internal {
 namespace {
 
@@ -76,9 +78,10 @@ Status ReadMetrics(const YamlContext& ctx, const Field& field, StudySpec& spec) 
   if (patterns == nullptr) return Status::Ok();
   CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> texts, ctx.StringList(*patterns));
   for (size_t i = 0; i < texts.size(); ++i) {
-    // Only a shape check: the run part compiles the patterns with RE2.
-    if (texts[i].find("(?P<") == std::string::npos) {
-      return ctx.Error(patterns->value[i].Mark(), fmt::format("pattern {} has no named group", i + 1),
+    // Compiled here as the executor will compile it, so a mistake is told
+    // at its line before anything (a store, a trial) is made.
+    if (auto parser = MetricParser::Create("", {texts[i]}); !parser.ok()) {
+      return ctx.Error(patterns->value[i].Mark(), fmt::format("pattern {}: {}", i + 1, parser.status().message()),
                        "an RE2 pattern with named groups such as (?P<val_loss>[0-9.]+)");
     }
     spec.patterns.push_back(MetricPattern{fmt::format("pattern{}", i + 1), texts[i]});
