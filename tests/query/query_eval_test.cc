@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cairn/query.h"
+#include "cairn/query/table.h"
 #include "query/query_fixture.h"
 
 namespace cairn::testing {
@@ -153,6 +154,23 @@ TEST_F(QueryEvalTest, OutputsNameTheQueriedFields) {
   EXPECT_NE(table.find("study   number  state    value  gpu.name               params.lr"), std::string::npos) << table;
   EXPECT_NE(table.find("digits  2       stopped  0.5    NVIDIA A100-SXM4-80GB  0.005"), std::string::npos) << table;
   EXPECT_NE(table.find("(1 of 2 matching trials shown)"), std::string::npos) << table;
+}
+
+// Integers print exactly and times as dates, in the table as in `status`;
+// integers stay integers in JSON.
+TEST_F(QueryEvalTest, IntegersAndDatesPrintAsPeopleWriteThem) {
+  auto r = RunQuery(*index_, "seed = 2 AND created > \"2026-01-01\"", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->matched, 1);
+  auto j = QueryResultJson(*index_, *r);
+  EXPECT_TRUE(j[0]["fields"]["seed"].is_number_integer()) << j[0]["fields"].dump();
+  std::string table = RenderQueryTable(*index_, *r);
+  EXPECT_NE(table.find("digits  1       completed"), std::string::npos) << table;
+  EXPECT_NE(table.find("2026-1"), std::string::npos) << "created as a date: " << table;
+  EXPECT_EQ(table.find("e+09"), std::string::npos) << table;
+  EXPECT_EQ(query::FormatNumber(3000003), "3000003");
+  EXPECT_EQ(query::FormatNumber(0.123456789), "0.123457");
+  EXPECT_EQ(query::FormatDate(0), "1970-01-01 00:00:00");
 }
 
 TEST_F(QueryEvalTest, ParseErrorsComeBackFromRunQuery) {

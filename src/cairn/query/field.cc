@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <charconv>
 #include <map>
 
@@ -298,7 +299,12 @@ std::string ValueToString(const Value& v) {
 
 nlohmann::json ValueToJson(const Value& v) {
   switch (v.type) {
-    case Value::Type::kNumber: return v.number;
+    case Value::Type::kNumber:
+      // Integers stay integers (a seed is 3000003, not 3000003.0).
+      if (v.number == std::trunc(v.number) && std::fabs(v.number) < 9007199254740992.0) {
+        return static_cast<int64_t>(v.number);
+      }
+      return v.number;
     case Value::Type::kString: return std::string(v.str);
     case Value::Type::kBool: return v.boolean;
   }

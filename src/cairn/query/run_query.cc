@@ -136,7 +136,11 @@ std::string RenderQueryTable(const TrialIndex& index, const QueryResult& result)
       std::string cell;
       for (const auto& v : values) {
         if (!cell.empty()) cell += ",";
-        cell += v.type == query::Value::Type::kNumber ? query::FormatNumber(v.number) : query::ValueToString(v);
+        if (v.type != query::Value::Type::kNumber) {
+          cell += query::ValueToString(v);
+        } else {
+          cell += f.IsDate() ? query::FormatDate(v.number) : query::FormatNumber(v.number);
+        }
       }
       row.push_back(cell.empty() ? "-" : cell);
     }

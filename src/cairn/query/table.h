@@ -18,7 +18,10 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// Numbers as %.6g; null as "-".
+// Integers exactly, other numbers as %.6g.
 std::string FormatNumber(double v);
+// A time (seconds since 1970) as "YYYY-MM-DD HH:MM:SS" UTC, the form query
+// literals take.
+std::string FormatDate(double unix_seconds);
 
 }  // namespace cairn::query
