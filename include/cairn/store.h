@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -67,6 +68,11 @@ class Store {
 
   // The back end's URL as opened ("sqlite:///...").
   virtual std::string Url() const = 0;
+
+  // Runs `writes` (calls on this store) as one transaction: all of them are
+  // kept, or, when `writes` fails or the process dies half-way, none.
+  // Used where a half-written result would mislead (an import).
+  virtual Status Atomically(const std::function<Status()>& writes) = 0;
 };
 
 // "sqlite:///abs/path", "sqlite://rel/path", a plain file path, or

@@ -131,6 +131,45 @@ TEST_P(StoreRecordsTest, StudyErrors) {
   EXPECT_EQ(store->CreateStudy(MakeStudy("")).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Atomically keeps every write or none, also the writes of calls that open
+// their own transaction (a budget trial, metrics).
+TEST_P(StoreRecordsTest, AtomicallyKeepsAllOrNothing) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto write_study = [&](const std::string& name, bool fail) {
+    return store->Atomically([&]() -> Status {
+      CAIRN_ASSIGN_OR_RETURN(int64_t id, store->CreateStudy(MakeStudy(name)));
+      TrialRecord t{.study_id = id, .number = 0, .state = TrialState::kCompleted};
+      CAIRN_ASSIGN_OR_RETURN(int64_t trial, store->CreateBudgetTrial(t, 5));
+      std::vector<MetricPoint> points = {{trial, "acc", 1, 0.5, 1.0}, {trial, "acc", 2, 0.6, 2.0}};
+      CAIRN_TRY(store->AppendMetrics(points));
+      if (fail) return Internal("cut short");
+      return Status::Ok();
+    });
+  };
+  Status failed = write_study("half", /*fail=*/true);
+  EXPECT_EQ(failed.code(), StatusCode::kInternal);
+  EXPECT_EQ(store->GetStudy("half").status().code(), StatusCode::kNotFound) << "nothing of it is kept";
+  // The metric key "acc" the rolled-back writes created is gone too: a
+  // cached id of it would file the points below under a key that is not.
+
+  ASSERT_TRUE(write_study("whole", /*fail=*/false).ok());
+  auto whole = store->GetStudy("whole");
+  ASSERT_TRUE(whole.ok());
+  auto trials = store->ListTrials(whole->id);
+  ASSERT_TRUE(trials.ok());
+  ASSERT_EQ(trials->size(), 1u);
+  // Read by another process (its own key cache): the points are filed under
+  // a key that exists.
+  auto other = Open();
+  ASSERT_TRUE(other);
+  auto points = other->ReadMetrics({(*trials)[0].id, std::string("acc")});
+  ASSERT_TRUE(points.ok());
+  EXPECT_EQ(points->size(), 2u);
+  // Writes outside go on as before.
+  EXPECT_TRUE(store->CreateStudy(MakeStudy("after")).ok());
+}
+
 TEST_P(StoreRecordsTest, UpdateStudy) {
   auto store = Open();
   ASSERT_TRUE(store);

@@ -168,19 +168,23 @@ Status ImportBundle(Store& store, const json& bundle, const ImportOptions& optio
                                      study.name, store.Url()));
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
-  for (const Blob& b : decoded.blobs) {
-    CAIRN_TRY(store.PutBlob(b.hash, b.kind, b.body).WithContext("import blob " + b.hash));
-  }
-  CAIRN_ASSIGN_OR_RETURN(study.id, store.CreateStudy(study));
-  for (auto& trial : decoded.trials) {
-    trial.record.study_id = study.id;
-    CAIRN_ASSIGN_OR_RETURN(trial.record.id, store.CreateTrial(trial.record));
-    if (trial.metrics.empty()) continue;
-    for (auto& p : trial.metrics) p.trial_id = trial.record.id;
-    CAIRN_TRY(store.AppendMetrics(trial.metrics)
-                  .WithContext(fmt::format("import metrics of trial {}", trial.record.number)));
-  }
-  return Status::Ok();
+  // One transaction: an import cut short (an error, Ctrl-C) leaves no
+  // half study that looks whole and blocks the name for a retry.
+  return store.Atomically([&]() -> Status {
+    for (const Blob& b : decoded.blobs) {
+      CAIRN_TRY(store.PutBlob(b.hash, b.kind, b.body).WithContext("import blob " + b.hash));
+    }
+    CAIRN_ASSIGN_OR_RETURN(study.id, store.CreateStudy(study));
+    for (auto& trial : decoded.trials) {
+      trial.record.study_id = study.id;
+      CAIRN_ASSIGN_OR_RETURN(trial.record.id, store.CreateTrial(trial.record));
+      if (trial.metrics.empty()) continue;
+      for (auto& p : trial.metrics) p.trial_id = trial.record.id;
+      CAIRN_TRY(store.AppendMetrics(trial.metrics)
+                    .WithContext(fmt::format("import metrics of trial {}", trial.record.number)));
+    }
+    return Status::Ok();
+  });
 }
 
 Result<json> ReadBundleFile(const std::filesystem::path& path) {

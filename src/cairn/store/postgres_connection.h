@@ -31,6 +31,7 @@ class PostgresConnection final : public SqlConnection {
   Status Begin() override;
   Status Commit() override;
   void Rollback() override;
+  bool InTransaction() const override { return tx_ != nullptr; }
   Status LockForMigration() override;
   Status InsertMetrics(std::span<const MetricRow> rows) override;
 

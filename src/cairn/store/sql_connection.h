@@ -74,6 +74,7 @@ class SqlConnection {
   virtual Status Begin() = 0;
   virtual Status Commit() = 0;
   virtual void Rollback() = 0;  // a no-op when none is open
+  virtual bool InTransaction() const = 0;
   // Serializes migrations between processes; call inside the transaction.
   virtual Status LockForMigration() = 0;
 
@@ -82,7 +83,9 @@ class SqlConnection {
   virtual Status InsertMetrics(std::span<const MetricRow> rows) = 0;
 };
 
-// Rolls back on scope exit unless Commit() succeeded.
+// Rolls back on scope exit unless Commit() succeeded. Inside a transaction
+// already open (Store::Atomically) it is part of that one: Begin and Commit
+// do nothing, and a failure reaches the outer one, which rolls back.
 class Transaction {
  public:
   explicit Transaction(SqlConnection& db) : db_(db) {}
@@ -91,11 +94,13 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
   Status Begin() {
+    if (db_.InTransaction()) return Status::Ok();  // nested: the outer one decides
     Status s = db_.Begin();
     open_ = s.ok();
     return s;
   }
   Status Commit() {
+    if (!open_) return Status::Ok();
     Status s = db_.Commit();
     if (s.ok()) open_ = false;
     return s;

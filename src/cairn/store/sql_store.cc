@@ -109,6 +109,18 @@ Status SqlStore::UpdateStudy(const StudyRecord& study) {
   return Status::Ok();
 }
 
+Status SqlStore::Atomically(const std::function<Status()>& writes) {
+  if (db_->InTransaction()) return writes();  // already inside one
+  Transaction tx(*db_);
+  CAIRN_TRY(tx.Begin());
+  Status s = writes();
+  if (s.ok()) s = tx.Commit();
+  // Metric keys the writes created were cached as if committed: after a
+  // rollback their ids name nothing, so forget the cache (it refills).
+  if (!s.ok()) key_ids_.clear();
+  return s;
+}
+
 // ---- trials ----------------------------------------------------------------
 
 Result<int64_t> SqlStore::CreateTrial(const TrialRecord& trial) {

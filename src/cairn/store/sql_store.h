@@ -36,6 +36,7 @@ class SqlStore final : public Store {
   Result<nlohmann::json> GetBlob(const std::string& hash) override;
 
   std::string Url() const override { return url_; }
+  Status Atomically(const std::function<Status()>& writes) override;
 
  private:
   SqlStore(std::unique_ptr<SqlConnection> db, std::string url)

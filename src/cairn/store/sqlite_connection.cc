@@ -201,6 +201,8 @@ Result<bool> SqliteConnection::TableExists(std::string_view table) {
 
 Status SqliteConnection::Begin() { return ExecSimple("BEGIN IMMEDIATE"); }
 Status SqliteConnection::Commit() { return ExecSimple("COMMIT"); }
+bool SqliteConnection::InTransaction() const { return !sqlite3_get_autocommit(db_); }
+
 void SqliteConnection::Rollback() {
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }

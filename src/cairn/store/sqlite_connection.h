@@ -43,6 +43,7 @@ class SqliteConnection final : public SqlConnection {
   Status Begin() override;
   Status Commit() override;
   void Rollback() override;
+  bool InTransaction() const override;
   Status LockForMigration() override { return Status::Ok(); }  // BEGIN IMMEDIATE holds it
   Status InsertMetrics(std::span<const MetricRow> rows) override;
 
