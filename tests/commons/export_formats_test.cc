@@ -320,6 +320,15 @@ TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
   ASSERT_TRUE(BuildModelCard(bundle_, 1).ok());
   EXPECT_NE(BuildModelCard(bundle_, 1)->find("stopped"), std::string::npos);
   EXPECT_EQ(BuildModelCard(bundle_, 9).status().code(), StatusCode::kNotFound);
+  // A trial run under an earlier study file says what it ran under.
+  json resumed = bundle_;
+  for (auto& t : resumed["trials"]) {
+    if (t["number"] == 1) t["attrs"]["search"] = {{"sampler", "grid"}, {"pruner", "asha"}};
+  }
+  auto card1 = BuildModelCard(resumed, 1);
+  ASSERT_TRUE(card1.ok());
+  EXPECT_NE(card1->find("This trial ran under an earlier study file: the `grid` sampler and the `asha` rule."),
+            std::string::npos) << *card1;
 }
 
 TEST_F(ExportFormatsTest, CurvesHoldObjectiveByStepAndSecondsPerStep) {

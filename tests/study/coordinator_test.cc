@@ -179,6 +179,30 @@ TEST_F(CoordinatorTest, TheSameNameWithAnotherCommandOrSpaceIsRefused) {
   EXPECT_EQ(Trials().size(), 3u);
 }
 
+// A resume with another sampler: the study's file becomes the new one (the
+// earlier kept), and each trial says what it ran under.
+TEST_F(CoordinatorTest, AResumeWithAChangedFileKeepsBothFiles) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  StudySpec first = MakeSpec(2, 1);
+  first.source_text = "name: fake\nsampler: tpe\n";
+  first.sampler = "tpe";
+  ASSERT_TRUE(RunStudy(first, exec).ok());
+  StudySpec second = MakeSpec(3, 1);
+  second.source_text = "name: fake\nsampler: random\n";
+  second.sampler = "random";
+  ASSERT_TRUE(RunStudy(second, exec).ok());
+  auto study = store_->GetStudy("fake");
+  ASSERT_TRUE(study.ok());
+  EXPECT_EQ(study->spec_yaml, second.source_text);
+  EXPECT_EQ(study->spec_json["sampler"]["name"], "random");
+  ASSERT_EQ(study->attrs["earlier_specs"].size(), 1u);
+  EXPECT_EQ(study->attrs["earlier_specs"][0]["spec_yaml"], first.source_text);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].attrs["search"]["sampler"], "tpe");
+  EXPECT_EQ(trials[2].attrs["search"]["sampler"], "random");
+}
+
 // Another coordinator takes trials of the budget after this one last read
 // the store: the store's atomic claim, not this coordinator's stale count,
 // decides, so the study never runs more than its budget.

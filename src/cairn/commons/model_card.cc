@@ -140,6 +140,13 @@ std::string Procedure(const json& bundle, const json& trial) {
                     spec.value("sampler", json::object()).value("seed", json(0)).dump(),
                     spec.value("pruner", json::object()).value("name", "none"),
                     bundle["study"].value("objective", ""), bundle["study"].value("direction", ""));
+  // The study file may have changed on a resume: say what this trial ran under.
+  const json search = trial.value("attrs", json::object()).value("search", json());
+  if (search.is_object() && (search.value("sampler", "") != spec.value("sampler", json::object()).value("name", "") ||
+                             search.value("pruner", "") != spec.value("pruner", json::object()).value("name", "none"))) {
+    md << fmt::format("This trial ran under an earlier study file: the `{}` sampler and the `{}` rule.\n",
+                      search.value("sampler", "?"), search.value("pruner", "?"));
+  }
   md << fmt::format("This trial ended **{}**: {}.\n", trial.value("state", ""), trial.value("end_reason", ""));
   return md.str();
 }

@@ -109,6 +109,7 @@ class CoordinatorImpl final : public Coordinator {
 
  private:
   Status Refresh();
+  Status KeepTheNewStudyFile(const nlohmann::json& now);
   Status RecoverLostTrial(TrialRecord& trial);
   Result<bool> Reattach(TrialRecord& trial);
   bool BudgetLeft() const { return started_ < budget_ || !reruns_.empty(); }
@@ -214,6 +215,7 @@ Status CoordinatorImpl::Attach() {
             spec_.name, parts_.store->Url(), key, study_.spec_json[key].dump(), now[key].dump()));
       }
     }
+    CAIRN_TRY(KeepTheNewStudyFile(now));
     return Refresh();
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
@@ -241,6 +243,25 @@ Status CoordinatorImpl::Attach() {
     return Attach();
   }
   return created.status();
+}
+
+// A resume with a changed file (another budget, sampler or pruner): the
+// study's file becomes the new one, so export, the model card and reproduce
+// tell what runs now; the earlier one is kept in attrs.earlier_specs, and
+// each trial says which sampler and pruner it ran under (attrs.search).
+Status CoordinatorImpl::KeepTheNewStudyFile(const nlohmann::json& now) {
+  if (spec_.source_text.empty() || spec_.source_text == study_.spec_yaml) return Status::Ok();
+  nlohmann::json& earlier = study_.attrs["earlier_specs"];
+  if (!earlier.is_array()) earlier = nlohmann::json::array();
+  earlier.push_back({{"spec_yaml", study_.spec_yaml}, {"spec_json", study_.spec_json},
+                     {"replaced_at", parts_.clock->WallTime()}});
+  nlohmann::json spec_json = now;
+  if (study_.spec_json.is_object() && study_.spec_json.contains("context")) {
+    spec_json["context"] = study_.spec_json["context"];  // record format 1 kept the study context here
+  }
+  study_.spec_yaml = spec_.source_text;
+  study_.spec_json = std::move(spec_json);
+  return parts_.store->UpdateStudy(study_);
 }
 
 // Reads the study's trials from the store: on attach (resume) and, while
@@ -438,6 +459,7 @@ Status CoordinatorImpl::LaunchNext() {
   live.trial_dir = trial_dir;
   live.record.attrs["argv"] = argv.ok() ? nlohmann::json(*argv) : nlohmann::json(spec_.command);
   live.record.attrs["seed"] = seed;
+  live.record.attrs["search"] = {{"sampler", spec_.sampler}, {"pruner", spec_.pruner}};
   live.record.attrs["gpus"] = *gpus;
   if (!gpus->empty()) live.record.attrs["gpu_share"] = share;
   live.record.attrs["trial_dir"] = trial_dir.string();
