@@ -86,7 +86,8 @@ Result<CurvesPlot> LoadPlot(const PlotArgs& args, const Context& ctx) {
 
 int RunPlotCurves(const PlotArgs& args, const Context& ctx) {
   if (args.study.empty() == args.curves_file.empty()) {
-    return Fail(InvalidArgument("give either a STUDY or --curves FILE (not both)"));
+    return Fail(InvalidArgument(args.study.empty() ? "give a STUDY or --curves FILE"
+                                                   : "give either a STUDY or --curves FILE, not both"));
   }
   std::optional<Direction> direction;
   if (!args.direction.empty() && !(direction = ParseDirection(args.direction))) {

@@ -102,7 +102,10 @@ TEST_F(PlotCli, BadInputsAreClearErrors) {
   auto svg = (dir_ / "x.svg").string();
   auto neither = RunCairn({"plot", "curves", "-o", svg, "--store", store_});
   EXPECT_EQ(neither.exit_code, 2);
-  EXPECT_NE(neither.err.find("either a STUDY or --curves FILE"), std::string::npos);
+  EXPECT_NE(neither.err.find("give a STUDY or --curves FILE\n"), std::string::npos) << neither.err;
+  auto both = RunCairn({"plot", "curves", "demo", "--curves", svg, "-o", svg, "--store", store_});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("give either a STUDY or --curves FILE, not both"), std::string::npos) << both.err;
   auto ghost = RunCairn({"plot", "curves", "ghost", "-o", svg, "--store", store_});
   EXPECT_EQ(ghost.exit_code, 2);
   EXPECT_NE(ghost.err.find("ghost"), std::string::npos) << ghost.err;

@@ -92,6 +92,24 @@ TEST_F(ExportFormatsTest, RoCrateReplacesAnEarlierCrateAndRefusesOtherFolders) {
   EXPECT_TRUE(std::filesystem::exists(empty / "ro-crate-metadata.json"));
 }
 
+// A folder declared with its slash ("data/") is one folder, one slash.
+TEST_F(ExportFormatsTest, RoCrateNamesAFolderWithOneSlash) {
+  json slashed = bundle_;
+  for (auto& t : slashed["trials"]) {
+    if (!t["attrs"].contains("context")) continue;
+    for (auto& d : t["attrs"]["context"]["datasets"]) d["path"] = "/work/data/";
+  }
+  auto crate = BuildRoCrate(slashed);
+  ASSERT_TRUE(crate.ok()) << crate.status().ToString();
+  bool found = false;
+  for (const auto& e : (*crate)["@graph"]) {
+    const std::string id = e["@id"].get<std::string>();
+    EXPECT_EQ(id.find("data//"), std::string::npos) << id;
+    found |= id == "file:///work/data/";
+  }
+  EXPECT_TRUE(found) << crate->dump(1);
+}
+
 TEST_F(ExportFormatsTest, RoCrateMeetsProcessRunCrateRequirements) {
   std::filesystem::path crate_dir = dir_ / "crate";
   ASSERT_TRUE(WriteRoCrate(bundle_, crate_dir).ok());
@@ -320,6 +338,14 @@ TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
   ASSERT_TRUE(BuildModelCard(bundle_, 1).ok());
   EXPECT_NE(BuildModelCard(bundle_, 1)->find("stopped"), std::string::npos);
   EXPECT_EQ(BuildModelCard(bundle_, 9).status().code(), StatusCode::kNotFound);
+  // A trial whose every value was NaN: its metrics are an empty list.
+  json all_nan = bundle_;
+  for (auto& row : all_nan["metrics"]["2"]) row[2] = "nan";
+  auto card2 = BuildModelCard(all_nan, 2);
+  ASSERT_TRUE(card2.ok()) << card2.status().ToString();
+  YAML::Node front2 = YAML::Load(card2->substr(4, card2->find("\n---\n", 4) - 4));
+  EXPECT_TRUE(front2["model-index"][0]["results"][0]["metrics"].IsSequence()) << *card2;
+  EXPECT_EQ(front2["model-index"][0]["results"][0]["metrics"].size(), 0u);
   // A trial run under an earlier study file says what it ran under.
   json resumed = bundle_;
   for (auto& t : resumed["trials"]) {

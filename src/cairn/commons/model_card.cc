@@ -67,7 +67,8 @@ std::string FrontMatter(const json& bundle, const json& trial, const std::map<st
   y << "    results:\n";
   y << "      - task:\n          type: " << Quote("hyperparameter-search") << "\n";
   y << "          name: " << Quote(study.value("objective", "") + " (" + study.value("direction", "") + ")") << "\n";
-  y << "        metrics:\n";
+  // A trial whose every value was NaN has no metric: an empty list, not null.
+  y << (metrics.empty() ? "        metrics: []\n" : "        metrics:\n");
   for (const auto& [key, s] : metrics) {
     y << "          - type: " << Quote(key) << "\n";
     y << "            value: " << Number(s.last) << "\n";

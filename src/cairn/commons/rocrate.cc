@@ -72,7 +72,8 @@ struct CrateBuilder {
              {"name", path},
              {"description", "declared dataset that was missing when the trial started"}};
       } else {
-        std::string id = FileUri(path) + (kind == "directory" ? "/" : "");
+        std::string id = FileUri(path);
+        if (kind == "directory" && !id.ends_with('/')) id += '/';  // "ds/" declared: one slash
         e = {{"@id", id},
              {"@type", kind == "directory" ? "Dataset" : "File"},
              {"name", std::filesystem::path(path).filename().string()},
