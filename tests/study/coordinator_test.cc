@@ -272,6 +272,24 @@ TEST_F(CoordinatorTest, MedianRuleStopsTrialsThatFallBehind) {
   EXPECT_EQ(static_cast<size_t>(stopped), exec.stopped.size());
 }
 
+// A program ahead of the stop: what it reports after the stop was asked for
+// is kept as points and counted, the value stays the one the rule judged.
+TEST_F(CoordinatorTest, ReportsAfterAStopAreKeptAndCounted) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  exec.stop_delay = 2;  // it goes on for two more steps after Stop()
+  StudySpec spec = MakeSpec(1, 1);
+  spec.max_steps = 4;
+  spec.grace_s = 0;
+  ASSERT_TRUE(RunStudy(spec, exec).ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].steps, 4);
+  EXPECT_EQ(trials[0].attrs["reports_after_stop"], 2) << trials[0].attrs.dump();
+  auto points = store_->ReadMetrics({trials[0].id, std::string("score")});
+  ASSERT_TRUE(points.ok());
+  EXPECT_EQ(points->size(), 6u);
+}
+
 TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompletedAfterTheGracePeriod) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
   StudySpec spec = MakeSpec(2, 1);

@@ -28,7 +28,10 @@ Status FakeExecutor::Reattach(const LaunchRequest& request, const nlohmann::json
 void FakeExecutor::Stop(int64_t trial_id) {
   stopped.push_back(trial_id);
   auto it = running_.find(trial_id);
-  if (it != running_.end()) it->second.stop_requested = true;
+  if (it != running_.end() && !it->second.stop_requested) {
+    it->second.stop_requested = true;
+    it->second.stop_turns_left = stop_delay;
+  }
 }
 
 // Each turn advances the clock one second and lets every running trial do
@@ -42,7 +45,9 @@ std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
   for (auto it = running_.begin(); it != running_.end();) {
     Live& live = it->second;
     int64_t id = it->first;
-    if (live.stop_requested) {
+    const bool ahead = live.stop_requested && live.stop_turns_left > 0 && live.next < live.script.values.size();
+    if (ahead) --live.stop_turns_left;
+    if (live.stop_requested && !ahead) {
       events.push_back(ExitEvent{id, ExitKind::kStopped, std::nullopt, 15, "stopped", now});
       it = running_.erase(it);
       continue;

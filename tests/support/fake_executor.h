@@ -25,6 +25,10 @@ struct Script {
 
 class FakeExecutor final : public Executor {
  public:
+  // Turns a trial goes on reporting after Stop() before it ends (a fast
+  // program ahead of the signal).
+  int stop_delay = 0;
+
   FakeExecutor(SimulatedClock* clock, std::function<Script(const LaunchRequest&)> script_for)
       : clock_(clock), script_for_(std::move(script_for)) {}
 
@@ -53,6 +57,7 @@ class FakeExecutor final : public Executor {
     Script script;
     size_t next = 0;
     bool stop_requested = false;
+    int stop_turns_left = 0;  // reports still to come after Stop()
   };
   SimulatedClock* clock_;
   std::function<Script(const LaunchRequest&)> script_for_;

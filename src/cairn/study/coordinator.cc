@@ -65,6 +65,7 @@ struct LiveTrial {
   std::string stop_detail;
   std::optional<Decision> decision;  // the scheduler's stop decision
   std::optional<int64_t> last_step;  // last objective step seen
+  int64_t reports_after_stop = 0;    // objective reports read after the stop was asked for
   std::vector<std::pair<int64_t, double>> curve;  // objective by step
   std::map<std::string, MetricSummary> metrics;
   std::filesystem::path trial_dir;
@@ -544,7 +545,12 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
 }
 
 void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double value) {
-  if (live.stop_cause != StopCause::kNone) return;  // already being stopped
+  if (live.stop_cause != StopCause::kNone) {
+    // Already being stopped: the point is kept, the value stays the one
+    // the stop was decided on; how many came late is recorded.
+    ++live.reports_after_stop;
+    return;
+  }
   if (spec_.max_steps && step > *spec_.max_steps) {
     // Past the budget (the program is in its grace period, or skipped
     // max_steps itself): the point stays in the metrics, but the trial's
@@ -613,6 +619,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   trial.ended_at = parts_.clock->WallTime();
   trial.attrs["exit"] = {{"kind", ExitKindName(exit.kind)}, {"message", exit.message}};
   if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
+  if (live.reports_after_stop > 0) trial.attrs["reports_after_stop"] = live.reports_after_stop;
   if (auto where = parts_.executor->Describe(trial.id); !where.empty()) trial.attrs["executor"] = where;
   trial.attrs["metrics"] = MetricsSummary(live);
   if (live.gpu_peak_alone) trial.attrs["gpu_peak_memory_bytes"] = *live.gpu_peak_alone;

@@ -186,6 +186,13 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   if (attrs.contains("argv")) out += fmt::format("  argv: {}\n", attrs["argv"].dump());
   if (attrs.contains("seed")) out += fmt::format("  seed: {}\n", attrs["seed"].dump());
   out += fmt::format("  value: {} after {} steps\n", FormatValue(d["value"]), d["steps"].get<int64_t>());
+  if (attrs.contains("reports_after_stop")) {
+    // A fast program can run ahead of the stop: its later points are in the
+    // metrics below, the value is the one the stop was decided on.
+    out += fmt::format("  {} more report(s) of {} arrived after the stop was asked for (in the metrics below; "
+                       "not in the value)\n",
+                       attrs["reports_after_stop"].dump(), d["objective"].get<std::string>());
+  }
   TextTable table({"METRIC", "STEPS", "LAST", "BEST", "MIN", "MAX"});
   for (const auto& [k, m] : d["metrics"].items()) {
     table.AddRow({k, m["steps"].dump(), FormatValue(m["last"]), FormatValue(m.value("best", nlohmann::json())),
