@@ -69,6 +69,24 @@ class CoordinatorTest : public ::testing::Test {
     return (*coordinator)->Run();
   }
 
+  // A coordinator of `spec` on this test's store and clock, with a `sampler`
+  // (seed 7) and no pruner that the fixture keeps alive; options.trials_root
+  // is the test's. Null (and a failure) when it cannot be made.
+  std::unique_ptr<Coordinator> Coordinate(const StudySpec& spec, FakeExecutor& exec, CoordinatorOptions options,
+                                          const std::string& sampler = "random") {
+    auto made = MakeSampler(sampler, spec.space, spec.direction, 7);
+    auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
+    EXPECT_TRUE(made.ok() && scheduler.ok());
+    if (!made.ok() || !scheduler.ok()) return nullptr;
+    sampler_ = std::move(*made);
+    scheduler_ = std::move(*scheduler);
+    options.trials_root = dir_ / "trials";
+    auto coordinator =
+        Coordinator::Create(spec, StudyParts{store_.get(), &exec, &clock_, sampler_.get(), scheduler_.get()}, options);
+    EXPECT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+    return coordinator.ok() ? std::move(*coordinator) : nullptr;
+  }
+
   std::vector<TrialRecord> Trials() {
     auto study = store_->GetStudy("fake");
     EXPECT_TRUE(study.ok());
@@ -78,6 +96,8 @@ class CoordinatorTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<Store> store_;
   SimulatedClock clock_{0.0, 1.7e9};
 };
@@ -209,15 +229,10 @@ TEST_F(CoordinatorTest, AResumeWithAChangedFileKeepsBothFiles) {
 TEST_F(CoordinatorTest, TrialsAnotherCoordinatorClaimedAreNotRunAgain) {
   StudySpec spec = MakeSpec(3, 1);
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
-  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
-  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
-  ASSERT_TRUE(sampler.ok() && scheduler.ok());
-  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
   CoordinatorOptions options;
-  options.trials_root = dir_ / "trials";
   options.refresh_interval_s = std::numeric_limits<double>::infinity();  // never re-reads the store
-  auto coordinator = Coordinator::Create(spec, parts, options);
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  auto coordinator = Coordinate(spec, exec, options);
+  ASSERT_TRUE(coordinator);
 
   int64_t study = store_->GetStudy("fake")->id;
   for (int number = 0; number < 2; ++number) {
@@ -226,7 +241,7 @@ TEST_F(CoordinatorTest, TrialsAnotherCoordinatorClaimedAreNotRunAgain) {
     other.owner = "another-host:1:1";
     ASSERT_TRUE(store_->CreateBudgetTrial(other, spec.trials).ok());
   }
-  auto summary = (*coordinator)->Run();
+  auto summary = coordinator->Run();
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(exec.launched.size(), 1u) << "one trial of the budget of 3 was left";
   EXPECT_EQ(Trials().size(), 3u);
@@ -349,16 +364,12 @@ TEST_F(CoordinatorTest, ATrialThatEndsAtMaxStepsIsNotStopped) {
 TEST_F(CoordinatorTest, ATrialNumberLostToAnotherCoordinatorIsDrawnAfresh) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
   StudySpec spec = MakeSpec(3, 1);
-  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
   auto twin = MakeSampler("random", spec.space, spec.direction, 7);  // the other coordinator's
-  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
-  ASSERT_TRUE(sampler.ok() && twin.ok() && scheduler.ok());
-  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
+  ASSERT_TRUE(twin.ok());
   CoordinatorOptions options;
-  options.trials_root = dir_ / "trials";
   options.refresh_interval_s = std::numeric_limits<double>::infinity();  // it learns of the other only by the claim
-  auto coordinator = Coordinator::Create(spec, parts, options);
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  auto coordinator = Coordinate(spec, exec, options);
+  ASSERT_TRUE(coordinator);
 
   // The other coordinator claims number 0 first, with what it drew for 0.
   auto study = store_->GetStudy("fake");
@@ -372,7 +383,7 @@ TEST_F(CoordinatorTest, ATrialNumberLostToAnotherCoordinatorIsDrawnAfresh) {
   other.owner = "the-other-coordinator";
   ASSERT_TRUE(store_->CreateBudgetTrial(other, spec.trials).ok());
 
-  ASSERT_TRUE((*coordinator)->Run().ok());
+  ASSERT_TRUE(coordinator->Run().ok());
   auto trials = Trials();
   ASSERT_EQ(trials.size(), 3u);
   std::set<double> xs;
@@ -388,12 +399,7 @@ TEST_F(CoordinatorTest, ATrialNumberLostToAnotherCoordinatorIsDrawnAfresh) {
 TEST_F(CoordinatorTest, TheSummaryCountsWhatAnotherCoordinatorEnded) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
   StudySpec spec = MakeSpec(3, 2);
-  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
-  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
-  ASSERT_TRUE(sampler.ok() && scheduler.ok());
-  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
   CoordinatorOptions options;
-  options.trials_root = dir_ / "trials";
   TrialRecord other;  // trial 0, run by a coordinator on another machine
   options.on_progress = [&](const StudyProgress&) {
     if (other.id == 0 || other.state == TrialState::kCompleted) return;
@@ -406,8 +412,8 @@ TEST_F(CoordinatorTest, TheSummaryCountsWhatAnotherCoordinatorEnded) {
   // It re-reads the store only when it claims a trial: the other's end
   // comes after its last read.
   options.refresh_interval_s = std::numeric_limits<double>::infinity();
-  auto coordinator = Coordinator::Create(spec, parts, options);
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  auto coordinator = Coordinate(spec, exec, options);
+  ASSERT_TRUE(coordinator);
   auto study = store_->GetStudy("fake");
   ASSERT_TRUE(study.ok());
   other.study_id = study->id;
@@ -420,7 +426,7 @@ TEST_F(CoordinatorTest, TheSummaryCountsWhatAnotherCoordinatorEnded) {
   ASSERT_TRUE(id.ok());
   other.id = *id;
 
-  auto summary = (*coordinator)->Run();
+  auto summary = coordinator->Run();
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->progress.completed, 3);
   EXPECT_EQ(summary->progress.best, 5.0);
@@ -434,17 +440,12 @@ TEST_F(CoordinatorTest, AGridStopsAfterOnePass) {
   StudySpec spec = MakeSpec(5, 2);
   spec.space.params = {{.name = "d", .kind = ParamKind::kCategorical, .choices = {int64_t{1}, int64_t{2}}}};
   spec.command = {"train", "--d", "{d}"};
-  auto sampler = MakeSampler("grid", spec.space, spec.direction, 7);
-  auto scheduler = MakeScheduler("none", {spec.direction, std::nullopt, 7}, nlohmann::json::object());
-  ASSERT_TRUE(sampler.ok() && scheduler.ok());
-  StudyParts parts{store_.get(), &exec, &clock_, sampler->get(), scheduler->get()};
   CoordinatorOptions options;
-  options.trials_root = dir_ / "trials";
   std::vector<std::string> messages;
   options.on_message = [&](const std::string& m) { messages.push_back(m); };
-  auto coordinator = Coordinator::Create(spec, parts, options);
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
-  auto summary = (*coordinator)->Run();
+  auto coordinator = Coordinate(spec, exec, options, "grid");
+  ASSERT_TRUE(coordinator);
+  auto summary = coordinator->Run();
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->progress.completed, 2);
   auto trials = Trials();
