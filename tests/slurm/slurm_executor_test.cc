@@ -1,6 +1,7 @@
 // The executor's state machine against a scripted Slurm (FakeSlurm) on a
 // simulated clock: no cluster needed. tests/slurm/slurm_cluster_test.cc
 // runs the same paths on a real one.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
@@ -185,6 +186,23 @@ TEST_F(SlurmExecutorTest, StopSignalsThenCancelsAfterGrace) {
   auto events = Round();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(std::get<ExitEvent>(events[0]).kind, ExitKind::kStopped);
+}
+
+// Kill (a second Ctrl-C) cancels the job at the next poll, without waiting
+// out the grace; after a Stop or without one.
+TEST_F(SlurmExecutorTest, KillCancelsWithoutTheGrace) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  slurm_->jobs["101"].state = "RUNNING";
+  Round();
+  exec_->Stop(1);
+  exec_->Kill(1);
+  exec_->Kill(2);
+  exec_->Poll(0.0);  // no time has passed: the grace is not waited out
+  auto calls = slurm_->CallsTo("scancel");
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), std::vector<std::string>{"scancel", "100"}), 1);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), std::vector<std::string>{"scancel", "101"}), 1);
 }
 
 TEST_F(SlurmExecutorTest, StopOfAPendingJobCancelsAtOnce) {
@@ -545,6 +563,17 @@ TEST_F(SlurmPackTest, StoppingEveryTrialOfARunningPackCancelsItAfterTheGrace) {
   EXPECT_EQ(exits[1].kind, ExitKind::kStopped);
   EXPECT_EQ(exits[2].kind, ExitKind::kStopped);
   EXPECT_EQ(slurm_->CallsTo("scancel").size(), 1u);
+}
+
+TEST_F(SlurmPackTest, KillingEveryTrialOfARunningPackCancelsItAtOnce) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();
+  exec_->Kill(1);
+  exec_->Kill(2);
+  exec_->Poll(0.0);
+  EXPECT_THAT(slurm_->CallsTo("scancel"), ElementsAre(ElementsAre("scancel", "100")));
 }
 
 TEST_F(SlurmPackTest, StoppingEveryTrialOfAPendingPackCancelsItAtOnce) {
