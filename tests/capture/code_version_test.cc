@@ -119,6 +119,12 @@ TEST(StripUrlCredentials, Cases) {
   EXPECT_EQ(StripUrlCredentials("git@github.com:lab/x.git"), "git@github.com:lab/x.git");
   EXPECT_EQ(StripUrlCredentials("postgresql://u:p@db/cairn"), "postgresql://db/cairn");
   EXPECT_EQ(StripUrlCredentials("/local/path"), "/local/path");
+  // Secrets in the query: named like a secret, or a signature.
+  EXPECT_EQ(StripUrlCredentials("https://h/x?a=1&access_token=abc&b=2"), "https://h/x?a=1&access_token=<redacted>&b=2");
+  EXPECT_EQ(StripUrlCredentials("https://s3/b/k?X-Amz-Credential=AK%2F1&X-Amz-Signature=f00&X-Amz-Expires=60#top"),
+            "https://s3/b/k?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Expires=60#top");
+  EXPECT_EQ(StripUrlCredentials("https://u:p@h/x?sig=1"), "https://h/x?sig=<redacted>");
+  EXPECT_EQ(StripUrlCredentials("https://h/x?plain"), "https://h/x?plain");
 }
 
 }  // namespace

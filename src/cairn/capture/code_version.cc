@@ -1,6 +1,8 @@
 // The code version of a folder: what git knows about it, asked with argv
 // (no shell) and a timeout. Nothing here fails: a folder outside a work tree
 // is recorded as such.
+#include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "cairn/capture.h"
@@ -57,6 +59,31 @@ std::string RemoteUrl(const std::filesystem::path& root, double timeout_s) {
 
 }  // namespace
 
+namespace {
+
+// "a=1&token=x&sig=y" -> "a=1&token=<redacted>&sig=<redacted>": a query
+// parameter named like a secret (or a signature, as in presigned URLs).
+std::string RedactQuery(std::string_view query) {
+  std::string out;
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const bool secret = IsSecretName(name) || lower == "sig" || lower.find("signature") != std::string::npos;
+    if (!out.empty() || start > 0) out += '&';
+    out += eq != std::string_view::npos && secret ? std::string(name) + "=<redacted>" : std::string(pair);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string StripUrlCredentials(std::string_view url) {
   size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
@@ -64,9 +91,13 @@ std::string StripUrlCredentials(std::string_view url) {
   size_t path_start = url.find('/', host_start);
   std::string_view authority = url.substr(host_start, path_start - host_start);
   size_t at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
   std::string out(url.substr(0, host_start));
-  out += url.substr(host_start + at + 1);
+  out += at == std::string_view::npos ? url.substr(host_start) : url.substr(host_start + at + 1);
+  if (size_t q = out.find('?'); q != std::string::npos) {
+    size_t fragment = out.find('#', q);
+    std::string tail = fragment == std::string::npos ? "" : out.substr(fragment);
+    out = out.substr(0, q + 1) + RedactQuery(std::string_view(out).substr(q + 1, fragment - q - 1)) + tail;
+  }
   return out;
 }
 
