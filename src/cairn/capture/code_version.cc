@@ -8,6 +8,7 @@
 #include "cairn/capture.h"
 #include "cairn/gpu/run_command.h"
 #include "cairn/hash.h"
+#include "cairn/split.h"
 
 namespace cairn {
 namespace {
@@ -65,19 +66,16 @@ namespace {
 // parameter named like a secret (or a signature, as in presigned URLs).
 std::string RedactQuery(std::string_view query) {
   std::string out;
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string_view::npos) end = query.size();
-    std::string_view pair = query.substr(start, end - start);
+  bool first = true;
+  for (std::string_view pair : SplitView(query, '&')) {
     size_t eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);
     std::string lower(name);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     const bool secret = IsSecretName(name) || lower == "sig" || lower.find("signature") != std::string::npos;
-    if (!out.empty() || start > 0) out += '&';
+    if (!first) out += '&';
+    first = false;
     out += eq != std::string_view::npos && secret ? std::string(name) + "=<redacted>" : std::string(pair);
-    start = end + 1;
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include "cairn/gpu/nvidia_smi.h"
 #include "cairn/gpu/nvml_read.h"
 #include "cairn/gpu/run_command.h"
+#include "cairn/split.h"
 
 namespace cairn {
 
@@ -115,19 +116,13 @@ std::optional<GpuSample> SampleGpu(int index) { return SampleGpu(std::to_string(
 
 std::vector<std::string> ParseVisibleDevices(std::string_view value) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t comma = value.find(',', start);
-    if (comma == std::string_view::npos) comma = value.size();
-    std::string_view item = value.substr(start, comma - start);
+  for (std::string_view item : SplitView(value, ',')) {
     size_t b = item.find_first_not_of(" \t");
     size_t e = item.find_last_not_of(" \t");
-    if (b != std::string_view::npos) {
-      std::string_view id = item.substr(b, e - b + 1);
-      if (id == "-1") break;  // CUDA ignores this entry and every one after it
-      out.emplace_back(id);
-    }
-    start = comma + 1;
+    if (b == std::string_view::npos) continue;
+    std::string_view id = item.substr(b, e - b + 1);
+    if (id == "-1") break;  // CUDA ignores this entry and every one after it
+    out.emplace_back(id);
   }
   return out;
 }

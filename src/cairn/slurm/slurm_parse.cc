@@ -6,19 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "cairn/split.h"
+
 namespace cairn::slurm_internal {
 namespace {
-
-std::vector<std::string_view> Split(std::string_view text, char sep) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t end = text.find(sep, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -82,8 +73,8 @@ bool IsFinal(JobState state) {
 
 std::map<std::string, JobStatus> ParseSqueue(std::string_view text) {
   std::map<std::string, JobStatus> jobs;
-  for (std::string_view line : Split(text, '\n')) {
-    auto f = Split(Trim(line), '|');
+  for (std::string_view line : SplitView(text, '\n')) {
+    auto f = SplitView(Trim(line), '|');
     if (f.size() != 4 || Trim(f[0]).empty()) continue;
     JobStatus s;
     s.job_id = std::string(Trim(f[0]));
@@ -98,8 +89,8 @@ std::map<std::string, JobStatus> ParseSqueue(std::string_view text) {
 
 std::optional<JobStatus> ParseSacct(std::string_view text, const std::string& job_id) {
   std::optional<JobStatus> found;
-  for (std::string_view line : Split(text, '\n')) {
-    auto f = Split(Trim(line), '|');
+  for (std::string_view line : SplitView(text, '\n')) {
+    auto f = SplitView(Trim(line), '|');
     if (f.size() < 5 || Trim(f[0]) != job_id) continue;
     JobStatus s;
     s.job_id = job_id;
@@ -115,7 +106,7 @@ std::optional<JobStatus> ParseSacct(std::string_view text, const std::string& jo
 
 std::optional<JobStatus> ParseScontrol(std::string_view text) {
   std::map<std::string, std::string, std::less<>> fields;
-  for (std::string_view token : Split(Trim(text), ' ')) {
+  for (std::string_view token : SplitView(Trim(text), ' ')) {
     size_t eq = token.find('=');
     if (eq == std::string_view::npos || eq == 0) continue;
     fields.emplace(std::string(token.substr(0, eq)), std::string(token.substr(eq + 1)));
@@ -137,7 +128,7 @@ std::optional<JobStatus> ParseScontrol(std::string_view text) {
 }
 
 std::optional<std::pair<int, int>> ParseExitCode(std::string_view text) {
-  auto parts = Split(Trim(text), ':');
+  auto parts = SplitView(Trim(text), ':');
   if (parts.size() != 2) return std::nullopt;
   auto code = ParseInt(parts[0]);
   auto sig = ParseInt(parts[1]);
