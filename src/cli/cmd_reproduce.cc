@@ -84,6 +84,9 @@ void RegisterReproduce(CLI::App& app, Context& ctx) {
   cmd->add_flag("--dry-run", args->dry_run, "compare the contexts only; run nothing");
   cmd->add_option("--workdir", args->workdir, "run in this folder instead of the recorded one");
   cmd->add_flag("--json", args->json, "print the report as JSON");
+  cmd->footer("Exit status: 0 the re-run finished (its difference from the original is in the report); 1 it\n"
+              "failed, was lost or interrupted, or the study still has trials running; 2 no such study or trial,\n"
+              "or a missing work folder.");
   AddStoreOption(cmd, ctx);
   cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });
 }

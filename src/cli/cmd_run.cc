@@ -112,6 +112,12 @@ void RegisterRun(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"local", "slurm"}))
       ->type_name("NAME");
   cmd->add_flag("--json", args->json, "print the outcome as JSON");
+  cmd->footer(
+      "Running the same study file again resumes the study (another budget, sampler or pruner is fine).\n"
+      "Ctrl-C stops the running trials (SIGTERM, SIGKILL after budget.grace); a second Ctrl-C kills them\n"
+      "at once. Either way they are recorded as interrupted and run again on the next resume.\n"
+      "Exit status: 0 the study has a result; 1 no trial of it completed (every one failed); 2 a bad\n"
+      "study file or option; 130 stopped by Ctrl-C, SIGTERM or SIGHUP.");
   AddStoreOption(cmd, ctx);
   cmd->callback([args, &ctx] { ctx.exit_code = Run(*args, ctx); });
 }

@@ -134,6 +134,8 @@ TEST_F(SubspaceCliTest, SubspaceFlagIsCheckedAgainstTheStudyFile) {
 
   auto help = RunCairn({"run", "--help"}, dir_);
   EXPECT_NE(help.out.find("--subspace"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("Exit status: 0 the study has a result; 1 no trial of it completed"), std::string::npos)
+      << help.out;
 }
 
 }  // namespace
