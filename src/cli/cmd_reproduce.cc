@@ -64,10 +64,9 @@ int Run(const Args& args, const Context& ctx) {
   // record says: exit 1 so scripts notice.
   const auto& again = (*report)["reproduced"];
   if (!again.is_null() && again["state"] != "completed" && again["state"] != "stopped") {
-    std::cerr << fmt::format("cairn: error: the re-run (trial {}) ended {}; `cairn show {} {}` shows why\n",
-                             again["number"].get<int>(), again["state"].get<std::string>(), args.study,
-                             again["number"].get<int>());
-    return 1;
+    return Fail(FailedPrecondition(fmt::format("the re-run (trial {}) ended {}; `cairn show {} {}` shows why",
+                                               again["number"].get<int>(), again["state"].get<std::string>(),
+                                               args.study, again["number"].get<int>())));
   }
   return 0;
 }

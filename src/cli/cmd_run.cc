@@ -79,11 +79,10 @@ int Run(const RunArgs& args, const Context& ctx) {
   // A study with no completed trial has no result: say so and fail, so a
   // script (or CI) running the study notices a broken command at once.
   if (p.completed == 0 && p.failed + p.lost > 0) {
-    fmt::print(stderr,
-               "cairn: error: no trial of study '{}' completed ({} failed, {} lost); `cairn status {}` lists "
-               "them, `cairn show {} N` shows why trial N ended\n",
-               p.study, p.failed, p.lost, p.study, p.study);
-    return 1;
+    return Fail(FailedPrecondition(fmt::format(
+        "no trial of study '{}' completed ({} failed, {} lost); `cairn status {}` lists them, `cairn show {} N` "
+        "shows why trial N ended",
+        p.study, p.failed, p.lost, p.study, p.study)));
   }
   return 0;
 }

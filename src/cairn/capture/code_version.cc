@@ -34,14 +34,11 @@ std::optional<std::string> Git(const std::filesystem::path& dir, std::vector<std
 
 std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 
+// git's -z lists: names ended by NUL; no empty ones.
 std::vector<std::string> SplitNul(const std::string& s) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t end = s.find('\0', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
+  for (std::string_view name : SplitView(s, '\0')) {
+    if (!name.empty()) out.emplace_back(name);
   }
   return out;
 }
@@ -57,10 +54,6 @@ std::string RemoteUrl(const std::filesystem::path& root, double timeout_s) {
   auto url = Git(root, {"remote", "get-url", name}, timeout_s);
   return url ? StripUrlCredentials(FirstLine(*url)) : "";
 }
-
-}  // namespace
-
-namespace {
 
 // "a=1&token=x&sig=y" -> "a=1&token=<redacted>&sig=<redacted>": a query
 // parameter named like a secret (or a signature, as in presigned URLs).

@@ -58,7 +58,6 @@ Result<int> OpenLog(const std::filesystem::path& path) {
 
 }  // namespace
 
-
 LocalExecutorImpl::LocalExecutorImpl(const LocalExecutorOptions& options, Clock* clock)
     : options_(options), clock_(clock) {
   init_status_ = ValidateLocalExecutorOptions(options);

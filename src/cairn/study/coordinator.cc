@@ -178,9 +178,7 @@ class CoordinatorImpl final : public Coordinator {
 // run the same parameters again. (A decomposed search's parts share their
 // combinations through the store, so no one part's size bounds the study.)
 int CoordinatorImpl::StudyBudget() const {
-  const bool decomposed = spec_.sampler_options.is_object() &&
-                          spec_.sampler_options.value("subspaces", nlohmann::json(0)).is_number_integer() &&
-                          spec_.sampler_options.value("subspaces", 0) > 0;
+  const bool decomposed = spec_.sampler_options.is_object() && spec_.sampler_options.contains("subspaces");
   std::optional<int64_t> capacity = parts_.sampler->Capacity();
   if (decomposed || !capacity || *capacity >= spec_.trials) return spec_.trials;
   return static_cast<int>(*capacity);
