@@ -22,8 +22,11 @@ using ::testing::HasSubstr;
 // Prints epoch=N loss=... per step, keeping the last step in
 // $CAIRN_TRIAL_DIR/ckpt and resuming after it; then echoes its extra
 // arguments as JSON (not a report) and exits with the given code.
+// With STUBBORN=1 in its environment it ignores SIGTERM.
 constexpr const char* kTrainer = R"PY(
-import json, os, sys, time
+import json, os, signal, sys, time
+if os.environ.get("STUBBORN") == "1":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 steps, pause, code = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 ckpt = os.path.join(os.environ["CAIRN_TRIAL_DIR"], "ckpt")
 start = int(open(ckpt).read()) if os.path.exists(ckpt) else 0
@@ -105,6 +108,24 @@ class SlurmCluster : public ::testing::Test {
     return seen;
   }
   static bool IsExit(const ExecutorEvent& e) { return std::holds_alternative<ExitEvent>(e); }
+  // A trial that ignores SIGTERM, with a grace period far longer than any
+  // test waits: only Kill can end it in time.
+  LaunchRequest StubbornRequest(int64_t id) {
+    LaunchRequest r = Request(id, 100000, 0.2, 0);
+    r.env["STUBBORN"] = "1";
+    r.grace_s = 3600;
+    return r;
+  }
+  // Polls for `seconds`; true when no trial ended meanwhile.
+  static bool NoExitFor(SlurmExecutor& exec, double seconds) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      for (auto& e : exec.Poll(0.5)) {
+        if (IsExit(e)) return false;
+      }
+    }
+    return true;
+  }
   // Polls until every trial in `ids` has ended; their ExitEvents by id.
   std::map<int64_t, ExitEvent> DriveAll(SlurmExecutor& exec, std::set<int64_t> ids,
                                         std::vector<ExecutorEvent>* seen = nullptr) {
@@ -180,6 +201,35 @@ TEST_F(SlurmCluster, StopCancelsARunningTrial) {
   auto steps = Steps(events);
   ASSERT_FALSE(steps.empty());
   EXPECT_LT(*steps.rbegin(), 1000);
+}
+
+TEST_F(SlurmCluster, KillEndsATrialThatIgnoresItsStop) {
+  ASSERT_TRUE(exec_->Launch(StubbornRequest(6)).ok());
+  Drive(*exec_, [](const ExecutorEvent& e) { return !IsExit(e); });
+  exec_->Stop(6);
+  ASSERT_TRUE(NoExitFor(*exec_, 4.0)) << "the trainer was meant to ignore SIGTERM";
+  exec_->Kill(6);  // a second Ctrl-C: no more grace
+  auto events = Drive(*exec_, IsExit);
+  ASSERT_TRUE(IsExit(events.back()));
+  EXPECT_EQ(std::get<ExitEvent>(events.back()).kind, ExitKind::kStopped) << std::get<ExitEvent>(events.back()).message;
+  EXPECT_EQ(exec_->Running(), 0);
+}
+
+TEST_F(SlurmCluster, KillEndsAPackOfTrialsThatIgnoreTheirStops) {
+  auto exec = Make(true, 2);
+  ASSERT_TRUE(exec->Launch(StubbornRequest(7)).ok());
+  ASSERT_TRUE(exec->Launch(StubbornRequest(8)).ok());
+  DriveBatches(*exec, [](const ExecutorEvent& e) { return !IsExit(e); });
+  ASSERT_EQ(exec->Running(), 2);
+  exec->Stop(7);
+  exec->Stop(8);
+  ASSERT_TRUE(NoExitFor(*exec, 4.0)) << "the trainers were meant to ignore SIGTERM";
+  exec->Kill(7);
+  exec->Kill(8);
+  auto exits = DriveAll(*exec, {7, 8});
+  ASSERT_EQ(exits.size(), 2u);
+  for (int64_t id : {7, 8}) EXPECT_EQ(exits[id].kind, ExitKind::kStopped) << exits[id].message;
+  EXPECT_EQ(exec->Running(), 0);
 }
 
 TEST_F(SlurmCluster, RequeuedTrialResumesFromItsCheckpoint) {
