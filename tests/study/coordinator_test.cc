@@ -305,6 +305,56 @@ TEST_F(CoordinatorTest, ReportsAfterAStopAreKeptAndCounted) {
   EXPECT_EQ(points->size(), 6u);
 }
 
+// The median rule (after 2 completed trials) stops the third, poor trial at
+// its first step; the program is `ahead` reports ahead of the signal.
+class LateStopTest : public CoordinatorTest {
+ protected:
+  TrialRecord RunPoorThirdTrial(int ahead, std::optional<int64_t> max_steps) {
+    int launched = 0;
+    FakeExecutor exec(&clock_, [&](const LaunchRequest&) {
+      Script s;
+      double level = launched++ < 2 ? 1.0 : 0.1;
+      for (int i = 1; i <= 5; ++i) s.values.push_back(level * i);
+      return s;
+    });
+    exec.stop_delay = ahead;
+    StudySpec spec = MakeSpec(3, 1);
+    spec.max_steps = max_steps;
+    spec.grace_s = 0;
+    EXPECT_TRUE(RunStudy(spec, exec, "median").ok());
+    auto trials = Trials();
+    EXPECT_EQ(trials.size(), 3u);
+    return trials.size() == 3 ? trials[2] : TrialRecord{};
+  }
+};
+
+TEST_F(LateStopTest, AProgramThatFinishedBeforeTheStopIsCompleted) {
+  TrialRecord t = RunPoorThirdTrial(/*ahead=*/10, /*max_steps=*/5);
+  EXPECT_EQ(t.state, TrialState::kCompleted) << t.end_reason;
+  EXPECT_EQ(t.steps, 5);
+  EXPECT_DOUBLE_EQ(t.value.value_or(0), 0.5);
+  EXPECT_NE(t.end_reason.find("before the stop reached it (median"), std::string::npos) << t.end_reason;
+  EXPECT_EQ(t.attrs["decision"]["rule"], "median");  // what the rule asked stays on record
+  EXPECT_FALSE(t.attrs.contains("reports_after_stop"));
+}
+
+TEST_F(LateStopTest, AProgramStoppedBeforeItsLastStepStaysStopped) {
+  TrialRecord t = RunPoorThirdTrial(/*ahead=*/2, /*max_steps=*/5);
+  EXPECT_EQ(t.state, TrialState::kStopped) << t.end_reason;
+  EXPECT_EQ(t.steps, 1);
+  EXPECT_DOUBLE_EQ(t.value.value_or(0), 0.1);
+  EXPECT_EQ(t.attrs["decision"]["rule"], "median");
+  EXPECT_EQ(t.attrs["reports_after_stop"], 2);
+}
+
+TEST_F(LateStopTest, WithoutMaxStepsACleanExitAfterTheStopStaysStopped) {
+  // It may as well have saved and quit on SIGTERM: nothing tells the two apart.
+  TrialRecord t = RunPoorThirdTrial(/*ahead=*/10, std::nullopt);
+  EXPECT_EQ(t.state, TrialState::kStopped) << t.end_reason;
+  EXPECT_EQ(t.steps, 1);
+  EXPECT_EQ(t.attrs["reports_after_stop"], 4);
+}
+
 TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompletedAfterTheGracePeriod) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
   StudySpec spec = MakeSpec(2, 1);

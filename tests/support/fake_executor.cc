@@ -48,7 +48,12 @@ std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
     const bool ahead = live.stop_requested && live.stop_turns_left > 0 && live.next < live.script.values.size();
     if (ahead) --live.stop_turns_left;
     if (live.stop_requested && !ahead) {
-      events.push_back(ExitEvent{id, ExitKind::kStopped, std::nullopt, 15, "stopped", now});
+      // A program that had reported everything ends by itself, as it would
+      // have without the signal (the local executor still says "stopped").
+      const bool done = live.next >= live.script.values.size() && live.script.end == ExitKind::kExited;
+      events.push_back(done ? ExitEvent{id, ExitKind::kStopped, live.script.exit_code, std::nullopt,
+                                        "stopped (exit " + std::to_string(live.script.exit_code) + ")", now}
+                            : ExitEvent{id, ExitKind::kStopped, std::nullopt, 15, "stopped", now});
       it = running_.erase(it);
       continue;
     }

@@ -66,6 +66,9 @@ struct LiveTrial {
   std::optional<Decision> decision;  // the scheduler's stop decision
   std::optional<int64_t> last_step;  // last objective step seen
   int64_t reports_after_stop = 0;    // objective reports read after the stop was asked for
+  // The objective reports read after a scheduler's stop: a program that was
+  // ahead of the signal may have finished its whole run meanwhile.
+  std::vector<std::pair<int64_t, double>> after_stop;
   std::vector<std::pair<int64_t, double>> curve;  // objective by step
   std::map<std::string, MetricSummary> metrics;
   std::filesystem::path trial_dir;
@@ -129,6 +132,8 @@ class CoordinatorImpl final : public Coordinator {
   Status HandleEvent(const ExecutorEvent& event);
   void HandleReport(const ReportEvent& report);
   void HandleObjective(LiveTrial& live, int64_t step, double value);
+  bool CountObjective(LiveTrial& live, int64_t step, double value);
+  bool FinishedBeforeTheStop(const LiveTrial& live, const ExitEvent& exit) const;
   Status HandleExit(const ExitEvent& exit);
   void RequestStop(LiveTrial& live, StopCause cause, std::string detail);
   void InterruptAll();
@@ -547,6 +552,7 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
     // Already being stopped: the point is kept, the value stays the one
     // the stop was decided on; how many came late is recorded.
     ++live.reports_after_stop;
+    if (live.stop_cause == StopCause::kScheduler) live.after_stop.emplace_back(step, value);
     return;
   }
   if (spec_.max_steps && step > *spec_.max_steps) {
@@ -557,20 +563,13 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
     if (!live.max_steps_deadline) live.max_steps_deadline = parts_.clock->Now() + spec_.grace_s;
     return;
   }
-  // The value is the objective at the latest step: a report for an earlier
-  // step (a program re-evaluating an old checkpoint) is kept as a metric
-  // point but does not replace it.
-  if (!live.last_step || step >= *live.last_step) live.record.value = value;
-  ++live.record.steps;
   if (!std::isfinite(value)) {
+    CountObjective(live, step, value);
     RequestStop(live, StopCause::kNonFinite,
                 fmt::format("objective {} reported {} at step {}", spec_.metric, value, step));
     return;
   }
-  bool new_step = !live.last_step || step > *live.last_step;
-  if (new_step) live.last_step = step;
-  live.curve.emplace_back(step, value);
-  if (new_step) {
+  if (CountObjective(live, step, value)) {
     Decision d = parts_.scheduler->OnReport(live.record.number, step, value);
     if (d.stop()) {
       std::string detail = d.reason.empty() ? "stopped by " + d.rule : d.rule + ": " + d.reason;
@@ -584,6 +583,37 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
     // (saving its model): give it the grace period before stopping it.
     live.max_steps_deadline = parts_.clock->Now() + spec_.grace_s;
   }
+}
+
+// Counts one objective report into the trial's value, steps and curve; true
+// when it is the first report of a new step.
+bool CoordinatorImpl::CountObjective(LiveTrial& live, int64_t step, double value) {
+  // The value is the objective at the latest step: a report for an earlier
+  // step (a program re-evaluating an old checkpoint) is kept as a metric
+  // point but does not replace it.
+  if (!live.last_step || step >= *live.last_step) live.record.value = value;
+  ++live.record.steps;
+  if (!std::isfinite(value)) return false;
+  bool new_step = !live.last_step || step > *live.last_step;
+  if (new_step) live.last_step = step;
+  live.curve.emplace_back(step, value);
+  return new_step;
+}
+
+// A program ahead of a scheduler's stop that reported max_steps and exited 0
+// by itself finished its run before the stop reached it: nothing was saved
+// and its model is whole. (Without max_steps a clean exit after the stop
+// cannot be told from a program that saved and quit on SIGTERM.)
+bool CoordinatorImpl::FinishedBeforeTheStop(const LiveTrial& live, const ExitEvent& exit) const {
+  if (live.stop_cause != StopCause::kScheduler || !spec_.max_steps) return false;
+  if (exit.signal || exit.exit_code.value_or(1) != 0) return false;
+  bool reached = false;
+  for (const auto& [step, value] : live.after_stop) {
+    if (step > *spec_.max_steps) continue;
+    if (!std::isfinite(value)) return false;
+    reached = reached || step == *spec_.max_steps;
+  }
+  return reached;
 }
 
 void CoordinatorImpl::RequestStop(LiveTrial& live, StopCause cause, std::string detail) {
@@ -601,7 +631,18 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   live_.erase(it);
   slots_.Release(live.gpus, live.gpu_share);
 
-  auto end = ClassifyTrialEnd(exit, live.stop_cause, live.stop_detail);
+  const bool finished_anyway = FinishedBeforeTheStop(live, exit);
+  study_internal::TrialEnd end;
+  if (finished_anyway) {
+    for (const auto& [step, value] : live.after_stop) {
+      if (step <= *spec_.max_steps) CountObjective(live, step, value);
+    }
+    live.reports_after_stop = 0;  // they are the value now
+    end = {TrialState::kCompleted, fmt::format("ran to max_steps {} and exited 0 before the stop reached it ({})",
+                                               *spec_.max_steps, live.stop_detail)};
+  } else {
+    end = ClassifyTrialEnd(exit, live.stop_cause, live.stop_detail);
+  }
   if (end.state == TrialState::kCompleted && !live.last_step) {
     // A clean exit without a single objective value has no result to rank:
     // the program printed something else, or the patterns miss its lines.
@@ -627,7 +668,8 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   CAIRN_TRY(parts_.store->UpdateTrial(trial));
   trail_.TrialEnded(trial.id, live.trial_dir);
 
-  parts_.scheduler->OnTrialEnd(trial.number, trial.state);
+  // The scheduler saw the trial only up to its stop: to it, it is stopped.
+  parts_.scheduler->OnTrialEnd(trial.number, finished_anyway ? TrialState::kStopped : trial.state);
   parts_.sampler->Tell({trial.number, trial.params, trial.state, trial.value, live.curve});
   CountEnded(trial);
   int retry = trial.attrs.value("retry", 0);

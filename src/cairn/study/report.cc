@@ -170,7 +170,11 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   const auto& attrs = d["attrs"];
   if (attrs.contains("decision")) {
     const auto& dec = attrs["decision"];
-    out += fmt::format("  stopped by rule: {}\n", dec.value("rule", std::string("?")));
+    // A fast program can finish before the stop reaches it: then the rule
+    // only asked.
+    std::string rule = dec.value("rule", std::string("?"));
+    out += d["state"] == "stopped" ? fmt::format("  stopped by rule: {}\n", rule)
+                                   : fmt::format("  stop asked by rule: {} (the program had finished first)\n", rule);
     if (dec.contains("predicted") && !dec["predicted"].is_null()) {
       out += fmt::format("  predicted final {}: {} [{}, {}] (90 % interval)\n", d["objective"].get<std::string>(),
                          FormatValue(dec["predicted"]), FormatValue(dec.value("lower", nlohmann::json())),

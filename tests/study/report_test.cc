@@ -1,0 +1,34 @@
+// What `cairn show` prints about how a trial ended.
+#include <gtest/gtest.h>
+
+#include "cairn/report.h"
+
+namespace cairn {
+namespace {
+
+nlohmann::json Details(const std::string& state) {
+  return {{"study", "s"},
+          {"number", 2},
+          {"state", state},
+          {"ark", ""},
+          {"end_reason", "why"},
+          {"objective", "acc"},
+          {"params", nlohmann::json::object()},
+          {"value", 0.5},
+          {"steps", 5},
+          {"metrics", nlohmann::json::object()},
+          {"attrs", {{"decision", {{"rule", "median"}}}}}};
+}
+
+TEST(RenderTrialDetails, NamesTheRuleThatStoppedATrial) {
+  EXPECT_NE(RenderTrialDetails(Details("stopped")).find("  stopped by rule: median\n"), std::string::npos);
+}
+
+TEST(RenderTrialDetails, SaysWhenTheRuleAskedTooLate) {
+  std::string out = RenderTrialDetails(Details("completed"));
+  EXPECT_EQ(out.find("stopped by rule"), std::string::npos) << out;
+  EXPECT_NE(out.find("  stop asked by rule: median (the program had finished first)\n"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace cairn
