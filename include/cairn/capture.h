@@ -74,6 +74,8 @@ CodeVersion CaptureCodeVersion(const std::filesystem::path& dir, double timeout_
 // dirty, diff_sha256, untracked, root}.
 nlohmann::json CodeVersionToJson(const CodeVersion& code);
 // "https://user:tok@host/x" -> "https://host/x"; scp-like "git@host:x" kept.
+// Query parameters named like a secret or a signature, and path segments
+// that read like a random token (a webhook's), become "<redacted>".
 std::string StripUrlCredentials(std::string_view url);
 
 // ---- Environment variables ------------------------------------------------

@@ -124,6 +124,17 @@ TEST(StripUrlCredentials, Cases) {
   EXPECT_EQ(StripUrlCredentials("https://s3/b/k?X-Amz-Credential=AK%2F1&X-Amz-Signature=f00&X-Amz-Expires=60#top"),
             "https://s3/b/k?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Expires=60#top");
   EXPECT_EQ(StripUrlCredentials("https://u:p@h/x?sig=1"), "https://h/x?sig=<redacted>");
+  // Secrets in the path: a webhook's token; words, numbers and commit ids stay.
+  EXPECT_EQ(StripUrlCredentials("https://hooks.slack.com/services/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"),
+            "https://hooks.slack.com/services/T0123ABCD/B0123ABCD/<redacted>");
+  EXPECT_EQ(StripUrlCredentials("https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/send?x=1"),
+            "https://api.telegram.org/<redacted>/send?x=1");
+  EXPECT_EQ(StripUrlCredentials("https://github.com/lab/repo/commit/0123456789abcdef0123456789abcdef01234567#L3"),
+            "https://github.com/lab/repo/commit/0123456789abcdef0123456789abcdef01234567#L3");
+  EXPECT_EQ(StripUrlCredentials("https://h/data/imagenet-train-2012-part-0007/ConfigurationFile"),
+            "https://h/data/imagenet-train-2012-part-0007/ConfigurationFile");
+  EXPECT_EQ(StripUrlCredentials("https://host"), "https://host");
+  EXPECT_EQ(StripUrlCredentials("https://host/"), "https://host/");
   EXPECT_EQ(StripUrlCredentials("https://h/x?plain"), "https://h/x?plain");
 }
 

@@ -73,6 +73,34 @@ std::string RedactQuery(std::string_view query) {
   return out;
 }
 
+// A path segment that reads like a random token, as the secret part of a
+// webhook URL (hooks.slack.com/services/T0/B0/<token>,
+// discord.com/api/webhooks/<id>/<token>, api.telegram.org/bot<id>:<token>):
+// 20 or more letters, digits, '-', '_', ':' or '=' mixing upper case, lower
+// case and digits. Words, numbers and hex digests (commit ids) do not.
+bool LooksLikeToken(std::string_view segment) {
+  if (segment.size() < 20) return false;
+  bool upper = false, lower = false, digit = false;
+  for (unsigned char c : segment) {
+    if (std::isupper(c)) upper = true;
+    else if (std::islower(c)) lower = true;
+    else if (std::isdigit(c)) digit = true;
+    else if (c != '-' && c != '_' && c != ':' && c != '=') return false;
+  }
+  return upper && lower && digit;
+}
+
+std::string RedactPath(std::string_view path) {
+  std::string out;
+  bool first = true;
+  for (std::string_view segment : SplitView(path, '/')) {
+    if (!first) out += '/';
+    first = false;
+    out += LooksLikeToken(segment) ? "<redacted>" : std::string(segment);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string StripUrlCredentials(std::string_view url) {
@@ -83,7 +111,13 @@ std::string StripUrlCredentials(std::string_view url) {
   std::string_view authority = url.substr(host_start, path_start - host_start);
   size_t at = authority.rfind('@');
   std::string out(url.substr(0, host_start));
-  out += at == std::string_view::npos ? url.substr(host_start) : url.substr(host_start + at + 1);
+  out += at == std::string_view::npos ? authority : authority.substr(at + 1);
+  if (path_start != std::string_view::npos) {
+    std::string_view rest = url.substr(path_start);
+    size_t path_end = std::min(rest.find('?'), rest.find('#'));
+    out += RedactPath(rest.substr(0, path_end));
+    if (path_end != std::string_view::npos) out += rest.substr(path_end);
+  }
   if (size_t q = out.find('?'); q != std::string::npos) {
     size_t fragment = out.find('#', q);
     std::string tail = fragment == std::string::npos ? "" : out.substr(fragment);
