@@ -196,5 +196,25 @@ TEST(ParseErrorSourceTest, SourceNameIsTheGivenOne) {
   EXPECT_EQ(spec.status().message().rfind("studies/mnist.yaml:1:7: ", 0), 0u) << spec.status().message();
 }
 
+// Paths are recorded as text: one that is not UTF-8 is refused at once,
+// rather than stored altered and then not found by reproduce.
+TEST(ParseStudyPaths, AWorkFolderThatIsNotUtf8IsRefused) {
+  const std::string head =
+      "name: t\ncommand: [./train]\nspace: {x: {type: float, low: 0, high: 1}}\n"
+      "objective: {metric: loss, direction: minimize}\n";
+  auto in_base = ParseStudyText(head, "s.yaml", "/base/\xff\xfe");
+  ASSERT_FALSE(in_base.ok());
+  EXPECT_NE(in_base.status().message().find("s.yaml: the work folder \"/base/\xef\xbf\xbd\xef\xbf\xbd\" is not UTF-8 "
+                                            "text (it is the study file's folder); expected a path of UTF-8 text"),
+            std::string::npos)
+      << in_base.status().message();
+  auto named = ParseStudyText(head + "workdir: code\xff\n", "s.yaml", "/base");
+  ASSERT_FALSE(named.ok());
+  EXPECT_EQ(named.status().message().rfind("s.yaml:5:10: the work folder", 0), 0u) << named.status().message();
+  auto data = ParseStudyText(head + "datasets: [ok.csv, d\xff.csv]\n", "s.yaml", "/base");
+  ASSERT_FALSE(data.ok());
+  EXPECT_EQ(data.status().message().rfind("s.yaml:5:20: the dataset path", 0), 0u) << data.status().message();
+}
+
 }  // namespace
 }  // namespace cairn

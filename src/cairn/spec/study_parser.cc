@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cairn/spec.h"
 #include "cairn/spec/command_template.h"
@@ -103,6 +104,23 @@ Status CheckCommandPlaceholders(const YamlContext& ctx, const MapFields& top, co
   return Status::Ok();
 }
 
+// Paths are recorded as JSON text: one that is not UTF-8 would be stored
+// altered (U+FFFD) and could not be found again, by `reproduce` for one.
+bool IsUtf8(const std::string& text) {
+  try {
+    (void)nlohmann::json(text).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
+}
+
+std::string Shown(const std::filesystem::path& path) {
+  return nlohmann::json(path.string()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+constexpr std::string_view kUtf8Expected = "a path of UTF-8 text (Cairn records paths as text); rename it";
+
 Status ReadWorkdir(const YamlContext& ctx, const MapFields& top, const std::filesystem::path& base_dir,
                    StudySpec& spec) {
   std::filesystem::path dir = base_dir;
@@ -117,6 +135,12 @@ Status ReadWorkdir(const YamlContext& ctx, const MapFields& top, const std::file
   spec.workdir = absolute.lexically_normal();
   if (spec.workdir.has_filename() == false && spec.workdir != spec.workdir.root_path()) {
     spec.workdir = spec.workdir.parent_path();  // "a/b/" -> "a/b"
+  }
+  if (!IsUtf8(spec.workdir.string())) {
+    std::string what = fmt::format("the work folder {} is not UTF-8 text", Shown(spec.workdir));
+    if (const Field* f = top.Find("workdir")) return ctx.Error(f->ValueMark(), what, kUtf8Expected);
+    return InvalidArgument(fmt::format("{}: {} (it is the study file's folder); expected {}", ctx.source(), what,
+                                       kUtf8Expected));
   }
   return Status::Ok();
 }
@@ -138,6 +162,10 @@ Status ReadDatasets(const YamlContext& ctx, const Field& field, StudySpec& spec)
   for (size_t i = 0; i < paths.size(); ++i) {
     if (paths[i].empty()) return ctx.Error(field.value[i].Mark(), "a path in 'datasets' is empty", "a file or folder path");
     spec.datasets.push_back((spec.workdir / paths[i]).lexically_normal());
+    if (!IsUtf8(paths[i])) {
+      return ctx.Error(field.value[i].Mark(), fmt::format("the dataset path {} is not UTF-8 text", Shown(paths[i])),
+                       kUtf8Expected);
+    }
   }
   return Status::Ok();
 }
