@@ -205,6 +205,47 @@ TEST(TpeSamplerTest, FailedTrialsAreIgnored) {
   for (int i = 70; i < 80; ++i) EXPECT_EQ(tpe->Ask(i), clean->Ask(i)) << "trial " << i;
 }
 
+TEST(TpeScoreTest, ADivergedTrialIsTheLastObservation) {
+  const Direction min = Direction::kMinimize;
+  auto diverged = ScoreOf({.number = 0, .state = TrialState::kFailed, .value = NAN}, min);
+  auto blank = ScoreOf({.number = 1, .state = TrialState::kStopped}, min);
+  auto done = ScoreOf(Completed(2, 0.1, 1e9), min);
+  ASSERT_TRUE(diverged && blank && done);
+  EXPECT_EQ(SplitBelow({*diverged, *blank, *done}, 2), (std::vector<bool>{false, true, true}));
+  EXPECT_TRUE(ScoreOf({.number = 0, .state = TrialState::kFailed, .value = INFINITY}, min).has_value());
+}
+
+TEST(TpeSamplerTest, ProposesLessWhereTrialsDiverged) {
+  // The audit's case: the best completed trials lie next to a region where
+  // every trial went NaN (a learning rate too high).
+  SearchSpace space = UnitInterval();
+  auto told = Make("tpe", 3, space), blind = Make("tpe", 3, space);
+  for (int i = 0; i < 20; ++i) {
+    double x = 0.3 + 0.02 * i;
+    TrialOutcome o = Completed(i, x, std::fabs(x - 0.7));
+    told->Tell(o);
+    blind->Tell(o);
+    told->Tell({.number = 20 + i, .params = {{"x", 0.71 + 0.0145 * i}}, .state = TrialState::kFailed, .value = NAN});
+  }
+  int told_in = 0, blind_in = 0;
+  for (int i = 100; i < 200; ++i) {
+    told_in += std::get<double>(told->Ask(i).at("x")) > 0.7;
+    blind_in += std::get<double>(blind->Ask(i).at("x")) > 0.7;
+  }
+  EXPECT_LT(told_in, blind_in / 2) << told_in << " vs " << blind_in;
+}
+
+TEST(TpeSamplerTest, TheOnlyChoiceOfACategoricalIsProposed) {
+  SearchSpace space = UnitInterval();
+  space.params.push_back({.name = "act", .kind = ParamKind::kCategorical, .choices = {S("relu")}});
+  auto tpe = Make("tpe", 2, space);
+  for (int i = 0; i < 12; ++i) {
+    tpe->Tell({.number = i, .params = {{"x", 0.08 * i}, {"act", S("relu")}}, .state = TrialState::kCompleted,
+               .value = 0.08 * i});
+  }
+  for (int i = 20; i < 25; ++i) EXPECT_EQ(tpe->Ask(i).at("act"), S("relu"));
+}
+
 TEST(TpeSamplerTest, ConditionalParamLearnsOnlyFromTrialsWhereItWasActive) {
   SearchSpace space;
   space.params.push_back({.name = "opt", .kind = ParamKind::kCategorical, .choices = {S("sgd"), S("adam")}});

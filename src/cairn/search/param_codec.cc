@@ -17,7 +17,8 @@ double Hi(const ParamSpec& spec) { return spec.kind == ParamKind::kInt ? IntHigh
 double StepOf(const ParamSpec& spec) { return spec.step.value_or(1.0); }
 
 Status CheckNumeric(const ParamSpec& spec) {
-  if (!std::isfinite(spec.low) || !std::isfinite(spec.high) || spec.low > spec.high) {
+  if (!std::isfinite(spec.low) || !std::isfinite(spec.high) || spec.low > spec.high ||
+      !std::isfinite(spec.high - spec.low)) {
     return InvalidArgument(fmt::format("parameter '{}': bounds [{}, {}] are not finite and ordered",
                                        spec.name, spec.low, spec.high));
   }

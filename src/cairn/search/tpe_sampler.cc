@@ -30,6 +30,12 @@ std::optional<Score> ScoreOf(const TrialOutcome& outcome, Direction direction) {
     if (!outcome.value || !std::isfinite(*outcome.value)) return std::nullopt;
     return Score{-kInf, sign * *outcome.value};
   }
+  if (outcome.state == TrialState::kFailed && outcome.value && !std::isfinite(*outcome.value)) {
+    // Diverged: its objective went NaN or infinite, which its parameters did
+    // (a crash may be the machine's, so crashes stay ignored). It is evidence
+    // of where not to look: an observation ranked after every other.
+    return Score{2.0, 0.0};
+  }
   if (outcome.state != TrialState::kStopped) return std::nullopt;
   if (!outcome.curve.empty()) {
     // The report at the largest step, as Optuna's max(intermediate_values.items()).
@@ -88,7 +94,7 @@ Params TpeSampler::Ask(int number) {
 
 ParamValue TpeSampler::SampleParam(const ParamSpec& spec, const std::vector<const Observation*>& obs,
                                    const std::vector<bool>& below, Rng& rng) const {
-  if (HasOneValue(spec)) return Snap(spec, spec.low);
+  if (HasOneValue(spec)) return spec.kind == ParamKind::kCategorical ? spec.choices.front() : Snap(spec, spec.low);
   // Only trials where the parameter was active (and its value still valid) count.
   std::vector<double> good, bad;
   for (size_t i = 0; i < obs.size(); ++i) {

@@ -63,6 +63,14 @@ Status ReadNumeric(const YamlContext& ctx, const MapFields& map, ParamSpec& spec
                      fmt::format("'high' ({}) of {} is not above 'low' ({})", spec.high, map.what(), spec.low),
                      "low < high");
   }
+  if (!std::isfinite(spec.high - spec.low)) {
+    // Samplers work on high - low: a range wider than a double holds would
+    // turn every draw into inf or NaN.
+    return ctx.Error(map.Find("high")->ValueMark(),
+                     fmt::format("the range of {} from {} to {} is wider than a double can hold", map.what(),
+                                 spec.low, spec.high),
+                     "high - low below 1.7e308");
+  }
   if (const Field* f = map.Find("log")) {
     CAIRN_ASSIGN_OR_RETURN(spec.log, ctx.Bool(*f));
     if (spec.log && spec.low <= 0) {
@@ -102,9 +110,13 @@ Status ReadChoices(const YamlContext& ctx, const MapFields& map, ParamSpec& spec
   }
   for (const auto& item : f->value) {
     CAIRN_ASSIGN_OR_RETURN(ParamValue v, ctx.Value(item, item.Mark(), "a choice of " + map.what()));
-    if (std::find(spec.choices.begin(), spec.choices.end(), v) != spec.choices.end()) {
-      return ctx.Error(item.Mark(), fmt::format("duplicate choice '{}' in {}", ParamValueToString(v), map.what()),
-                       "each choice once");
+    // The program sees a choice as text: 1, 1.0 and "1" would be one choice
+    // drawn three times as often as the others.
+    const std::string text = ParamValueToString(v);
+    if (std::any_of(spec.choices.begin(), spec.choices.end(),
+                    [&](const ParamValue& c) { return ParamValueToString(c) == text; })) {
+      return ctx.Error(item.Mark(), fmt::format("duplicate choice '{}' in {}", text, map.what()),
+                       "each choice once (choices that read the same, such as 1, 1.0 and \"1\", are one)");
     }
     spec.choices.push_back(std::move(v));
   }
