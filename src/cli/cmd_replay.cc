@@ -37,7 +37,9 @@ std::string Render(const nlohmann::json& r) {
     out += fmt::format("  best trial: {} ({}; {})\n", r["best_all"]["number"].get<int>(),
                        r["best_all"]["value"].get<double>(), r["best_all"].value("id", "?"));
   }
-  if (r["best_found"].is_null()) {
+  if (r["best_all"].is_null()) {
+    out += "  no trial has a final value to win with (none ran to its end in the record without a null)\n";
+  } else if (r["best_found"].is_null()) {
     out += "  the winner would have been lost: no trial ran to its end\n";
   } else if (r["lost_winner"].get<bool>()) {
     out += fmt::format("  the winner would have been lost: best kept is trial {} ({}; {}), regret {}\n",

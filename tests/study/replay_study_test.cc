@@ -95,6 +95,23 @@ TEST(ReplayStudyTest, CurvesCutShortAreNotResults) {
   EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "none"})->contains("note"));
 }
 
+// A null (NaN) fails a trial where it stands, in a replay as in a live
+// study: such a curve cannot be the winner, and "full" is what a study
+// without a pruner would have run, so `none` saves nothing and loses nothing.
+TEST(ReplayStudyTest, ACurveWithANullFailsThereAndIsNoWinner) {
+  auto curves = Curves();
+  curves[1].values.back() = NAN;  // curve 11, the best, at its last step
+  curves[0].values[4] = NAN;      // curve 3, at step 5
+  auto r = ReplayCurves(curves, {.pruner = "none", .workers = 1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["best_all"]["number"], 8) << "curve 10";
+  EXPECT_FALSE((*r)["lost_winner"].get<bool>());
+  EXPECT_EQ((*r)["steps_full"], 225);
+  EXPECT_EQ((*r)["steps_used"], 225);
+  EXPECT_DOUBLE_EQ((*r)["saved_fraction"].get<double>(), 0.0);
+  EXPECT_EQ((*r)["cut_short"], 2);
+}
+
 // The rules must not learn from a cut-short curve either: a trial stopped at
 // 0.9 after one step is not "1 completed trial" for the median rule.
 TEST(ReplayStudyTest, ARuleDoesNotTakeACurveCutShortForACompletedTrial) {

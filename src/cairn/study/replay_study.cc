@@ -38,6 +38,19 @@ std::optional<double> LastFinite(const std::vector<double>& values) {
   return std::nullopt;
 }
 
+// The steps a study without a pruner runs of a curve: all of them, or up
+// to its first NaN/inf (null), where a live study fails the trial.
+size_t StepsUnpruned(const CurveRecord& c) {
+  auto bad = std::find_if(c.values.begin(), c.values.end(), [](double v) { return !std::isfinite(v); });
+  return bad == c.values.end() ? c.values.size() : static_cast<size_t>(bad - c.values.begin()) + 1;
+}
+
+// A curve that can win: it ran to its end in the record and the replay
+// does not fail it on a null.
+bool CanWin(const CurveRecord& c) {
+  return RanToItsEnd(c) && std::all_of(c.values.begin(), c.values.end(), [](double v) { return std::isfinite(v); });
+}
+
 // A study spec that the coordinator can run from curves alone.
 StudySpec ReplaySpec(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options) {
   StudySpec spec;
@@ -150,13 +163,15 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   int64_t steps_full = 0, steps_used = 0;
   double seconds_full = 0, seconds_used = 0;
   int stopped = 0;
-  // Only curves that ran to their end in the record have a final value to
-  // win with; a trial the study stopped early is replayed as far as it went.
+  // Only curves that ran to their end in the record, without a null, have a
+  // final value to win with; a trial the study stopped early is replayed as
+  // far as it went, one with a null fails there (as a live trial would),
+  // and "full" is what a study without a pruner would have run.
   std::vector<bool> all(curves.size()), finished(curves.size(), false);
-  for (size_t i = 0; i < curves.size(); ++i) all[i] = RanToItsEnd(curves[i]);
+  for (size_t i = 0; i < curves.size(); ++i) all[i] = CanWin(curves[i]);
   for (const auto& c : curves) {
-    steps_full += static_cast<int64_t>(c.values.size());
-    seconds_full += CurveSeconds(c, c.values.size());
+    steps_full += static_cast<int64_t>(StepsUnpruned(c));
+    seconds_full += CurveSeconds(c, StepsUnpruned(c));
   }
   for (const auto& t : *trials) {
     const auto& c = curves[static_cast<size_t>(t.number)];
@@ -197,7 +212,8 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"cut_short", cut_short}};
   if (cut_short > 0) {
     report["note"] = fmt::format(
-        "{} of the {} trials {} cut short in the record (stopped early or failed): such trials are replayed only "
+        "{} of the {} trials {} cut short in the record (stopped early, failed, or a null value): such trials are "
+        "replayed only "
         "as far as they went and do not count as results, so a replay can show what another rule would have "
         "stopped sooner, not what it would have kept longer",
         cut_short, curves.size(), cut_short == 1 ? "was" : "were");
