@@ -93,6 +93,19 @@ TEST(GridSamplerTest, FloatsWithoutAStepNeedGridPoints) {
     EXPECT_NEAR(x[i], want_x[i], 1e-12);
   }
   EXPECT_LE(lr[3], 1e-1);  // never past the bound
+  // The decimals meant, as they reach argv: not 0.0010000000000000002.
+  EXPECT_EQ(lr, (std::vector<double>{1e-4, 1e-3, 1e-2, 1e-1}));
+  EXPECT_EQ(ParamValueToString(lr[1]), "0.001");
+}
+
+TEST(GridSamplerTest, LogGridPointsAreTheBoundsAndRoundDecimals) {
+  SearchSpace s;
+  s.params.push_back({.name = "c", .kind = ParamKind::kFloat, .low = 3, .high = 300, .log = true});
+  auto grid = EnumerateGrid(s, {.grid_points = 3});
+  ASSERT_TRUE(grid.ok()) << grid.status().ToString();
+  std::vector<std::string> text;
+  for (const auto& p : *grid) text.push_back(ParamValueToString(p.at("c")));
+  EXPECT_EQ(text, (std::vector<std::string>{"3", "30", "300"}));
 }
 
 TEST(GridSamplerTest, IntsUseTheirStepAndTooLargeGridsAreRefused) {

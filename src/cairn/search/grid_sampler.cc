@@ -25,11 +25,14 @@ Result<std::vector<ParamValue>> FloatPoints(const ParamSpec& spec, const GridOpt
   const int k = *options.grid_points;
   double lo = spec.log ? std::log(spec.low) : spec.low;
   double hi = spec.log ? std::log(spec.high) : spec.high;
-  for (int i = 0; i < k; ++i) {
-    double x = i == k - 1 ? hi : lo + (hi - lo) * i / (k - 1);
-    // exp(log(high)) may overshoot high by an ulp; clip back inside.
-    out.push_back(std::clamp(spec.log ? std::exp(x) : x, spec.low, spec.high));
+  out.emplace_back(spec.low);
+  for (int i = 1; i < k - 1; ++i) {
+    double x = lo + (hi - lo) * i / (k - 1);
+    // The decimal meant (1e-4..1 in 5 points: 0.001, not 0.0010000000000000002),
+    // clipped back inside should rounding step over a bound.
+    out.push_back(std::clamp(CleanDecimal(spec.log ? std::exp(x) : x), spec.low, spec.high));
   }
+  out.emplace_back(spec.high);
   return out;
 }
 

@@ -69,10 +69,13 @@ int64_t GridCount(const ParamSpec& spec) {
 ParamValue GridValue(const ParamSpec& spec, int64_t k) {
   double v = std::min(Lo(spec) + static_cast<double>(k) * StepOf(spec), Hi(spec));
   if (spec.kind == ParamKind::kInt) return static_cast<int64_t>(std::llround(v));
+  return std::clamp(CleanDecimal(v), spec.low, spec.high);
+}
+
+double CleanDecimal(double v) {
   // 0.1 * 3 is 0.30000000000000004; 15 significant digits give back the
-  // decimal the user meant (it lands on the grid point within an ulp).
-  double clean = std::strtod(fmt::format("{:.15g}", v).c_str(), nullptr);
-  return std::clamp(clean, spec.low, spec.high);
+  // decimal the user meant (it lands on the intended value within an ulp).
+  return std::strtod(fmt::format("{:.15g}", v).c_str(), nullptr);
 }
 
 ParamValue Snap(const ParamSpec& spec, double external) {

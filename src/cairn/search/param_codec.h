@@ -26,6 +26,10 @@ int64_t GridCount(const ParamSpec& spec);
 // The k-th value of that grid (an int64_t for ints, a double for floats).
 ParamValue GridValue(const ParamSpec& spec, int64_t k);
 
+// `v` rounded to 15 significant digits: the decimal a computed grid point
+// (0.1 * 3, exp(log(1e-4) + ...)) stands for.
+double CleanDecimal(double v);
+
 // Rounds an external number onto the parameter's grid (ints and steps) and
 // clips it into [low, high]. The result has the parameter's type.
 ParamValue Snap(const ParamSpec& spec, double external);
