@@ -52,6 +52,18 @@ TEST(ClassifyCurveTest, EachKindIsRecognised) {
   EXPECT_EQ(ClassifyCurve(set[5].values, Direction::kMaximize, range), CurveKind::kDiverges);
 }
 
+// Ten steps: the start window (3 points) is 30 % of the curve, so a plain
+// fast learner must not read as late; one flat for half its steps does.
+TEST(ClassifyCurveTest, ShortCurvesAreNotAllLate) {
+  std::vector<double> fast, late;
+  for (int s = 1; s <= 10; ++s) {
+    fast.push_back(0.8 * (1 - std::exp(-0.45 * s)));
+    late.push_back(s <= 5 ? 0.1 : 0.1 + 0.7 * (1 - std::exp(-0.8 * (s - 5))));
+  }
+  EXPECT_EQ(ClassifyCurve(fast, Direction::kMaximize, 1.0), CurveKind::kNormal);
+  EXPECT_EQ(ClassifyCurve(late, Direction::kMaximize, 1.0), CurveKind::kLateLearner);
+}
+
 TEST(CurveIndexTest, ScoresEveryPredictorPerKindAndFraction) {
   CurveIndexOptions options;
   Result<CurveIndexReport> report = BuildCurveIndex(KindSet(), options);

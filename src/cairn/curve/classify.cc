@@ -52,7 +52,10 @@ CurveKind ClassifyCurve(std::span<const double> values, Direction direction, dou
   if (gain <= std::max(rules.never_learns_gain * file_range, 3 * noise)) return CurveKind::kNeverLearns;
   if (end < best - rules.diverge_loss * gain) return CurveKind::kDiverges;
   size_t onset = FirstReaching(smooth, start + 0.2 * gain);
-  if (static_cast<double>(onset) >= rules.late_onset * static_cast<double>(n)) return CurveKind::kLateLearner;
+  // A rise inside the window `start` was taken from is no late start: on a
+  // short curve that window is more than late_onset of it.
+  const double late = std::max(rules.late_onset * static_cast<double>(n), static_cast<double>(head));
+  if (static_cast<double>(onset) >= late) return CurveKind::kLateLearner;
   if (noise > rules.noisy_ratio * gain) return CurveKind::kNoisy;
   return CurveKind::kNormal;
 }
