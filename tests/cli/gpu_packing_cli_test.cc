@@ -87,5 +87,25 @@ TEST(GpuPackingCli, PacksByRecordedPeakAndRerunsOutOfMemoryAlone) {
 #endif
 }
 
+// More GPUs per trial than are visible: refused before anything runs, in the
+// study file's words, and no store is left behind.
+TEST(GpuPackingCli, MoreGpusPerTrialThanVisibleIsRefused) {
+  auto dir = MakeTempDir("cairn-gpus");
+  WriteFile(dir / "study.yaml",
+            "name: two\n"
+            "command: [\"/bin/true\"]\n"
+            "space: {x: {type: float, low: 0.0, high: 1.0}}\n"
+            "objective: {metric: score}\n"
+            "resources: {gpus: 2}\n");
+  auto run = RunCairn({"run", "study.yaml", "--store", "sqlite://" + (dir / "cairn.db").string()}, dir,
+                      {{"CUDA_VISIBLE_DEVICES", "0"}});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_NE(run.err.find("the study file's resources.gpus: 2 GPUs per trial but only 1 GPU(s) are available "
+                         "(visible: 0; CUDA_VISIBLE_DEVICES chooses which)"),
+            std::string::npos)
+      << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "cairn.db"));
+}
+
 }  // namespace
 }  // namespace cairn::testing

@@ -87,6 +87,8 @@ const ErrorCase kCases[] = {
      "7:36", "a fraction of GPU memory in [0, 1)"},
     {"max_per_gpu zero", Doc({HEAD, "objective: {metric: acc}", "resources: {max_per_gpu: 0}"}), "7:26",
      "an integer >= 1"},
+    {"margin without packing", Doc({HEAD, "objective: {metric: acc}", "resources: {gpus: 1, margin: 0.2}"}), "7:22",
+     "'margin' in 'resources' is set without packing: auto"},
     {"bad direction", Doc({HEAD, "objective: {metric: acc, direction: up}"}), "6:37", "maximize, minimize"},
     {"low >= high", Doc({"name: t", "command: [p]", "space:", "  x: {type: float, low: 0.5, high: 0.5}"}), "4:36",
      "'high' (0.5) of parameter 'x' is not above 'low' (0.5); expected low < high"},

@@ -33,17 +33,17 @@ GpuSlots::GpuSlots(std::vector<std::string> device_ids) {
 
 Status GpuSlots::Validate(double g) const {
   if (!std::isfinite(g) || g < 0) {
-    return InvalidArgument(fmt::format("gpus_per_trial {} must be a number >= 0", g));
+    return InvalidArgument(fmt::format("{} GPUs per trial: expected a number >= 0", g));
   }
   if (g > 0 && g < 1) {
-    if (ids_.empty()) return InvalidArgument(fmt::format("gpus_per_trial {} but no GPU is available", g));
+    if (ids_.empty()) return InvalidArgument(fmt::format("{} GPU per trial but no GPU is available", g));
     return Status::Ok();
   }
   if (!IsWhole(g)) {
-    return InvalidArgument(fmt::format("gpus_per_trial {} must be below 1 or a whole number", g));
+    return InvalidArgument(fmt::format("{} GPUs per trial: expected a fraction below 1 or a whole number", g));
   }
   if (std::llround(g) > static_cast<long long>(ids_.size())) {
-    return InvalidArgument(fmt::format("gpus_per_trial {} but only {} GPU(s) are available", g, ids_.size()));
+    return InvalidArgument(fmt::format("{} GPUs per trial but only {} GPU(s) are available", g, ids_.size()));
   }
   return Status::Ok();
 }

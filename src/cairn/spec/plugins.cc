@@ -170,7 +170,7 @@ Status ReadPruner(const YamlContext& ctx, const Field& field, StudySpec& spec) {
 }
 
 Status ReadExecutor(const YamlContext& ctx, const Field& field, StudySpec& spec) {
-  CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {"local", "slurm", "replay"}));
+  CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {"local", "slurm"}));
   spec.executor = plugin.name;
   if (plugin.name == "slurm") CAIRN_TRY(CheckSlurmOptions(ctx, plugin.map));
   if (plugin.name == "local") CAIRN_TRY(CheckLocalOptions(ctx, plugin.map));

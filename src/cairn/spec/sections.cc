@@ -134,7 +134,16 @@ Status ReadPacking(const YamlContext& ctx, const MapFields& map, StudySpec& spec
   if (const Field* f = map.Find("max_per_gpu")) {
     CAIRN_ASSIGN_OR_RETURN(spec.max_trials_per_gpu, SmallIntAtLeast(ctx, *f, 1));
   }
-  if (spec.packing != "auto") return Status::Ok();
+  if (spec.packing != "auto") {
+    // Both tune automatic packing only: alone they would silently do nothing.
+    for (const char* key : {"margin", "max_per_gpu"}) {
+      if (const Field* f = map.Find(key)) {
+        return ctx.Error(f->key_node.Mark(), fmt::format("{} is set without packing: auto", f->Label()),
+                         fmt::format("'packing: auto' beside it ('{}' only tunes automatic packing)", key));
+      }
+    }
+    return Status::Ok();
+  }
   // Automatic packing starts with one trial per GPU and decides the share itself.
   const Field* gpus = map.Find("gpus");
   if (gpus != nullptr && spec.gpus_per_trial != 1) {

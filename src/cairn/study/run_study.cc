@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cairn/capture.h"
 #include "cairn/gpu.h"
@@ -94,9 +95,6 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   auto say = [&](const std::string& m) {
     if (options.on_message) options.on_message(m);
   };
-  std::string cwd = std::filesystem::current_path().string();
-  CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore(ResolveStoreUrl(options.store_url, cwd)));
-
   std::unique_ptr<Executor> executor;
   if (spec.executor == "slurm") {
     CAIRN_ASSIGN_OR_RETURN(executor, MakeSlurmForSpec(spec));
@@ -108,7 +106,11 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
     spec.gpus_per_trial = 0;
   }
   GpuSlots probe(gpus);
-  CAIRN_TRY(probe.Validate(spec.gpus_per_trial));
+  if (Status valid = probe.Validate(spec.gpus_per_trial); !valid.ok()) {
+    return InvalidArgument(fmt::format("the study file's resources.gpus: {} (visible: {}; CUDA_VISIBLE_DEVICES "
+                                       "chooses which)",
+                                       valid.message(), fmt::join(gpus, ", ")));
+  }
 
   if (spec.executor != "local" && !executor) {
     return InvalidArgument(fmt::format("executor '{}' is not available in this build", spec.executor));
@@ -132,6 +134,10 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   SchedulerContext context{spec.direction, spec.max_steps, spec.seed, spec.lower_bound, spec.upper_bound};
   CAIRN_ASSIGN_OR_RETURN(auto scheduler, MakeScheduler(spec.pruner, context, spec.pruner_options));
 
+  // Opened once the study can run at all: a refused executor, GPU request,
+  // sampler or pruner leaves no empty store behind.
+  std::string cwd = std::filesystem::current_path().string();
+  CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore(ResolveStoreUrl(options.store_url, cwd)));
   CaptureOptions capture_options;
   capture_options.fingerprint_cache_file = std::filesystem::path(cwd) / ".cairn" / "fingerprints.json";
   Capturer capturer(capture_options);
@@ -140,7 +146,12 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
                    &capturer, &utilization};
   CoordinatorOptions coord;
   coord.gpu_ids = gpus;
-  if (spec.packing == "auto") coord.gpu_memory_bytes = SmallestGpuMemory(gpus);
+  if (spec.packing == "auto") {
+    coord.gpu_memory_bytes = SmallestGpuMemory(gpus);
+    if (coord.gpu_memory_bytes == 0 && !gpus.empty()) {
+      say("packing: auto cannot read the GPUs' memory (no NVML library): trials run one per GPU");
+    }
+  }
   coord.trials_root = std::filesystem::path(cwd) / ".cairn" / "trials";
   coord.interrupt = options.interrupt;
   coord.kill = options.kill;
