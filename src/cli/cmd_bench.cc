@@ -18,9 +18,13 @@ void RegisterBench(CLI::App& app, Context& ctx) {
   };
   auto ingest_args = std::make_shared<IngestArgs>();
   auto* ingest = bench->add_subcommand("ingest", "Write N metric points for one trial through the store");
-  ingest->add_option("--points", ingest_args->points, "number of metric points")->check(AtLeast(1));
+  ingest->add_option("--points", ingest_args->points, "number of metric points")
+      ->check(AtLeast(1))
+      ->capture_default_str();
   ingest->add_flag("--json", ingest_args->json, "print JSON");
-  AddStoreOption(ingest, ctx);
+  ingest->add_option("--store", ctx.store_url,
+                     "the store to measure: sqlite:///path/to.db or postgresql://... (it keeps a completed study "
+                     "named bench-ingest-<time>); default: a temporary SQLite file, deleted afterwards");
   ingest->callback([ingest_args, &ctx] {
     std::string url = ctx.store_url;
     if (url.empty()) {

@@ -154,6 +154,8 @@ TEST_P(StoreMetricsTest, BenchIngestWritesThroughTheStore) {
   auto trials = store_->ListTrials(bench.id);
   ASSERT_TRUE(trials.ok());
   ASSERT_EQ(trials->size(), 1u);
+  EXPECT_EQ((*trials)[0].state, TrialState::kCompleted) << "a bench study must not look like a run in progress";
+  EXPECT_EQ((*trials)[0].steps, 25000);
   auto points = store_->ReadMetrics({.trial_id = (*trials)[0].id, .key = "loss"});
   ASSERT_TRUE(points.ok());
   ASSERT_EQ(points->size(), 25000u);

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "cairn/clock.h"
 #include "cairn/store.h"
 #include "cairn/store/bench_ingest.h"
@@ -21,7 +23,7 @@ double ThreadCpuSeconds() {
 }
 
 // A study and trial of its own, so runs never collide with real data.
-Result<int64_t> MakeTrial(Store& store) {
+Result<TrialRecord> MakeTrial(Store& store) {
   double now = RealClock::Default()->WallTime();
   StudyRecord study{.name = "bench-ingest-" + std::to_string(static_cast<int64_t>(now * 1e6)),
                     .objective = "loss",
@@ -30,7 +32,8 @@ Result<int64_t> MakeTrial(Store& store) {
   CAIRN_ASSIGN_OR_RETURN(int64_t study_id, store.CreateStudy(study));
   TrialRecord trial{.study_id = study_id, .number = 0, .state = TrialState::kRunning,
                     .created_at = now};
-  return store.CreateTrial(trial);
+  CAIRN_ASSIGN_OR_RETURN(trial.id, store.CreateTrial(trial));
+  return trial;
 }
 
 }  // namespace
@@ -47,7 +50,8 @@ Result<IngestBenchResult> BenchIngestInto(Store& store, int64_t points, int64_t 
   if (points <= 0 || batch <= 0) {
     return InvalidArgument("bench ingest: points and batch must be positive");
   }
-  CAIRN_ASSIGN_OR_RETURN(int64_t trial_id, MakeTrial(store));
+  CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, MakeTrial(store));
+  const int64_t trial_id = trial.id;
   std::vector<MetricPoint> buf(static_cast<size_t>(std::min(batch, points)));
   for (auto& p : buf) {
     p.trial_id = trial_id;
@@ -71,6 +75,13 @@ Result<IngestBenchResult> BenchIngestInto(Store& store, int64_t points, int64_t 
     cpu += ThreadCpuSeconds() - cpu_begin;
     spent += std::chrono::steady_clock::now() - begin;
   }
+  // Ended, so that a store the user named does not show a study running forever.
+  trial.state = TrialState::kCompleted;
+  trial.end_reason = fmt::format("store benchmark: {} metric points written", points);
+  trial.steps = points;
+  trial.value = buf[static_cast<size_t>((points - 1) % batch)].value;
+  trial.ended_at = RealClock::Default()->WallTime();
+  CAIRN_TRY(store.UpdateTrial(trial));
   IngestBenchResult r{.points = points, .seconds = spent.count(), .cpu_seconds = cpu};
   r.points_per_second = r.seconds > 0 ? static_cast<double>(points) / r.seconds : 0.0;
   return r;
