@@ -1,5 +1,6 @@
 #include "cairn/spec/sections.h"
 
+#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -169,6 +170,13 @@ Status ReadResources(const YamlContext& ctx, const Field& field, StudySpec& spec
 }
 
 Result<uint64_t> ReadSeed(const YamlContext& ctx, const Field& field) {
+  // Any 64-bit unsigned seed, as `--seed` takes (beyond what an int64 holds too).
+  if (field.value.IsScalar() && field.value.Tag() != "!") {  // unquoted
+    const std::string& text = field.value.Scalar();
+    uint64_t seed = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (ec == std::errc() && end == text.data() + text.size()) return seed;
+  }
   CAIRN_ASSIGN_OR_RETURN(int64_t seed, IntAtLeast(ctx, field, 0));
   return static_cast<uint64_t>(seed);
 }

@@ -177,6 +177,14 @@ Status ReadCondition(const YamlContext& ctx, const Field& when, const SearchSpac
     return ctx.Error(cond.ValueMark(), fmt::format("{} is an empty list", cond.Label()),
                      "a value or a list of values of '" + parent->name + "'");
   }
+  if (parent->kind == ParamKind::kFloat && !parent->step) {
+    // A continuous parameter hits one exact value with probability zero.
+    return ctx.Error(cond.key_node.Mark(),
+                     fmt::format("parameter '{}' is conditioned on '{}', a float without a step, whose value is "
+                                 "never exactly one given value",
+                                 spec.name, parent->name),
+                     "a categorical, int or stepped float parent");
+  }
   for (const auto& item : items) {
     YAML::Mark mark = item.IsNull() ? cond.key_node.Mark() : item.Mark();
     CAIRN_ASSIGN_OR_RETURN(ParamValue v, ctx.Value(item, mark, cond.Label()));

@@ -154,6 +154,11 @@ Result<int64_t> YamlContext::Int(const Field& f) const {
   if (d && std::isfinite(*d) && std::trunc(*d) == *d && std::fabs(*d) < 9.0e18) {
     return static_cast<int64_t>(*d);
   }
+  if (d && std::trunc(*d) == *d) {
+    // A whole number all the same: say why it is refused.
+    return Error(f.ValueMark(), wrong + " (too large)", "an integer between -9223372036854775808 and "
+                                                        "9223372036854775807");
+  }
   return Error(f.ValueMark(), wrong, "an integer");
 }
 
