@@ -146,6 +146,33 @@ TEST_F(CurvesFileTest, AFileOfTwoMetricsNamesTheLineOfTheOddCurve) {
                                           "acc (maximize); one task per file");
 }
 
+TEST_F(CurvesFileTest, AFileOfTwoRangesNamesTheLineOfTheOddCurve) {
+  auto path = dir_ / "ranges.jsonl";
+  WriteFile(path, R"({"id":"a","metric":"acc","mode":"max","values":[1],"bounds":[0,1]})" "\n"
+                  R"({"id":"b","metric":"acc","mode":"max","values":[1],"bounds":[0,null]})" "\n");
+  auto curves = ReadCurvesFile(path);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  Status st = CheckOneTask(*curves, path.string());
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), path.string() + ":2: curve 'b' has bounds [0, null] but the first curve has [0, 1]; one "
+                                          "range per file");
+}
+
+// A truncated download is bad input (exit 2), not a failure of the disk.
+TEST_F(CurvesFileTest, ATruncatedGzipFileIsBadInput) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text += R"({"id":"c)" + std::to_string(i) + R"(","metric":"acc","mode":"max","values":[0.1,0.2,0.3]})" "\n";
+  }
+  WriteGz(dir_ / "whole.jsonl.gz", text);
+  std::string bytes = testing::ReadFile(dir_ / "whole.jsonl.gz");
+  WriteFile(dir_ / "cut.jsonl.gz", bytes.substr(0, bytes.size() / 2));
+  auto curves = ReadCurvesFile(dir_ / "cut.jsonl.gz");
+  ASSERT_FALSE(curves.ok());
+  EXPECT_EQ(curves.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(curves.status().message(), (dir_ / "cut.jsonl.gz").string() + ": truncated or corrupt gzip data");
+}
+
 TEST_F(CurvesFileTest, MissingFileAndFolderAreSaid) {
   auto curves = ReadCurvesFile(dir_ / "nope.jsonl");
   ASSERT_FALSE(curves.ok());

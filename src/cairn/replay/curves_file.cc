@@ -117,7 +117,7 @@ struct GzCloser {
 using GzPtr = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
 
 // Reads one line (without the newline) into `line`; false at end of file.
-bool ReadLine(gzFile f, std::string& line, bool& error) {
+bool ReadLine(gzFile f, std::string& line, bool& error, bool& disk_error) {
   line.clear();
   char buf[1 << 16];
   while (gzgets(f, buf, sizeof buf) != nullptr) {
@@ -132,6 +132,7 @@ bool ReadLine(gzFile f, std::string& line, bool& error) {
   int errnum = 0;
   gzerror(f, &errnum);
   error = errnum != Z_OK && errnum != Z_STREAM_END;
+  disk_error = errnum == Z_ERRNO;
   return !line.empty() && !error;
 }
 
@@ -149,7 +150,7 @@ Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& w
   CAIRN_ASSIGN_OR_RETURN(rec.metric, RequireString(obj, "metric", where));
   CAIRN_ASSIGN_OR_RETURN(std::string mode, RequireString(obj, "mode", where));
   auto direction = ParseDirection(mode);
-  if (!direction) return FieldError(where, "mode", "expected \"max\" or \"min\", got \"" + mode + "\"");
+  if (!direction) return FieldError(where, "mode", "expected \"max\" or \"min\" (or maximize, minimize), got \"" + mode + "\"");
   rec.direction = *direction;
   if (auto it = obj.find("params"); it != obj.end()) {
     auto params = ParamsFromJson(*it);
@@ -179,6 +180,15 @@ Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& f
           at, c.id, c.metric, DirectionName(c.direction), curves[0].metric,
           DirectionName(curves[0].direction)));
     }
+    if (c.lower_bound != curves[0].lower_bound || c.upper_bound != curves[0].upper_bound) {
+      // The rules and fits take one range for the metric.
+      const std::string at = c.line > 0 ? fmt::format("{}:{}", file, c.line) : file;
+      auto side = [](std::optional<double> b) { return b ? fmt::format("{}", *b) : std::string("null"); };
+      return InvalidArgument(fmt::format("{}: curve '{}' has bounds [{}, {}] but the first curve has [{}, {}]; one "
+                                         "range per file",
+                                         at, c.id, side(c.lower_bound), side(c.upper_bound),
+                                         side(curves[0].lower_bound), side(curves[0].upper_bound)));
+    }
   }
   return Status::Ok();
 }
@@ -201,8 +211,8 @@ Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& pat
   std::vector<CurveRecord> out;
   std::unordered_map<std::string, int> line_of_id;
   std::string line;
-  bool error = false;
-  for (int lineno = 1; ReadLine(f.get(), line, error); ++lineno) {
+  bool error = false, disk_error = false;
+  for (int lineno = 1; ReadLine(f.get(), line, error, disk_error); ++lineno) {
     if (IsBlank(line)) continue;
     const std::string where = fmt::format("{}:{}", path.string(), lineno);
     auto rec = ParseCurveLine(line, where);
@@ -216,7 +226,8 @@ Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& pat
     rec->line = lineno;
     out.push_back(std::move(*rec));
   }
-  if (error) return IoError(path.string() + ": read error (truncated or corrupt gzip data?)");
+  if (disk_error) return IoError(fmt::format("{}: read error: {}", path.string(), std::strerror(errno)));
+  if (error) return InvalidArgument(path.string() + ": truncated or corrupt gzip data");
   return out;
 }
 
