@@ -32,6 +32,11 @@ int RunBench(SchedulerBenchArgs args) {
     name.erase(0, name.find_first_not_of(" \t"));
     name.erase(name.find_last_not_of(" \t") + 1);
   }
+  for (auto it = args.schedulers.begin(); it != args.schedulers.end(); ++it) {
+    if (std::find(args.schedulers.begin(), it, *it) != it) {
+      return Fail(InvalidArgument(fmt::format("--schedulers: '{}' is named twice", *it)));
+    }
+  }
   if (!args.peer.empty() && args.peer != "optuna") {
     return Fail(InvalidArgument(fmt::format("--peer '{}': the only peer is 'optuna'", args.peer)));
   }

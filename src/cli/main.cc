@@ -7,6 +7,36 @@
 #include "cairn/version.h"
 #include "cli/common.h"
 
+namespace {
+
+// "unknown command 'x'; the commands are ..." for a word where a command or
+// a command's subcommand belongs (CLI11 would only say that one is
+// required); empty when the words name commands.
+std::string UnknownCommand(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  std::string path = "cairn";
+  for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+    auto subs = level->get_subcommands({});
+    if (subs.empty()) return "";  // the words that follow are the command's own
+    const CLI::App* next = nullptr;
+    std::string names;
+    for (const CLI::App* sub : subs) {
+      if (sub->get_name() == argv[i]) next = sub;
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (next == nullptr) {
+      return level == &app ? "unknown command '" + std::string(argv[i]) + "'; the commands are " + names
+                           : "unknown command '" + std::string(argv[i]) + "' of " + path + "; its commands are " +
+                                 names;
+    }
+    level = next;
+    path += " " + next->get_name();
+  }
+  return "";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{
       "cairn: search the hyperparameters of your existing training program, stop losing trials early,\n"
@@ -17,14 +47,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
   cairn::cli::Context ctx;
   cairn::cli::RegisterAllCommands(app, ctx);
-  bool known = false;
-  std::string names;
-  for (const CLI::App* sub : app.get_subcommands({})) {
-    known = known || (argc > 1 && sub->get_name() == argv[1]);
-    names += (names.empty() ? "" : ", ") + sub->get_name();
-  }
-  if (argc > 1 && argv[1][0] != '-' && !known) {
-    std::cerr << "cairn: error: unknown command '" << argv[1] << "'; the commands are " << names << "\n";
+  if (std::string unknown = UnknownCommand(app, argc, argv); !unknown.empty()) {
+    std::cerr << "cairn: error: " << unknown << "\n";
     return 2;
   }
   try {

@@ -137,6 +137,12 @@ TEST_F(BenchSchedulersCli, ArgumentMistakesExitTwoWithOnePrefix) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("cairn: error: unknown command 'frobnicate'; the commands are run, "), std::string::npos)
       << unknown.err;
+  auto unknown_sub = RunCairn({"bench", "frobnicate"});
+  EXPECT_EQ(unknown_sub.exit_code, 2);
+  EXPECT_NE(unknown_sub.err.find("cairn: error: unknown command 'frobnicate' of cairn bench; its commands are "
+                                 "ingest, schedulers"),
+            std::string::npos)
+      << unknown_sub.err;
   auto not_a_number = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "many"});
   EXPECT_EQ(not_a_number.exit_code, 2);
   EXPECT_EQ(not_a_number.err.rfind("cairn: error: ", 0), 0u) << not_a_number.err;
@@ -152,6 +158,9 @@ TEST_F(BenchSchedulersCli, SchedulerNamesAreTrimmedAndCheckedBeforeAnyReplay) {
   EXPECT_EQ(typo.exit_code, 2);
   EXPECT_NE(typo.err.find("medain"), std::string::npos) << typo.err;
   EXPECT_EQ(typo.err.find("asha: repeat"), std::string::npos) << "nothing replays before the check: " << typo.err;
+  auto twice = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "median, median"});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("--schedulers: 'median' is named twice"), std::string::npos) << twice.err;
 }
 
 TEST_F(BenchSchedulersCli, ReplayRefusesOptionsItWouldIgnore) {
