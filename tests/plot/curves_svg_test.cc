@@ -150,5 +150,23 @@ TEST(WriteCurvesSvg, WritesTheFileAndNamesAnUnwritablePath) {
   std::filesystem::remove_all(dir);
 }
 
+// Curves one step long: their points sit under the step's tick in the
+// middle of the plot, not on the frame's left edge.
+TEST(RenderCurvesSvg, OneStepCurvesAreDrawnInTheMiddle) {
+  CurvesPlot p;
+  p.title = "one step";
+  p.metric = "acc";
+  p.direction = Direction::kMaximize;
+  p.curves.push_back(Curve("trial 0", TrialState::kCompleted, {0.4}));
+  p.curves.push_back(Curve("trial 1", TrialState::kCompleted, {0.6}));
+  auto svg = RenderCurvesSvg(p, {});
+  ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+  const std::string& doc = *svg;
+  std::smatch circle, tick;
+  ASSERT_TRUE(std::regex_search(doc, circle, std::regex("<circle cx=\"([0-9.]+)\"")));
+  ASSERT_TRUE(std::regex_search(doc, tick, std::regex("<text x=\"([0-9.]+)\"[^>]*>1\\.0</text>"))) << doc;
+  EXPECT_EQ(circle[1], tick[1]);
+}
+
 }  // namespace
 }  // namespace cairn

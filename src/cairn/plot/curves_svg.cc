@@ -287,7 +287,10 @@ Result<std::string> RenderCurvesSvg(const CurvesPlot& p, const CurvesPlotOptions
   // Steps counted from 1 read better from 0; a little room on the right
   // keeps end markers and predictions at the last step whole.
   if (s.x_lo > 0 && s.x_lo <= 0.1 * s.x_hi) s.x_lo = 0;
-  if (s.x_hi <= s.x_lo) s.x_hi = s.x_lo + 1;
+  if (s.x_hi <= s.x_lo) {  // every curve is one step long: put it in the middle
+    s.x_lo -= 0.5;
+    s.x_hi += 0.5;
+  }
   s.x_hi += 0.02 * (s.x_hi - s.x_lo);
   Axis x{.lo = s.x_lo, .hi = s.x_hi, .pixel_lo = l.left, .pixel_hi = l.left + l.width};
   Axis y{.lo = s.y_lo, .hi = s.y_hi, .log = o.log_y, .pixel_lo = l.top + l.height, .pixel_hi = l.top};
