@@ -150,7 +150,9 @@ Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& w
   CAIRN_ASSIGN_OR_RETURN(rec.metric, RequireString(obj, "metric", where));
   CAIRN_ASSIGN_OR_RETURN(std::string mode, RequireString(obj, "mode", where));
   auto direction = ParseDirection(mode);
-  if (!direction) return FieldError(where, "mode", "expected \"max\" or \"min\" (or maximize, minimize), got \"" + mode + "\"");
+  if (!direction) {
+    return FieldError(where, "mode", "expected \"max\" or \"min\" (or maximize, minimize), got \"" + mode + "\"");
+  }
   rec.direction = *direction;
   if (auto it = obj.find("params"); it != obj.end()) {
     auto params = ParamsFromJson(*it);
