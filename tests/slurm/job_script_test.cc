@@ -117,13 +117,13 @@ TEST(Sbatch, ArgvCarriesEveryOption) {
   request.trial_dir = "/shared/trials/12";
   request.workdir = "/shared/code";
   request.grace_s = 30;
-  request.timeout_s = 600;  // shorter than the study-wide limit: wins
+  request.timeout_s = 600;  // + grace + 2 min slack: shorter than the study-wide limit, wins
   auto argv = BuildSbatchArgv(options, request, "/shared/trials/12/slurm_job.sh");
   for (const char* want :
        {"sbatch", "--parsable", "--job-name=cairn-my_study_1-12", "--output=/shared/trials/12/stdout.log",
         "--error=/shared/trials/12/stderr.log", "--open-mode=append", "--chdir=/shared/code", "--export=ALL",
         "--requeue", "--signal=B:TERM@30", "--partition=gpu", "--account=proj", "--qos=high",
-        "--time=0-00:10:00", "--gres=gpu:2", "--cpus-per-task=4", "--mem=8G", "--constraint=a100"}) {
+        "--time=0-00:13:00", "--gres=gpu:2", "--cpus-per-task=4", "--mem=8G", "--constraint=a100"}) {
     EXPECT_THAT(argv, Contains(std::string(want)));
   }
   EXPECT_EQ(argv.back(), "/shared/trials/12/slurm_job.sh");

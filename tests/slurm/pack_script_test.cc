@@ -223,11 +223,11 @@ TEST(PackSbatch, OneNodeKTimesTheTrialsResources) {
   trials[1] = trials[0];
   trials[1].number = 5;
   trials[1].trial_dir = "/shared/t/5";
-  trials[1].timeout_s = 900;
+  trials[1].timeout_s = 900;  // the longest: 900 + 30 grace + 120 slack, in minutes
   auto argv = BuildPackSbatchArgv(options, trials, "/shared/t/4/slurm_pack.sh");
   for (const char* want : {"--job-name=cairn-s-4+5", "--output=/shared/t/4/slurm_pack.log",
                            "--error=/shared/t/4/slurm_pack.log", "--open-mode=append", "--chdir=/shared/code",
-                           "--requeue", "--signal=B:TERM@30", "--partition=gpu", "--time=0-00:15:00", "--nodes=1",
+                           "--requeue", "--signal=B:TERM@30", "--partition=gpu", "--time=0-00:18:00", "--nodes=1",
                            "--ntasks=2", "--cpus-per-task=4", "--gres=gpu:4", "--mem=16G", "--constraint=a100"}) {
     EXPECT_THAT(argv, Contains(std::string(want)));
   }

@@ -22,11 +22,14 @@ using ::testing::HasSubstr;
 // Prints epoch=N loss=... per step, keeping the last step in
 // $CAIRN_TRIAL_DIR/ckpt and resuming after it; then echoes its extra
 // arguments as JSON (not a report) and exits with the given code.
-// With STUBBORN=1 in its environment it ignores SIGTERM.
+// With STUBBORN=1 in its environment it ignores SIGTERM; with GRACEFUL=1
+// it exits 0 on SIGTERM (as a program that saves and quits does).
 constexpr const char* kTrainer = R"PY(
 import json, os, signal, sys, time
 if os.environ.get("STUBBORN") == "1":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if os.environ.get("GRACEFUL") == "1":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 steps, pause, code = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 ckpt = os.path.join(os.environ["CAIRN_TRIAL_DIR"], "ckpt")
 start = int(open(ckpt).read()) if os.path.exists(ckpt) else 0
@@ -116,12 +119,15 @@ class SlurmCluster : public ::testing::Test {
     r.grace_s = 3600;
     return r;
   }
-  // Polls for `seconds`; true when no trial ended meanwhile.
+  // Polls for `seconds`; true when no trial ended meanwhile (else says which, how).
   static bool NoExitFor(SlurmExecutor& exec, double seconds) {
     auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     while (std::chrono::steady_clock::now() < until) {
       for (auto& e : exec.Poll(0.5)) {
-        if (IsExit(e)) return false;
+        if (auto* x = std::get_if<ExitEvent>(&e)) {
+          ADD_FAILURE() << "trial " << x->trial_id << " ended: " << x->message;
+          return false;
+        }
       }
     }
     return true;
@@ -201,6 +207,20 @@ TEST_F(SlurmCluster, StopCancelsARunningTrial) {
   auto steps = Steps(events);
   ASSERT_FALSE(steps.empty());
   EXPECT_LT(*steps.rbegin(), 1000);
+}
+
+// Past its timeout a trial is stopped by the executor and recorded as timed
+// out, even when it exits 0 on the SIGTERM (the job ends COMPLETED).
+TEST_F(SlurmCluster, ATrialPastItsTimeoutEndsTimedOutEvenWhenItExitsZero) {
+  LaunchRequest request = Request(9, 100000, 0.2, 0);
+  request.env["GRACEFUL"] = "1";
+  request.timeout_s = 4;
+  ASSERT_TRUE(exec_->Launch(request).ok());
+  auto events = Drive(*exec_, IsExit);
+  ASSERT_TRUE(IsExit(events.back()));
+  const ExitEvent exit = std::get<ExitEvent>(events.back());
+  EXPECT_EQ(exit.kind, ExitKind::kTimedOut) << exit.message;
+  EXPECT_THAT(exit.message, HasSubstr("timed out after 4 s"));
 }
 
 TEST_F(SlurmCluster, KillEndsATrialThatIgnoresItsStop) {

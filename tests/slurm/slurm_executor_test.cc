@@ -188,6 +188,30 @@ TEST_F(SlurmExecutorTest, StopSignalsThenCancelsAfterGrace) {
   EXPECT_EQ(std::get<ExitEvent>(events[0]).kind, ExitKind::kStopped);
 }
 
+// The trial's timeout is kept by the executor, counted from when its job is
+// seen running (not while it waits in the queue): a program that exits 0 on
+// the SIGTERM is still a trial that timed out, not a completed one.
+TEST_F(SlurmExecutorTest, ATrialPastItsTimeoutIsStoppedAndEndsTimedOut) {
+  LaunchRequest r = Request(1);
+  r.timeout_s = 20;
+  ASSERT_TRUE(exec_->Launch(r).ok());
+  clock_.Advance(100);  // pending: the queue's wait does not count
+  Round();
+  slurm_->jobs["100"].state = "RUNNING";
+  Round();  // seen running from here
+  clock_.Advance(19);
+  exec_->Poll(0.0);
+  EXPECT_TRUE(slurm_->CallsTo("scancel").empty()) << "19 s of running is within the 20 s";
+  clock_.Advance(1);
+  exec_->Poll(0.0);
+  EXPECT_THAT(slurm_->CallsTo("scancel"), ElementsAre(ElementsAre("scancel", "--full", "--signal=TERM", "100")));
+  slurm_->jobs["100"].state = "COMPLETED";  // it saved and exited 0
+  auto exits = Exits(Round());
+  ASSERT_EQ(exits.count(1), 1u);
+  EXPECT_EQ(exits[1].kind, ExitKind::kTimedOut) << exits[1].message;
+  EXPECT_THAT(exits[1].message, HasSubstr("timed out after 20 s (Slurm job 100"));
+}
+
 // Kill (a second Ctrl-C) cancels the job at the next poll, without waiting
 // out the grace; after a Stop or without one.
 TEST_F(SlurmExecutorTest, KillCancelsWithoutTheGrace) {
@@ -203,6 +227,18 @@ TEST_F(SlurmExecutorTest, KillCancelsWithoutTheGrace) {
   auto calls = slurm_->CallsTo("scancel");
   EXPECT_EQ(std::count(calls.begin(), calls.end(), std::vector<std::string>{"scancel", "100"}), 1);
   EXPECT_EQ(std::count(calls.begin(), calls.end(), std::vector<std::string>{"scancel", "101"}), 1);
+}
+
+// Output before squeue says RUNNING: the program runs, so a stop warns it
+// (SIGTERM and the grace) instead of cancelling a job thought pending.
+TEST_F(SlurmExecutorTest, AJobThatPrintsIsRunningWhateverTheLastQueueCheckSaid) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  Round();  // squeue: PENDING
+  Append(1, "epoch=1 loss=0.5\n");
+  exec_->Poll(0.0);  // the log is read; the next queue check is not due
+  EXPECT_EQ(exec_->JobInfo(1)->at("state"), "RUNNING");
+  exec_->Stop(1);
+  EXPECT_THAT(slurm_->CallsTo("scancel"), ElementsAre(ElementsAre("scancel", "--full", "--signal=TERM", "100")));
 }
 
 TEST_F(SlurmExecutorTest, StopOfAPendingJobCancelsAtOnce) {

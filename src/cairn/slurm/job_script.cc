@@ -40,7 +40,10 @@ std::string AbsolutePath(const std::filesystem::path& p) {
 std::optional<int64_t> TrialTimeLimit(const SlurmExecutorOptions& options, const LaunchRequest& request) {
   std::optional<int64_t> limit = options.time_s;
   if (request.timeout_s && *request.timeout_s > 0) {
-    auto own = static_cast<int64_t>(std::ceil(*request.timeout_s));
+    // The executor stops the trial at its timeout itself; Slurm's limit is
+    // the backstop (should no coordinator watch), late enough that its
+    // warning, which may come a minute early, never comes first.
+    auto own = static_cast<int64_t>(std::ceil(*request.timeout_s + request.grace_s)) + kTimeLimitSlackS;
     if (!limit || own < *limit) limit = own;
   }
   return limit;

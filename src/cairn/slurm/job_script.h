@@ -40,8 +40,12 @@ std::string FormatSlurmTime(int64_t seconds);
 // The absolute, normalized form of `p` (the current folder for an empty one).
 std::string AbsolutePath(const std::filesystem::path& p);
 
+// Seconds a trial's Slurm time limit leaves beyond its timeout and grace.
+inline constexpr int64_t kTimeLimitSlackS = 120;
+
 // sbatch --time for a trial: the shorter of the study-wide limit and the
-// trial's own timeout; nullopt for neither.
+// trial's own timeout plus grace plus kTimeLimitSlackS (the executor
+// enforces the timeout itself); nullopt for neither.
 std::optional<int64_t> TrialTimeLimit(const SlurmExecutorOptions& options, const LaunchRequest& request);
 
 // The first words of every sbatch call: --parsable, job name, output files

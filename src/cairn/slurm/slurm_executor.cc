@@ -145,6 +145,7 @@ void SlurmExecutorImpl::Watch(const LaunchRequest& request, const std::string& j
   job.job_id = job_id;
   job.trial_dir = request.trial_dir;
   job.grace_s = request.grace_s;
+  if (request.timeout_s && *request.timeout_s > 0) job.timeout_s = request.timeout_s;
   job.pack_index = pack_index;
   job.pack_size = pack_size;
   job.tail = std::make_unique<LogTail>(request.trial_id, request.trial_dir / "stdout.log", &parser_, offset);
@@ -179,6 +180,20 @@ void SlurmExecutorImpl::Kill(int64_t trial_id) {
   // The job goes at the next loop turn, not after the grace period.
   auto it = jobs_.find(trial_id);
   if (it != jobs_.end() && it->second.kill_at) it->second.kill_at = clock_->Now();
+}
+
+void SlurmExecutorImpl::EnforceTimeouts() {
+  double now = clock_->Now();
+  std::vector<int64_t> due;
+  for (const auto& [id, job] : jobs_) {
+    if (job.timeout_s && job.running_since && !job.stop_requested && now - *job.running_since >= *job.timeout_s) {
+      due.push_back(id);
+    }
+  }
+  for (int64_t id : due) {
+    jobs_.at(id).timed_out = true;
+    Stop(id);  // SIGTERM, then the job goes after the grace period
+  }
 }
 
 void SlurmExecutorImpl::EscalateStops() {

@@ -33,6 +33,13 @@ struct WatchedJob {
   std::string reason;
   int requeues = 0;               // runs Slurm started again (requeue)
   bool stop_requested = false;    // Stop() was called
+  // The trial's own time limit (LaunchRequest::timeout_s), kept by the
+  // executor from when the job was first seen running: Slurm's time-limit
+  // warning may come up to a minute early, and a program that exits 0 on it
+  // would end COMPLETED. `timed_out`: this executor stopped it for that.
+  std::optional<double> timeout_s;
+  std::optional<double> running_since;
+  bool timed_out = false;
   std::optional<double> kill_at;  // when to scancel a stopped job for good
   bool cancel_sent = false;
   // When a requeue-able end (NODE_FAIL, PREEMPTED) was first seen: with
@@ -99,6 +106,10 @@ class SlurmExecutorImpl final : public SlurmExecutor {
   // sacct when accounting works, else scontrol; nullopt when Slurm forgot the job.
   std::optional<JobStatus> LookUp(const std::string& job_id);
   void End(WatchedJob& job, const JobStatus& status, std::vector<ExecutorEvent>* events);
+  // Records that `job` runs (and since when, for its timeout).
+  void MarkRunning(WatchedJob& job, const std::string& state_name);
+  // Stops every job that has run past its trial's timeout_s (timed_out).
+  void EnforceTimeouts();
   void EscalateStops();
   void Cancel(const std::vector<std::string>& args);
   void SleepFor(double seconds);

@@ -59,12 +59,24 @@ void SlurmExecutorImpl::Step(std::vector<ExecutorEvent>* events) {
   MaybeFlush(/*force=*/false);
   for (; !early_exits_.empty(); early_exits_.pop_front()) events->push_back(std::move(early_exits_.front()));
   double now = clock_->Now();
-  for (auto& [id, job] : jobs_) job.tail->Read(now, events);
+  std::set<std::string> printing;  // jobs whose output grew
+  for (auto& [id, job] : jobs_) {
+    const size_t before = events->size();
+    job.tail->Read(now, events);
+    if (events->size() > before) printing.insert(job.job_id);
+  }
+  // Output proves the job runs, though squeue has not said so yet: a stop
+  // must then warn the programs (SIGTERM, grace), not cancel a "pending" job
+  // (a pack's mates included).
+  for (auto& [id, job] : jobs_) {
+    if (job.state == JobState::kPending && printing.count(job.job_id)) MarkRunning(job, "RUNNING");
+  }
   // A packed trial's exit file: a stopped trial ends on it, the others
   // when Slurm's view of their job confirms it (CheckQueue, now).
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     it = it->second.pack_index && ReadExit(it->second, events) ? jobs_.erase(it) : std::next(it);
   }
+  EnforceTimeouts();
   EscalateStops();
   if (now >= next_queue_check_) {
     CheckQueue(events);
@@ -135,13 +147,23 @@ void SlurmExecutorImpl::CheckQueue(std::vector<ExecutorEvent>* events) {
 void SlurmExecutorImpl::Update(WatchedJob& job, const JobStatus& status) {
   // Back in the queue after running (or after losing its node): Slurm
   // requeued it (node failure, preemption, `scontrol requeue`).
-  if (job.state != JobState::kPending && status.state == JobState::kPending) ++job.requeues;
+  if (job.state != JobState::kPending && status.state == JobState::kPending) {
+    ++job.requeues;
+    job.running_since.reset();  // the program starts again: so does its time
+  }
+  if (status.state == JobState::kRunning) MarkRunning(job, status.state_name);
   if (!IsFinal(status.state)) job.requeue_wait_since.reset();
   if (status.restarts) job.requeues = std::max(job.requeues, *status.restarts);
   job.state = status.state;
   job.state_name = status.state_name;
   job.reason = status.reason;
   if (!status.node.empty()) job.node = status.node;
+}
+
+void SlurmExecutorImpl::MarkRunning(WatchedJob& job, const std::string& state_name) {
+  job.state = JobState::kRunning;
+  job.state_name = state_name;
+  if (!job.running_since) job.running_since = clock_->Now();
 }
 
 std::optional<JobStatus> SlurmExecutorImpl::LookUp(const std::string& job_id) {
@@ -168,6 +190,13 @@ void SlurmExecutorImpl::Finish(WatchedJob& job, ExitEvent exit, std::vector<Exec
   job.tail->Finish(clock_->Now(), events);
   // Tells a pack that Slurm requeues later not to run this trial again.
   if (job.pack_index) std::ofstream(job.trial_dir / kDoneFile) << "done\n";
+  if (job.timed_out && exit.kind == ExitKind::kStopped) {
+    // "stopped (Slurm job 7 on n1 ended COMPLETED)" -> "timed out after 20 s (...)"
+    exit.kind = ExitKind::kTimedOut;
+    std::string_view detail = exit.message;
+    if (detail.starts_with("stopped ")) detail.remove_prefix(8);
+    exit.message = fmt::format("timed out after {} s {}", *job.timeout_s, detail);
+  }
   if (job.requeues > 0) exit.message += fmt::format(", requeued {} time(s)", job.requeues);
   events->push_back(std::move(exit));
   finished_[job.trial_id] = Info(job);
