@@ -77,8 +77,9 @@ TEST(JobScript, ScriptExecsSoSignalsReachTheProgram) {
 TEST(JobScript, RejectsWhatAShellCannotCarry) {
   LaunchRequest request;
   request.trial_id = 5;
+  request.number = 4;  // messages name the trial as the study numbers it
   request.trial_dir = "/tmp/t";
-  EXPECT_THAT(BuildJobScript(request, {}).status().message(), HasSubstr("trial 5: empty command"));
+  EXPECT_THAT(BuildJobScript(request, {}).status().message(), HasSubstr("trial 4: empty command"));
   request.argv = {"prog", std::string("a\0b", 3)};
   EXPECT_THAT(BuildJobScript(request, {}).status().message(), HasSubstr("NUL"));
   request.argv = {"prog"};

@@ -390,6 +390,7 @@ TEST_F(CoordinatorTest, AReportForAnEarlierStepDoesNotReplaceTheValue) {
   ASSERT_EQ(trials.size(), 1u);
   EXPECT_EQ(trials[0].value, 0.3);
   EXPECT_EQ(trials[0].attrs["metrics"]["score"]["last"], 0.3);  // what `show` prints as LAST
+  EXPECT_EQ(trials[0].steps, 3) << "steps trained, not reports read";
   auto points = store_->ReadMetrics({trials[0].id, std::string("score")});
   ASSERT_TRUE(points.ok());
   EXPECT_EQ(points->size(), 4u);

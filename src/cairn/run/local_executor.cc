@@ -86,16 +86,16 @@ LocalExecutorImpl::~LocalExecutorImpl() {
 Status LocalExecutorImpl::CheckLaunchable(const LaunchRequest& request) const {
   if (!init_status_.ok()) return init_status_;
   if (request.argv.empty() || request.argv[0].empty()) {
-    return InvalidArgument(fmt::format("trial {}: empty command", request.trial_id));
+    return InvalidArgument(fmt::format("trial {}: empty command", request.number));
   }
   if (request.trial_dir.empty()) {
-    return InvalidArgument(fmt::format("trial {}: no trial_dir", request.trial_id));
+    return InvalidArgument(fmt::format("trial {}: no trial_dir", request.number));
   }
   bool pending = std::any_of(pending_.begin(), pending_.end(), [&](const ExecutorEvent& e) {
     return std::get<ExitEvent>(e).trial_id == request.trial_id;
   });
   if (trials_.count(request.trial_id) > 0 || pending) {
-    return AlreadyExists(fmt::format("trial {} is already running", request.trial_id));
+    return AlreadyExists(fmt::format("trial {} is already running", request.number));
   }
   return Status::Ok();
 }
@@ -123,7 +123,7 @@ Status LocalExecutorImpl::Launch(const LaunchRequest& request) {
   if (!piped.ok()) {
     CloseFd(&out[1]);
     CloseFd(&err[1]);
-    return piped.WithContext(fmt::format("trial {}", request.trial_id));
+    return piped.WithContext(fmt::format("trial {}", request.number));
   }
   SpawnSpec spec{.argv = request.argv,
                  .env = MergeEnvironment(TrialEnvironment(request)),
@@ -133,7 +133,7 @@ Status LocalExecutorImpl::Launch(const LaunchRequest& request) {
   auto spawned = Spawn(spec);
   CloseFd(&out[1]);
   CloseFd(&err[1]);
-  if (!spawned.ok()) return spawned.status().WithContext(fmt::format("trial {}", request.trial_id));
+  if (!spawned.ok()) return spawned.status().WithContext(fmt::format("trial {}", request.number));
   double now = clock_->Now();
   if (!spawned->error.empty()) {
     trial->err->Note("cairn: " + spawned->error);

@@ -64,7 +64,7 @@ std::map<std::string, std::string> JobEnvironment(const LaunchRequest& request, 
 Result<std::string> BuildJobScript(const LaunchRequest& request,
                                    const std::map<std::string, std::string>& env) {
   auto bad = [&](const std::string& what) {
-    return InvalidArgument(fmt::format("trial {}: {}", request.trial_id, what));
+    return InvalidArgument(fmt::format("trial {}: {}", request.number, what));
   };
   if (request.argv.empty() || request.argv[0].empty()) return bad("empty command");
   std::string script = "#!/bin/sh\n# Cairn trial job script: exports the trial protocol's variables\n"

@@ -141,7 +141,7 @@ Result<std::string> BuildPackScript(const std::vector<LaunchRequest>& trials, in
     std::string dir = AbsolutePath(trials[i].trial_dir);
     std::string workdir = AbsolutePath(trials[i].workdir);
     if (dir.find('\0') != std::string::npos || workdir.find('\0') != std::string::npos) {
-      return InvalidArgument(fmt::format("trial {}: NUL byte in a path", trials[i].trial_id));
+      return InvalidArgument(fmt::format("trial {}: NUL byte in a path", trials[i].number));
     }
     script += fmt::format("dir_{0}={1}\nworkdir_{0}={2}\ngrace_{0}={3}\n", i, ShellQuote(dir), ShellQuote(workdir),
                           std::max<int64_t>(1, std::llround(trials[i].grace_s)));

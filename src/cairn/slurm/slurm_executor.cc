@@ -52,13 +52,13 @@ SlurmExecutorImpl::~SlurmExecutorImpl() {
 
 Status SlurmExecutorImpl::CheckNew(const LaunchRequest& request) const {
   if (request.argv.empty() || request.argv[0].empty()) {
-    return InvalidArgument(fmt::format("trial {}: empty command", request.trial_id));
+    return InvalidArgument(fmt::format("trial {}: empty command", request.number));
   }
-  if (request.trial_dir.empty()) return InvalidArgument(fmt::format("trial {}: no trial_dir", request.trial_id));
+  if (request.trial_dir.empty()) return InvalidArgument(fmt::format("trial {}: no trial_dir", request.number));
   bool buffered = std::any_of(buffered_.begin(), buffered_.end(),
                               [&](const LaunchRequest& r) { return r.trial_id == request.trial_id; });
   if (jobs_.count(request.trial_id) > 0 || buffered) {
-    return AlreadyExists(fmt::format("trial {} is already running", request.trial_id));
+    return AlreadyExists(fmt::format("trial {} is already running", request.number));
   }
   return Status::Ok();
 }
@@ -73,7 +73,7 @@ Result<std::string> SlurmExecutorImpl::WriteScript(const LaunchRequest& request)
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
-  if (!out) return IoError(fmt::format("trial {}: cannot write {}", request.trial_id, path.string()));
+  if (!out) return IoError(fmt::format("trial {}: cannot write {}", request.number, path.string()));
   std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
   return path.string();
 }
@@ -84,13 +84,13 @@ Status SlurmExecutorImpl::Launch(const LaunchRequest& request) {
   CAIRN_ASSIGN_OR_RETURN(std::string script, WriteScript(request));
   std::vector<std::string> argv = BuildSbatchArgv(options_, request, script);
   auto ran = runner_->Run(argv);
-  if (!ran.ok()) return ran.status().WithContext(fmt::format("trial {}: sbatch", request.trial_id));
+  if (!ran.ok()) return ran.status().WithContext(fmt::format("trial {}: sbatch", request.number));
   if (ran->exit_code != 0) {
-    return Unavailable(fmt::format("trial {}: sbatch refused the job (exit {}): {}", request.trial_id,
+    return Unavailable(fmt::format("trial {}: sbatch refused the job (exit {}): {}", request.number,
                                    ran->exit_code, Trimmed(ran->err)));
   }
   auto job_id = ParseSbatchJobId(ran->out);
-  if (!job_id.ok()) return job_id.status().WithContext(fmt::format("trial {}", request.trial_id));
+  if (!job_id.ok()) return job_id.status().WithContext(fmt::format("trial {}", request.number));
   // The log is opened in append mode: reports already in it (an earlier
   // run in the same dir) are not this job's.
   Watch(request, *job_id, FileSize(request.trial_dir / "stdout.log"));
@@ -108,7 +108,7 @@ Status SlurmExecutorImpl::Attach(const LaunchRequest& request, const std::string
   std::optional<JobStatus> status = LookUp(job_id);
   bool ended_packed = packed && ReadExitFile(request.trial_dir / kExitFile).has_value();
   if (!status && !ended_packed) {
-    return NotFound(fmt::format("trial {}: Slurm does not know job {}", request.trial_id, job_id));
+    return NotFound(fmt::format("trial {}: Slurm does not know job {}", request.number, job_id));
   }
   if (packed) {
     Watch(request, job_id, 0, record->pack_index, record->pack_size);
@@ -133,7 +133,7 @@ Status SlurmExecutorImpl::Reattach(const LaunchRequest& request, const nlohmann:
   }
   if (job_id.empty()) {
     return InvalidArgument(fmt::format("trial {}: no Slurm job id to re-attach to (described as {})",
-                                       request.trial_id, described.dump()));
+                                       request.number, described.dump()));
   }
   return Attach(request, job_id);
 }

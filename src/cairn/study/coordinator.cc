@@ -590,11 +590,13 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
 bool CoordinatorImpl::CountObjective(LiveTrial& live, int64_t step, double value) {
   // The value is the objective at the latest step: a report for an earlier
   // step (a program re-evaluating an old checkpoint) is kept as a metric
-  // point but does not replace it.
-  if (!live.last_step || step >= *live.last_step) live.record.value = value;
-  ++live.record.steps;
-  if (!std::isfinite(value)) return false;
+  // point but does not replace it. Steps count the steps trained: a step
+  // reported again (a requeued job redoing the epochs after its checkpoint)
+  // is not a new one.
   bool new_step = !live.last_step || step > *live.last_step;
+  if (!live.last_step || step >= *live.last_step) live.record.value = value;
+  if (new_step) ++live.record.steps;
+  if (!std::isfinite(value)) return false;
   if (new_step) live.last_step = step;
   live.curve.emplace_back(step, value);
   return new_step;
