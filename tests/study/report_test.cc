@@ -30,5 +30,12 @@ TEST(RenderTrialDetails, SaysWhenTheRuleAskedTooLate) {
   EXPECT_NE(out.find("  stop asked by rule: median (the program had finished first)\n"), std::string::npos) << out;
 }
 
+TEST(RenderTrialDetails, SaysWhereASlurmTrialRan) {
+  nlohmann::json d = Details("completed");
+  d["attrs"]["executor"] = {{"kind", "slurm"}, {"job_id", "812"}, {"node", "n3"}, {"pack_index", 1}, {"pack_size", 4}};
+  EXPECT_NE(RenderTrialDetails(d).find("  ran as: Slurm job 812 on n3, slot 2 of 4\n"), std::string::npos)
+      << RenderTrialDetails(d);
+}
+
 }  // namespace
 }  // namespace cairn

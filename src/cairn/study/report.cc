@@ -168,6 +168,16 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   if (!d["ark"].get<std::string>().empty()) out += fmt::format("  id: {}\n", d["ark"].get<std::string>());
   out += fmt::format("  ended: {}\n", d["end_reason"].get<std::string>());
   const auto& attrs = d["attrs"];
+  if (attrs.contains("executor") && attrs["executor"].value("kind", "") == "slurm") {
+    // Where it ran, for every trial (the end reason names the job only for some).
+    const auto& job = attrs["executor"];
+    std::string where = fmt::format("Slurm job {}", job.value("job_id", std::string("?")));
+    if (!job.value("node", std::string()).empty()) where += " on " + job["node"].get<std::string>();
+    if (job.contains("pack_index")) {
+      where += fmt::format(", slot {} of {}", job["pack_index"].get<int>() + 1, job.value("pack_size", 1));
+    }
+    out += fmt::format("  ran as: {}\n", where);
+  }
   if (attrs.contains("decision")) {
     const auto& dec = attrs["decision"];
     // A fast program can finish before the stop reaches it: then the rule
