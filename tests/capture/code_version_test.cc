@@ -85,6 +85,16 @@ TEST_F(CodeVersionTest, UntrackedFilesListedIgnoredOnesNot) {
   EXPECT_EQ(code.untracked, (std::vector<std::string>{"data/extra.py", "notes.txt"}));
 }
 
+// Cairn's own store and trial folders, wherever `cairn run` ran in the
+// work tree, do not make a clean checkout dirty.
+TEST_F(CodeVersionTest, CairnsOwnFolderIsNoChange) {
+  WriteFile(dir_ / ".cairn" / "cairn.db", "store");
+  WriteFile(dir_ / "studies" / ".cairn" / "trials" / "0" / "stdout.log", "epoch=1");
+  CodeVersion code = CaptureCodeVersion(dir_);
+  EXPECT_FALSE(code.dirty);
+  EXPECT_TRUE(code.untracked.empty());
+}
+
 TEST_F(CodeVersionTest, RemoteCredentialsStripped) {
   Git({"remote", "add", "upstream", "https://other.example/x.git"});
   Git({"remote", "add", "origin", "https://alice:ghp_SECRET@github.com/lab/model.git"});

@@ -145,7 +145,9 @@ CodeVersion CaptureCodeVersion(const std::filesystem::path& dir, double timeout_
     if (diff) code.diff = std::move(*diff);
   }
   if (!code.diff.empty()) code.diff_sha256 = Sha256Hex(code.diff);
-  if (auto others = Git(root, {"ls-files", "--others", "--exclude-standard", "-z"}, timeout_s)) {
+  // Cairn's own folder (its store, the trials' folders) is no change to the code.
+  if (auto others = Git(root, {"ls-files", "--others", "--exclude-standard", "-z", "--", ":(glob,exclude)**/.cairn/**"},
+                        timeout_s)) {
     code.untracked = SplitNul(*others);
   }
   code.dirty = !code.diff.empty() || !code.untracked.empty();
