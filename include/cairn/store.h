@@ -66,7 +66,8 @@ class Store {
                          const nlohmann::json& body) = 0;
   virtual Result<nlohmann::json> GetBlob(const std::string& hash) = 0;  // kNotFound
 
-  // The back end's URL as opened ("sqlite:///...").
+  // The back end's URL as opened ("sqlite:///..."), its password masked:
+  // for messages.
   virtual std::string Url() const = 0;
 
   // Runs `writes` (calls on this store) as one transaction: all of them are

@@ -120,6 +120,9 @@ TEST(StoreValueTest, MaskPassword) {
   EXPECT_EQ(store::MaskPassword("postgresql://u:pw@h:5/db"), "postgresql://u:***@h:5/db");
   EXPECT_EQ(store::MaskPassword("postgresql://u@h/db"), "postgresql://u@h/db");
   EXPECT_EQ(store::MaskPassword("postgresql://h:5432/db"), "postgresql://h:5432/db");
+  EXPECT_EQ(store::MaskPassword("postgresql://u@h/db?sslmode=disable&password=QPW&x=1"),
+            "postgresql://u@h/db?sslmode=disable&password=***&x=1");
+  EXPECT_EQ(store::MaskPassword("postgresql://h/db?password=QPW"), "postgresql://h/db?password=***");
 }
 
 // Opens the store at url(round) from kOpeners threads at once, kRounds times.

@@ -46,7 +46,7 @@ class PostgresConnection final : public SqlConnection {
   std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
 };
 
-// "postgresql://user:secret@host/db" -> "postgresql://user:***@host/db".
+// "postgresql://user:secret@host/db?password=x" -> "postgresql://user:***@host/db?password=***".
 std::string MaskPassword(const std::string& url);
 
 }  // namespace cairn::store

@@ -2,6 +2,7 @@
 
 #include "cairn/clock.h"
 #include "cairn/store/migrations.h"
+#include "cairn/store/postgres_connection.h"
 #include "cairn/store/records.h"
 
 namespace cairn::store {
@@ -56,7 +57,8 @@ std::string TrialName(int64_t study_id, int number) {
 
 Result<std::unique_ptr<Store>> SqlStore::Open(std::unique_ptr<SqlConnection> db, std::string url) {
   CAIRN_TRY(Migrate(*db));
-  return std::unique_ptr<Store>(new SqlStore(std::move(db), std::move(url)));
+  // Url() is for messages: never with the password.
+  return std::unique_ptr<Store>(new SqlStore(std::move(db), MaskPassword(url)));
 }
 
 // ---- studies ---------------------------------------------------------------
