@@ -34,6 +34,11 @@ void PrintText(const nlohmann::json& r) {
   const auto& d = r["difference"];
   std::cout << fmt::format("reproduced trial {}: {} value {} after {} steps\n", n["number"].get<int>(),
                            n["state"].get<std::string>(), Value(n["value"]), Value(n["steps"]));
+  if (d.contains("note")) {
+    std::cout << fmt::format("difference: largest per-step {} over {} steps ({})\n", Value(d["max_abs_curve_difference"]),
+                             Value(d["steps_compared"]), d["note"].get<std::string>());
+    return;
+  }
   std::cout << fmt::format("difference: final {}, largest per-step {} over {} steps{}\n",
                            Value(d["final_value_difference"]), Value(d["max_abs_curve_difference"]),
                            Value(d["steps_compared"]), d["identical"].get<bool>() ? " (identical)" : "");

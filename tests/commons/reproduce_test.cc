@@ -154,6 +154,27 @@ TEST_F(ReproduceTest, SameContextGivesIdenticalResult) {
   EXPECT_EQ(points->size(), 3u);
 }
 
+// A trial a rule stopped after one step, run again to its end: its final
+// value is no measure of reproduction, its curve over that step is.
+TEST_F(ReproduceTest, AStoppedOriginalIsComparedOverTheStepsItRan) {
+  auto study = store_->GetStudy("repro");
+  auto t0 = store_->GetTrialByNumber(study->id, 0);
+  ASSERT_TRUE(t0.ok());
+  t0->state = TrialState::kStopped;
+  t0->steps = 1;
+  ASSERT_TRUE(store_->UpdateTrial(*t0).ok());
+  auto report = ReproduceTrial(*store_, "repro", 0, Options());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  const json& diff = (*report)["difference"];
+  EXPECT_TRUE(diff["final_value_difference"].is_null()) << diff.dump(2);
+  EXPECT_EQ(diff["identical"], false);
+  EXPECT_EQ(diff["max_abs_curve_difference"], 0.0);
+  EXPECT_NE(diff["note"].get<std::string>().find("the original ended stopped after 1 step(s), the re-run completed "
+                                                  "after 3"),
+            std::string::npos)
+      << diff.dump(2);
+}
+
 TEST_F(ReproduceTest, ChangedCodeAndDataAreWarnedBeforeTheRun) {
   WriteFile(repo_ / "train.sh", std::string(kTrainSh) + "# tuned\n");
   auto dry = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));

@@ -169,7 +169,16 @@ Result<json> Difference(Store& store, const StudyRecord& study, const TrialRecor
                {"same_state", a.state == b.state}};
   diff["max_abs_curve_difference"] = compared > 0 && std::isfinite(max_diff) ? json(max_diff) : json(nullptr);
   std::optional<double> final_diff;
-  if (a.value && b.value) final_diff = std::fabs(*a.value - *b.value);
+  // Final values of runs that ended at different steps (the original was
+  // stopped early, the re-run went further) are no measure of reproduction.
+  const bool same_length = a.steps == b.steps;
+  if (a.value && b.value && same_length) final_diff = std::fabs(*a.value - *b.value);
+  if (!same_length) {
+    diff["note"] = fmt::format(
+        "the original ended {} after {} step(s), the re-run {} after {}: final values are not compared, the "
+        "curves are compared over the {} step(s) both reported",
+        TrialStateName(a.state), a.steps, TrialStateName(b.state), b.steps, compared);
+  }
   diff["final_value_difference"] = final_diff && std::isfinite(*final_diff) ? json(*final_diff) : json(nullptr);
   diff["identical"] = a.state == b.state && final_diff && *final_diff == 0.0 && max_diff == 0.0 &&
                       ca.size() == cb.size() && static_cast<size_t>(compared) == ca.size();
