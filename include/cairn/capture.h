@@ -85,6 +85,12 @@ std::string StripUrlCredentials(std::string_view url);
 bool IsSecretName(std::string_view name);
 // A copy with the values of secret names replaced by "<redacted>".
 std::map<std::string, std::string> RedactEnv(const std::map<std::string, std::string>& env);
+// A command line fit to share: the value of an option named like a secret
+// ("--api-key X", "--token=X") becomes "<redacted>" (placeholders such as
+// "{key}" are parameters and stay), and URL words lose their credentials.
+std::vector<std::string> RedactArgv(const std::vector<std::string>& argv);
+// One word of it, given the word before it.
+std::string RedactArgWord(std::string_view previous, const std::string& word);
 
 // ---- Host -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -104,6 +105,17 @@ Result<StudySpec> ParseStudyFile(const std::filesystem::path& path);
 Result<StudySpec> ParseStudyText(const std::string& text,
                                  const std::string& source_name,
                                  const std::filesystem::path& base_dir);
+
+// The study file `text` with chosen values rewritten in place, everything
+// else (comments, layout) kept byte for byte: each scalar of the `env` map
+// ("env", its name, its value) and each word of the `command` list
+// ("command", the word before it, the word) is replaced by what `rewrite`
+// returns, when that differs. Exports use it to keep secrets out of a
+// shared study file. InvalidArgument for text that is not YAML, or a value
+// to change written as a block scalar, an alias or with a tag.
+using StudyFileRewrite =
+    std::function<std::optional<std::string>(std::string_view section, std::string_view key, const std::string& value)>;
+Result<std::string> RewriteStudyFileValues(const std::string& text, const StudyFileRewrite& rewrite);
 
 // Builds the argv of one trial: each "{name}" in a template element is
 // replaced by the parameter's value (and "{trial_id}", "{trial_dir}",

@@ -398,6 +398,53 @@ TEST_F(ExportFormatsTest, MalformedBundlesAreErrorsNotCrashes) {
   EXPECT_EQ(BuildModelCard(odd, 0).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Every format is for sharing: a secret in the study file's env or on a
+// command line reaches none of them, and the bundle still imports.
+TEST_F(ExportFormatsTest, NoFormatCarriesASecret) {
+  Store& store = *fixture_.store;
+  auto study = store.GetStudy("digits");
+  ASSERT_TRUE(study.ok());
+  std::string yaml = testing::kFixtureYaml;
+  yaml.replace(yaml.find("\"--opt\""), 7, "\"--api-key\", \"sk-live-123456\", \"--opt\"");
+  yaml += "env: {HF_TOKEN: \"hf_supersecret\", DB_URL: \"postgresql://bob:hunter2@db/x\", MODE: fast}\n";
+  auto spec = ParseStudyText(yaml, "/work/study.yaml", "/work");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  study->spec_yaml = yaml;
+  nlohmann::json context = study->spec_json.value("context", nlohmann::json());
+  study->spec_json = spec->ToJson();
+  if (!context.is_null()) study->spec_json["context"] = context;
+  ASSERT_TRUE(store.UpdateStudy(*study).ok());
+  auto t0 = store.GetTrialByNumber(study->id, 0);
+  ASSERT_TRUE(t0.ok());
+  t0->attrs["argv"] = {"/usr/bin/python3", "train.py", "--api-key", "sk-live-123456", "--token=tok987654"};
+  ASSERT_TRUE(store.UpdateTrial(*t0).ok());
+
+  std::string all;
+  for (ExportFormat format : {ExportFormat::kJson, ExportFormat::kRoCrate, ExportFormat::kProv, ExportFormat::kModelCard}) {
+    auto out = dir_ / ("secret-" + std::string(ExportFormatName(format)));
+    Status st = ExportStudy(store, "digits", {.format = format, .output = out, .trial = 0});
+    ASSERT_TRUE(st.ok()) << ExportFormatName(format) << ": " << st.ToString();
+    if (std::filesystem::is_directory(out)) {
+      for (const auto& e : std::filesystem::recursive_directory_iterator(out)) {
+        if (e.is_regular_file()) all += ReadFile(e.path());
+      }
+    } else {
+      all += ReadFile(out);
+    }
+  }
+  for (const char* secret : {"sk-live-123456", "hf_supersecret", "hunter2", "tok987654"}) {
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret;
+  }
+  EXPECT_NE(all.find("--api-key"), std::string::npos);
+  EXPECT_NE(all.find("MODE: fast"), std::string::npos) << "the rest of the study file is kept as written";
+  // The redacted bundle is still a study file a store can import.
+  auto other = OpenStore((dir_ / "b.db").string());
+  ASSERT_TRUE(other.ok());
+  auto bundle = ReadBundleFile(dir_ / "secret-json");
+  ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+  EXPECT_TRUE(ImportBundle(**other, *bundle, {}).ok());
+}
+
 TEST(ExportFormatNames, RoundTrip) {
   for (auto name : {"json", "ro-crate", "prov", "model-card", "curves"}) {
     auto f = ParseExportFormat(name);

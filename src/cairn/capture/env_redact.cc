@@ -26,4 +26,30 @@ std::map<std::string, std::string> RedactEnv(const std::map<std::string, std::st
   return out;
 }
 
+std::string RedactArgWord(std::string_view previous, const std::string& word) {
+  // "--token=X"
+  if (word.starts_with("-")) {
+    size_t eq = word.find('=');
+    if (eq != std::string::npos && IsSecretName(word.substr(0, eq))) return word.substr(0, eq + 1) + "<redacted>";
+    return word;
+  }
+  // "--api-key X"; a placeholder ("{key}") is a parameter, recorded anyway.
+  if (previous.starts_with("-") && previous.find('=') == std::string_view::npos && IsSecretName(previous) &&
+      word.find('{') == std::string::npos) {
+    return "<redacted>";
+  }
+  return StripUrlCredentials(word);
+}
+
+std::vector<std::string> RedactArgv(const std::vector<std::string>& argv) {
+  std::vector<std::string> out;
+  out.reserve(argv.size());
+  std::string_view previous;
+  for (const std::string& word : argv) {
+    out.push_back(RedactArgWord(previous, word));
+    previous = word;
+  }
+  return out;
+}
+
 }  // namespace cairn

@@ -8,6 +8,7 @@
 
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/commons/export_common.h"
+#include "cairn/commons/redact_bundle.h"
 #include "cairn/export.h"
 #include "cairn/spec.h"
 
@@ -102,6 +103,8 @@ Status ExportStudy(Store& store, const std::string& study, const ExportOptions& 
     return InvalidArgument("-o -: an RO-Crate is a folder; standard output takes json, prov, model-card or curves");
   }
   CAIRN_ASSIGN_OR_RETURN(json bundle, ExportBundle(store, study));
+  // What leaves the store is meant to be shared: no secrets in any format.
+  CAIRN_TRY(commons::RedactBundleSecrets(bundle).WithContext("export of study '" + study + "'"));
   if (!options.license.empty()) bundle["study"]["attrs"]["license"] = options.license;
   switch (options.format) {
     case ExportFormat::kJson:
