@@ -103,9 +103,20 @@ TEST_F(ExportBundleTest, ImportRefusesATakenNameUnlessRenamed) {
   ASSERT_TRUE(ImportBundle(*fixture_.store, *bundle, {.rename_to = "digits-copy"}).ok());
   auto copy = ExportBundle(*fixture_.store, "digits-copy");
   ASSERT_TRUE(copy.ok());
+  // A copy beside its original: its own identifiers (one ARK, one study),
+  // saying whose copy it is; everything else as it was.
+  const std::string original_ark = (*bundle)["study"]["ark"];
+  const std::string copy_ark = (*copy)["study"]["ark"];
+  EXPECT_NE(copy_ark, original_ark);
+  EXPECT_TRUE(ValidateArk(copy_ark).ok()) << copy_ark;
+  EXPECT_EQ((*copy)["study"]["attrs"]["copy_of"], original_ark);
+  EXPECT_EQ((*copy)["trials"][1]["ark"], TrialArk(copy_ark, 1));
   json expected = *bundle;
   expected["study"]["name"] = "digits-copy";
-  EXPECT_EQ(expected.dump(2), copy->dump(2));  // ARKs and numbers kept
+  expected["study"]["ark"] = copy_ark;
+  expected["study"]["attrs"]["copy_of"] = original_ark;
+  for (auto& t : expected["trials"]) t["ark"] = TrialArk(copy_ark, t["number"].get<int>());
+  EXPECT_EQ(expected.dump(2), copy->dump(2));  // numbers and all else kept
   // A study's name becomes a folder of trial folders: no path tricks.
   for (const char* bad : {"../../escape", "a b/c", ".."}) {
     Status refused = ImportBundle(*fixture_.store, *bundle, {.rename_to = bad});

@@ -1,4 +1,5 @@
 // ExportBundle / ImportBundle / ReadBundleFile: the lossless bundle.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cairn/ark.h"
+#include "cairn/clock.h"
 #include "cairn/capture.h"
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/export.h"
@@ -154,6 +156,29 @@ Result<json> ExportBundle(Store& store, const std::string& name) {
   return bundle;
 }
 
+namespace {
+
+// An identifier names one study: a copy of a study into a store that holds
+// the original (`import --as` of its own export) gets identifiers of its
+// own, and says whose copy it is.
+Status GiveACopyItsOwnArks(Store& store, StudyRecord& study, std::vector<DecodedTrial>& trials) {
+  if (study.ark.empty()) return Status::Ok();
+  CAIRN_ASSIGN_OR_RETURN(auto studies, store.ListStudies());
+  if (std::none_of(studies.begin(), studies.end(), [&](const StudyRecord& s) { return s.ark == study.ark; })) {
+    return Status::Ok();
+  }
+  if (!study.attrs.is_object()) study.attrs = json::object();
+  study.attrs["copy_of"] = study.ark;
+  study.ark = MintStudyArk(ArkOptionsFromEnv(), fmt::format("{}|copy of {}|{}", study.name, study.ark,
+                                                            RealClock::Default()->WallTime()));
+  for (auto& trial : trials) {
+    if (!trial.record.ark.empty()) trial.record.ark = TrialArk(study.ark, trial.record.number);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ImportBundle(Store& store, const json& bundle, const ImportOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(DecodedBundle decoded, Decode(bundle));
   StudyRecord& study = decoded.study;
@@ -168,6 +193,7 @@ Status ImportBundle(Store& store, const json& bundle, const ImportOptions& optio
                                      study.name, store.Url()));
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  CAIRN_TRY(GiveACopyItsOwnArks(store, study, decoded.trials));
   // One transaction: an import cut short (an error, Ctrl-C) leaves no
   // half study that looks whole and blocks the name for a retry.
   return store.Atomically([&]() -> Status {
