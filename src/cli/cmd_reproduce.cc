@@ -81,8 +81,9 @@ void RegisterReproduce(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand(
       "reproduce",
       "Run a recorded trial again: compare today's code, packages, datasets, host and GPUs with the record\n"
-      "and warn about each difference, then run the same command, parameters, seed and environment as a\n"
-      "new trial of the study and compare its result with the original.");
+      "and warn about each difference, then run the same command, parameters, seed and the study file's env\n"
+      "as a new trial of the study and compare its result with the original. Variables that came from the\n"
+      "shell the original ran in are recorded, not restored: set them again when the program needs them.");
   cmd->add_option("study", args->study, "study name")->required();
   cmd->add_option("trial", args->trial, "trial number")->required();
   cmd->add_flag("--dry-run", args->dry_run, "compare the contexts only; run nothing");

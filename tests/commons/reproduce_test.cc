@@ -148,7 +148,11 @@ TEST_F(ReproduceTest, SameContextGivesIdenticalResult) {
   auto t1 = store_->GetTrialByNumber(study->id, 1);
   ASSERT_TRUE(t1.ok());
   EXPECT_EQ(t1->attrs["reproduce_of"], 0);
-  EXPECT_TRUE(t1->attrs.contains("context"));
+  ASSERT_TRUE(t1->attrs.contains("context"));
+  // Its recorded environment is the one it was given, as for any trial.
+  const json& env = t1->attrs["context"]["env"];
+  EXPECT_EQ(env.value("CAIRN_TRIAL_NUMBER", ""), "1") << env.dump(2);
+  EXPECT_EQ(env.value("CAIRN_SEED", ""), std::to_string((*report)["original"]["seed"].get<uint64_t>()));
   auto points = store_->ReadMetrics({t1->id, std::string("acc")});
   ASSERT_TRUE(points.ok());
   EXPECT_EQ(points->size(), 3u);

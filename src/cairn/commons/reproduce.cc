@@ -191,7 +191,8 @@ struct Launched {
 };
 
 Result<TrialRecord> RunOnce(Store& store, const StudySpec& spec, const TrialRecord& original, uint64_t seed,
-                            const ReproduceOptions& options, int budget_used, Launched* launched) {
+                            const ReproduceOptions& options, int budget_used, Capturer& capturer,
+                            Launched* launched) {
   StudySpec run = spec;
   run.trials = budget_used + 1;  // exactly one more trial of the budget
   run.parallel = 1;
@@ -205,7 +206,10 @@ Result<TrialRecord> RunOnce(Store& store, const StudySpec& spec, const TrialReco
   for (const auto& p : run.patterns) exec_options.patterns.push_back(p.regex);
   CAIRN_TRY(ValidateLocalExecutorOptions(exec_options));
   auto executor = MakeLocalExecutor(exec_options, RealClock::Default());
-  StudyParts parts{&store, executor.get(), RealClock::Default(), &sampler, scheduler.get()};
+  // The re-run's trail is captured as any trial's: the environment it was
+  // given (TrialEnvironment), not this process's.
+  UtilizationSampler utilization;
+  StudyParts parts{&store, executor.get(), RealClock::Default(), &sampler, scheduler.get(), &capturer, &utilization};
   CoordinatorOptions coord;
   coord.gpu_ids = options.gpu_ids;
   coord.trials_root = options.trials_root.empty() ? std::filesystem::current_path() / ".cairn" / "trials"
@@ -283,7 +287,8 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
     if (UsesBudget(t)) ++budget_used;
   }
   Launched launched;
-  CAIRN_ASSIGN_OR_RETURN(TrialRecord repro, RunOnce(store, spec, original, seed, options, budget_used, &launched));
+  CAIRN_ASSIGN_OR_RETURN(TrialRecord repro,
+                         RunOnce(store, spec, original, seed, options, budget_used, capturer, &launched));
   repro.attrs["reproduce_of"] = number;
   repro.attrs["seed"] = seed;
   repro.attrs["argv"] = launched.argv;
