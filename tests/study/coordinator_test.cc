@@ -355,6 +355,24 @@ TEST_F(LateStopTest, WithoutMaxStepsACleanExitAfterTheStopStaysStopped) {
   EXPECT_EQ(t.attrs["reports_after_stop"], 4);
 }
 
+// Another terminal's `status` follows a running trial: its steps and value
+// reach the store while it runs, not only at its end.
+TEST_F(CoordinatorTest, ARunningTrialsProgressReachesTheStore) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 20); });
+  const double start = clock_.Now();
+  std::optional<double> first_seen;  // when the store first showed steps of the running trial
+  auto watch = [&](const StudyProgress&) {
+    auto study = store_->GetStudy("fake");
+    if (!study.ok() || first_seen) return;
+    for (const auto& t : *store_->ListTrials(study->id)) {
+      if (t.state == TrialState::kRunning && t.steps > 0) first_seen = clock_.Now() - start;
+    }
+  };
+  ASSERT_TRUE(RunStudy(MakeSpec(1, 1), exec, "none", nullptr, watch).ok());
+  ASSERT_TRUE(first_seen.has_value());
+  EXPECT_LE(*first_seen, 4.0) << "one report a second, written every 2 s while it reports";
+}
+
 TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompletedAfterTheGracePeriod) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
   StudySpec spec = MakeSpec(2, 1);

@@ -65,6 +65,7 @@ struct LiveTrial {
   std::string stop_detail;
   std::optional<Decision> decision;  // the scheduler's stop decision
   std::optional<int64_t> last_step;  // last objective step seen
+  int64_t steps_written = 0;         // record.steps when the store last got the record
   int64_t reports_after_stop = 0;    // objective reports read after the stop was asked for
   // The objective reports read after a scheduler's stop: a program that was
   // ahead of the signal may have finished its whole run meanwhile.
@@ -163,6 +164,7 @@ class CoordinatorImpl final : public Coordinator {
   double start_time_ = 0.0;
   double last_progress_ = -1e300;
   double last_heartbeat_ = 0.0;
+  double last_alive_ = 0.0;
   int next_number_ = 0;
   int started_ = 0;  // trials of the budget started (by any coordinator)
   int budget_ = 0;   // budget.trials, or fewer when the sampler has only so many parameter sets
@@ -868,13 +870,19 @@ Status CoordinatorImpl::StoreChangedDescriptions() {
 }
 
 // Running trials say they are alive, so another coordinator can tell a
-// dead owner's trials from live ones.
+// dead owner's trials from live ones (every 10 s), and show their progress
+// to `status` and `show` in other terminals (every 2 s while they report).
 void CoordinatorImpl::Heartbeat() {
+  constexpr double kAliveEveryS = 10.0, kProgressEveryS = 2.0;
   double now = parts_.clock->Now();
-  if (now - last_heartbeat_ < 10.0) return;
+  if (now - last_heartbeat_ < kProgressEveryS) return;
+  const bool alive_due = now - last_alive_ >= kAliveEveryS;
   last_heartbeat_ = now;
+  if (alive_due) last_alive_ = now;
   for (auto& [id, live] : live_) {
+    if (!alive_due && live.record.steps == live.steps_written) continue;
     live.record.heartbeat_at = parts_.clock->WallTime();
+    live.steps_written = live.record.steps;
     (void)parts_.store->UpdateTrial(live.record);
   }
 }
