@@ -328,7 +328,12 @@ TEST_F(SlurmExecutorTest, SbatchRefusalIsALaunchError) {
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("trial 1: sbatch refused the job (exit 1)"));
   EXPECT_THAT(s.message(), HasSubstr("invalid partition"));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);  // the job's fault
   EXPECT_EQ(exec_->Running(), 0);
+  // A controller out of reach is the cluster's state: Unavailable.
+  slurm_->sbatch_error =
+      "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)\n";
+  EXPECT_EQ(exec_->Launch(Request(3)).code(), StatusCode::kUnavailable);
   LaunchRequest empty = Request(2);
   empty.argv.clear();
   EXPECT_EQ(exec_->Launch(empty).code(), StatusCode::kInvalidArgument);
@@ -646,6 +651,20 @@ TEST_F(SlurmPackTest, SbatchRefusalFailsEveryTrialOfThePack) {
   LaunchRequest empty = Request(3);
   empty.argv.clear();
   EXPECT_EQ(exec_->Launch(empty).code(), StatusCode::kInvalidArgument);
+}
+
+// With the controller out of reach the pack's trials are lost (run again
+// with the study file), not failed.
+TEST_F(SlurmPackTest, AnUnreachableControllerLosesThePacksTrials) {
+  slurm_->sbatch_error = "sbatch: error: fetch_config: DNS SRV lookup failed\n";
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  ASSERT_TRUE(exec_->Launch(Request(2)).ok());
+  auto exits = Exits(exec_->Poll(0.0));
+  ASSERT_EQ(exits.size(), 2u);
+  for (int64_t id : {1, 2}) {
+    EXPECT_EQ(exits[id].kind, ExitKind::kLost);
+    EXPECT_THAT(exits[id].message, HasSubstr("not submitted: sbatch refused the pack job"));
+  }
 }
 
 TEST_F(SlurmPackTest, RequeueKeepsWatchingEveryUnfinishedTrial) {

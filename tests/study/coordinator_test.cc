@@ -355,6 +355,28 @@ TEST_F(LateStopTest, WithoutMaxStepsACleanExitAfterTheStopStaysStopped) {
   EXPECT_EQ(t.attrs["reports_after_stop"], 4);
 }
 
+// A cluster that cannot take jobs (controller down) must not burn the
+// budget: the trial it refused is lost, nothing more starts, and running
+// the study again runs it.
+TEST_F(CoordinatorTest, AnUnavailableExecutorStopsLaunchesAndLosesNoBudget) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  exec.refuse_launches = Unavailable("sbatch: Unable to contact slurm controller");
+  std::vector<std::string> said;
+  auto summary = RunStudy(MakeSpec(5, 2), exec, "none", nullptr, {}, [&](const std::string& m) { said.push_back(m); });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u) << "one refusal, then no more attempts";
+  EXPECT_EQ(trials[0].state, TrialState::kLost);
+  EXPECT_NE(trials[0].end_reason.find("not started: sbatch: Unable to contact"), std::string::npos);
+  ASSERT_FALSE(said.empty());
+  EXPECT_NE(said.back().find("cannot start trials"), std::string::npos) << said.back();
+  exec.refuse_launches.reset();
+  ASSERT_TRUE(RunStudy(MakeSpec(5, 2), exec).ok());
+  int completed = 0;
+  for (const auto& t : Trials()) completed += t.state == TrialState::kCompleted;
+  EXPECT_EQ(completed, 5) << "the whole budget runs once the cluster is back";
+}
+
 // Another terminal's `status` follows a running trial: its steps and value
 // reach the store while it runs, not only at its end.
 TEST_F(CoordinatorTest, ARunningTrialsProgressReachesTheStore) {

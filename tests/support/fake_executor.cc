@@ -5,6 +5,7 @@
 namespace cairn::testing {
 
 Status FakeExecutor::Launch(const LaunchRequest& request) {
+  if (refuse_launches) return *refuse_launches;
   launched.push_back(request);
   running_[request.trial_id] = Live{script_for_(request)};
   max_running = std::max(max_running, static_cast<int>(running_.size()));

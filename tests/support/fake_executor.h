@@ -28,6 +28,8 @@ class FakeExecutor final : public Executor {
   // Turns a trial goes on reporting after Stop() before it ends (a fast
   // program ahead of the signal).
   int stop_delay = 0;
+  // When set, Launch returns it (and starts nothing): a cluster out of reach.
+  std::optional<Status> refuse_launches;
 
   FakeExecutor(SimulatedClock* clock, std::function<Script(const LaunchRequest&)> script_for)
       : clock_(clock), script_for_(std::move(script_for)) {}

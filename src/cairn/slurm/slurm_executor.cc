@@ -17,11 +17,6 @@
 namespace cairn::slurm_internal {
 namespace {
 
-std::string Trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 uint64_t FileSize(const std::filesystem::path& path) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
@@ -86,8 +81,11 @@ Status SlurmExecutorImpl::Launch(const LaunchRequest& request) {
   auto ran = runner_->Run(argv);
   if (!ran.ok()) return ran.status().WithContext(fmt::format("trial {}: sbatch", request.number));
   if (ran->exit_code != 0) {
-    return Unavailable(fmt::format("trial {}: sbatch refused the job (exit {}): {}", request.number,
-                                   ran->exit_code, Trimmed(ran->err)));
+    std::string why = fmt::format("trial {}: sbatch refused the job (exit {}): {}", request.number,
+                                  ran->exit_code, Trimmed(ran->err));
+    // A controller that cannot be reached is the cluster's state, not the
+    // trial's: Unavailable (the coordinator stops starting trials).
+    return ControllerUnreachable(ran->err) ? Unavailable(why) : FailedPrecondition(why);
   }
   auto job_id = ParseSbatchJobId(ran->out);
   if (!job_id.ok()) return job_id.status().WithContext(fmt::format("trial {}", request.number));

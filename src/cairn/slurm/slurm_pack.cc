@@ -31,11 +31,6 @@ uint64_t FileSize(const std::filesystem::path& path) {
   return ec ? 0 : size;
 }
 
-std::string Trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 // Left over from an earlier run in the same dir, they would end or stop
 // the new one at once.
 void RemoveStaleFiles(const std::filesystem::path& dir) {
@@ -78,10 +73,13 @@ void SlurmExecutorImpl::MaybeFlush(bool force) {
 }
 
 void SlurmExecutorImpl::SubmitPack(std::vector<LaunchRequest> trials) {
-  auto fail_all = [&](const std::string& why) {
+  // A controller out of reach loses the trials (run again with the study
+  // file) rather than fail them: it is the cluster's state, not theirs.
+  auto fail_all = [&](const std::string& why, bool unreachable = false) {
     for (const LaunchRequest& r : trials) {
-      early_exits_.push_back(
-          ExitEvent{r.trial_id, ExitKind::kLaunchFailed, std::nullopt, std::nullopt, why, clock_->Now()});
+      early_exits_.push_back(ExitEvent{r.trial_id, unreachable ? ExitKind::kLost : ExitKind::kLaunchFailed,
+                                       std::nullopt, std::nullopt, unreachable ? "not submitted: " + why : why,
+                                       clock_->Now()});
     }
   };
   for (const LaunchRequest& r : trials) RemoveStaleFiles(r.trial_dir);
@@ -90,7 +88,8 @@ void SlurmExecutorImpl::SubmitPack(std::vector<LaunchRequest> trials) {
   auto ran = runner_->Run(BuildPackSbatchArgv(options_, trials, *script));
   if (!ran.ok()) return fail_all("sbatch: " + ran.status().message());
   if (ran->exit_code != 0) {
-    return fail_all(fmt::format("sbatch refused the pack job (exit {}): {}", ran->exit_code, Trimmed(ran->err)));
+    return fail_all(fmt::format("sbatch refused the pack job (exit {}): {}", ran->exit_code, Trimmed(ran->err)),
+                    ControllerUnreachable(ran->err));
   }
   auto job_id = ParseSbatchJobId(ran->out);
   if (!job_id.ok()) return fail_all(job_id.status().message());

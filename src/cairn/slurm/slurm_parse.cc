@@ -1,5 +1,7 @@
 #include "cairn/slurm/slurm_parse.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <csignal>
 #include <vector>
@@ -186,6 +188,22 @@ ExitEvent DescribeJobEnd(int64_t trial_id, const JobStatus& s, bool stopped, dou
       e.message = fmt::format("{} ended {}{}", where, s.state_name, why);
       return e;
   }
+}
+
+std::string Trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+bool ControllerUnreachable(std::string_view sbatch_stderr) {
+  std::string lower(sbatch_stderr);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  static constexpr std::string_view kSigns[] = {
+      "unable to contact slurm controller", "unable to establish controller", "dns srv lookup failed",
+      "failed to fetch config",            "socket timed out",               "zero bytes were transmitted",
+      "connection refused"};
+  return std::any_of(std::begin(kSigns), std::end(kSigns),
+                     [&](std::string_view sign) { return lower.find(sign) != std::string::npos; });
 }
 
 }  // namespace cairn::slurm_internal

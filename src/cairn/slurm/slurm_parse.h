@@ -63,6 +63,13 @@ std::optional<std::pair<int, int>> ParseExitCode(std::string_view text);
 // `sbatch --parsable` output: "123" or "123;cluster" -> "123".
 Result<std::string> ParseSbatchJobId(std::string_view text);
 
+// A command's stderr without its trailing newlines and spaces, for messages.
+std::string Trimmed(std::string text);
+
+// True when sbatch's stderr says the controller cannot be reached (down,
+// unknown, timing out): the cluster's state, not the job's fault.
+bool ControllerUnreachable(std::string_view sbatch_stderr);
+
 // The trial's ExitEvent for a job that ended in `status`.
 // `stopped`: Cairn asked for it to stop (Stop()).
 ExitEvent DescribeJobEnd(int64_t trial_id, const JobStatus& status, bool stopped, double time);

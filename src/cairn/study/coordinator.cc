@@ -165,6 +165,7 @@ class CoordinatorImpl final : public Coordinator {
   double last_progress_ = -1e300;
   double last_heartbeat_ = 0.0;
   double last_alive_ = 0.0;
+  bool launch_blocked_ = false;  // the executor cannot start trials now (Unavailable)
   int next_number_ = 0;
   int started_ = 0;  // trials of the budget started (by any coordinator)
   int budget_ = 0;   // budget.trials, or fewer when the sampler has only so many parameter sets
@@ -378,7 +379,7 @@ Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
 }
 
 bool CoordinatorImpl::ShouldLaunch() const {
-  if (interrupted_ || !BudgetLeft()) return false;
+  if (interrupted_ || launch_blocked_ || !BudgetLeft()) return false;
   if (static_cast<int>(live_.size()) >= spec_.parallel) return false;
   return slots_.Available(NextShare()) > 0;
 }
@@ -491,6 +492,18 @@ Status CoordinatorImpl::LaunchNext() {
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
   parts_.scheduler->OnTrialStart(trial.number);
   Status launched = parts_.executor->Launch(request);
+  if (launched.code() == StatusCode::kUnavailable) {
+    // The cluster, not the trial: it is lost (run again when the study file
+    // is), and nothing more is started now rather than burn the budget.
+    launch_blocked_ = true;
+    if (options_.on_message) {
+      options_.on_message(fmt::format("cannot start trials: {}; the running ones go on, no more start; run the "
+                                      "study file again when it is back",
+                                      launched.message()));
+    }
+    return HandleExit(ExitEvent{id, ExitKind::kLost, std::nullopt, std::nullopt,
+                                "not started: " + launched.message(), parts_.clock->Now()});
+  }
   if (!launched.ok()) {
     ExitEvent failed{id, ExitKind::kLaunchFailed, std::nullopt, std::nullopt, launched.message(),
                      parts_.clock->Now()};
