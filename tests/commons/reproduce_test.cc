@@ -1,5 +1,7 @@
 // ReproduceTrial with a real deterministic trial program (sh + awk) in a
 // temporary git work tree: identical results, then code and data drift.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "cairn/capture.h"
@@ -177,6 +179,45 @@ TEST_F(ReproduceTest, AStoppedOriginalIsComparedOverTheStepsItRan) {
                                                   "after 3"),
             std::string::npos)
       << diff.dump(2);
+}
+
+// A resume after a new commit: the study keeps its first code version, the
+// trials of the new run record theirs, and reproduce compares a trial with
+// the code it ran.
+TEST_F(ReproduceTest, TrialsOfAResumeWithNewCodeRecordTheirOwnCodeVersion) {
+  WriteFile(repo_ / "train.sh", std::string(kTrainSh) + "# tuned\n");
+  ASSERT_EQ(Git(repo_, "commit -q -am tuned"), 0);
+  std::string yaml = kStudyYaml;
+  yaml.replace(yaml.find("trials: 1"), 9, "trials: 2");
+  auto spec = ParseStudyText(yaml, (repo_ / "study.yaml").string(), repo_);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto sampler = MakeSampler(spec->sampler, spec->space, spec->direction, spec->seed);
+  auto scheduler = MakeScheduler("none", SchedulerContext{spec->direction, spec->max_steps, spec->seed});
+  ASSERT_TRUE(sampler.ok() && scheduler.ok());
+  auto executor = MakeLocalExecutor({.step_key = "epoch"}, RealClock::Default());
+  StudyParts parts{store_.get(), executor.get(), RealClock::Default(), sampler->get(), scheduler->get(),
+                   capturer_.get()};
+  CoordinatorOptions options;
+  options.trials_root = dir_ / "trials";
+  std::vector<std::string> said;
+  options.on_message = [&](const std::string& m) { said.push_back(m); };
+  auto coordinator = Coordinator::Create(*spec, parts, options);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  ASSERT_TRUE((*coordinator)->Run().ok());
+  EXPECT_TRUE(std::any_of(said.begin(), said.end(),
+                          [](const std::string& m) { return m.find("the code changed since the study began") == 0; }));
+  auto study = store_->GetStudy("repro");
+  auto t1 = store_->GetTrialByNumber(study->id, 1);
+  ASSERT_TRUE(t1.ok());
+  ASSERT_EQ(t1->state, TrialState::kCompleted) << t1->end_reason;
+  std::string head = CaptureCodeVersion(repo_).commit;
+  EXPECT_EQ(t1->attrs["context"]["code"]["commit"], head);
+  auto dry = ReproduceTrial(*store_, "repro", 1, Options(/*dry_run=*/true));
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_FALSE(Mentions((*dry)["warnings"], "code:")) << (*dry)["warnings"].dump(2);
+  auto first = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(Mentions((*first)["warnings"], "code: commit")) << (*first)["warnings"].dump(2);
 }
 
 TEST_F(ReproduceTest, ChangedCodeAndDataAreWarnedBeforeTheRun) {

@@ -49,6 +49,7 @@ ContextSnapshot RecordedSnapshot(Store& store, const StudyRecord& study, const T
   json sc = StudyContextOf(study);
   if (sc.is_object()) s.code = sc.value("code", json());
   json tc = trial.attrs.value("context", json::object());
+  if (tc.contains("code")) s.code = tc["code"];  // a trial of a resume with changed code
   s.software = Blob(store, tc.value("software", json()));
   s.host = Blob(store, tc.value("host", sc.is_object() ? sc.value("host", json()) : json()));
   s.gpus = tc.value("gpus", json::array());

@@ -67,7 +67,8 @@ json CodeFacts(const Side& s) {
   const json& ctx = s.study().context;
   json out = json::object();
   if (!ctx.is_object()) return out;
-  const json code = ctx.value("code", json::object());
+  // A trial of a resume with changed code records its own version.
+  const json code = s.context().contains("code") ? s.context()["code"] : ctx.value("code", json::object());
   for (const char* k : {"commit", "branch", "dirty", "diff_sha256", "remote_url", "is_repo"}) {
     if (code.is_object() && code.contains(k)) out[k] = code[k];
   }

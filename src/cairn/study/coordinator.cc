@@ -148,6 +148,7 @@ class CoordinatorImpl final : public Coordinator {
   void MaybeReportProgress(bool force);
   Status StoreChangedDescriptions();
   Status StoreContext(TrialRecord& trial, const CapturedContext& context);
+  Status NoteTheCodeNow();
   Status StoreReadyContexts();
   Status CollectArtifacts(bool wait);
   nlohmann::json MetricsSummary(const LiveTrial& live) const;
@@ -165,6 +166,8 @@ class CoordinatorImpl final : public Coordinator {
   double last_progress_ = -1e300;
   double last_heartbeat_ = 0.0;
   double last_alive_ = 0.0;
+  // The code version of this run when it differs from the study's first run.
+  std::optional<nlohmann::json> run_code_;
   bool launch_blocked_ = false;  // the executor cannot start trials now (Unavailable)
   int next_number_ = 0;
   int started_ = 0;  // trials of the budget started (by any coordinator)
@@ -223,6 +226,7 @@ Status CoordinatorImpl::Attach() {
       }
     }
     CAIRN_TRY(KeepTheNewStudyFile(now));
+    CAIRN_TRY(NoteTheCodeNow());
     return Refresh();
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
@@ -744,6 +748,34 @@ bool CoordinatorImpl::AloneOnItsGpus(const LiveTrial& live) const {
 Status CoordinatorImpl::StoreContext(TrialRecord& trial, const CapturedContext& context) {
   for (const auto& blob : context.blobs) CAIRN_TRY(parts_.store->PutBlob(blob.hash, blob.kind, blob.body));
   trial.attrs["context"] = context.record;
+  if (run_code_) trial.attrs["context"]["code"] = *run_code_;
+  return Status::Ok();
+}
+
+// A resume after the code changed (another commit, other uncommitted
+// changes): the study's code version is that of its first run, so the
+// trials of this run record their own (context.code), which diff and
+// reproduce read before the study's.
+Status CoordinatorImpl::NoteTheCodeNow() {
+  auto now = trail_.CaptureStudy(spec_.workdir);
+  if (!now || !now->record.contains("code")) return Status::Ok();
+  nlohmann::json study_context = study_.attrs.value("context", nlohmann::json());
+  if (!study_context.is_object()) study_context = study_.spec_json.value("context", nlohmann::json());
+  if (!study_context.is_object() || !study_context.contains("code")) return Status::Ok();
+  const nlohmann::json& was = study_context["code"];
+  const nlohmann::json& is = now->record["code"];
+  auto field = [](const nlohmann::json& code, const char* key) { return code.value(key, nlohmann::json()); };
+  bool same = true;
+  for (const char* key : {"is_repo", "commit", "diff_sha256", "untracked"}) same = same && field(was, key) == field(is, key);
+  if (same) return Status::Ok();
+  for (const auto& blob : now->blobs) CAIRN_TRY(parts_.store->PutBlob(blob.hash, blob.kind, blob.body));
+  run_code_ = is;
+  if (options_.on_message) {
+    options_.on_message(fmt::format("the code changed since the study began (commit {}{} then, {}{} now): the "
+                                    "trials of this run record their own code version",
+                                    field(was, "commit").dump(), field(was, "dirty") == true ? " dirty" : "",
+                                    field(is, "commit").dump(), field(is, "dirty") == true ? " dirty" : ""));
+  }
   return Status::Ok();
 }
 
