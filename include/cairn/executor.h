@@ -98,6 +98,10 @@ class Executor {
   virtual std::optional<int> Pid(int64_t trial_id) const { (void)trial_id; return std::nullopt; }
   // Interrupts a blocking Poll from a signal handler (async-signal-safe).
   virtual void Wake() {}
+  // No more launches are coming for now (the budget is spent, or the study
+  // is being interrupted): an executor that holds trials back to start them
+  // together (a Slurm pack waiting for mates) starts what it holds.
+  virtual void NoMoreLaunches() {}
   // What this executor knows about where and how a trial ran, for
   // trial.attrs["executor"] (Slurm: job id, node, state, requeues); an
   // empty object when it has nothing to add or does not know the trial.

@@ -452,6 +452,19 @@ TEST_F(SlurmPackTest, PackWaitHoldsAPartialPack) {
   EXPECT_EQ(slurm_->CallsTo("sbatch").size(), 1u);
 }
 
+// When no mate can come (the budget is spent), the partial pack goes now.
+TEST_F(SlurmPackTest, NoMoreLaunchesSubmitsAPartialPackAtOnce) {
+  options_.pack_wait_s = 60;
+  Remake();
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  exec_->Poll(0.0);
+  EXPECT_TRUE(slurm_->CallsTo("sbatch").empty());
+  exec_->NoMoreLaunches();
+  EXPECT_EQ(slurm_->CallsTo("sbatch").size(), 1u);
+  exec_->NoMoreLaunches();  // nothing held: nothing more
+  EXPECT_EQ(slurm_->CallsTo("sbatch").size(), 1u);
+}
+
 TEST_F(SlurmPackTest, EachTrialEndsFromItsOwnExitFile) {
   ASSERT_TRUE(exec_->Launch(Request(1)).ok());
   ASSERT_TRUE(exec_->Launch(Request(2)).ok());

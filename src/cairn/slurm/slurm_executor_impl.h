@@ -71,6 +71,7 @@ class SlurmExecutorImpl final : public SlurmExecutor {
   std::vector<ExecutorEvent> Poll(std::optional<double> timeout_s) override;
   int Running() const override;
   void Wake() override;
+  void NoMoreLaunches() override { MaybeFlush(/*force=*/true); }
   nlohmann::json Describe(int64_t trial_id) const override;
   std::optional<nlohmann::json> JobInfo(int64_t trial_id) const override;
   Status Attach(const LaunchRequest& request, const std::string& job_id) override;

@@ -969,6 +969,7 @@ Result<StudySummary> CoordinatorImpl::Run() {
     // taking more of the budget.
     if (ShouldLaunch() && parts_.clock->Now() - last_refresh_ >= options_.refresh_interval_s) CAIRN_TRY(Refresh());
     while (ShouldLaunch()) CAIRN_TRY(LaunchNext());
+    if (interrupted_ || launch_blocked_ || !BudgetLeft()) parts_.executor->NoMoreLaunches();
     if (live_.empty()) break;
     EnforceMaxSteps();
     auto events = parts_.executor->Poll(options_.poll_interval_s);
