@@ -17,12 +17,6 @@
 namespace cairn::slurm_internal {
 namespace {
 
-uint64_t FileSize(const std::filesystem::path& path) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  return ec ? 0 : size;
-}
-
 }  // namespace
 
 SlurmExecutorImpl::SlurmExecutorImpl(const SlurmExecutorOptions& options, Clock* clock,
@@ -91,7 +85,7 @@ Status SlurmExecutorImpl::Launch(const LaunchRequest& request) {
   if (!job_id.ok()) return job_id.status().WithContext(fmt::format("trial {}", request.number));
   // The log is opened in append mode: reports already in it (an earlier
   // run in the same dir) are not this job's.
-  Watch(request, *job_id, FileSize(request.trial_dir / "stdout.log"));
+  Watch(request, *job_id, LogSize(request.trial_dir));
   // Only for re-attaching: the store has the id too, so a failure is no reason to stop.
   (void)WriteJobRecord(request.trial_dir, {*job_id, std::nullopt, 1});
   return Status::Ok();

@@ -58,6 +58,14 @@ struct WatchedJob {
   std::unique_ptr<LogTail> tail;
 };
 
+// The size of a trial's stdout.log now, 0 when there is none: a job
+// submitted now reports after it (the log is appended to across runs).
+inline uint64_t LogSize(const std::filesystem::path& trial_dir) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(trial_dir / "stdout.log", ec);
+  return ec ? 0 : size;
+}
+
 class SlurmExecutorImpl final : public SlurmExecutor {
  public:
   // REQUIRES: ValidateSlurmExecutorOptions(options).ok().

@@ -25,12 +25,6 @@ constexpr double kExitFileSettleS = 10.0;
 // ended them all this long after their grace period, cancel the job.
 constexpr double kPackStopSlackS = 30.0;
 
-uint64_t FileSize(const std::filesystem::path& path) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  return ec ? 0 : size;
-}
-
 // Left over from an earlier run in the same dir, they would end or stop
 // the new one at once.
 void RemoveStaleFiles(const std::filesystem::path& dir) {
@@ -96,7 +90,7 @@ void SlurmExecutorImpl::SubmitPack(std::vector<LaunchRequest> trials) {
   int size = static_cast<int>(trials.size());
   for (int i = 0; i < size; ++i) {
     const LaunchRequest& r = trials[i];
-    Watch(r, *job_id, FileSize(r.trial_dir / "stdout.log"), i, size);
+    Watch(r, *job_id, LogSize(r.trial_dir), i, size);
     (void)WriteJobRecord(r.trial_dir, {*job_id, i, size});
   }
 }
