@@ -386,7 +386,9 @@ TEST_F(CoordinatorTest, ARunningTrialsProgressReachesTheStore) {
   auto watch = [&](const StudyProgress&) {
     auto study = store_->GetStudy("fake");
     if (!study.ok() || first_seen) return;
-    for (const auto& t : *store_->ListTrials(study->id)) {
+    auto trials = store_->ListTrials(study->id);  // kept: a loop over *temporary would dangle
+    if (!trials.ok()) return;
+    for (const auto& t : *trials) {
       if (t.state == TrialState::kRunning && t.steps > 0) first_seen = clock_.Now() - start;
     }
   };
