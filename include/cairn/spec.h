@@ -111,8 +111,9 @@ Result<StudySpec> ParseStudyText(const std::string& text,
 // ("env", its name, its value) and each word of the `command` list
 // ("command", the word before it, the word) is replaced by what `rewrite`
 // returns, when that differs. Exports use it to keep secrets out of a
-// shared study file. InvalidArgument for text that is not YAML, or a value
-// to change written as a block scalar, an alias or with a tag.
+// shared study file (a block scalar is replaced whole). InvalidArgument for
+// text that is not YAML, or a value to change written with an anchor, an
+// alias or a tag.
 using StudyFileRewrite =
     std::function<std::optional<std::string>(std::string_view section, std::string_view key, const std::string& value)>;
 Result<std::string> RewriteStudyFileValues(const std::string& text, const StudyFileRewrite& rewrite);

@@ -43,12 +43,16 @@ TEST(RewriteStudyFileValues, FlowMapsAndBlockListsToo) {
   EXPECT_EQ(*out, "env: {S: \"<x>\", T: y}\ncommand:\n  - prog\n  - --key\n  - \"<hidden>\"\n");
 }
 
-TEST(RewriteStudyFileValues, ABlockScalarToEditIsRefusedNotGuessed) {
-  auto out = RewriteStudyFileValues("env:\n  S: |\n    line\n", Shout);
+TEST(RewriteStudyFileValues, BlockScalarsAreReplacedWholeAndTheNextKeyKept) {
+  const std::string text = "env:\n  S: |\n    line one\n\n    line two\n  P: |\n    keep\nname: s\n";
+  auto out = RewriteStudyFileValues(text, Shout);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "env:\n  S: \"<line one\\n\\nline two\\n>\"\n  P: |\n    keep\nname: s\n");
+}
+
+TEST(RewriteStudyFileValues, WhatCannotBeBoundedIsRefusedNotGuessed) {
+  auto out = RewriteStudyFileValues("env:\n  S: &a x\n", Shout);
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
-  auto untouched = RewriteStudyFileValues("env:\n  P: |\n    line\n", Shout);
-  ASSERT_TRUE(untouched.ok());
-  EXPECT_EQ(*untouched, "env:\n  P: |\n    line\n");
 }
 
 }  // namespace
