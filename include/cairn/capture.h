@@ -85,6 +85,9 @@ std::string StripUrlCredentials(std::string_view url);
 bool IsSecretName(std::string_view name);
 // A copy with the values of secret names replaced by "<redacted>".
 std::map<std::string, std::string> RedactEnv(const std::map<std::string, std::string>& env);
+// One variable of it: "<redacted>" for a secret's name, else the value with
+// any URL credentials stripped.
+std::string RedactEnvValue(std::string_view name, const std::string& value);
 // A command line fit to share: the value of an option named like a secret
 // ("--api-key X", "--token=X") becomes "<redacted>" (placeholders such as
 // "{key}" are parameters and stay), and URL words lose their credentials.

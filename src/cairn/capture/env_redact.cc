@@ -16,13 +16,15 @@ bool IsSecretName(std::string_view name) {
                      [&](std::string_view w) { return upper.find(w) != std::string::npos; });
 }
 
+std::string RedactEnvValue(std::string_view name, const std::string& value) {
+  // A URL value may carry credentials under an innocent name
+  // (DATABASE_URL=postgresql://user:pw@host/db, HTTPS_PROXY=...).
+  return IsSecretName(name) ? "<redacted>" : StripUrlCredentials(value);
+}
+
 std::map<std::string, std::string> RedactEnv(const std::map<std::string, std::string>& env) {
   std::map<std::string, std::string> out;
-  for (const auto& [name, value] : env) {
-    // A URL value may carry credentials under an innocent name
-    // (DATABASE_URL=postgresql://user:pw@host/db, HTTPS_PROXY=...).
-    out[name] = IsSecretName(name) ? "<redacted>" : StripUrlCredentials(value);
-  }
+  for (const auto& [name, value] : env) out[name] = RedactEnvValue(name, value);
   return out;
 }
 

@@ -10,10 +10,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string RedactEnvValue(std::string_view name, const std::string& value) {
-  return IsSecretName(name) ? "<redacted>" : StripUrlCredentials(value);
-}
-
 Result<std::string> RedactStudyFile(const std::string& text) {
   if (text.empty()) return text;
   return RewriteStudyFileValues(
