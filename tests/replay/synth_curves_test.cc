@@ -108,10 +108,11 @@ TEST(SynthCurves, FilesReplayThroughTheBenchAndUnknownParametersAreRefused) {
 }
 
 // The figures docs/schedulers.md gives for nas-cosine seed 1 (the generator
-// and the orders are deterministic): the predictive rule saves more than
-// successive halving with less regret. Neither meets the median rule's
-// regret; this guards what v3.2's median level gained over v3 (0.309).
-TEST(SynthCurves, PredictiveBeatsSuccessiveHalvingOnNasCosine) {
+// and the orders are deterministic): the predictive rule (version 4) saves
+// about what successive halving saves, at well under half its regret.
+// Neither meets the median rule's regret; version 3.2 saved more (0.952)
+// at 0.123, version 3 at 0.309.
+TEST(SynthCurves, PredictiveSavesLikeSuccessiveHalvingAtAFractionOfItsRegretOnNasCosine) {
   if (!HaveNumpy()) GTEST_SKIP() << kPython << " has no numpy (Debian python3-numpy)";
   auto dir = testing::MakeTempDir("cairn-synth");
   ASSERT_TRUE(Generate(dir / "nas.jsonl.gz", "nas-cosine", 2000, {}, 1).ok());
@@ -119,9 +120,9 @@ TEST(SynthCurves, PredictiveBeatsSuccessiveHalvingOnNasCosine) {
   ASSERT_EQ(rows.size(), 2u);
   const auto& asha = rows[0];
   const auto& predictive = rows[1];
-  EXPECT_GT(predictive["saved_fraction"].get<double>(), asha["saved_fraction"].get<double>());
-  EXPECT_LT(predictive["regret"].get<double>(), asha["regret"].get<double>());
-  EXPECT_NEAR(predictive["regret"].get<double>(), 0.123, 0.0005) << "docs/schedulers.md";
+  EXPECT_NEAR(predictive["saved_fraction"].get<double>(), asha["saved_fraction"].get<double>(), 0.01);
+  EXPECT_LT(predictive["regret"].get<double>(), 0.5 * asha["regret"].get<double>());
+  EXPECT_NEAR(predictive["regret"].get<double>(), 0.0685, 0.0005) << "docs/schedulers.md";
   std::filesystem::remove_all(dir);
 }
 

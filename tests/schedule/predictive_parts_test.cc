@@ -172,6 +172,32 @@ TEST(PredictRungs, JudgesEachRungOnceAndKeepsTheTopThird) {
   EXPECT_TRUE(v->promoted);
 }
 
+TEST(PredictRungs, ASparseRungRoundsItsTopThirdUp) {
+  // Four values at a rung: the top third is 1.33 trials. Rounded up (the
+  // predictive default) the second best still wins it; rounded down, as
+  // Optuna's ASHA does, only the best.
+  PredictRungs up(/*min_resource=*/1, /*eta=*/3);
+  PredictRungs down(/*min_resource=*/1, /*eta=*/3, /*round_up=*/false);
+  for (int t = 0; t < 3; ++t) {
+    up.Report(t, 1, 0.1 * t);
+    down.Report(t, 1, 0.1 * t);
+  }
+  auto u = up.Report(3, 1, 0.15);  // second best of 0, 0.1, 0.15, 0.2
+  auto d = down.Report(3, 1, 0.15);
+  EXPECT_EQ(u->rank, 2);
+  EXPECT_EQ(u->kept, 2);
+  EXPECT_TRUE(u->promoted);
+  EXPECT_EQ(d->kept, 1);
+  EXPECT_FALSE(d->promoted);
+  // With many values the two agree: 9 values keep 3 either way.
+  for (int t = 4; t < 8; ++t) {
+    up.Report(t, 1, -1.0);
+    down.Report(t, 1, -1.0);
+  }
+  EXPECT_EQ(up.Report(8, 1, -2.0)->kept, 3);
+  EXPECT_EQ(down.Report(8, 1, -2.0)->kept, 3);
+}
+
 SchedulerContext PartsCtx() { return {.direction = Direction::kMaximize, .max_steps = 20, .seed = 1}; }
 
 std::vector<double> Linear(double start, double end, int n) {
@@ -248,11 +274,37 @@ TEST(PredictiveV2, RejectsBadOptions) {
   for (const nlohmann::json& bad :
        {nlohmann::json{{"rung_eta", 1}}, nlohmann::json{{"min_resource", 0}},
         nlohmann::json{{"p_keep", 1.5}}, nlohmann::json{{"min_completed", 2}},
-        nlohmann::json{{"window", 0}}, nlohmann::json{{"lookahead", 1}}}) {
+        nlohmann::json{{"window", 0}}, nlohmann::json{{"lookahead", 1}},
+        nlohmann::json{{"level", "mean"}}, nlohmann::json{{"rung_round", 1}}}) {
     auto made = MakeScheduler("predictive", PartsCtx(), bad);
     EXPECT_FALSE(made.ok()) << bad.dump();
   }
   EXPECT_TRUE(MakeScheduler("predictive", PartsCtx(), {{"min_resource", 2}, {"rung_eta", 4}}).ok());
+  auto bad_level = MakeScheduler("predictive", PartsCtx(), {{"level", "mean"}});
+  EXPECT_NE(bad_level.status().message().find(R"(level: expected one of "recent_mean", "median", got "mean")"),
+            std::string::npos) << bad_level.status().message();
+  // Version 3.2 stays reachable.
+  EXPECT_TRUE(MakeScheduler("predictive", PartsCtx(), {{"level", "median"}, {"rung_round", "down"}}).ok());
+}
+
+TEST(PredictiveV2, TheLevelOptionDecidesWhatTheRungsCompare) {
+  // Trial 0 rises steadily; trial 1 swings around a lower mean and reports a
+  // lucky high at step 9, rung 2, where with two values only the better is
+  // kept (min_completed 50: the rungs alone decide). Its latest value says
+  // trial 1 is better; its recent mean (the default level) says trial 0.
+  const std::vector<double> steady = {0.50, 0.52, 0.54, 0.56, 0.58, 0.60, 0.62, 0.64, 0.66, 0.68};
+  const std::vector<double> lucky = {0.50, 0.40, 0.60, 0.38, 0.59, 0.40, 0.58, 0.41, 0.70, 0.45};
+  for (const char* level : {"recent_mean", "median"}) {
+    auto s = Make("predictive", {.direction = Direction::kMaximize, .max_steps = 10, .seed = 1},
+                  {{"level", level}, {"min_completed", 50}});
+    ASSERT_EQ(RunTrial(*s, 0, steady), 0) << level;
+    const int stop = RunTrial(*s, 1, lucky);
+    if (std::string(level) == "median") {
+      EXPECT_EQ(stop, 0) << "0.70 at step 9 beats 0.66";
+    } else {
+      EXPECT_EQ(stop, 9) << "0.56, the mean of steps 6-9 with the lowest left out, is below 0.64";
+    }
+  }
 }
 
 TEST(PredictiveV2, ManyTrialsStayConsistent) {

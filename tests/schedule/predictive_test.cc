@@ -138,6 +138,16 @@ TEST(Predictive, TheLevelIsTheRawValueEarlyAndARunningMedianLater) {
   EXPECT_EQ(TrialLevel(rising, 12), 11);
 }
 
+TEST(Predictive, TheRecentMeanAveragesTheLatterHalfLeavingTheLowestOut) {
+  using schedule::RecentMean;
+  EXPECT_EQ(RecentMean({0.3}), 0.3);
+  EXPECT_EQ(RecentMean({0.1, 0.3, 0.5, 0.7}), 0.6) << "the last 2 of 4, both kept";
+  // The last 3 of 6: 0.9, 0.1, 0.8; the collapsed 0.1 is left out.
+  EXPECT_DOUBLE_EQ(RecentMean({0.5, 0.6, 0.7, 0.9, 0.1, 0.8}), 0.85);
+  // Minimised metrics arrive negated: a loss spike is the lowest there too.
+  EXPECT_DOUBLE_EQ(RecentMean({-1.0, -0.9, -0.8, -0.5, -5.0, -0.4}), -0.45);
+}
+
 TEST(Predictive, AOneEpochDipIsNotHopelessButALastingDropIs) {
   // A trial tracking the best completed one, with one collapsed epoch at step
   // 12 (as high-learning-rate validation curves show).
@@ -149,8 +159,8 @@ TEST(Predictive, AOneEpochDipIsNotHopelessButALastingDropIs) {
   auto s = Make("predictive", Ctx());
   CompleteGoodTrials(*s);
   EXPECT_EQ(RunTrial(*s, 10, dip), 0);
-  // From step 10 the level is the median of the last 3 values: the drop is
-  // judged hopeless once it is 2 of them.
+  // The level is the mean of the latter half, its lowest left out: one
+  // collapsed epoch is left out, a lasting drop is judged hopeless at once.
   EXPECT_EQ(RunTrial(*s, 11, drop), 13);
 }
 

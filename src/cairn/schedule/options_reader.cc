@@ -44,6 +44,20 @@ Status OptionsReader::Double(const std::string& key, double min_value, double ma
   return Status::Ok();
 }
 
+Status OptionsReader::Choice(const std::string& key, const std::vector<std::string>& allowed,
+                             std::string* out) {
+  seen_.insert(key);
+  if (!options_.is_object() || !options_.contains(key)) return Status::Ok();
+  const nlohmann::json& v = options_.at(key);
+  for (const std::string& a : allowed) {
+    if (v.is_string() && v.get<std::string>() == a) {
+      *out = a;
+      return Status::Ok();
+    }
+  }
+  return Error(key, fmt::format("expected one of \"{}\", got {}", fmt::join(allowed, "\", \""), v.dump()));
+}
+
 Status OptionsReader::IntOrAuto(const std::string& key, int64_t min_value, int64_t* out,
                                 bool* is_auto) {
   if (options_.is_object() && options_.contains(key) && options_.at(key).is_string()) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,8 @@ class OptionsReader {
   // and checks out >= min_value. Returns InvalidArgument on a wrong type/range.
   Status Int(const std::string& key, int64_t min_value, int64_t* out);
   Status Double(const std::string& key, double min_value, double max_value, double* out);
+  // One of the strings in `allowed`.
+  Status Choice(const std::string& key, const std::vector<std::string>& allowed, std::string* out);
   // An integer >= min_value or the string "auto" (then *out stays 0 and *is_auto is true).
   Status IntOrAuto(const std::string& key, int64_t min_value, int64_t* out, bool* is_auto);
 

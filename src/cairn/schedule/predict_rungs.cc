@@ -28,7 +28,7 @@ std::optional<RungVerdict> PredictRungs::Report(int64_t trial_id, int64_t step, 
     v.rung = rung;
     v.rung_step = RungStep(rung);
     v.recorded = static_cast<int64_t>(sorted.size());
-    v.kept = std::max<int64_t>(1, v.recorded / eta_);
+    v.kept = std::max<int64_t>(1, round_up_ ? (v.recorded + eta_ - 1) / eta_ : v.recorded / eta_);
     // Ties count in the trial's favour, as in Optuna's promotion test.
     v.rank = static_cast<int64_t>(sorted.end() - std::upper_bound(sorted.begin(), sorted.end(), value)) + 1;
     v.promoted = value >= sorted[v.recorded - v.kept];

@@ -42,14 +42,19 @@ void ForEachStep(const std::vector<int64_t>& steps, const std::vector<double>& v
 
 }  // namespace
 
-void PredictStats::AddCompleted(const std::vector<int64_t>& steps,
-                                const std::vector<double>& values) {
-  if (steps.empty()) return;
-  const size_t w = static_cast<size_t>(std::max<int64_t>(options_.final_window, 1));
+double MeanOfLast(const std::vector<double>& values, int64_t window) {
+  const size_t w = static_cast<size_t>(std::max<int64_t>(window, 1));
   const size_t from = values.size() - std::min(w, values.size());
-  double final_value = 0.0;
-  for (size_t i = from; i < values.size(); ++i) final_value += values[i];
-  final_value /= static_cast<double>(values.size() - from);
+  double sum = 0.0;
+  for (size_t i = from; i < values.size(); ++i) sum += values[i];
+  return sum / static_cast<double>(values.size() - from);
+}
+
+void PredictStats::AddCompleted(const std::vector<int64_t>& steps,
+                                const std::vector<double>& values,
+                                std::optional<double> given_final) {
+  if (steps.empty()) return;
+  const double final_value = given_final ? *given_final : MeanOfLast(values, options_.final_window);
   finals_.insert(final_value);
 
   const int64_t last = steps.back();

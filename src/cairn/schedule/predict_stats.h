@@ -74,8 +74,11 @@ class PredictStats {
   explicit PredictStats(const PredictStatsOptions& options) : options_(options) {}
 
   // Adds a completed trial's curve: values[i] is its value at steps[i]
-  // (steps increasing, >= 1), signed so that higher is better.
-  void AddCompleted(const std::vector<int64_t>& steps, const std::vector<double>& values);
+  // (steps increasing, >= 1), signed so that higher is better. Its final is
+  // `final_value` when given (a caller whose values are not the curve's own
+  // level says what it ended at), else the mean of its last final_window values.
+  void AddCompleted(const std::vector<int64_t>& steps, const std::vector<double>& values,
+                    std::optional<double> final_value = std::nullopt);
   // Adds a trial stopped early (its curve so far) to the rung links only.
   // AddCompleted adds completed trials to them itself.
   void AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values);
@@ -119,6 +122,9 @@ class PredictStats {
   // t quantile 0.95 per integer dof, computed once each (bisection is slow).
   mutable std::vector<double> t95_;
 };
+
+// The mean of the last `window` (>= 1) of `values` (not empty).
+double MeanOfLast(const std::vector<double>& values, int64_t window);
 
 // Step noise of a curve from its second differences: for white noise of
 // standard deviation sigma around a smooth trend, E[(x_t - 2 x_{t-1} +

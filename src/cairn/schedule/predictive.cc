@@ -23,6 +23,8 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
   CAIRN_TRY(r.Int("window", 1, &o.window));
   CAIRN_TRY(r.Int("rung_eta", 0, &o.rung_eta));
   CAIRN_TRY(r.Int("min_resource", 1, &o.min_resource));
+  CAIRN_TRY(r.Choice("level", {"recent_mean", "median"}, &o.level));
+  CAIRN_TRY(r.Choice("rung_round", {"up", "down"}, &o.rung_round));
   if (o.rung_eta == 1) {
     return InvalidArgument("predictive scheduler option rung_eta: must be 0 or >= 2, got 1");
   }
@@ -38,7 +40,9 @@ PredictiveScheduler::PredictiveScheduler(const SchedulerContext& context,
                                  .min_samples = options.min_completed,
                                  .rung_min_resource = options.min_resource,
                                  .rung_eta = options.rung_eta}) {
-  if (options_.rung_eta >= 2) rungs_.emplace(options_.min_resource, options_.rung_eta);
+  if (options_.rung_eta >= 2) {
+    rungs_.emplace(options_.min_resource, options_.rung_eta, options_.rung_round == "up");
+  }
 }
 
 std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) const {
@@ -53,6 +57,17 @@ double TrialLevel(const std::vector<double>& raw, int64_t step) {
   std::copy(raw.end() - static_cast<std::ptrdiff_t>(k), raw.end(), last.begin());
   std::nth_element(last.begin(), last.begin() + k / 2, last.begin() + k);
   return last[k / 2];
+}
+
+double RecentMean(const std::vector<double>& raw) {
+  const size_t k = std::max<size_t>(1, raw.size() / 2);
+  double sum = 0.0, lowest = raw.back();
+  for (size_t i = raw.size() - k; i < raw.size(); ++i) {
+    sum += raw[i];
+    lowest = std::min(lowest, raw[i]);
+  }
+  if (k < 3) return sum / static_cast<double>(k);
+  return (sum - lowest) / static_cast<double>(k - 1);
 }
 
 double PredictiveScheduler::Clamp(double value) const {
@@ -152,7 +167,8 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
     return Decision::Continue();
   }
   curve.raw.push_back(sign() * value);
-  const double level = TrialLevel(curve.raw, step);
+  curve.medians.push_back(TrialLevel(curve.raw, step));
+  const double level = options_.level == "median" ? curve.medians.back() : RecentMean(curve.raw);
   curve.steps.push_back(step);
   curve.values.push_back(level);
   curve.noise.Add(level);
@@ -174,8 +190,13 @@ void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {
   if (it == running_.end()) return;  // never reported, or ended twice
   // Completed curves teach the final links and the rung links; stopped ones
   // the rung links they reached (how a value turns into the next rung's).
-  if (state == TrialState::kCompleted) stats_.AddCompleted(it->second.steps, it->second.values);
-  if (state == TrialState::kStopped) stats_.AddStopped(it->second.steps, it->second.values);
+  // The final is read from the median levels whatever is compared: the bar
+  // to beat is where the curve ended, not an average of its latter half.
+  const Curve& c = it->second;
+  if (state == TrialState::kCompleted) {
+    stats_.AddCompleted(c.steps, c.values, MeanOfLast(c.medians, options_.window));
+  }
+  if (state == TrialState::kStopped) stats_.AddStopped(c.steps, c.values);
   running_.erase(it);
   if (rungs_) rungs_->Forget(trial_id);
 }

@@ -1,31 +1,34 @@
-// The predictive scheduler (version 3.2): stop a trial when its final value is
+// The predictive scheduler (version 4): stop a trial when its final value is
 // unlikely to beat the best final the study has already produced.
 //
 // Regret rewards only the single best final among trials run to their end,
 // so the rule (a) is frugal with trials that cannot become the best and (b)
 // lets a trial that may become the best finish. At every report after
-// `min_steps` (defaults to 1), the trial's level (TrialLevel: a running
-// median, so noise and one-epoch dips do not decide) is turned into a predicted
-// final by what this study's curves say (PredictStats: least-squares lines
-// from this step to the next rung, rung to rung, learned from every ended
-// trial, and from the last rung to the smoothed final, learned from the
-// completed ones; Student-t intervals propagated along the chain), and
-// P = P(final beats the top_k-th best smoothed completed final). It stops when
+// `min_steps` (defaults to 1), the trial's level (RecentMean: the mean of the
+// latter half of its reports, its lowest left out, so early noise and
+// one-epoch dips do not decide) is turned into a predicted final by what this study's curves say
+// (PredictStats: least-squares lines from this step to the next rung, rung to
+// rung, learned from every ended trial, and from the last rung to the
+// smoothed final, learned from the completed ones; Student-t intervals
+// propagated along the chain), and P = P(final beats the top_k-th best
+// smoothed completed final). It stops when
 //   P < p_min                            (hopeless, at any step), or
-//   it loses a successive-halving rung   (not in the top 1/rung_eta of the
-//   and P < p_keep                        values recorded at rung step
-//                                         min_resource * rung_eta^k)
+//   it loses a successive-halving rung   (not in the top 1/rung_eta, rounded
+//   and P < p_keep                        up, of the levels recorded at rung
+//                                         step min_resource * rung_eta^k)
 // The rungs give ASHA's frugality from the study's first trial on; the
 // prediction vetoes rung stops for trials the study's curves defend.
 // Prior phase: while fewer than `min_completed` trials have completed, the
 // rungs alone decide (rung_eta > 0) or, with rung_eta = 0, a median rule:
-// stop when the value is worse than the median of the other trials' values
+// stop when the level is worse than the median of the other trials' levels
 // at this step, once `prior_peers` of them reported there.
+// Version 3.2 (level "median", rung_round "down") stays available as options.
 // See docs/schedulers.md for the measurements behind the defaults.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -59,20 +62,34 @@ struct PredictiveOptions {
   int64_t rung_eta = 3;
   // Step of the first rung; later rungs at min_resource * rung_eta^k.
   int64_t min_resource = 1;
+  // What rungs and predictions compare: "recent_mean" (RecentMean) or
+  // "median" (TrialLevel; version 3.2).
+  std::string level = "recent_mean";
+  // How a rung's top 1/rung_eta is counted: "up" keeps ceil(n / rung_eta),
+  // "down" floor (Optuna's ASHA; version 3.2); both keep at least one.
+  std::string rung_round = "up";
 
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
                                             const SchedulerContext& context);
 };
 
-// What every rule of the scheduler sees of a trial at `step` (rungs, the
-// prediction and what ended trials teach): the median of its last 1, 3, 5, 7
-// or 9 reported values (signed), the window growing by two every 10 steps.
-// On the plateau of a long schedule, where the contenders differ by a few
-// tenths and the epoch-to-epoch noise is as large, the median ranks them by
-// their level rather than their luck; a one-epoch dip moves it little; early,
-// when curves change fast, it is the raw value. The cap keeps a late jump (a
-// step decay) from lagging more than 4 reports.
+// A trial's level at `step` (version 3.2's, and always the one its smoothed
+// final is read from): the median of its last 1, 3, 5, 7 or 9 reported
+// values (signed), the window growing by two every 10 steps. On the plateau
+// of a long schedule a one-epoch dip moves it little; early, when curves
+// change fast, it is the raw value. The cap keeps a late jump (a step decay)
+// from lagging more than 4 reports.
 double TrialLevel(const std::vector<double>& raw, int64_t step);
+
+// What rungs and predictions compare by default (version 4): the mean of the
+// latter half of a trial's n reported values (signed; the last max(1, n / 2)),
+// its lowest left out once there are 3 or more. Trials are compared at equal
+// steps, so its lag is shared; what it buys is rank stability where early
+// validation values swing by several points from epoch to epoch (real
+// NAS-Bench-201 curves: the eventual best ranks 19th of 200 on its raw value
+// at step 9), and leaving the lowest out keeps a one-epoch collapse (the
+// common outlier of high-learning-rate validation curves) from deciding.
+double RecentMean(const std::vector<double>& raw);
 
 class PredictiveScheduler final : public Scheduler {
  public:
@@ -85,8 +102,9 @@ class PredictiveScheduler final : public Scheduler {
  private:
   struct Curve {
     std::vector<int64_t> steps;
-    std::vector<double> raw;     // reported values, signed: higher is better
-    std::vector<double> values;  // TrialLevel at each step, signed
+    std::vector<double> raw;      // reported values, signed: higher is better
+    std::vector<double> medians;  // TrialLevel at each step (the final is read from these)
+    std::vector<double> values;   // the compared level at each step (options.level)
     StepNoise noise;
   };
   Decision PriorMedian(int64_t step, double level);
