@@ -59,15 +59,18 @@ double TrialLevel(const std::vector<double>& raw, int64_t step) {
   return last[k / 2];
 }
 
-double RecentMean(const std::vector<double>& raw) {
-  const size_t k = std::max<size_t>(1, raw.size() / 2);
-  double sum = 0.0, lowest = raw.back();
-  for (size_t i = raw.size() - k; i < raw.size(); ++i) {
-    sum += raw[i];
-    lowest = std::min(lowest, raw[i]);
-  }
+double RecentMean::Add(double value) {
+  values_.push_back(value);
+  prefix_.push_back(prefix_.back() + value);
+  const size_t n = values_.size();
+  const size_t k = std::max<size_t>(1, n / 2);
+  const size_t from = n - k;  // never decreases as n grows
+  while (!window_min_.empty() && values_[window_min_.back()] >= value) window_min_.pop_back();
+  window_min_.push_back(n - 1);
+  while (window_min_.front() < from) window_min_.pop_front();
+  const double sum = prefix_[n] - prefix_[from];
   if (k < 3) return sum / static_cast<double>(k);
-  return (sum - lowest) / static_cast<double>(k - 1);
+  return (sum - values_[window_min_.front()]) / static_cast<double>(k - 1);
 }
 
 double PredictiveScheduler::Clamp(double value) const {
@@ -168,7 +171,7 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   }
   curve.raw.push_back(sign() * value);
   curve.medians.push_back(TrialLevel(curve.raw, step));
-  const double level = options_.level == "median" ? curve.medians.back() : RecentMean(curve.raw);
+  const double level = options_.level == "median" ? curve.medians.back() : curve.recent.Add(curve.raw.back());
   curve.steps.push_back(step);
   curve.values.push_back(level);
   curve.noise.Add(level);

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -89,7 +90,19 @@ double TrialLevel(const std::vector<double>& raw, int64_t step);
 // NAS-Bench-201 curves: the eventual best ranks 19th of 200 on its raw value
 // at step 9), and leaving the lowest out keeps a one-epoch collapse (the
 // common outlier of high-learning-rate validation curves) from deciding.
-double RecentMean(const std::vector<double>& raw);
+// Amortised O(1) a report (prefix sums and a sliding-window minimum), so a
+// trial that reports every iteration costs no more per report than one that
+// reports every epoch.
+class RecentMean {
+ public:
+  // Adds the next reported value; returns the level after it.
+  double Add(double value);
+
+ private:
+  std::vector<double> values_;
+  std::vector<double> prefix_{0.0};  // prefix_[i] = sum of the first i values
+  std::deque<size_t> window_min_;    // indices of increasing values in the window
+};
 
 class PredictiveScheduler final : public Scheduler {
  public:
@@ -103,6 +116,7 @@ class PredictiveScheduler final : public Scheduler {
   struct Curve {
     std::vector<int64_t> steps;
     std::vector<double> raw;      // reported values, signed: higher is better
+    RecentMean recent;
     std::vector<double> medians;  // TrialLevel at each step (the final is read from these)
     std::vector<double> values;   // the compared level at each step (options.level)
     StepNoise noise;
