@@ -6,12 +6,12 @@
 // lets a trial that may become the best finish. At every report after
 // `min_steps` (defaults to 1), the trial's level (RecentMean: the mean of the
 // latter half of its reports, its lowest left out, so early noise and
-// one-epoch dips do not decide) is turned into a predicted final by what this study's curves say
-// (PredictStats: least-squares lines from this step to the next rung, rung to
-// rung, learned from every ended trial, and from the last rung to the
-// smoothed final, learned from the completed ones; Student-t intervals
-// propagated along the chain), and P = P(final beats the top_k-th best
-// smoothed completed final). It stops when
+// one-epoch dips do not decide) is turned into a predicted final by what this
+// study's curves say (PredictStats: least-squares lines from this step to the
+// next rung, rung to rung, learned from every ended trial, and from the last
+// rung to the smoothed final, learned from the completed ones; Student-t
+// intervals propagated along the chain), and P = P(final beats the top_k-th
+// best smoothed completed final). It stops when
 //   P < p_min                            (hopeless, at any step), or
 //   it loses a successive-halving rung   (not in the top 1/rung_eta, rounded
 //   and P < p_keep                        up, of the levels recorded at rung
