@@ -50,9 +50,10 @@ std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) co
                      v.recorded, v.rung, v.rung_step, v.kept, step);
 }
 
-double TrialLevel(const std::vector<double>& raw, int64_t step) {
+double TrialLevel(const std::vector<double>& raw) {
   constexpr size_t kMaxWindow = 9;
-  const size_t k = std::min<size_t>({raw.size(), 1 + 2 * static_cast<size_t>(step / 10), kMaxWindow});
+  const size_t n = raw.size();
+  const size_t k = std::min<size_t>({n, 1 + 2 * (n / 10), kMaxWindow});
   std::array<double, kMaxWindow> last{};
   std::copy(raw.end() - static_cast<std::ptrdiff_t>(k), raw.end(), last.begin());
   std::nth_element(last.begin(), last.begin() + k / 2, last.begin() + k);
@@ -170,7 +171,7 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
     return Decision::Continue();
   }
   curve.raw.push_back(sign() * value);
-  curve.medians.push_back(TrialLevel(curve.raw, step));
+  curve.medians.push_back(TrialLevel(curve.raw));
   const double level = options_.level == "median" ? curve.medians.back() : curve.recent.Add(curve.raw.back());
   curve.steps.push_back(step);
   curve.values.push_back(level);

@@ -74,13 +74,16 @@ struct PredictiveOptions {
                                             const SchedulerContext& context);
 };
 
-// A trial's level at `step` (version 3.2's, and always the one its smoothed
-// final is read from): the median of its last 1, 3, 5, 7 or 9 reported
-// values (signed), the window growing by two every 10 steps. On the plateau
-// of a long schedule a one-epoch dip moves it little; early, when curves
-// change fast, it is the raw value. The cap keeps a late jump (a step decay)
-// from lagging more than 4 reports.
-double TrialLevel(const std::vector<double>& raw, int64_t step);
+// A trial's level after its reports `raw` (version 3.2's, and always the one
+// its smoothed final is read from): the median of its last 1, 3, 5, 7 or 9
+// reported values (signed), the window growing by two every 10 reports. On
+// the plateau of a long schedule a one-epoch dip moves it little; early, when
+// curves change fast, it is the raw value. The cap keeps a late jump (a step
+// decay) from lagging more than 4 reports. Counted in reports, not steps: a
+// program that reports every 10th step would otherwise be smoothed over 9
+// reports (80 steps) by step 100, and its "final" would lag far behind where
+// a rising curve ended.
+double TrialLevel(const std::vector<double>& raw);
 
 // What rungs and predictions compare by default (version 4): the mean of the
 // latter half of a trial's n reported values (signed; the last max(1, n / 2)),
