@@ -280,6 +280,7 @@ TEST(PredictiveV2, RejectsBadOptions) {
     EXPECT_FALSE(made.ok()) << bad.dump();
   }
   EXPECT_TRUE(MakeScheduler("predictive", PartsCtx(), {{"min_resource", 2}, {"rung_eta", 4}}).ok());
+  EXPECT_TRUE(MakeScheduler("predictive", PartsCtx(), {{"min_resource", "auto"}}).ok());
   auto bad_level = MakeScheduler("predictive", PartsCtx(), {{"level", "mean"}});
   EXPECT_NE(bad_level.status().message().find(R"(level: expected one of "recent_mean", "median", got "mean")"),
             std::string::npos) << bad_level.status().message();

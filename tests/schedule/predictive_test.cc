@@ -163,6 +163,22 @@ TEST(Predictive, AProgramReportingEveryTenthStepIsPredictedFromWhereItsCurveIs) 
   EXPECT_TRUE(last.stop()) << "0.752 cannot beat the best completed, 0.82: " << last.reason;
 }
 
+TEST(Predictive, RungsStartAtTheStudysFirstReportedStep) {
+  // Reports at steps 10, 20, ...: rungs at 10, 30 and 90, so a trial's first
+  // report is judged at one rung, not at the rungs of steps 1, 3 and 9 at once.
+  auto s = Make("predictive", {.direction = Direction::kMaximize, .max_steps = 100, .seed = 1});
+  for (int t = 0; t < 3; ++t) ASSERT_FALSE(s->OnReport(t, 10, 0.5 + 0.1 * t).stop());
+  Decision d = s->OnReport(3, 10, 0.1);
+  ASSERT_TRUE(d.stop());
+  EXPECT_NE(d.reason.find("at rung 0 (step 10, keeps the top 2)"), std::string::npos) << d.reason;
+  // Given explicitly, the first rung stays where it is told.
+  auto fixed = Make("predictive", {.direction = Direction::kMaximize, .max_steps = 100, .seed = 1},
+                    {{"min_resource", 1}});
+  for (int t = 0; t < 3; ++t) fixed->OnReport(t, 10, 0.5 + 0.1 * t);
+  d = fixed->OnReport(3, 10, 0.1);
+  EXPECT_NE(d.reason.find("at rung 0 (step 1,"), std::string::npos) << d.reason;
+}
+
 double RecentMeanOf(const std::vector<double>& values) {
   schedule::RecentMean level;
   double out = 0.0;

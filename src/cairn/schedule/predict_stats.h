@@ -79,6 +79,9 @@ class PredictStats {
   // level says what it ended at), else the mean of its last final_window values.
   void AddCompleted(const std::vector<int64_t>& steps, const std::vector<double>& values,
                     std::optional<double> final_value = std::nullopt);
+  // Moves the rungs of the chain (before any trial is added: the links
+  // already learned would sit at the old rungs).
+  void SetRungMinResource(int64_t min_resource) { options_.rung_min_resource = min_resource; }
   // Adds a trial stopped early (its curve so far) to the rung links only.
   // AddCompleted adds completed trials to them itself.
   void AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values);

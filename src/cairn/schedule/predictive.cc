@@ -22,7 +22,7 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
   CAIRN_TRY(r.Int("prior_peers", 1, &o.prior_peers));
   CAIRN_TRY(r.Int("window", 1, &o.window));
   CAIRN_TRY(r.Int("rung_eta", 0, &o.rung_eta));
-  CAIRN_TRY(r.Int("min_resource", 1, &o.min_resource));
+  CAIRN_TRY(r.IntOrAuto("min_resource", 1, &o.min_resource, &o.min_resource_auto));
   CAIRN_TRY(r.Choice("level", {"recent_mean", "median"}, &o.level));
   CAIRN_TRY(r.Choice("rung_round", {"up", "down"}, &o.rung_round));
   if (o.rung_eta == 1) {
@@ -38,11 +38,16 @@ PredictiveScheduler::PredictiveScheduler(const SchedulerContext& context,
       options_(options),
       stats_(PredictStatsOptions{.final_window = options.window,
                                  .min_samples = options.min_completed,
-                                 .rung_min_resource = options.min_resource,
+                                 .rung_min_resource = std::max<int64_t>(options.min_resource, 1),
                                  .rung_eta = options.rung_eta}) {
-  if (options_.rung_eta >= 2) {
-    rungs_.emplace(options_.min_resource, options_.rung_eta, options_.rung_round == "up");
-  }
+  if (!options_.min_resource_auto) EnsureRungs(options_.min_resource);
+}
+
+void PredictiveScheduler::EnsureRungs(int64_t first_step) {
+  if (options_.rung_eta < 2 || rungs_) return;
+  const int64_t min_resource = std::max<int64_t>(first_step, 1);
+  rungs_.emplace(min_resource, options_.rung_eta, options_.rung_round == "up");
+  stats_.SetRungMinResource(min_resource);
 }
 
 std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) const {
@@ -170,6 +175,7 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   if (step < 1 || (!curve.steps.empty() && step <= curve.steps.back())) {
     return Decision::Continue();
   }
+  EnsureRungs(step);
   curve.raw.push_back(sign() * value);
   curve.medians.push_back(TrialLevel(curve.raw));
   const double level = options_.level == "median" ? curve.medians.back() : curve.recent.Add(curve.raw.back());

@@ -62,7 +62,11 @@ struct PredictiveOptions {
   // stops, and the prior phase uses the median rule).
   int64_t rung_eta = 3;
   // Step of the first rung; later rungs at min_resource * rung_eta^k.
-  int64_t min_resource = 1;
+  // "auto" (the default): the step of the study's first report, so a program
+  // that reports every 10th step gets rungs at 10, 30, 90 rather than having
+  // the rungs at 1, 3 and 9 all judged on its first report.
+  int64_t min_resource = 0;
+  bool min_resource_auto = true;
   // What rungs and predictions compare: "recent_mean" (RecentMean) or
   // "median" (TrialLevel; version 3.2).
   std::string level = "recent_mean";
@@ -124,6 +128,8 @@ class PredictiveScheduler final : public Scheduler {
     std::vector<double> values;   // the compared level at each step (options.level)
     StepNoise noise;
   };
+  // Sets the rungs up at the study's first report when min_resource is auto.
+  void EnsureRungs(int64_t first_step);
   Decision PriorMedian(int64_t step, double level);
   Decision PriorRungs(const std::optional<RungVerdict>& verdict, int64_t step);
   Decision Predict(int64_t step, const Curve& curve, const std::optional<RungVerdict>& verdict);
