@@ -44,6 +44,10 @@ struct MetricSummary {
   // Wall times of the first and last point (absent in older summaries).
   std::optional<double> first_at;
   std::optional<double> last_at;
+  // Steps of the first and last point (absent in older summaries). A program
+  // that reports every 10th step has 10 points by step 100.
+  std::optional<int64_t> first_step;
+  std::optional<int64_t> last_step;
 };
 
 // {key: {"steps","last","best","min","max"}} as the coordinator writes it into

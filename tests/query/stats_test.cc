@@ -119,5 +119,31 @@ TEST(StatsConstructed, SavedHoursLeaveOutTheStartUpBeforeTheFirstReport) {
       << RenderStats(small);
 }
 
+// A program that evaluates every 10th step: steps reached and pace are in
+// the study's step units, not in reports.
+TEST(StatsConstructed, SavedHoursCountStepsNotReportsForSparseReports) {
+  TrialIndex index(nullptr);
+  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
+  study.spec_json = {{"budget", {{"max_steps", 100}}}};
+  std::vector<TrialRecord> trials;
+  // Reports at steps 10, 20, ..., each 10 steps of 1 s apart.
+  auto add = [&](TrialState state, int64_t last_step) {
+    const int64_t reports = last_step / 10;
+    TrialRecord t{.number = static_cast<int>(trials.size()), .state = state, .value = 0.5, .steps = reports};
+    t.started_at = 1000.0;
+    t.ended_at = 1000.0 + static_cast<double>(last_step);
+    t.attrs["metrics"] = {{"acc", {{"steps", reports}, {"last", 0.5}, {"min", 0.1}, {"max", 0.5},
+                                   {"first_at", 1010.0}, {"last_at", *t.ended_at},
+                                   {"first_step", 10}, {"last_step", last_step}}}};
+    trials.push_back(t);
+  };
+  add(TrialState::kCompleted, 100);
+  add(TrialState::kStopped, 30);  // 70 steps of 1 s not run
+  ASSERT_TRUE(index.AddStudy(study, trials).ok());
+  json s = ComputeStats(index)["studies"][0];
+  EXPECT_NEAR(s["saved_hours"].get<double>(), 70.0 / 3600, 1e-12)
+      << "counted in reports it would be (100 - 3) x 10 s";
+}
+
 }  // namespace
 }  // namespace cairn::testing

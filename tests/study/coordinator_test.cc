@@ -433,6 +433,9 @@ TEST_F(CoordinatorTest, AReportForAnEarlierStepDoesNotReplaceTheValue) {
   EXPECT_EQ(trials[0].value, 0.3);
   EXPECT_EQ(trials[0].attrs["metrics"]["score"]["last"], 0.3);  // what `show` prints as LAST
   EXPECT_EQ(trials[0].steps, 3) << "steps trained, not reports read";
+  // The summary's step range, which `stats` counts saved steps in.
+  EXPECT_EQ(trials[0].attrs["metrics"]["score"]["first_step"], 1);
+  EXPECT_EQ(trials[0].attrs["metrics"]["score"]["last_step"], 3);
   auto points = store_->ReadMetrics({trials[0].id, std::string("score")});
   ASSERT_TRUE(points.ok());
   EXPECT_EQ(points->size(), 4u);

@@ -55,8 +55,22 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+const MetricSummary* ObjectiveSummary(const IndexedTrial& t, const std::string& objective) {
+  auto it = t.metrics.find(objective);
+  return it == t.metrics.end() ? nullptr : &it->second;
+}
+
+// How far a trial ran, in the study's step units: the last step its objective
+// reported, else (older records) its count of reports. The two differ for a
+// program that reports every 10th step: 10 reports by step 100.
+double StepsReached(const IndexedTrial& t, const std::string& objective) {
+  const MetricSummary* m = ObjectiveSummary(t, objective);
+  if (m && m->last_step) return static_cast<double>(*m->last_step);
+  return static_cast<double>(t.record.steps);
+}
+
 // The steps a full trial of the study runs: budget.max_steps, else the median
-// of its completed trials' steps; 0 when unknown.
+// of its completed trials' steps reached; 0 when unknown.
 double TargetSteps(const IndexedStudy& s, const std::vector<const IndexedTrial*>& trials) {
   const json& spec = s.record.spec_json;
   if (spec.is_object() && spec.contains("budget") && spec["budget"].is_object()) {
@@ -65,7 +79,9 @@ double TargetSteps(const IndexedStudy& s, const std::vector<const IndexedTrial*>
   }
   std::vector<double> steps;
   for (const auto* t : trials) {
-    if (t->record.state == TrialState::kCompleted && t->record.steps > 0) steps.push_back(static_cast<double>(t->record.steps));
+    if (t->record.state == TrialState::kCompleted && t->record.steps > 0) {
+      steps.push_back(StepsReached(*t, s.record.objective));
+    }
   }
   return steps.empty() ? 0.0 : Median(steps);
 }
@@ -73,13 +89,16 @@ double TargetSteps(const IndexedStudy& s, const std::vector<const IndexedTrial*>
 // Seconds per step of a trial from the first and last report of its
 // objective, which leaves out its start-up (a process that loads a dataset
 // for 2 s and then runs 50 steps of 0.1 s is not a 1.1 s-per-step trial
-// when stopped after 2 steps); none before two reports or in older records.
+// when stopped after 2 steps); per step, not per report, where the steps are
+// known; none before two reports or in older records.
 std::optional<double> Pace(const IndexedTrial& t, const std::string& objective) {
-  auto it = t.metrics.find(objective);
-  if (it == t.metrics.end()) return std::nullopt;
-  const MetricSummary& m = it->second;
-  if (!m.first_at || !m.last_at || m.steps < 2 || *m.last_at < *m.first_at) return std::nullopt;
-  return (*m.last_at - *m.first_at) / static_cast<double>(m.steps - 1);
+  const MetricSummary* m = ObjectiveSummary(t, objective);
+  if (!m || !m->first_at || !m->last_at || m->steps < 2 || *m->last_at < *m->first_at) return std::nullopt;
+  const double seconds = *m->last_at - *m->first_at;
+  if (m->first_step && m->last_step && *m->last_step > *m->first_step) {
+    return seconds / static_cast<double>(*m->last_step - *m->first_step);
+  }
+  return seconds / static_cast<double>(m->steps - 1);
 }
 
 // The median pace of the study's trials that have one.
@@ -97,11 +116,12 @@ std::optional<double> StudyPace(const IndexedStudy& s, const std::vector<const I
 double SavedHours(const IndexedTrial& t, const std::string& objective, double target,
                   std::optional<double> study_pace) {
   const TrialRecord& r = t.record;
-  if (r.state != TrialState::kStopped || !Trained(r) || r.steps <= 0 || target <= r.steps) return 0.0;
+  const double reached = StepsReached(t, objective);
+  if (r.state != TrialState::kStopped || !Trained(r) || reached <= 0 || target <= reached) return 0.0;
   std::optional<double> pace = Pace(t, objective);
   if (!pace) pace = study_pace;
-  double seconds_per_step = pace.value_or((*r.ended_at - *r.started_at) / static_cast<double>(r.steps));
-  return (target - static_cast<double>(r.steps)) * seconds_per_step / 3600.0;
+  double seconds_per_step = pace.value_or((*r.ended_at - *r.started_at) / reached);
+  return (target - reached) * seconds_per_step / 3600.0;
 }
 
 // The model's size: a reported parameter count, else its largest non-log

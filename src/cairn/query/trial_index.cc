@@ -41,6 +41,8 @@ std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::jso
     s.best = NumberOf(m, "best");
     s.first_at = NumberOf(m, "first_at");
     s.last_at = NumberOf(m, "last_at");
+    if (auto step = NumberOf(m, "first_step")) s.first_step = static_cast<int64_t>(*step);
+    if (auto step = NumberOf(m, "last_step")) s.last_step = static_cast<int64_t>(*step);
     if (!s.best) s.best = direction == Direction::kMaximize ? s.max : s.min;
     out[key] = s;
   }
@@ -55,6 +57,8 @@ std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoi
   for (const auto& p : points) {
     MetricSummary& s = out[p.key];
     ++s.steps;
+    if (!s.first_step) s.first_step = p.step;  // points are in step order here
+    s.last_step = p.step;
     s.first_at = std::min(s.first_at.value_or(p.time), p.time);
     s.last_at = std::max(s.last_at.value_or(p.time), p.time);
     s.last = std::isfinite(p.value) ? std::optional<double>(p.value) : std::nullopt;

@@ -30,7 +30,7 @@ using study_internal::TrailRecorder;
 struct MetricSummary {
   int64_t steps = 0;
   double last = 0.0;  // at the latest step (not a re-report of an earlier one)
-  std::optional<int64_t> last_step;
+  std::optional<int64_t> first_step, last_step;
   double min = INFINITY;
   double max = -INFINITY;
   // Wall times of the first and last report: the trial's pace without its
@@ -39,6 +39,7 @@ struct MetricSummary {
 
   void Add(double v, int64_t step, double at) {
     ++steps;
+    if (!first_step || step < *first_step) first_step = step;
     if (!last_step || step >= *last_step) {
       last = v;
       last_step = step;
@@ -834,6 +835,8 @@ nlohmann::json CoordinatorImpl::MetricsSummary(const LiveTrial& live) const {
                         {"max", FiniteOrNull(m.max)}};
     if (m.first_at) j["first_at"] = *m.first_at;
     if (m.last_at) j["last_at"] = *m.last_at;
+    if (m.first_step) j["first_step"] = *m.first_step;
+    if (m.last_step) j["last_step"] = *m.last_step;
     if (key == spec_.metric) j["best"] = spec_.direction == Direction::kMaximize ? j["max"] : j["min"];
     out[key] = std::move(j);
   }

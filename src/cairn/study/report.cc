@@ -54,8 +54,10 @@ nlohmann::json SummarizeMetrics(const std::vector<MetricPoint>& points, const st
       lo = std::min(lo, p->value);
       hi = std::max(hi, p->value);
     }
+    int64_t last_step = pts.front()->step;
+    for (const auto* p : pts) last_step = std::max(last_step, p->step);
     nlohmann::json m = {{"steps", pts.size()}, {"last", NumberOrNull(pts.back()->value)},
-                        {"min", NumberOrNull(lo)}, {"max", NumberOrNull(hi)}};
+                        {"min", NumberOrNull(lo)}, {"max", NumberOrNull(hi)}, {"last_step", last_step}};
     if (key == objective) m["best"] = direction == Direction::kMaximize ? m["max"] : m["min"];
     out[key] = m;
   }
@@ -162,6 +164,16 @@ std::string RenderStudyStatus(const nlohmann::json& status) {
   return out;
 }
 
+// "after 9 steps", or "at step 90 (9 reports)" for a program that reports
+// every 10th step.
+std::string StepsText(const nlohmann::json& d) {
+  const int64_t steps = d["steps"].get<int64_t>();
+  const nlohmann::json& m = d["metrics"].value(d["objective"].get<std::string>(), nlohmann::json::object());
+  const int64_t last_step = m.value("last_step", steps);
+  if (last_step != steps) return fmt::format("at step {} ({} report{})", last_step, steps, steps == 1 ? "" : "s");
+  return fmt::format("after {} step{}", steps, steps == 1 ? "" : "s");
+}
+
 std::string RenderTrialDetails(const nlohmann::json& d) {
   std::string out = fmt::format("study {} trial {}: {}\n", d["study"].get<std::string>(), d["number"].get<int>(),
                                 d["state"].get<std::string>());
@@ -199,7 +211,7 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   out += fmt::format("  params: {}\n", FormatParams(d["params"]));
   if (attrs.contains("argv")) out += fmt::format("  argv: {}\n", attrs["argv"].dump());
   if (attrs.contains("seed")) out += fmt::format("  seed: {}\n", attrs["seed"].dump());
-  out += fmt::format("  value: {} after {} steps\n", FormatValue(d["value"]), d["steps"].get<int64_t>());
+  out += fmt::format("  value: {} {}\n", FormatValue(d["value"]), StepsText(d));
   if (attrs.contains("reports_after_stop")) {
     // A fast program can run ahead of the stop: its later points are in the
     // metrics below, the value is the one the stop was decided on.
