@@ -116,7 +116,8 @@ void RegisterSchedulerBench(CLI::App& app, Context& ctx) {
       ->check(AtLeast(1))
       ->capture_default_str();
   cmd->add_option("--scheduler-options", args->scheduler_options,
-                  "options by scheduler name, as in a study file's pruner_options:\n"
+                  "options by scheduler name, as a study file gives them beside\n"
+                  "the pruner's name (pruner: {name: predictive, p_keep: 0.3}):\n"
                   "'{\"predictive\": {\"p_keep\": 0.3}, \"asha\": {\"reduction_factor\": 4}}'");
   cmd->add_option("--peer", args->peer, "also run a peer on the same orders: optuna");
   cmd->add_flag("--json", args->json, "print JSON ({\"cairn\": ..., \"peer\": ...} with --peer)");

@@ -20,8 +20,10 @@ struct ReplayArgs {
 };
 
 std::string Render(const nlohmann::json& r) {
-  std::string out = fmt::format("replayed {} trials with {} ({} at a time)\n", r["trials"].get<int>(),
-                                r["pruner"].get<std::string>(), r["workers"].get<int>());
+  const nlohmann::json& options = r.value("pruner_options", nlohmann::json::object());
+  std::string out = fmt::format("replayed {} trials with {}{} ({} at a time)\n", r["trials"].get<int>(),
+                                r["pruner"].get<std::string>(),
+                                options.empty() ? std::string() : " " + options.dump(), r["workers"].get<int>());
   out += fmt::format("  steps:   {} of {} ({:.1f}% saved; {} trials stopped early)\n", r["steps_used"].get<int64_t>(),
                      r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>(),
                      r.value("stopped", 0));
@@ -108,7 +110,8 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
   cmd->add_option("study", args->study, "a study in the store");
   cmd->add_option("--curves", args->curves, "replay a curve file (.jsonl[.gz]) instead of a study");
   cmd->add_option("--pruner", args->pruner, "none | median | asha | hyperband | predictive")->capture_default_str();
-  cmd->add_option("--pruner-options", args->pruner_options, "the pruner's options as a JSON object");
+  cmd->add_option("--pruner-options", args->pruner_options,
+                  "the pruner's options as a JSON object (a study's own are not reused: give them here)");
   cmd->add_option("--workers", args->workers, "simulated trials at once (default: the study's parallel)");
   cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves");
   cmd->add_option("--seed", args->seed, "seed of the pruner")

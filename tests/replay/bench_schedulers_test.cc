@@ -263,7 +263,13 @@ TEST_F(BenchTest, PassesPerSchedulerOptionsAndContext) {
     return std::unique_ptr<Scheduler>(new testing::NeverStop());
   };
   std::vector<std::string> progress;
-  ASSERT_TRUE(RunSchedulerBench(o, [&](std::string s) { progress.push_back(s); }).ok());
+  auto result = RunSchedulerBench(o, [&](std::string s) { progress.push_back(s); });
+  ASSERT_TRUE(result.ok());
+  // Each row says the options it ran with, when not the rule's defaults.
+  EXPECT_EQ((*result)["schedulers"][0]["options"], (nlohmann::json{{"eta", 3}}));
+  EXPECT_FALSE((*result)["schedulers"][1].contains("options"));
+  EXPECT_NE(RenderBenchTable(*result, nullptr).find("  x ran with {\"eta\":3}\n"), std::string::npos)
+      << RenderBenchTable(*result, nullptr);
   // Each rule is made once up front (its options checked), then per repeat.
   EXPECT_EQ(seen, (std::vector<std::string>{R"(x:{"eta":3}:5:5)", "y:{}:5:5", R"(x:{"eta":3}:5:5)",
                                             R"(x:{"eta":3}:6:5)", "y:{}:5:5", "y:{}:6:5"}));

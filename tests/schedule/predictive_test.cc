@@ -179,6 +179,14 @@ TEST(Predictive, RungsStartAtTheStudysFirstReportedStep) {
   EXPECT_NE(d.reason.find("at rung 0 (step 1,"), std::string::npos) << d.reason;
 }
 
+TEST(Predictive, AStopReasonsProbabilityReadsOnTheSideOfTheBarItWasDecidedOn) {
+  using schedule::ProbabilityText;
+  EXPECT_EQ(ProbabilityText(0.0123456, 0.05), "0.0123");
+  EXPECT_EQ(ProbabilityText(0.49999999, 0.5), "0.49999999") << "not 0.5 < p_keep 0.5";
+  EXPECT_EQ(ProbabilityText(0.5, 0.5), "0.5");
+  EXPECT_EQ(ProbabilityText(0.0499996, 0.05), "0.0499996");
+}
+
 double RecentMeanOf(const std::vector<double>& values) {
   schedule::RecentMean level;
   double out = 0.0;

@@ -126,6 +126,7 @@ TEST(ReplayStudyTest, ARuleDoesNotTakeACurveCutShortForACompletedTrial) {
   whole.extra = {{"state", "completed"}};
   auto r = ReplayCurves({cut, whole}, {.pruner = "median", .pruner_options = {{"startup_trials", 1}}, .workers = 1});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["pruner_options"], (nlohmann::json{{"startup_trials", 1}})) << "the report says what it ran";
   EXPECT_EQ((*r)["winner"]["state"], "completed") << (*r)["winner"];
   EXPECT_FALSE((*r)["lost_winner"].get<bool>());
   EXPECT_EQ((*r)["stopped"], 0);

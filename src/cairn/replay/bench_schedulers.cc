@@ -138,6 +138,11 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
       }
     }
     rows.push_back(totals.Row(name, options.repeats));
+    // Which options a row ran with, so a run with a variant's options is not
+    // read later as the rule's defaults.
+    if (options.scheduler_options.is_object() && options.scheduler_options.contains(name)) {
+      rows.back()["options"] = options.scheduler_options[name];
+    }
   }
   return nlohmann::json{{"curves", options.curves.string()},
                         {"n", n},

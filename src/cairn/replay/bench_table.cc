@@ -26,6 +26,17 @@ void AddRows(std::string& out, const nlohmann::json& result) {
   for (const auto& row : *it) out += Line(row);
 }
 
+// "  predictive ran with {"level":"median"}" for each row not on its defaults.
+void AddOptions(std::string& out, const nlohmann::json& result) {
+  auto it = result.find("schedulers");
+  if (it == result.end() || !it->is_array()) return;
+  for (const auto& row : *it) {
+    if (row.contains("options")) {
+      out += fmt::format("  {} ran with {}\n", row.value("name", std::string("?")), row["options"].dump());
+    }
+  }
+}
+
 }  // namespace
 
 std::string RenderBenchTable(const nlohmann::json& ours, const nlohmann::json* peer) {
@@ -44,6 +55,7 @@ std::string RenderBenchTable(const nlohmann::json& ours, const nlohmann::json* p
     out += fmt::format("-- peer: optuna {} --\n", peer->value("optuna", std::string("?")));
     AddRows(out, *peer);
   }
+  AddOptions(out, ours);
   return out;
 }
 

@@ -79,6 +79,17 @@ double RecentMean::Add(double value) {
   return (sum - values_[window_min_.front()]) / static_cast<double>(k - 1);
 }
 
+std::string ProbabilityText(double p, double bar) {
+  // Three digits, or as many more as it takes for the printed number to sit
+  // on the same side of the bar as the number decided on ("0.5 < p_keep 0.5"
+  // read false for a P of 0.49999999).
+  std::string text = fmt::format("{:.3g}", p);
+  for (int digits = 4; digits <= 17 && (std::stod(text) < bar) != (p < bar); ++digits) {
+    text = fmt::format("{:.{}g}", p, digits);
+  }
+  return text;
+}
+
 double PredictiveScheduler::Clamp(double value) const {
   // The linear links know nothing of a metric's range; the final cannot leave
   // it, so neither do the reported prediction and interval. P is unchanged:
@@ -98,7 +109,7 @@ Decision PredictiveScheduler::PriorMedian(int64_t step, double level) {
     if (level < median) {
       out.action = Decision::Action::kStop;
       out.rule = "predictive";
-      out.reason = fmt::format("prior rule ({} of {} trials completed): value {:.6g} is worse "
+      out.reason = fmt::format("prior rule ({} of the {} completed trials it learns from): value {:.6g} is worse "
                                "than the median {:.6g} of {} trials at step {}",
                                stats_.completed(), options_.min_completed, sign() * level,
                                sign() * median, n, step);
@@ -113,7 +124,7 @@ Decision PredictiveScheduler::PriorRungs(const std::optional<RungVerdict>& verdi
   Decision out;
   out.action = Decision::Action::kStop;
   out.rule = "predictive";
-  out.reason = fmt::format("prior rule ({} of {} trials completed): {}", stats_.completed(),
+  out.reason = fmt::format("prior rule ({} of the {} completed trials it learns from): {}", stats_.completed(),
                            options_.min_completed, RungText(*verdict, step));
   return out;
 }
@@ -144,10 +155,12 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   // cost of a report. Stops and vetoed rung losses say why.
   if (!hopeless && !lost_rung) return out;
   const std::string prediction = fmt::format(
-      "P(final {} {:.6g}) = {:.3g} at step {}; predicted {:.6g} [{:.6g}, {:.6g}] from {} "
-      "completed trials{}", sign() > 0 ? ">" : "<", sign() * *threshold, prob, step,
-      *out.predicted, *out.lower, *out.upper, p->samples,
-      p->links > 1 ? fmt::format(" through {} rung links", p->links - 1) : "");
+      "P(final {} {:.6g}) = {} at step {}; predicted {:.6g} [{:.6g}, {:.6g}] from {} "
+      "completed trials{}", sign() > 0 ? ">" : "<", sign() * *threshold,
+      ProbabilityText(prob, hopeless ? options_.p_min : options_.p_keep), step, *out.predicted,
+      *out.lower, *out.upper, p->samples,
+      p->links == 2 ? " through 1 rung link"
+                    : p->links > 2 ? fmt::format(" through {} rung links", p->links - 1) : "");
   std::string extrapolated;
   if (p->Extrapolated(level)) {
     // Said, not acted on: the decision stands, the number is less sure than

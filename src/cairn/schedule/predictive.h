@@ -111,6 +111,10 @@ class RecentMean {
   std::deque<size_t> window_min_;    // indices of increasing values in the window
 };
 
+// `p` for a stop reason that compares it with `bar`: three significant
+// digits, more when fewer would print a number on the other side of the bar.
+std::string ProbabilityText(double p, double bar);
+
 class PredictiveScheduler final : public Scheduler {
  public:
   PredictiveScheduler(const SchedulerContext& context, const PredictiveOptions& options);

@@ -194,6 +194,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                       : std::abs(best_all["value"].get<double>() - best_found["value"].get<double>());
   const auto cut_short = std::count(all.begin(), all.end(), false);
   nlohmann::json report{{"pruner", options.pruner},
+                        {"pruner_options", options.pruner_options},
                         {"trials", curves.size()},
                         {"workers", spec.parallel},
                         {"steps_full", steps_full},
