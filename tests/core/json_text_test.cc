@@ -33,5 +33,16 @@ TEST(JsonTextTest, ANumberTooLargeForADoubleIsAnErrorNotACrash) {
   EXPECT_EQ(j.status().message(), "--pruner-options: invalid JSON: number overflow parsing '1e400'");
 }
 
+TEST(JsonTextTest, AKeyGivenTwiceInOneObjectIsAnError) {
+  auto j = ParseJsonText(R"({"predictive": {"level": "median", "level": "recent_mean"}})", "--scheduler-options");
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().message(),
+            R"(--scheduler-options: invalid JSON: the key "level" is given twice in one object)");
+  // The same key in two objects, or nested, is fine.
+  auto ok = ParseJsonText(R"({"a": {"level": 1}, "b": {"level": 2, "c": {"level": 3}}, "level": 4})", "x");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ((*ok)["b"]["c"]["level"], 3);
+}
+
 }  // namespace
 }  // namespace cairn

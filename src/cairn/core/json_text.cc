@@ -2,6 +2,9 @@
 #include "cairn/json_text.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -25,9 +28,28 @@ std::string Reason(const std::string& what) {
 
 }  // namespace
 
+// Thrown from the parser's callback: nlohmann keeps the last of two equal
+// keys without a word, so '{"level": "median", "level": "recent_mean"}' would
+// run as recent_mean.
+struct DuplicateKey {
+  std::string key;
+};
+
 Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& where) {
+  std::vector<std::set<std::string>> keys;  // of each object being parsed
+  auto refuse_duplicates = [&keys](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) keys.emplace_back();
+    if (event == Event::object_end && !keys.empty()) keys.pop_back();
+    if (event == Event::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
+      throw DuplicateKey{parsed.get<std::string>()};
+    }
+    return true;
+  };
   try {
-    return nlohmann::json::parse(text.begin(), text.end());
+    return nlohmann::json::parse(text.begin(), text.end(), refuse_duplicates);
+  } catch (const DuplicateKey& d) {
+    return InvalidArgument(fmt::format("{}: invalid JSON: the key \"{}\" is given twice in one object", where, d.key));
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte counts from 1 and points just past the offending character.
     size_t at = std::min(e.byte > 0 ? e.byte - 1 : 0, text.size());
