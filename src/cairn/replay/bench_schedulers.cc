@@ -64,7 +64,11 @@ Result<std::unique_ptr<Scheduler>> Make(const SchedulerBenchOptions& o, const st
   }
   auto made = o.make_scheduler ? o.make_scheduler(name, context, options)
                                : MakeScheduler(name, context, options);
-  if (!made.ok()) return made.status().WithContext("bench schedulers: scheduler " + name);
+  if (!made.ok()) {
+    // "predictive scheduler option level: ..." names the rule already.
+    const bool named = made.status().message().starts_with(name + " scheduler");
+    return made.status().WithContext(named ? std::string("bench schedulers") : "bench schedulers: scheduler " + name);
+  }
   return made;
 }
 
