@@ -38,11 +38,23 @@ struct CurveRecord {
   Direction direction = Direction::kMaximize;  // from "mode": "max" | "min"
   std::vector<double> values;    // value after step i+1; NaN where the file has null
   std::vector<double> seconds;   // seconds of each step; empty when unknown
+  // The step of each value ("steps" in the file; a Cairn export of a program
+  // that reports every 10th epoch has 10, 20, ...); empty: 1, 2, 3, ...
+  std::vector<int64_t> steps;
   std::optional<double> lower_bound;  // "bounds": the metric's possible range
   std::optional<double> upper_bound;
   nlohmann::json extra = nlohmann::json::object();  // all other fields, verbatim
   int line = 0;                  // line in the file it was read from; 0 when not read from one
 };
+
+// The step of value i of `record` (i + 1 without recorded steps).
+inline int64_t StepAt(const CurveRecord& record, size_t i) {
+  return record.steps.empty() ? static_cast<int64_t>(i) + 1 : record.steps[i];
+}
+// How far a run of the record's first `reports` values went, in steps (0 for none).
+inline int64_t StepsReached(const CurveRecord& record, size_t reports) {
+  return reports == 0 ? 0 : StepAt(record, reports - 1);
+}
 
 // A file holds one task: InvalidArgument naming `file` and the first curve
 // (and its line) whose metric or mode differs from the first one's, or when

@@ -55,13 +55,7 @@ Result<CurvesPlot> PlotOfFile(const std::string& path, const std::string& metric
     c.values = r.values;
     // A Cairn export says how each trial ended and at which steps it reported.
     c.state = ParseTrialState(r.extra.value("state", "completed")).value_or(TrialState::kCompleted);
-    const nlohmann::json steps = r.extra.value("steps", nlohmann::json());
-    const bool recorded_steps =
-        steps.is_array() && steps.size() == r.values.size() &&
-        std::all_of(steps.begin(), steps.end(), [](const auto& s) { return s.is_number_integer(); });
-    for (size_t i = 0; i < r.values.size(); ++i) {
-      c.steps.push_back(recorded_steps ? steps[i].get<int64_t>() : static_cast<int64_t>(i) + 1);
-    }
+    for (size_t i = 0; i < r.values.size(); ++i) c.steps.push_back(StepAt(r, i));
     plot.curves.push_back(std::move(c));
   }
   return plot;

@@ -131,7 +131,13 @@ INSTANTIATE_TEST_SUITE_P(
                 "field 'state': expected a trial state"},
         BadLine{R"({"id":"x", "values": [1,)", "bad.jsonl:3:25: invalid JSON: syntax error"},
         BadLine{R"({"id":"ok","metric":"m","mode":"max","values":[2]})",
-                "field 'id': 'ok' with metric m is already on line 1"}));
+                "field 'id': 'ok' with metric m is already on line 1"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,2],"steps":[10]})",
+                "field 'steps': has 1 entries but 'values' has 2"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,2],"steps":[10,10]})",
+                "field 'steps[1]': 10 does not follow 10: steps must increase"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,2],"steps":[10,20.5]})",
+                "field 'steps[1]': expected an integer"}));
 
 TEST_F(CurvesFileTest, AFileOfTwoMetricsNamesTheLineOfTheOddCurve) {
   auto path = dir_ / "mixed.jsonl";
@@ -191,6 +197,7 @@ TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {
       testing::MakeCurve("b", {1.0}, {}),
   };
   records[0].extra = {{"seed", 3}, {"seconds_kind", "measured"}};
+  records[0].steps = {10, 20, 30};  // a program that reports every 10th epoch
   records[1].direction = Direction::kMinimize;
   records[0].lower_bound = 0.0;
   records[0].upper_bound = 1.0;
@@ -204,6 +211,7 @@ TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {
       EXPECT_EQ(CurveRecordToJson((*back)[i]), CurveRecordToJson(records[i])) << name;
       EXPECT_EQ((*back)[i].params, records[i].params) << name;
       EXPECT_EQ((*back)[i].seconds, records[i].seconds) << name;
+      EXPECT_EQ((*back)[i].steps, records[i].steps) << name;
     }
     EXPECT_TRUE(std::isnan((*back)[0].values[1]));
     EXPECT_EQ((*back)[1].direction, Direction::kMinimize);

@@ -241,5 +241,68 @@ TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
   std::filesystem::remove_all(dir);
 }
 
+// A program that reports every 10th epoch: the replay reports at the
+// recorded steps and counts steps, not reports, like the live study did;
+// the bench loop does the same.
+TEST(ReplayStudyTest, ReplaysAtTheRecordedStepsAndCountsSteps) {
+  auto dir = testing::MakeTempDir("cairn-replay-steps");
+  auto store = OpenStore("sqlite://" + (dir / "db").string());
+  ASSERT_TRUE(store.ok());
+  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
+  study.spec_json = {{"budget", {{"parallel", 1}}}, {"pruner", {{"name", "none"}}}};
+  auto study_id = (*store)->CreateStudy(study);
+  ASSERT_TRUE(study_id.ok());
+  auto curves = Curves();
+  for (size_t n = 0; n < curves.size(); ++n) {
+    TrialRecord t{.study_id = *study_id, .number = static_cast<int>(n), .state = TrialState::kCompleted};
+    t.params = curves[n].params;
+    t.started_at = 1000.0;
+    auto id = (*store)->CreateTrial(t);
+    ASSERT_TRUE(id.ok());
+    std::vector<MetricPoint> points;
+    for (size_t s = 0; s < curves[n].values.size(); ++s) {
+      const auto step = static_cast<int64_t>(10 * (s + 1));
+      points.push_back({*id, "acc", step, curves[n].values[s], 1000.0 + static_cast<double>(step)});
+    }
+    // An old checkpoint evaluated again at the end: a point, not the curve's.
+    points.push_back({*id, "acc", 50, 0.0, 1300.0});
+    ASSERT_TRUE((*store)->AppendMetrics(points).ok());
+  }
+  auto from_store = StudyCurves(**store, "s");
+  ASSERT_TRUE(from_store.ok());
+  ASSERT_EQ((*from_store)[0].steps.size(), 20u);
+  EXPECT_EQ((*from_store)[0].steps.front(), 10);
+  EXPECT_EQ((*from_store)[0].steps.back(), 200);
+
+  auto none = ReplayStudy(**store, {.study = "s", .pruner = "none"});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ((*none)["steps_full"], 12 * 200) << "steps, not 12 x 20 reports";
+  // median with warmup_steps 50 (steps): it may stop at the 5th report; with
+  // reports taken for steps it could never reach step 50 of a 20-step curve.
+  ReplayStudyOptions median{.study = "s", .pruner = "median",
+                            .pruner_options = {{"startup_trials", 2}, {"warmup_steps", 50}}};
+  auto r = ReplayStudy(**store, median);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GT((*r)["stopped"].get<int>(), 0);
+  EXPECT_EQ((*r)["steps_used"].get<int64_t>() % 10, 0) << "whole reports of 10 steps";
+
+  // The bench loop, on the same curves in the same order, agrees.
+  ASSERT_TRUE(WriteCurvesFile(dir / "c.jsonl", *from_store).ok());
+  SchedulerBenchOptions bench;
+  bench.curves = dir / "c.jsonl";
+  bench.n = 12;
+  bench.repeats = 1;
+  bench.schedulers = {"none", "asha"};
+  auto table = RunSchedulerBench(bench);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_DOUBLE_EQ((*table)["schedulers"][0]["epochs_full"].get<double>(), 12 * 200.0);
+  std::vector<CurveRecord> ordered;
+  for (size_t i : BenchOrder(*from_store, bench.seed, bench.n)) ordered.push_back((*from_store)[i]);
+  auto asha = ReplayCurves(ordered, {.pruner = "asha", .workers = 1, .seed = bench.seed});
+  ASSERT_TRUE(asha.ok());
+  EXPECT_EQ((*asha)["steps_used"].get<double>(), (*table)["schedulers"][1]["epochs_used"].get<double>());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cairn

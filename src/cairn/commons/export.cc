@@ -63,8 +63,8 @@ std::vector<CurveRecord> Curves(const json& bundle) {
     }
     if (r.values.empty()) continue;  // no curve: it never reported the objective
     if (!timed) r.seconds.clear();
-    r.extra = {{"state", t.value("state", "")}, {"steps", json::array()}};
-    for (const auto& p : points) r.extra["steps"].push_back(p.step);
+    r.extra = {{"state", t.value("state", "")}};
+    for (const auto& p : points) r.steps.push_back(p.step);
     if (!t.value("ark", "").empty()) r.extra["ark"] = t["ark"];
     out.push_back(std::move(r));
   }

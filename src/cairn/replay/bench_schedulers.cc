@@ -110,7 +110,7 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
   const Direction direction = (*curves)[0].direction;
   const int n = std::min<int>(options.n, static_cast<int>(curves->size()));
   int64_t longest = 0;
-  for (const auto& c : *curves) longest = std::max<int64_t>(longest, c.values.size());
+  for (const auto& c : *curves) longest = std::max<int64_t>(longest, StepsReached(c, c.values.size()));
 
   // Every rule and its options are checked before any replays: a typo in
   // the last one must not cost the others' run first.

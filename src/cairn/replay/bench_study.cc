@@ -130,8 +130,11 @@ StudyOutcome ReplayStudy(std::shared_ptr<const std::vector<CurveRecord>> curves,
   out.seconds = loop.seconds();
   std::optional<double> best, worst, found;
   for (const TrialBook& b : loop.book()) {
-    out.epochs_used += b.used;
-    out.epochs_full += b.steps;
+    // In steps, not reports: a curve recorded every 10th epoch that was
+    // stopped at its 3rd report ran 30 epochs.
+    const CurveRecord& curve = (*curves)[b.curve];
+    out.epochs_used += StepsReached(curve, static_cast<size_t>(b.used));
+    out.epochs_full += StepsReached(curve, static_cast<size_t>(b.steps));
     double final = FinalValue((*curves)[b.curve], b.steps);
     if (std::isnan(final)) continue;
     if (!best || IsBetter(direction, final, *best)) best = final;

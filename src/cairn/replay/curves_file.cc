@@ -22,7 +22,7 @@ namespace {
 // The fields the format defines; everything else goes to `extra`.
 bool IsKnownField(const std::string& key) {
   return key == "id" || key == "params" || key == "metric" || key == "mode" ||
-         key == "values" || key == "seconds" || key == "bounds";
+         key == "values" || key == "seconds" || key == "bounds" || key == "steps";
 }
 
 Status FieldError(const std::string& where, const std::string& field, const std::string& what) {
@@ -41,6 +41,30 @@ Result<std::string> RequireString(const nlohmann::json& obj, const std::string& 
   if (it == obj.end()) return FieldError(where, key, "missing");
   if (!it->is_string()) return FieldError(where, key, "expected a string, got " + Shorten(*it));
   return it->get<std::string>();
+}
+
+// "steps": absent or null (1, 2, 3, ...), or one increasing integer per value.
+Result<std::vector<int64_t>> ParseSteps(const nlohmann::json& obj, size_t values, const std::string& where) {
+  auto it = obj.find("steps");
+  if (it == obj.end() || it->is_null()) return std::vector<int64_t>();
+  if (!it->is_array()) return FieldError(where, "steps", "expected a list of integers or null, got " + Shorten(*it));
+  if (it->size() != values) {
+    return FieldError(where, "steps", fmt::format("has {} entries but 'values' has {}", it->size(), values));
+  }
+  std::vector<int64_t> out;
+  out.reserve(values);
+  for (size_t i = 0; i < it->size(); ++i) {
+    const auto& v = (*it)[i];
+    if (!v.is_number_integer()) {
+      return FieldError(where, fmt::format("steps[{}]", i), "expected an integer, got " + Shorten(v));
+    }
+    out.push_back(v.get<int64_t>());
+    if (i > 0 && out[i] <= out[i - 1]) {
+      return FieldError(where, fmt::format("steps[{}]", i),
+                        fmt::format("{} does not follow {}: steps must increase", out[i], out[i - 1]));
+    }
+  }
+  return out;
 }
 
 Result<std::vector<double>> ParseValues(const nlohmann::json& obj, const std::string& where) {
@@ -161,6 +185,7 @@ Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& w
   }
   CAIRN_ASSIGN_OR_RETURN(rec.values, ParseValues(obj, where));
   CAIRN_ASSIGN_OR_RETURN(rec.seconds, ParseSeconds(obj, rec.values.size(), where));
+  CAIRN_ASSIGN_OR_RETURN(rec.steps, ParseSteps(obj, rec.values.size(), where));
   CAIRN_TRY(ParseBounds(obj, where, rec));
   if (auto it = obj.find("state"); it != obj.end() && !(it->is_string() && ParseTrialState(it->get<std::string>()))) {
     return FieldError(where, "state",
@@ -243,6 +268,7 @@ nlohmann::json CurveRecordToJson(const CurveRecord& r) {
   for (double v : r.values) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
   j["values"] = std::move(values);
   j["seconds"] = r.seconds.empty() ? nlohmann::json() : nlohmann::json(r.seconds);
+  if (!r.steps.empty()) j["steps"] = r.steps;
   if (r.lower_bound || r.upper_bound) {
     j["bounds"] = {r.lower_bound ? nlohmann::json(*r.lower_bound) : nlohmann::json(),
                    r.upper_bound ? nlohmann::json(*r.upper_bound) : nlohmann::json()};

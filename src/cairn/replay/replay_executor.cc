@@ -30,11 +30,12 @@ ReplayExecutor::ReplayExecutor(std::shared_ptr<const std::vector<CurveRecord>> c
 ReplayExecutor::~ReplayExecutor() = default;
 
 int64_t ReplayExecutor::StepsOf(size_t curve) const {
-  auto steps = static_cast<int64_t>((*curves_)[curve].values.size());
-  if (options_.max_steps && *options_.max_steps >= 0 && *options_.max_steps < steps) {
-    return *options_.max_steps;
-  }
-  return steps;
+  const CurveRecord& c = (*curves_)[curve];
+  auto reports = static_cast<int64_t>(c.values.size());
+  if (!options_.max_steps || *options_.max_steps < 0) return reports;
+  // The values at steps up to max_steps (the steps increase).
+  while (reports > 0 && StepAt(c, static_cast<size_t>(reports - 1)) > *options_.max_steps) --reports;
+  return reports;
 }
 
 Status ReplayExecutor::Launch(const LaunchRequest& request) {
@@ -96,7 +97,7 @@ ExecutorEvent ReplayExecutor::Emit(int64_t trial_id, Trial& trial) {
   const CurveRecord& curve = (*curves_)[trial.curve];
   ReportEvent report;
   report.trial_id = trial_id;
-  report.step = trial.next + 1;
+  report.step = StepAt(curve, static_cast<size_t>(trial.next));
   report.time = trial.time;
   const std::string& key = options_.metric_key.empty() ? curve.metric : options_.metric_key;
   report.metrics.emplace(key, curve.values[static_cast<size_t>(trial.next)]);

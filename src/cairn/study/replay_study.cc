@@ -117,9 +117,20 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& na
     c.extra = {{"trial", t.number}, {"state", TrialStateName(t.state)}};
     double previous = t.started_at.value_or(points.front().time);
     for (const auto& p : points) {
-      c.values.push_back(p.value);
-      c.seconds.push_back(std::max(0.0, p.time - previous));
+      // One value per step, at the steps reported (a program that reports
+      // every 10th epoch is replayed at 10, 20, ...); a report for an earlier
+      // step (an old checkpoint evaluated again) is not the curve's.
+      if (!c.steps.empty() && p.step < c.steps.back()) continue;
+      const double seconds = std::max(0.0, p.time - previous);
       previous = p.time;
+      if (!c.steps.empty() && p.step == c.steps.back()) {
+        c.values.back() = p.value;
+        c.seconds.back() += seconds;
+        continue;
+      }
+      c.steps.push_back(p.step);
+      c.values.push_back(p.value);
+      c.seconds.push_back(seconds);
     }
     curves.push_back(std::move(c));
   }
@@ -141,7 +152,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   ReplayExecutor executor(shared, &clock, exec_options);
   RecordedOrderSampler sampler(&curves);
   int64_t max_steps = 0;
-  for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, static_cast<int64_t>(c.values.size()));
+  for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, StepsReached(c, c.values.size()));
   auto scheduler = MakeScheduler(options.pruner,
                                  {spec.direction, max_steps, options.seed, spec.lower_bound, spec.upper_bound},
                                  options.pruner_options);
@@ -170,13 +181,13 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   std::vector<bool> all(curves.size()), finished(curves.size(), false);
   for (size_t i = 0; i < curves.size(); ++i) all[i] = CanWin(curves[i]);
   for (const auto& c : curves) {
-    steps_full += static_cast<int64_t>(StepsUnpruned(c));
+    steps_full += StepsReached(c, StepsUnpruned(c));
     seconds_full += CurveSeconds(c, StepsUnpruned(c));
   }
   for (const auto& t : *trials) {
     const auto& c = curves[static_cast<size_t>(t.number)];
-    size_t ran = static_cast<size_t>(t.steps);
-    steps_used += t.steps;
+    size_t ran = static_cast<size_t>(t.steps);  // reports: the replay reports each step once
+    steps_used += StepsReached(c, std::min(ran, c.values.size()));
     seconds_used += CurveSeconds(c, ran);
     stopped += t.state == TrialState::kStopped && ran < c.values.size();  // a stop that saved steps
     finished[static_cast<size_t>(t.number)] = t.state == TrialState::kCompleted && all[static_cast<size_t>(t.number)];
