@@ -213,7 +213,7 @@ TEST(PredictiveV2, PriorPhaseUsesTheRungsFromTheFirstTrial) {
   // Worse than the only trial at rung 0 (step 1), with nothing completed
   // enough to predict from: the rung decides.
   EXPECT_EQ(RunTrial(*s, 1, Linear(0.2, 0.6, 20), &last), 1);
-  EXPECT_NE(last.reason.find("prior rule (1 of the 3 completed trials it learns from)"), std::string::npos)
+  EXPECT_NE(last.reason.find("prior rule (1 completed trial(s) of the 3 it needs to predict)"), std::string::npos)
       << last.reason;
   EXPECT_FALSE(last.probability.has_value());
 }

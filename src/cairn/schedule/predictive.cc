@@ -109,7 +109,7 @@ Decision PredictiveScheduler::PriorMedian(int64_t step, double level) {
     if (level < median) {
       out.action = Decision::Action::kStop;
       out.rule = "predictive";
-      out.reason = fmt::format("prior rule ({} of the {} completed trials it learns from): value {:.6g} is worse "
+      out.reason = fmt::format("prior rule ({} completed trial(s) of the {} it needs to predict): value {:.6g} is worse "
                                "than the median {:.6g} of {} trials at step {}",
                                stats_.completed(), options_.min_completed, sign() * level,
                                sign() * median, n, step);
@@ -124,7 +124,7 @@ Decision PredictiveScheduler::PriorRungs(const std::optional<RungVerdict>& verdi
   Decision out;
   out.action = Decision::Action::kStop;
   out.rule = "predictive";
-  out.reason = fmt::format("prior rule ({} of the {} completed trials it learns from): {}", stats_.completed(),
+  out.reason = fmt::format("prior rule ({} completed trial(s) of the {} it needs to predict): {}", stats_.completed(),
                            options_.min_completed, RungText(*verdict, step));
   return out;
 }
