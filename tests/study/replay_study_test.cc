@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 
 #include "support/paths.h"
 
@@ -206,38 +208,51 @@ TEST(ReplayStudyTest, AReportOfALostWinnerSaysWhichRuleStoppedItAndWhen) {
   EXPECT_EQ((*kept)["winner"]["steps"], 20);
 }
 
-TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
-  auto dir = testing::MakeTempDir("cairn-replay-study");
+// A store in `dir` holding study "s" (objective acc) whose trials are the
+// Curves(), value i reported at step `step_of(i)` and time 1000 + `time_of(i)`
+// seconds; `extra(id)` returns more points for a trial.
+std::unique_ptr<Store> StoreOfCurves(const std::filesystem::path& dir, int parallel,
+                                     const std::function<int64_t(size_t)>& step_of,
+                                     const std::function<double(size_t)>& time_of,
+                                     const std::function<std::vector<MetricPoint>(int64_t)>& extra = nullptr) {
   auto store = OpenStore("sqlite://" + (dir / "db").string());
-  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE(store.ok());
   StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
-  study.spec_json = {{"budget", {{"parallel", 2}}}, {"pruner", {{"name", "none"}}}};
+  study.spec_json = {{"budget", {{"parallel", parallel}}}, {"pruner", {{"name", "none"}}}};
   auto study_id = (*store)->CreateStudy(study);
-  ASSERT_TRUE(study_id.ok());
+  EXPECT_TRUE(study_id.ok());
   auto curves = Curves();
   for (size_t n = 0; n < curves.size(); ++n) {
     TrialRecord t{.study_id = *study_id, .number = static_cast<int>(n), .state = TrialState::kCompleted};
     t.params = curves[n].params;
     t.started_at = 1000.0;
     auto id = (*store)->CreateTrial(t);
-    ASSERT_TRUE(id.ok());
+    EXPECT_TRUE(id.ok());
     std::vector<MetricPoint> points;
-    for (size_t s = 0; s < curves[n].values.size(); ++s) {
-      points.push_back({*id, "acc", static_cast<int64_t>(s + 1), curves[n].values[s], 1000.0 + 2.0 * (s + 1)});
+    for (size_t i = 0; i < curves[n].values.size(); ++i) {
+      points.push_back({*id, "acc", step_of(i), curves[n].values[i], 1000.0 + time_of(i)});
     }
-    ASSERT_TRUE((*store)->AppendMetrics(points).ok());
+    if (extra) for (auto& p : extra(*id)) points.push_back(p);
+    EXPECT_TRUE((*store)->AppendMetrics(points).ok());
   }
-  auto from_store = StudyCurves(**store, "s");
+  return std::move(*store);
+}
+
+TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
+  auto dir = testing::MakeTempDir("cairn-replay-study");
+  auto store = StoreOfCurves(dir, 2, [](size_t i) { return static_cast<int64_t>(i + 1); },
+                             [](size_t i) { return 2.0 * static_cast<double>(i + 1); });
+  auto from_store = StudyCurves(*store, "s");
   ASSERT_TRUE(from_store.ok());
   ASSERT_EQ(from_store->size(), 12u);
   EXPECT_DOUBLE_EQ((*from_store)[0].seconds[0], 2.0) << "seconds per step come from report times";
 
-  auto r = ReplayStudy(**store, {.study = "s", .pruner = "asha"});
+  auto r = ReplayStudy(*store, {.study = "s", .pruner = "asha"});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)["workers"], 2);
   EXPECT_DOUBLE_EQ((*r)["seconds_full"].get<double>(), 480.0);
   EXPECT_EQ((*r)["recorded"]["pruner"], "none");
-  EXPECT_FALSE(ReplayStudy(**store, {.study = "missing"}).ok());
+  EXPECT_FALSE(ReplayStudy(*store, {.study = "missing"}).ok());
   std::filesystem::remove_all(dir);
 }
 
@@ -246,42 +261,26 @@ TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
 // the bench loop does the same.
 TEST(ReplayStudyTest, ReplaysAtTheRecordedStepsAndCountsSteps) {
   auto dir = testing::MakeTempDir("cairn-replay-steps");
-  auto store = OpenStore("sqlite://" + (dir / "db").string());
-  ASSERT_TRUE(store.ok());
-  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
-  study.spec_json = {{"budget", {{"parallel", 1}}}, {"pruner", {{"name", "none"}}}};
-  auto study_id = (*store)->CreateStudy(study);
-  ASSERT_TRUE(study_id.ok());
-  auto curves = Curves();
-  for (size_t n = 0; n < curves.size(); ++n) {
-    TrialRecord t{.study_id = *study_id, .number = static_cast<int>(n), .state = TrialState::kCompleted};
-    t.params = curves[n].params;
-    t.started_at = 1000.0;
-    auto id = (*store)->CreateTrial(t);
-    ASSERT_TRUE(id.ok());
-    std::vector<MetricPoint> points;
-    for (size_t s = 0; s < curves[n].values.size(); ++s) {
-      const auto step = static_cast<int64_t>(10 * (s + 1));
-      points.push_back({*id, "acc", step, curves[n].values[s], 1000.0 + static_cast<double>(step)});
-    }
-    // An old checkpoint evaluated again at the end: a point, not the curve's.
-    points.push_back({*id, "acc", 50, 0.0, 1300.0});
-    ASSERT_TRUE((*store)->AppendMetrics(points).ok());
-  }
-  auto from_store = StudyCurves(**store, "s");
+  auto every_10th = [](size_t i) { return static_cast<int64_t>(10 * (i + 1)); };
+  auto store = StoreOfCurves(dir, 1, every_10th, [&](size_t i) { return static_cast<double>(every_10th(i)); },
+                             [](int64_t id) {
+                               // An old checkpoint evaluated again at the end: a point, not the curve's.
+                               return std::vector<MetricPoint>{{id, "acc", 50, 0.0, 1300.0}};
+                             });
+  auto from_store = StudyCurves(*store, "s");
   ASSERT_TRUE(from_store.ok());
   ASSERT_EQ((*from_store)[0].steps.size(), 20u);
   EXPECT_EQ((*from_store)[0].steps.front(), 10);
   EXPECT_EQ((*from_store)[0].steps.back(), 200);
 
-  auto none = ReplayStudy(**store, {.study = "s", .pruner = "none"});
+  auto none = ReplayStudy(*store, {.study = "s", .pruner = "none"});
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_EQ((*none)["steps_full"], 12 * 200) << "steps, not 12 x 20 reports";
   // median with warmup_steps 50 (steps): it may stop at the 5th report; with
   // reports taken for steps it could never reach step 50 of a 20-step curve.
   ReplayStudyOptions median{.study = "s", .pruner = "median",
                             .pruner_options = {{"startup_trials", 2}, {"warmup_steps", 50}}};
-  auto r = ReplayStudy(**store, median);
+  auto r = ReplayStudy(*store, median);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_GT((*r)["stopped"].get<int>(), 0);
   EXPECT_EQ((*r)["steps_used"].get<int64_t>() % 10, 0) << "whole reports of 10 steps";
