@@ -41,11 +41,11 @@ TEST(RenderTrialDetails, SaysHowFarATrialRanInStepsAndReports) {
   nlohmann::json d = Details("stopped");
   EXPECT_NE(RenderTrialDetails(d).find("  value: 0.5 after 5 steps\n"), std::string::npos) << RenderTrialDetails(d);
   // A program that reports every 10th step: 5 reports reach step 50.
-  d["metrics"] = {{"acc", {{"steps", 5}, {"last_step", 50}}}};
+  d["metrics"] = {{"acc", {{"steps", 5}, {"last", 0.5}, {"best", 0.5}, {"min", 0.1}, {"max", 0.5}, {"last_step", 50}}}};
   EXPECT_NE(RenderTrialDetails(d).find("  value: 0.5 at step 50 (5 reports)\n"), std::string::npos)
       << RenderTrialDetails(d);
   d["steps"] = 1;
-  d["metrics"] = {{"acc", {{"steps", 1}, {"last_step", 1}}}};
+  d["metrics"] = {{"acc", {{"steps", 1}, {"last", 0.5}, {"best", 0.5}, {"min", 0.5}, {"max", 0.5}, {"last_step", 1}}}};
   EXPECT_NE(RenderTrialDetails(d).find("  value: 0.5 after 1 step\n"), std::string::npos) << RenderTrialDetails(d);
 }
 
