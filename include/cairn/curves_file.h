@@ -36,7 +36,7 @@ struct CurveRecord {
   Params params;                 // the configuration's hyperparameters
   std::string metric;            // name of the recorded metric
   Direction direction = Direction::kMaximize;  // from "mode": "max" | "min"
-  std::vector<double> values;    // value after step i+1; NaN where the file has null
+  std::vector<double> values;    // value at steps[i] (step i+1 without steps); NaN where null
   std::vector<double> seconds;   // seconds of each step; empty when unknown
   // The step of each value ("steps" in the file; a Cairn export of a program
   // that reports every 10th epoch has 10, 20, ...); empty: 1, 2, 3, ...

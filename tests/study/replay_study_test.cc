@@ -264,7 +264,7 @@ TEST(ReplayStudyTest, ReplaysAtTheRecordedStepsAndCountsSteps) {
   auto every_10th = [](size_t i) { return static_cast<int64_t>(10 * (i + 1)); };
   auto store = StoreOfCurves(dir, 1, every_10th, [&](size_t i) { return static_cast<double>(every_10th(i)); },
                              [](int64_t id) {
-                               // An old checkpoint evaluated again at the end: a point, not the curve's.
+                               // Step 50 reported twice: one value per step all the same.
                                return std::vector<MetricPoint>{{id, "acc", 50, 0.0, 1300.0}};
                              });
   auto from_store = StudyCurves(*store, "s");

@@ -117,10 +117,9 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& na
     c.extra = {{"trial", t.number}, {"state", TrialStateName(t.state)}};
     double previous = t.started_at.value_or(points.front().time);
     for (const auto& p : points) {
-      // One value per step, at the steps reported (a program that reports
-      // every 10th epoch is replayed at 10, 20, ...); a report for an earlier
-      // step (an old checkpoint evaluated again) is not the curve's.
-      if (!c.steps.empty() && p.step < c.steps.back()) continue;
+      // One value per distinct step, at the steps reported (a program that
+      // reports every 10th epoch is replayed at 10, 20, ...); points come in
+      // step order and the last report of a step wins, as in a curves export.
       const double seconds = std::max(0.0, p.time - previous);
       previous = p.time;
       if (!c.steps.empty() && p.step == c.steps.back()) {
