@@ -52,6 +52,7 @@ struct PlotCurve {
 struct CurvesPlot {
   std::string title;   // "digits", or the curve file's name
   std::string metric;  // the plotted metric (y axis label)
+  std::string step_name = "step";  // what steps count (x axis label): a study's step key, e.g. "epoch"
   Direction direction = Direction::kMaximize;  // decides the best curve
   std::vector<PlotCurve> curves;
 };
@@ -60,7 +61,6 @@ struct CurvesPlotOptions {
   int width = 1200;    // SVG width in pixels, >= 400
   int height = 700;    // SVG height in pixels, >= 300
   bool log_y = false;  // logarithmic y axis; values <= 0 are left out (and counted in the subtitle)
-  std::string x_label = "step";
 
   // InvalidArgument naming the field when out of range.
   Status Validate() const;

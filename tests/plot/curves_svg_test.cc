@@ -60,6 +60,16 @@ TEST(RenderCurvesSvg, DrawsEveryKindWithTitleCountsAndLegend) {
             std::string::npos);
   EXPECT_EQ(Count(doc, "<g"), Count(doc, "</g>"));
   EXPECT_NE(doc.find("x=\"22\""), std::string::npos);  // the rotated y label
+  EXPECT_NE(doc.find(">step</text>"), std::string::npos);  // the x label
+}
+
+TEST(RenderCurvesSvg, LabelsTheXAxisWithWhatStepsCount) {
+  CurvesPlot p = Sample();
+  p.step_name = "epoch";
+  auto svg = RenderCurvesSvg(p, {});
+  ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+  EXPECT_NE(svg->find(">epoch</text>"), std::string::npos);
+  EXPECT_EQ(svg->find(">step</text>"), std::string::npos);
 }
 
 TEST(RenderCurvesSvg, PutsTheBestFinalPointNearTheRightAndTopOfThePlotArea) {

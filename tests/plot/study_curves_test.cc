@@ -62,7 +62,7 @@ nlohmann::json Decision(double predicted) {
 }
 
 TEST_F(StudyCurvesTest, ReadsCurvesStatesAndPredictions) {
-  int64_t study = AddStudy({{"budget", {{"max_steps", 20}}}});
+  int64_t study = AddStudy({{"budget", {{"max_steps", 20}}}, {"objective", {{"step", "iteration"}}}});
   AddTrial(study, 0, TrialState::kCompleted, {0.2, 0.5, 0.8});
   AddTrial(study, 1, TrialState::kStopped, {0.1, 0.2}, Decision(0.4));
   AddTrial(study, 2, TrialState::kStopped, {0.1, 0.15}, {{"decision", {{"rule", "median"}}}});
@@ -72,6 +72,7 @@ TEST_F(StudyCurvesTest, ReadsCurvesStatesAndPredictions) {
   ASSERT_TRUE(plot.ok()) << plot.status().ToString();
   EXPECT_EQ(plot->title, "demo");
   EXPECT_EQ(plot->metric, "val_acc");
+  EXPECT_EQ(plot->step_name, "iteration");  // the study's step key labels the x axis
   ASSERT_EQ(plot->curves.size(), 3u);
   const auto& c0 = plot->curves[0];
   EXPECT_EQ(c0.label, "trial 0");
@@ -97,6 +98,7 @@ TEST_F(StudyCurvesTest, TargetIsTheLongestCurveWithoutMaxStepsOrTheDecisionsOwn)
   AddTrial(study, 2, TrialState::kStopped, {0.1}, own);
   auto plot = LoadStudyCurves(*store_, "demo", "");
   ASSERT_TRUE(plot.ok());
+  EXPECT_EQ(plot->step_name, "step");  // a spec that names no step key
   EXPECT_EQ(plot->curves[1].prediction->target_step, 4);
   EXPECT_EQ(plot->curves[2].prediction->target_step, 7);
 }

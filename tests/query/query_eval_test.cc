@@ -70,6 +70,28 @@ TEST_F(QueryEvalTest, RecordFields) {
   EXPECT_EQ(Run("objective = \"loss\""), (V{"mnist:0"}));
 }
 
+TEST_F(QueryEvalTest, StepIsHowFarTheObjectiveGotAndStepsCountsItsReports) {
+  // A program that evaluates every 10th step: 5 reports reach step 50.
+  TrialRecord t{.study_id = index_->studies()[0].record.id, .number = 4, .state = TrialState::kStopped};
+  for (const auto& s : index_->studies()) {
+    if (s.record.name == "digits") t.study_id = s.record.id;
+  }
+  t.steps = 5;
+  t.value = 0.9;
+  t.attrs = {{"metrics", {{"val_acc", {{"steps", 5}, {"last", 0.9}, {"min", 0.2}, {"max", 0.9},
+                                       {"first_step", 10}, {"last_step", 50}}}}}};
+  ASSERT_TRUE(store_->CreateTrial(t).ok());
+  auto index = TrialIndex::Build(*store_);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  index_ = std::make_unique<TrialIndex>(std::move(*index));
+  EXPECT_EQ(Run("step = 50"), (V{"digits:4"}));
+  EXPECT_EQ(Run("steps = 5"), (V{"digits:2", "digits:4"}));
+  // Without a summary's last_step (older records), reports count as steps;
+  // digits:3 has no summary and its stored points end at step 2.
+  EXPECT_EQ(Run("step >= 10"), (V{"digits:0", "digits:1", "digits:4", "mnist:0"}));
+  EXPECT_EQ(Run("step = 2"), (V{"digits:3"}));
+}
+
 TEST_F(QueryEvalTest, Dates) {
   EXPECT_EQ(Run("started > \"2026-11-01\" AND study = \"digits\""), (V{"digits:0", "digits:1", "digits:3"}));
   EXPECT_EQ(Run("created >= \"2026-11-02\""), (V{"mnist:0"}));

@@ -1,7 +1,10 @@
 // What `cairn show` prints about how a trial ended.
+#include <regex>
+
 #include <gtest/gtest.h>
 
 #include "cairn/report.h"
+#include "query/query_fixture.h"
 
 namespace cairn {
 namespace {
@@ -47,6 +50,35 @@ TEST(RenderTrialDetails, SaysHowFarATrialRanInStepsAndReports) {
   d["steps"] = 1;
   d["metrics"] = {{"acc", {{"steps", 1}, {"last", 0.5}, {"best", 0.5}, {"min", 0.5}, {"max", 0.5}, {"last_step", 1}}}};
   EXPECT_NE(RenderTrialDetails(d).find("  value: 0.5 after 1 step\n"), std::string::npos) << RenderTrialDetails(d);
+}
+
+// `status` shows how far each trial got in steps; its JSON keeps the count of
+// reports too.
+class StudyStatusTest : public testing::QueryStoreTest {};
+
+TEST_F(StudyStatusTest, ShowsTheStepReachedNotTheReportCount) {
+  auto studies = store_->ListStudies();
+  ASSERT_TRUE(studies.ok());
+  int64_t digits_id = 0;
+  for (const auto& s : *studies) {
+    if (s.name == "digits") digits_id = s.id;
+  }
+  TrialRecord t{.study_id = digits_id, .number = 4, .state = TrialState::kStopped};
+  t.steps = 5;
+  t.value = 0.9;
+  t.attrs = {{"metrics", {{"val_acc", {{"steps", 5}, {"last", 0.9}, {"min", 0.2}, {"max", 0.9},
+                                       {"first_step", 10}, {"last_step", 50}}}}}};
+  ASSERT_TRUE(store_->CreateTrial(t).ok());
+  auto status = StudyStatusJson(*store_, "digits");
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  const nlohmann::json& rows = (*status)["trials"];
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[4]["steps"], 5);
+  EXPECT_EQ(rows[4]["step"], 50);
+  EXPECT_EQ(rows[0]["step"], 10);  // a summary without last_step: reports count as steps
+  const std::string text = RenderStudyStatus(*status);
+  EXPECT_NE(text.find("STEP "), std::string::npos) << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex("\n4 +stopped +0\\.9 +50\\b"))) << text;
 }
 
 }  // namespace

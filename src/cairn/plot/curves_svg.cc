@@ -251,7 +251,7 @@ void DrawAxes(SvgWriter& svg, const Layout& l, const Axis& x, const Axis& y, con
     if (!t.label.empty()) svg.Text(l.left - 9, py + 4, t.label, 12, "end", "#444");
   }
   svg.Rect(l.left, l.top, l.width, l.height, {.stroke = "#888888"});
-  svg.Text(l.left + l.width / 2, l.top + l.height + 44, o.x_label, 14, "middle", "#333");
+  svg.Text(l.left + l.width / 2, l.top + l.height + 44, p.step_name, 14, "middle", "#333");
   std::string ylabel = p.metric + (o.log_y ? " (log scale)" : "");
   svg.Text(22, l.top + l.height / 2, ylabel, 14, "middle", "#333", false, -90);
 }

@@ -24,6 +24,17 @@ std::optional<int64_t> SpecMaxSteps(const StudyRecord& study) {
   return static_cast<int64_t>(*v);
 }
 
+// The key the study's program reports its step under ("epoch"), from the
+// stored spec; "step" when the spec does not say.
+std::string SpecStepKey(const StudyRecord& study) {
+  const auto& spec = study.spec_json;
+  if (!spec.is_object() || !spec.contains("objective") || !spec["objective"].is_object()) return "step";
+  const auto& objective = spec["objective"];
+  if (!objective.contains("step") || !objective["step"].is_string()) return "step";
+  const std::string key = objective["step"].get<std::string>();
+  return key.empty() ? "step" : key;
+}
+
 // The prediction of a stopped trial's decision, when it has one.
 std::optional<PlotPrediction> DecisionPrediction(const TrialRecord& t, int64_t default_target) {
   if (t.state != TrialState::kStopped || !t.attrs.is_object() || !t.attrs.contains("decision")) return std::nullopt;
@@ -65,6 +76,7 @@ Result<CurvesPlot> LoadStudyCurves(Store& store, const std::string& name, const 
   CurvesPlot plot;
   plot.title = study.name;
   plot.metric = metric.empty() ? study.objective : metric;
+  plot.step_name = SpecStepKey(study);
   plot.direction = study.direction;
   std::vector<const TrialRecord*> used;
   int64_t longest = 0;

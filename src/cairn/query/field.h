@@ -28,7 +28,7 @@ struct Value {
 };
 
 enum class FieldKind {
-  kStudy, kObjective, kNumber, kId, kArk, kState, kValue, kSteps,
+  kStudy, kObjective, kNumber, kId, kArk, kState, kValue, kSteps, kStep,
   kParam,       // params.NAME
   kMetric,      // metrics.KEY[.best|.min|.max|.last|.steps]
   kEndReason, kExitCode, kSignal,

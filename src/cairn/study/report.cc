@@ -86,6 +86,22 @@ Result<nlohmann::json> ListStudiesJson(Store& store) {
   return out;
 }
 
+namespace {
+
+// The step the objective was last reported at, from the summary the
+// coordinator keeps in attrs; records without one count reports as steps.
+int64_t LastObjectiveStep(const TrialRecord& t, const std::string& objective) {
+  if (!t.attrs.is_object() || !t.attrs.contains("metrics")) return t.steps;
+  const nlohmann::json& metrics = t.attrs["metrics"];
+  if (!metrics.is_object() || !metrics.contains(objective)) return t.steps;
+  const nlohmann::json& m = metrics[objective];
+  return m.is_object() && m.contains("last_step") && m["last_step"].is_number_integer()
+             ? m["last_step"].get<int64_t>()
+             : t.steps;
+}
+
+}  // namespace
+
 Result<nlohmann::json> StudyStatusJson(Store& store, const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
   CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
@@ -95,7 +111,8 @@ Result<nlohmann::json> StudyStatusJson(Store& store, const std::string& name) {
                     {"state", TrialStateName(t.state)},
                     {"params", ParamsToJson(t.params)},
                     {"value", NumberOrNull(t.value)},
-                    {"steps", t.steps}});
+                    {"steps", t.steps},
+                    {"step", LastObjectiveStep(t, study.objective)}});
   }
   auto best = BestCompleted(trials, study.direction);
   return nlohmann::json{{"study", study.name},
@@ -151,10 +168,13 @@ std::string RenderStudyList(const nlohmann::json& studies) {
 std::string RenderStudyStatus(const nlohmann::json& status) {
   std::string out = fmt::format("study {}: {} ({})\n", status["study"].get<std::string>(),
                                 status["objective"].get<std::string>(), status["direction"].get<std::string>());
-  TextTable table({"TRIAL", "STATE", "VALUE", "STEPS", "PARAMS"});
+  // STEP is how far a trial got; a program that evaluates every 10th epoch
+  // shows 50 after 5 reports (the JSON keeps both).
+  TextTable table({"TRIAL", "STATE", "VALUE", "STEP", "PARAMS"});
   for (const auto& t : status["trials"]) {
+    const int64_t step = t.contains("step") ? t["step"].get<int64_t>() : t["steps"].get<int64_t>();
     table.AddRow({std::to_string(t["number"].get<int>()), t["state"], FormatValue(t["value"]),
-                  std::to_string(t["steps"].get<int64_t>()), FormatParams(t["params"])});
+                  std::to_string(step), FormatParams(t["params"])});
   }
   out += table.Render();
   if (!status["best"].is_null()) {
