@@ -24,6 +24,7 @@ struct ReplayStudyOptions {
   nlohmann::json pruner_options = nlohmann::json::object();
   int workers = 0;                   // simulated parallel trials; 0 = the study's own
   uint64_t seed = 0;
+  bool list_trials = false;          // add "each": every trial's fate
 };
 
 // The study's trials as curves of its objective, in trial order: values by
@@ -39,7 +40,9 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& st
 // "best_found": {number, value} | null, "lost_winner": bool, "regret",
 // "stopped": N, "winner": {number, state, steps, reason} | null}, where
 // "winner" is what the replay did to best_all's trial (reason: the rule's
-// words when it was stopped).
+// words when it was stopped). With list_trials, "each": [{number, id, state,
+// step, reports, final, reason}] in trial order: how far the rule let every
+// trial run, what it would have ended at, and the rule's words for a stop.
 Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options);
 
 // StudyCurves + ReplayCurves, adding the study's recorded outcome for

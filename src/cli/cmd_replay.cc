@@ -17,6 +17,7 @@ struct ReplayArgs {
   int trials = 0;
   uint64_t seed = 0;
   bool json = false;
+  bool list = false;
 };
 
 std::string Render(const nlohmann::json& r) {
@@ -58,6 +59,16 @@ std::string Render(const nlohmann::json& r) {
     out += "  the winner would have been kept\n";
   }
   if (r.contains("note")) out += "  note: " + r["note"].get<std::string>() + "\n";
+  if (r.contains("each")) {
+    // The recorded final is what the trial would have ended at, had it run.
+    out += fmt::format("{:>6}  {:<10}  {:>6}  {:>14}  {}\n", "TRIAL", "STATE", "STEP", "RECORDED FINAL", "WHY");
+    for (const auto& t : r["each"]) {
+      out += fmt::format("{:>6}  {:<10}  {:>6}  {:>14}  {}\n", t["number"].get<int>(), t["state"].get<std::string>(),
+                         t["step"].get<int64_t>(),
+                         t["final"].is_number() ? fmt::format("{:.6g}", t["final"].get<double>()) : "-",
+                         t["reason"].get<std::string>());
+    }
+  }
   return out;
 }
 
@@ -79,7 +90,7 @@ int Replay(const ReplayArgs& args, const Context& ctx) {
     return Fail(InvalidArgument("--pruner-options: expected a JSON object such as '{\"p_keep\": 0.3}', got " +
                                 args.pruner_options));
   }
-  ReplayStudyOptions options{args.study, args.pruner, options_json, args.workers, args.seed};
+  ReplayStudyOptions options{args.study, args.pruner, options_json, args.workers, args.seed, args.list};
   Result<nlohmann::json> report = InvalidArgument("give a STUDY or --curves FILE");
   if (!args.curves.empty()) {
     auto curves = ReadCurvesFile(args.curves);
@@ -116,6 +127,8 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
   cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves");
   cmd->add_option("--seed", args->seed, "seed of the pruner")
       ->check(AtLeast(0));
+  cmd->add_flag("--list", args->list,
+                "also list every trial: how far the rule let it run, its recorded final, why it ended");
   cmd->add_flag("--json", args->json, "print JSON");
   AddStoreOption(cmd, ctx);
   cmd->callback([args, &ctx] { ctx.exit_code = Replay(*args, ctx); });

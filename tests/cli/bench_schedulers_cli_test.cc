@@ -47,6 +47,16 @@ TEST_F(BenchSchedulersCli, JsonHasOneRowPerSchedulerInOrder) {
   EXPECT_NE(r.err.find("median: repeat 2/2"), std::string::npos) << r.err;
 }
 
+TEST_F(BenchSchedulersCli, ReplayListsEveryTrial) {
+  auto text = RunCairn({"replay", "--curves", file_, "--pruner", "asha", "--list"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("TRIAL  STATE"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("stopped"), std::string::npos) << text.out;
+  auto json = RunCairn({"replay", "--curves", file_, "--pruner", "asha", "--list", "--json"}).Json();
+  ASSERT_TRUE(json.is_object());
+  EXPECT_EQ(json["each"].size(), 16u);
+}
+
 TEST_F(BenchSchedulersCli, TextTableAndSameNumbersForTheSameSeed) {
   std::vector<std::string> args = {"bench", "schedulers", "--curves", file_, "--trials", "12",
                                    "--repeats", "1", "--seed", "3", "--workers", "2"};

@@ -48,6 +48,36 @@ TEST(ReplayStudyTest, WithoutAPrunerEverythingRunsAndTheWinnerIsKept) {
   EXPECT_EQ((*r)["best_all"]["id"], "test/rising/11") << "the file's own name for it";
 }
 
+// --list: every trial's fate, and the steps add up to the total.
+TEST(ReplayStudyTest, ListsHowFarEveryTrialRanAndWhy) {
+  auto r = ReplayCurves(Curves(), {.pruner = "median", .workers = 1, .list_trials = true});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const nlohmann::json& each = (*r)["each"];
+  ASSERT_EQ(each.size(), 12u);
+  int64_t steps = 0;
+  int stopped = 0;
+  for (size_t i = 0; i < each.size(); ++i) {
+    const nlohmann::json& t = each[i];
+    EXPECT_EQ(t["number"], static_cast<int>(i));
+    steps += t["step"].get<int64_t>();
+    if (t["state"] == "stopped") {
+      ++stopped;
+      EXPECT_LT(t["step"].get<int64_t>(), 20);
+      EXPECT_NE(t["reason"].get<std::string>().find("median"), std::string::npos) << t["reason"];
+    } else {
+      EXPECT_EQ(t["state"], "completed");
+      EXPECT_EQ(t["step"], 20);
+    }
+  }
+  EXPECT_EQ(steps, (*r)["steps_used"].get<int64_t>());
+  EXPECT_EQ(stopped, (*r)["stopped"].get<int>());
+  EXPECT_GT(stopped, 0);
+  // The recorded final: curve 11 (second in the order) tends to 12 / 12.
+  EXPECT_EQ(each[1]["id"], "test/rising/11");
+  EXPECT_NEAR(each[1]["final"].get<double>(), 1 - std::exp(-6.0), 1e-12);
+  EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "median", .workers = 1})->contains("each"));
+}
+
 // The replay's store lives in memory and its trials need no folders: a
 // replay of thousands of curves used to fsync every metric to a file.
 TEST(ReplayStudyTest, AReplayWritesNothingToTheTemporaryFolder) {

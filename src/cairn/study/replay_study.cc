@@ -97,6 +97,25 @@ nlohmann::json WinnerFate(const std::vector<TrialRecord>& trials, const nlohmann
   return nullptr;
 }
 
+// Every replayed trial: how far it ran, the final it had in the record, and
+// why it ended.
+nlohmann::json EachTrial(const std::vector<CurveRecord>& curves, const std::vector<TrialRecord>& trials) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : trials) {
+    const auto& c = curves[static_cast<size_t>(t.number)];
+    const size_t ran = std::min(static_cast<size_t>(t.steps), c.values.size());
+    const auto final_value = LastFinite(c.values);
+    out.push_back({{"number", t.number},
+                   {"id", c.id},
+                   {"state", TrialStateName(t.state)},
+                   {"step", StepsReached(c, ran)},
+                   {"reports", ran},
+                   {"final", final_value ? nlohmann::json(*final_value) : nlohmann::json(nullptr)},
+                   {"reason", t.end_reason}});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& name) {
@@ -221,6 +240,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"winner", WinnerFate(*trials, best_all)},
                         {"regret", std::isfinite(regret) ? nlohmann::json(regret) : nlohmann::json(nullptr)},
                         {"cut_short", cut_short}};
+  if (options.list_trials) report["each"] = EachTrial(curves, *trials);
   if (cut_short > 0) {
     report["note"] = fmt::format(
         "{} of the {} trials {} cut short in the record (stopped early, failed, or a null value): such trials are "
