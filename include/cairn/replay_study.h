@@ -42,7 +42,8 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& st
 // "winner" is what the replay did to best_all's trial (reason: the rule's
 // words when it was stopped). With list_trials, "each": [{number, id, state,
 // step, reports, final, reason}] in trial order: how far the rule let every
-// trial run, what it would have ended at, and the rule's words for a stop.
+// trial run, what it would have ended at (null when the record cut it
+// short), and the rule's words for a stop.
 Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options);
 
 // StudyCurves + ReplayCurves, adding the study's recorded outcome for

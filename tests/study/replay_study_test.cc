@@ -76,6 +76,16 @@ TEST(ReplayStudyTest, ListsHowFarEveryTrialRanAndWhy) {
   EXPECT_EQ(each[1]["id"], "test/rising/11");
   EXPECT_NEAR(each[1]["final"].get<double>(), 1 - std::exp(-6.0), 1e-12);
   EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "median", .workers = 1})->contains("each"));
+  // A curve the record cut short has no final to show.
+  auto curves = Curves();
+  curves[1].extra["state"] = "stopped";
+  curves[1].values.resize(6);
+  curves[1].seconds.resize(6);
+  auto cut = ReplayCurves(curves, {.pruner = "none", .workers = 1, .list_trials = true});
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  EXPECT_TRUE((*cut)["each"][1]["final"].is_null()) << (*cut)["each"][1];
+  EXPECT_EQ((*cut)["each"][1]["step"], 6);
+  EXPECT_TRUE((*cut)["each"][0]["final"].is_number());
 }
 
 // The replay's store lives in memory and its trials need no folders: a

@@ -104,7 +104,8 @@ nlohmann::json EachTrial(const std::vector<CurveRecord>& curves, const std::vect
   for (const auto& t : trials) {
     const auto& c = curves[static_cast<size_t>(t.number)];
     const size_t ran = std::min(static_cast<size_t>(t.steps), c.values.size());
-    const auto final_value = LastFinite(c.values);
+    // A trial the record cut short (stopped, failed) has no final to show.
+    const auto final_value = CanWin(c) ? LastFinite(c.values) : std::nullopt;
     out.push_back({{"number", t.number},
                    {"id", c.id},
                    {"state", TrialStateName(t.state)},
