@@ -38,10 +38,12 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& st
 // "steps_full", "steps_used", "saved_fraction", "seconds_full",
 // "seconds_used", "hours_saved", "best_all": {number, value},
 // "best_found": {number, value} | null, "lost_winner": bool, "regret",
-// "stopped": N, "winner": {number, state, steps, reason} | null}, where
-// "winner" is what the replay did to best_all's trial (reason: the rule's
+// "stopped": N, "winner": {number, state, steps, reports, reason} | null}, where
+// "winner" is what the replay did to best_all's trial (steps: the step it
+// reached; reports: how many values it reported; reason: the rule's
 // words when it was stopped). With list_trials, "each": [{number, id, state,
-// step, reports, final, reason}] in trial order: how far the rule let every
+// step, reports, final, reason}] in trial order (state "cut short": it ran
+// all the record holds, which ended early): how far the rule let every
 // trial run, what it would have ended at (null when the record cut it
 // short), and the rule's words for a stop.
 Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options);

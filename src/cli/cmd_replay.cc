@@ -52,8 +52,13 @@ std::string Render(const nlohmann::json& r) {
     const nlohmann::json& w = r["winner"];
     if (w.is_object() && w["state"] == "stopped") {
       const int64_t steps = w["steps"].get<int64_t>();
-      out += fmt::format("  trial {} was stopped after {} step{}: {}\n", w["number"].get<int>(), steps,
-                         steps == 1 ? "" : "s", w["reason"].get<std::string>());
+      const int64_t reports = w.value("reports", steps);
+      // A program that reported every 10th step: "at step 30 (3 reports)".
+      const std::string where = reports == steps
+                                    ? fmt::format("after {} step{}", steps, steps == 1 ? "" : "s")
+                                    : fmt::format("at step {} ({} report{})", steps, reports, reports == 1 ? "" : "s");
+      out += fmt::format("  trial {} was stopped {}: {}\n", w["number"].get<int>(), where,
+                         w["reason"].get<std::string>());
     }
   } else {
     out += "  the winner would have been kept\n";

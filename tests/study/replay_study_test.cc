@@ -86,6 +86,16 @@ TEST(ReplayStudyTest, ListsHowFarEveryTrialRanAndWhy) {
   EXPECT_TRUE((*cut)["each"][1]["final"].is_null()) << (*cut)["each"][1];
   EXPECT_EQ((*cut)["each"][1]["step"], 6);
   EXPECT_TRUE((*cut)["each"][0]["final"].is_number());
+  // A rule's stop on the last value a cut-short record holds saved nothing:
+  // the listing says "cut short" there, and "stopped" rows are the ones the
+  // summary counts.
+  for (const char* pruner : {"median", "asha", "predictive"}) {
+    auto r = ReplayCurves(curves, {.pruner = pruner, .workers = 1, .list_trials = true});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    int stopped_rows = 0;
+    for (const auto& t : (*r)["each"]) stopped_rows += t["state"] == "stopped";
+    EXPECT_EQ(stopped_rows, (*r)["stopped"].get<int>()) << pruner;
+  }
 }
 
 // The replay's store lives in memory and its trials need no folders: a
@@ -246,6 +256,17 @@ TEST(ReplayStudyTest, AReportOfALostWinnerSaysWhichRuleStoppedItAndWhen) {
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ((*kept)["winner"]["state"], "completed");
   EXPECT_EQ((*kept)["winner"]["steps"], 20);
+
+  // A program that reported every 10th step: the winner's fate is in steps,
+  // with its reports beside them.
+  for (auto& c : curves) {
+    c.steps.clear();
+    for (size_t i = 0; i < c.values.size(); ++i) c.steps.push_back(10 * static_cast<int64_t>(i + 1));
+  }
+  auto sparse = ReplayCurves(curves, options);
+  ASSERT_TRUE(sparse.ok()) << sparse.status().ToString();
+  EXPECT_EQ((*sparse)["winner"]["steps"], 10) << (*sparse)["winner"];
+  EXPECT_EQ((*sparse)["winner"]["reports"], 1) << (*sparse)["winner"];
 }
 
 // A store in `dir` holding study "s" (objective acc) whose trials are the

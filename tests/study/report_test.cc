@@ -76,6 +76,7 @@ TEST_F(StudyStatusTest, ShowsTheStepReachedNotTheReportCount) {
   EXPECT_EQ(rows[4]["steps"], 5);
   EXPECT_EQ(rows[4]["step"], 50);
   EXPECT_EQ(rows[0]["step"], 10);  // a summary without last_step: reports count as steps
+  EXPECT_EQ(rows[3]["step"], 2);   // no summary: the stored points, as query's `step` reads them
   const std::string text = RenderStudyStatus(*status);
   EXPECT_NE(text.find("STEP "), std::string::npos) << text;
   EXPECT_TRUE(std::regex_search(text, std::regex("\n4 +stopped +0\\.9 +50\\b"))) << text;

@@ -82,16 +82,35 @@ nlohmann::json Best(const std::vector<CurveRecord>& curves, const std::vector<bo
   return {{"number", number}, {"value", *best}, {"id", curves[number].id}};
 }
 
+// How far the replay let trial `t` of `curves` run, in steps.
+int64_t StepReached(const std::vector<CurveRecord>& curves, const TrialRecord& t) {
+  const auto& c = curves[static_cast<size_t>(t.number)];
+  return StepsReached(c, std::min(static_cast<size_t>(t.steps), c.values.size()));
+}
+
+// How a replayed trial ended, as the summary counts it: a stop on the last
+// value the record holds saved nothing, so a curve the record cut short is
+// "cut short" there, not "stopped" (a full curve's stop at its last report
+// comes too late: the trial completed).
+std::string ReplayedState(const std::vector<CurveRecord>& curves, const TrialRecord& t) {
+  const auto& c = curves[static_cast<size_t>(t.number)];
+  const bool ran_all = static_cast<size_t>(t.steps) >= c.values.size();
+  if (t.state == TrialState::kStopped && ran_all) return "cut short";
+  return std::string(TrialStateName(t.state));
+}
+
 // What the replay did to the trial with the best recorded final: whether it
 // ran to its end and, when it did not, the rule's own words for the stop.
-nlohmann::json WinnerFate(const std::vector<TrialRecord>& trials, const nlohmann::json& best_all) {
+nlohmann::json WinnerFate(const std::vector<CurveRecord>& curves, const std::vector<TrialRecord>& trials,
+                          const nlohmann::json& best_all) {
   if (best_all.is_null()) return nullptr;
   const int number = best_all["number"].get<int>();
   for (const auto& t : trials) {
     if (t.number != number) continue;
     return {{"number", number},
-            {"state", TrialStateName(t.state)},
-            {"steps", t.steps},
+            {"state", ReplayedState(curves, t)},
+            {"steps", StepReached(curves, t)},
+            {"reports", t.steps},
             {"reason", t.end_reason}};
   }
   return nullptr;
@@ -103,14 +122,13 @@ nlohmann::json EachTrial(const std::vector<CurveRecord>& curves, const std::vect
   nlohmann::json out = nlohmann::json::array();
   for (const auto& t : trials) {
     const auto& c = curves[static_cast<size_t>(t.number)];
-    const size_t ran = std::min(static_cast<size_t>(t.steps), c.values.size());
     // A trial the record cut short (stopped, failed) has no final to show.
     const auto final_value = CanWin(c) ? LastFinite(c.values) : std::nullopt;
     out.push_back({{"number", t.number},
                    {"id", c.id},
-                   {"state", TrialStateName(t.state)},
-                   {"step", StepsReached(c, ran)},
-                   {"reports", ran},
+                   {"state", ReplayedState(curves, t)},
+                   {"step", StepReached(curves, t)},
+                   {"reports", std::min(static_cast<size_t>(t.steps), c.values.size())},
                    {"final", final_value ? nlohmann::json(*final_value) : nlohmann::json(nullptr)},
                    {"reason", t.end_reason}});
   }
@@ -238,7 +256,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"best_all", best_all},
                         {"best_found", best_found},
                         {"lost_winner", regret > 0},
-                        {"winner", WinnerFate(*trials, best_all)},
+                        {"winner", WinnerFate(curves, *trials, best_all)},
                         {"regret", std::isfinite(regret) ? nlohmann::json(regret) : nlohmann::json(nullptr)},
                         {"cut_short", cut_short}};
   if (options.list_trials) report["each"] = EachTrial(curves, *trials);

@@ -88,16 +88,24 @@ Result<nlohmann::json> ListStudiesJson(Store& store) {
 
 namespace {
 
-// The step the objective was last reported at, from the summary the
-// coordinator keeps in attrs; records without one count reports as steps.
-int64_t LastObjectiveStep(const TrialRecord& t, const std::string& objective) {
-  if (!t.attrs.is_object() || !t.attrs.contains("metrics")) return t.steps;
-  const nlohmann::json& metrics = t.attrs["metrics"];
-  if (!metrics.is_object() || !metrics.contains(objective)) return t.steps;
-  const nlohmann::json& m = metrics[objective];
-  return m.is_object() && m.contains("last_step") && m["last_step"].is_number_integer()
-             ? m["last_step"].get<int64_t>()
-             : t.steps;
+// The step the objective was last reported at, read as `query`'s `step`
+// reads it: from the metric summaries the coordinator keeps in attrs (their
+// reports when a summary predates last_step), else from the stored points;
+// a trial that reported nothing counts its reports.
+Result<int64_t> LastObjectiveStep(Store& store, const TrialRecord& t, const std::string& objective) {
+  if (t.attrs.is_object() && t.attrs.contains("metrics")) {
+    const nlohmann::json& metrics = t.attrs["metrics"];
+    if (!metrics.is_object() || !metrics.contains(objective)) return t.steps;
+    const nlohmann::json& m = metrics[objective];
+    return m.is_object() && m.contains("last_step") && m["last_step"].is_number_integer()
+               ? m["last_step"].get<int64_t>()
+               : t.steps;
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, objective}));
+  if (points.empty()) return t.steps;
+  int64_t last = points.front().step;
+  for (const auto& p : points) last = std::max(last, p.step);
+  return last;
 }
 
 }  // namespace
@@ -107,12 +115,13 @@ Result<nlohmann::json> StudyStatusJson(Store& store, const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& t : trials) {
+    CAIRN_ASSIGN_OR_RETURN(int64_t step, LastObjectiveStep(store, t, study.objective));
     rows.push_back({{"number", t.number},
                     {"state", TrialStateName(t.state)},
                     {"params", ParamsToJson(t.params)},
                     {"value", NumberOrNull(t.value)},
                     {"steps", t.steps},
-                    {"step", LastObjectiveStep(t, study.objective)}});
+                    {"step", step}});
   }
   auto best = BestCompleted(trials, study.direction);
   return nlohmann::json{{"study", study.name},
