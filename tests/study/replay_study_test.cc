@@ -145,6 +145,9 @@ TEST(ReplayStudyTest, CurvesCutShortAreNotResults) {
   EXPECT_EQ((*r)["cut_short"], 1);
   EXPECT_NE((*r)["note"].get<std::string>().find("1 of the 12 trials was cut short"), std::string::npos) << (*r)["note"];
   EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "none"})->contains("note"));
+  auto few = Curves();
+  few.resize(3);
+  EXPECT_EQ((*ReplayCurves(few, {.pruner = "none", .workers = 10}))["workers"], 3) << "no idle workers reported";
 }
 
 // A null (NaN) fails a trial where it stands, in a replay as in a live

@@ -59,7 +59,8 @@ StudySpec ReplaySpec(const std::vector<CurveRecord>& curves, const ReplayStudyOp
   spec.metric = curves.front().metric;
   spec.direction = curves.front().direction;
   spec.trials = static_cast<int>(curves.size());
-  spec.parallel = std::max(1, options.workers);
+  // More workers than trials would sit idle; the report says how many ran.
+  spec.parallel = std::clamp(options.workers, 1, static_cast<int>(curves.size()));
   spec.seed = options.seed;
   spec.pruner = options.pruner;
   spec.pruner_options = options.pruner_options;
