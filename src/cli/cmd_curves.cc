@@ -169,13 +169,23 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
     // Bounds the data cross are wrong bounds (a percent metric given 0,1?):
     // every fit would be clamped to a range the curves leave.
     size_t outside = 0, values = 0;
+    std::string first_outside;  // "curve ID, value V at step S"
     for (const auto& c : *curves) {
-      for (double v : c.values) {
+      for (size_t i = 0; i < c.values.size(); ++i) {
+        const double v = c.values[i];
         if (!std::isfinite(v)) continue;
         ++values;
-        outside += (source->lower_bound && v < *source->lower_bound) ||
-                   (source->upper_bound && v > *source->upper_bound);
+        const bool out = (source->lower_bound && v < *source->lower_bound) ||
+                         (source->upper_bound && v > *source->upper_bound);
+        if (out && first_outside.empty()) first_outside = fmt::format("curve {}, {} at step {}", c.id, v, i + 1);
+        outside += out;
       }
+    }
+    if (outside > 0 && bounds) {
+      // Bounds given here are a claim about this data; the data says otherwise.
+      return Fail(InvalidArgument(fmt::format(
+          "--bounds {}: {} of the {} values of {} lie outside (first: {}); expected the metric's range, "
+          "such as 0,100 for a percentage", args.bounds, outside, values, args.source, first_outside)));
     }
     if (outside > 0) {
       std::cerr << fmt::format("cairn: warning: {} of the {} values lie outside the bounds {}; are they the "

@@ -1,6 +1,7 @@
 // cairn plot curves STUDY | --curves FILE -o OUT.svg: every trial's curve,
 // where trials were stopped and what was predicted there.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -47,14 +48,28 @@ Result<CurvesPlot> PlotOfFile(const std::string& path, const std::string& metric
   CurvesPlot plot;
   plot.title = std::filesystem::path(path).filename().string();
   plot.metric = metric.empty() ? *metrics.begin() : metric;
+  const CurveRecord* first = nullptr;
   for (const auto& r : records) {
     if (r.metric != plot.metric) continue;
+    if (first == nullptr) first = &r;
+    if (r.direction != first->direction) {
+      // Which end is best would depend on the curve: not one task.
+      return InvalidArgument(fmt::format("{}: curve {} has mode {} but curve {} has {}; plot one task (one mode "
+                                         "per metric) at a time",
+                                         path, r.id, DirectionName(r.direction) == "minimize" ? "min" : "max",
+                                         first->id, DirectionName(first->direction) == "minimize" ? "min" : "max"));
+    }
     plot.direction = r.direction;
     PlotCurve c;
     c.label = r.id;
     c.values = r.values;
     // A Cairn export says how each trial ended and at which steps it reported.
     c.state = ParseTrialState(r.extra.value("state", "completed")).value_or(TrialState::kCompleted);
+    // A curve that ends in a null (NaN) failed there, as a replay reads it:
+    // it has no final to be the best with.
+    if (c.state == TrialState::kCompleted && !r.values.empty() && !std::isfinite(r.values.back())) {
+      c.state = TrialState::kFailed;
+    }
     for (size_t i = 0; i < r.values.size(); ++i) c.steps.push_back(StepAt(r, i));
     plot.curves.push_back(std::move(c));
   }
@@ -82,6 +97,12 @@ int RunPlotCurves(const PlotArgs& args, const Context& ctx) {
   if (args.study.empty() == args.curves_file.empty()) {
     return Fail(InvalidArgument(args.study.empty() ? "give a STUDY or --curves FILE"
                                                    : "give either a STUDY or --curves FILE, not both"));
+  }
+  // The plot is SVG; a .png name would hold SVG text no viewer expects.
+  if (const std::string ext = std::filesystem::path(args.output).extension().string();
+      !ext.empty() && ext != ".svg" && ext != ".SVG") {
+    return Fail(InvalidArgument(fmt::format("-o {}: plots are written as SVG; give a name ending in .svg",
+                                            args.output)));
   }
   std::optional<Direction> direction;
   if (!args.direction.empty() && !(direction = ParseDirection(args.direction))) {

@@ -1,4 +1,5 @@
 // `cairn curves index` on constructed curve files and a small store.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cairn/curves_file.h"
@@ -76,13 +77,19 @@ TEST_F(CurvesIndexCli, ExportToStandardOutputForAPipe) {
 TEST_F(CurvesIndexCli, BoundsReachTheFits) {
   auto file = dir_ / "c.jsonl";
   WriteSampleCurves(file, 12);
+  double top = 0;
+  for (int i = 0; i < 12; ++i) {
+    for (int s = 1; s <= 20; ++s) top = std::max(top, SampleValue(i, s));
+  }
   auto free = RunCairn({"curves", "index", file.string(), "--json"});
-  // Curves rise towards 0.3 .. 0.85; a known ceiling of 0.6 caps the predictions.
-  auto capped = RunCairn({"curves", "index", file.string(), "--bounds", "0,0.6", "--json"});
+  // Curves rise towards 0.3 .. 0.85; a ceiling at the highest value caps
+  // the predictions that would pass it.
+  const std::string ceiling = fmt::format("0,{}", top);
+  auto capped = RunCairn({"curves", "index", file.string(), "--bounds", ceiling, "--json"});
   ASSERT_EQ(capped.exit_code, 0) << capped.err;
-  EXPECT_NE(capped.err.find("within [0, 0.6]"), std::string::npos) << capped.err;
-  EXPECT_NE(capped.err.find("warning: "), std::string::npos) << "the curves cross 0.6: " << capped.err;
-  EXPECT_EQ(capped.Json()["bounds"], (nlohmann::json{0.0, 0.6}));
+  EXPECT_NE(capped.err.find(fmt::format("within [0, {}]", top)), std::string::npos) << capped.err;
+  EXPECT_EQ(capped.err.find("warning: "), std::string::npos) << capped.err;
+  EXPECT_EQ(capped.Json()["bounds"], (nlohmann::json{0.0, top}));
   EXPECT_EQ(free.Json()["bounds"], (nlohmann::json{nullptr, nullptr}));
   EXPECT_NE(capped.Json()["cells"], free.Json()["cells"]);
   auto open_top = RunCairn({"curves", "index", file.string(), "--bounds", "0,"});
@@ -93,6 +100,13 @@ TEST_F(CurvesIndexCli, BoundsReachTheFits) {
     EXPECT_EQ(r.exit_code, 2) << bad;
     EXPECT_NE(r.err.find("--bounds '" + std::string(bad) + "'"), std::string::npos) << r.err;
   }
+  // Bounds the data cross are not the metric's range (a percentage given
+  // 0,1): refused, naming a value outside.
+  auto crossed = RunCairn({"curves", "index", file.string(), "--bounds", "0,0.6"});
+  EXPECT_EQ(crossed.exit_code, 2) << crossed.err;
+  EXPECT_NE(crossed.err.find("--bounds 0,0.6: "), std::string::npos) << crossed.err;
+  EXPECT_NE(crossed.err.find("lie outside (first: curve test/task/cfg"), std::string::npos) << crossed.err;
+  EXPECT_TRUE(crossed.out.empty()) << crossed.out;
 }
 
 TEST_F(CurvesIndexCli, MissingFileIsNamed) {

@@ -97,6 +97,44 @@ TEST_F(PlotCli, CurveFileOfSeveralMetricsNeedsMetric) {
   EXPECT_EQ(ok.Json()["curves"], 3);
 }
 
+// A curve ending in a null failed there (as a replay reads it): it is drawn
+// as failed and cannot be the best. Modes that differ are not one task.
+TEST_F(PlotCli, CurveFileNullEndsAndMixedModes) {
+  auto file = dir_ / "c.jsonl";
+  WriteSampleCurves(file, 8);
+  std::string text = ReadFile(file);
+  const std::string best_line = "\"id\":\"test/task/cfg6\"";
+  ASSERT_NE(text.find(best_line), std::string::npos);
+  // The best curve's values end in null.
+  const size_t at = text.find(best_line);
+  const size_t close = text.find("]", text.find("\"values\"", at));
+  std::string nulled = text;
+  nulled.insert(close, ",null");
+  auto with_null = dir_ / "n.jsonl";
+  WriteFile(with_null, nulled);
+  auto svg = (dir_ / "n.svg").string();
+  auto r = RunCairn({"plot", "curves", "--curves", with_null.string(), "-o", svg});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string doc = ReadFile(svg);
+  EXPECT_NE(doc.find("8 curves: 7 completed, 1 failed"), std::string::npos) << doc.substr(0, 2000);
+  EXPECT_EQ(doc.find(">best: test/task/cfg6</text>"), std::string::npos);
+
+  std::string mixed = text;
+  const size_t mode = mixed.find("\"mode\":\"max\"", mixed.find("cfg3"));
+  ASSERT_NE(mode, std::string::npos);
+  mixed.replace(mode, 12, "\"mode\":\"min\"");
+  auto mixed_file = dir_ / "m.jsonl";
+  WriteFile(mixed_file, mixed);
+  auto m = RunCairn({"plot", "curves", "--curves", mixed_file.string(), "-o", svg});
+  EXPECT_EQ(m.exit_code, 2);
+  EXPECT_NE(m.err.find("curve test/task/cfg3 has mode min but curve test/task/cfg0 has max"), std::string::npos)
+      << m.err;
+  auto png = RunCairn({"plot", "curves", "--curves", file.string(), "-o", (dir_ / "x.png").string()});
+  EXPECT_EQ(png.exit_code, 2);
+  EXPECT_NE(png.err.find("plots are written as SVG; give a name ending in .svg"), std::string::npos) << png.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "x.png"));
+}
+
 TEST_F(PlotCli, BadInputsAreClearErrors) {
   BuildSampleStore(dir_ / "s.db");
   auto svg = (dir_ / "x.svg").string();

@@ -44,5 +44,18 @@ TEST(JsonTextTest, AKeyGivenTwiceInOneObjectIsAnError) {
   EXPECT_EQ((*ok)["b"]["c"]["level"], 3);
 }
 
+// Python's json.dumps writes NaN and Infinity, which JSON does not have.
+TEST(JsonTextTest, NaNAndInfinitySayToWriteNull) {
+  for (const char* text : {R"({"values": [0.1, NaN]})", R"({"values": [Infinity]})", R"({"values": [0.2,-Infinity]})"}) {
+    auto j = ParseJsonText(text, "c.jsonl:3");
+    ASSERT_FALSE(j.ok()) << text;
+    EXPECT_NE(j.status().message().find("(JSON has no NaN or Infinity: write null)"), std::string::npos)
+        << j.status().message();
+  }
+  auto other = ParseJsonText(R"({"values": [nope]})", "c.jsonl:3");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().message().find("write null"), std::string::npos) << other.status().message();
+}
+
 }  // namespace
 }  // namespace cairn

@@ -26,6 +26,18 @@ std::string Reason(const std::string& what) {
   return out;
 }
 
+// JSON has no NaN or Infinity, but Python's json.dumps writes them; say what
+// to write instead when the bad literal is one of them.
+std::string NonFiniteHint(std::string_view text, size_t at) {
+  size_t start = text.find_last_of(" \t,[:", at == 0 ? 0 : at - 1);
+  start = start == std::string_view::npos ? 0 : start + 1;
+  std::string token(text.substr(start, 10));
+  for (const char* word : {"NaN", "nan", "Infinity", "-Infinity", "inf", "-inf", "Inf", "-Inf"}) {
+    if (token.starts_with(word)) return " (JSON has no NaN or Infinity: write null)";
+  }
+  return "";
+}
+
 }  // namespace
 
 // Thrown from the parser's callback: nlohmann keeps the last of two equal
@@ -59,7 +71,8 @@ Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& w
     // One line of text (a curve file's line, an option): the column alone.
     std::string position = text.find('\n') == std::string_view::npos ? fmt::format("{}", column)
                                                                        : fmt::format("{}:{}", line, column);
-    return InvalidArgument(fmt::format("{}:{}: invalid JSON: {}", where, position, Reason(e.what())));
+    return InvalidArgument(
+        fmt::format("{}:{}: invalid JSON: {}{}", where, position, Reason(e.what()), NonFiniteHint(text, at)));
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(fmt::format("{}: invalid JSON: {}", where, Reason(e.what())));
   }
