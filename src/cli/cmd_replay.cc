@@ -1,4 +1,6 @@
 // cairn replay STUDY --pruner asha: what would another scheduler have done?
+#include <iostream>
+
 #include <fmt/format.h>
 
 #include "cairn/json_text.h"
@@ -37,7 +39,7 @@ std::string Render(const nlohmann::json& r) {
                        r.value("untimed_curves", 0));
   }
   if (!r["best_all"].is_null()) {
-    out += fmt::format("  best trial: {} ({}; {})\n", r["best_all"]["number"].get<int>(),
+    out += fmt::format("  best trial: {} ({:.6g}; {})\n", r["best_all"]["number"].get<int>(),
                        r["best_all"]["value"].get<double>(), r["best_all"].value("id", "?"));
   }
   if (r["best_all"].is_null()) {
@@ -45,7 +47,7 @@ std::string Render(const nlohmann::json& r) {
   } else if (r["best_found"].is_null()) {
     out += "  the winner would have been lost: no trial ran to its end\n";
   } else if (r["lost_winner"].get<bool>()) {
-    out += fmt::format("  the winner would have been lost: best kept is trial {} ({}; {}), regret {}\n",
+    out += fmt::format("  the winner would have been lost: best kept is trial {} ({:.6g}; {}), regret {}\n",
                        r["best_found"]["number"].get<int>(), r["best_found"]["value"].get<double>(),
                        r["best_found"].value("id", "?"),
                        r["regret"].is_number() ? fmt::format("{:.6g}", r["regret"].get<double>()) : "-");
@@ -102,6 +104,10 @@ int Replay(const ReplayArgs& args, const Context& ctx) {
     if (!curves.ok()) return Fail(curves.status());
     if (Status st = CheckOneTask(*curves, args.curves); !st.ok()) return Fail(st);
     if (args.trials > 0 && static_cast<size_t>(args.trials) < curves->size()) curves->resize(args.trials);
+    if (args.trials > 0 && static_cast<size_t>(args.trials) > curves->size()) {
+      std::cerr << fmt::format("cairn: note: {} holds {} curves; replaying all of them, not {}\n", args.curves,
+                               curves->size(), args.trials);
+    }
     if (options.workers <= 0) options.workers = 1;
     report = ReplayCurves(*curves, options);
   } else if (!args.study.empty()) {

@@ -55,6 +55,11 @@ TEST_F(BenchSchedulersCli, ReplayListsEveryTrial) {
   auto json = RunCairn({"replay", "--curves", file_, "--pruner", "asha", "--list", "--json"}).Json();
   ASSERT_TRUE(json.is_object());
   EXPECT_EQ(json["each"].size(), 16u);
+  // More trials than the file holds: all of them, and a note saying so.
+  auto more = RunCairn({"replay", "--curves", file_, "--pruner", "none", "--trials", "100"});
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  EXPECT_NE(more.err.find("holds 16 curves; replaying all of them, not 100"), std::string::npos) << more.err;
+  EXPECT_NE(more.out.find("replayed 16 trials"), std::string::npos) << more.out;
 }
 
 TEST_F(BenchSchedulersCli, TextTableAndSameNumbersForTheSameSeed) {
