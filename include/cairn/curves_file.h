@@ -47,6 +47,9 @@ struct CurveRecord {
   int line = 0;                  // line in the file it was read from; 0 when not read from one
 };
 
+// A direction as a curve file's "mode": "max" or "min".
+inline const char* CurveModeName(Direction d) { return d == Direction::kMaximize ? "max" : "min"; }
+
 // The step of value i of `record` (i + 1 without recorded steps).
 inline int64_t StepAt(const CurveRecord& record, size_t i) {
   return record.steps.empty() ? static_cast<int64_t>(i) + 1 : record.steps[i];

@@ -54,10 +54,10 @@ Result<CurvesPlot> PlotOfFile(const std::string& path, const std::string& metric
     if (first == nullptr) first = &r;
     if (r.direction != first->direction) {
       // Which end is best would depend on the curve: not one task.
-      return InvalidArgument(fmt::format("{}: curve {} has mode {} but curve {} has {}; plot one task (one mode "
-                                         "per metric) at a time",
-                                         path, r.id, DirectionName(r.direction) == "minimize" ? "min" : "max",
-                                         first->id, DirectionName(first->direction) == "minimize" ? "min" : "max"));
+      return InvalidArgument(fmt::format("{}:{}: curve {} has mode {} but curve {} has {}; plot one task (one "
+                                         "mode per metric) at a time",
+                                         path, r.line, r.id, CurveModeName(r.direction), first->id,
+                                         CurveModeName(first->direction)));
     }
     plot.direction = r.direction;
     PlotCurve c;

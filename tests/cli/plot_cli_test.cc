@@ -127,7 +127,8 @@ TEST_F(PlotCli, CurveFileNullEndsAndMixedModes) {
   WriteFile(mixed_file, mixed);
   auto m = RunCairn({"plot", "curves", "--curves", mixed_file.string(), "-o", svg});
   EXPECT_EQ(m.exit_code, 2);
-  EXPECT_NE(m.err.find("curve test/task/cfg3 has mode min but curve test/task/cfg0 has max"), std::string::npos)
+  EXPECT_NE(m.err.find("m.jsonl:4: curve test/task/cfg3 has mode min but curve test/task/cfg0 has max"),
+            std::string::npos)
       << m.err;
   auto png = RunCairn({"plot", "curves", "--curves", file.string(), "-o", (dir_ / "x.png").string()});
   EXPECT_EQ(png.exit_code, 2);

@@ -153,7 +153,7 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
                         {"repeats", options.repeats},
                         {"workers", options.workers},
                         {"metric", (*curves)[0].metric},
-                        {"mode", direction == Direction::kMaximize ? "max" : "min"},
+                        {"mode", CurveModeName(direction)},
                         {"cut_short", cut},
                         {"schedulers", std::move(rows)}};
 }

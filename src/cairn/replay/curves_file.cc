@@ -263,7 +263,7 @@ nlohmann::json CurveRecordToJson(const CurveRecord& r) {
   j["id"] = r.id;
   j["params"] = ParamsToJson(r.params);
   j["metric"] = r.metric;
-  j["mode"] = r.direction == Direction::kMaximize ? "max" : "min";
+  j["mode"] = CurveModeName(r.direction);
   nlohmann::json values = nlohmann::json::array();
   for (double v : r.values) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
   j["values"] = std::move(values);
