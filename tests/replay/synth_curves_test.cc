@@ -108,10 +108,10 @@ TEST(SynthCurves, FilesReplayThroughTheBenchAndUnknownParametersAreRefused) {
 }
 
 // The figures docs/schedulers.md gives for nas-cosine seed 1 (the generator
-// and the orders are deterministic): the predictive rule (version 4) saves
+// and the orders are deterministic): the predictive rule (version 5) saves
 // about what successive halving saves, at well under half its regret.
-// Neither meets the median rule's regret; version 3.2 saved more (0.952)
-// at 0.123, version 3 at 0.309.
+// Neither meets the median rule's regret; version 4 saved 0.939 at 0.0685,
+// version 3.2 0.952 at 0.123, version 3 at 0.309.
 TEST(SynthCurves, PredictiveSavesLikeSuccessiveHalvingAtAFractionOfItsRegretOnNasCosine) {
   if (!HaveNumpy()) GTEST_SKIP() << kPython << " has no numpy (Debian python3-numpy)";
   auto dir = testing::MakeTempDir("cairn-synth");
@@ -122,7 +122,7 @@ TEST(SynthCurves, PredictiveSavesLikeSuccessiveHalvingAtAFractionOfItsRegretOnNa
   const auto& predictive = rows[1];
   EXPECT_NEAR(predictive["saved_fraction"].get<double>(), asha["saved_fraction"].get<double>(), 0.01);
   EXPECT_LT(predictive["regret"].get<double>(), 0.5 * asha["regret"].get<double>());
-  EXPECT_NEAR(predictive["regret"].get<double>(), 0.0685, 0.0005) << "docs/schedulers.md";
+  EXPECT_NEAR(predictive["regret"].get<double>(), 0.092, 0.0005) << "docs/schedulers.md";
   std::filesystem::remove_all(dir);
 }
 

@@ -172,6 +172,45 @@ TEST(PredictRungs, JudgesEachRungOnceAndKeepsTheTopThird) {
   EXPECT_TRUE(v->promoted);
 }
 
+TEST(PredictRungs, ATrialStoppedAfterWinningARungCountsAtTheNextOne) {
+  // Rungs at steps 1 and 3. Trials 0-2 reach rung 1 normally with 0.9, 0.8
+  // and 0.7.
+  PredictRungs rungs(/*min_resource=*/1, /*eta=*/3);
+  for (int t = 0; t < 3; ++t) {
+    ASSERT_TRUE(rungs.Report(t, 1, 1.0)->promoted);
+    rungs.Report(t, 3, 0.9 - 0.1 * t);
+  }
+  // Trials 3-5 win rung 0 (ties), then another rule stops them at step 2
+  // at 0.2: successive halving would have ranked them at rung 1.
+  for (int t = 3; t < 6; ++t) {
+    ASSERT_TRUE(rungs.Report(t, 1, 1.0)->promoted);
+    rungs.Report(t, 2, 0.2);
+    rungs.RecordStopped(t, 0.2);
+    rungs.Forget(t);
+  }
+  // Trial 6 at 0.75 is 3rd of 7 there: the top ceil(7 / 3) = 3 keep it.
+  // Counting only the trials that got there, it would be 3rd of 4 and lose.
+  ASSERT_TRUE(rungs.Report(6, 1, 1.0)->promoted);
+  auto v = rungs.Report(6, 3, 0.75);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->recorded, 7);
+  EXPECT_EQ(v->stopped_before, 3);
+  EXPECT_EQ(v->rank, 3);
+  EXPECT_TRUE(v->promoted);
+}
+
+TEST(PredictRungs, ATrialThatLostItsLastRungCountsNowhereWhenStopped) {
+  PredictRungs rungs(/*min_resource=*/1, /*eta=*/3);
+  rungs.Report(0, 1, 0.9);
+  rungs.Report(1, 1, 0.8);
+  ASSERT_FALSE(rungs.Report(2, 1, 0.1)->promoted);
+  rungs.RecordStopped(2, 0.1);  // lost rung 0: never promoted to rung 1
+  rungs.RecordStopped(99, 0.5);  // never reported: nothing to count
+  auto v = rungs.Report(0, 3, 0.9);
+  EXPECT_EQ(v->recorded, 1);
+  EXPECT_EQ(v->stopped_before, 0);
+}
+
 TEST(PredictRungs, ASparseRungRoundsItsTopThirdUp) {
   // Four values at a rung: the top third is 1.33 trials. Rounded up (the
   // predictive default) the second best still wins it; rounded down, as

@@ -17,6 +17,7 @@ TEST(Factory, RejectsUnknownNamesAndOptions) {
   EXPECT_FALSE(MakeScheduler("asha", ctx, {{"reduction_factor", 1}}).ok());
   EXPECT_FALSE(MakeScheduler("asha", ctx, {{"min_resource", "sometimes"}}).ok());
   EXPECT_FALSE(MakeScheduler("predictive", ctx, {{"p_min", 2.0}}).ok());
+  EXPECT_FALSE(MakeScheduler("predictive", ctx, {{"rung_count", "all"}}).ok());
   EXPECT_FALSE(MakeScheduler("median", ctx, nlohmann::json::array()).ok());
   for (const char* name : {"none", "median", "asha", "hyperband", "predictive"}) {
     auto s = MakeScheduler(name, ctx);

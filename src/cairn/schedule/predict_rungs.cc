@@ -17,13 +17,29 @@ int64_t PredictRungs::RungStep(int64_t rung) const {
   return step;
 }
 
+void PredictRungs::Record(int64_t rung, double value) {
+  if (values_.size() <= static_cast<size_t>(rung)) {
+    values_.resize(rung + 1);
+    stopped_before_.resize(rung + 1, 0);
+  }
+  std::vector<double>& sorted = values_[rung];
+  sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), value), value);
+}
+
+void PredictRungs::RecordStopped(int64_t trial_id, double value) {
+  auto it = trials_.find(trial_id);
+  if (it == trials_.end() || it->second.lost) return;
+  Record(it->second.next_rung, value);
+  ++stopped_before_[it->second.next_rung];
+}
+
 std::optional<RungVerdict> PredictRungs::Report(int64_t trial_id, int64_t step, double value) {
-  int64_t& rung = next_rung_[trial_id];
+  Position& at = trials_[trial_id];
+  int64_t& rung = at.next_rung;
   std::optional<RungVerdict> verdict;
   while (step >= RungStep(rung)) {
-    if (values_.size() <= static_cast<size_t>(rung)) values_.resize(rung + 1);
-    std::vector<double>& sorted = values_[rung];
-    sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), value), value);
+    Record(rung, value);
+    const std::vector<double>& sorted = values_[rung];
     RungVerdict v;
     v.rung = rung;
     v.rung_step = RungStep(rung);
@@ -32,7 +48,9 @@ std::optional<RungVerdict> PredictRungs::Report(int64_t trial_id, int64_t step, 
     // Ties count in the trial's favour, as in Optuna's promotion test.
     v.rank = static_cast<int64_t>(sorted.end() - std::upper_bound(sorted.begin(), sorted.end(), value)) + 1;
     v.promoted = value >= sorted[v.recorded - v.kept];
+    v.stopped_before = stopped_before_[rung];
     verdict = v;
+    at.lost = !v.promoted;
     ++rung;
     if (!v.promoted) break;  // judged at the lost rung; later ones wait for a later report
   }

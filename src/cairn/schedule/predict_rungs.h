@@ -11,6 +11,13 @@
 // trial that loses a rung but is kept by the caller is not judged at that
 // rung again; it moves on to the next.
 //
+// Stopped between rungs: when another rule stops a trial that won its last
+// rung, RecordStopped counts it at the next rung with its level at the stop.
+// Under plain successive halving it would have reached that rung and been
+// ranked there; without it, every trial the other rule removes early makes
+// the rung's field stronger and its top 1/eta harder to reach, so the
+// better that rule works, the more contenders the rung stops.
+//
 // Values are "higher is better": callers negate minimised metrics.
 // Per-rung values are kept sorted: recording is O(n), ranking O(log n).
 #pragma once
@@ -29,6 +36,7 @@ struct RungVerdict {
   int64_t rank = 0;       // 1 = best of the values recorded at the rung
   int64_t recorded = 0;   // values recorded there, this one included
   int64_t kept = 0;       // how many of them the top 1/eta holds (rounded up by default)
+  int64_t stopped_before = 0;  // of `recorded`, trials counted by RecordStopped
 };
 
 class PredictRungs {
@@ -41,8 +49,13 @@ class PredictRungs {
   // the verdict of the last one (the first lost, if it lost one); nullopt when
   // this report reaches no new rung.
   std::optional<RungVerdict> Report(int64_t trial_id, int64_t step, double value);
+  // Counts a trial stopped before its next rung there, with `value` (its
+  // level at the stop), if it won the last rung it was judged at (or has not
+  // been judged yet). A trial that lost its last rung would not have been
+  // promoted, so it counts nowhere.
+  void RecordStopped(int64_t trial_id, double value);
   // Drops the trial's rung position (values recorded stay).
-  void Forget(int64_t trial_id) { next_rung_.erase(trial_id); }
+  void Forget(int64_t trial_id) { trials_.erase(trial_id); }
 
   int64_t RungStep(int64_t rung) const;
 
@@ -50,8 +63,15 @@ class PredictRungs {
   int64_t min_resource_;
   int64_t eta_;
   bool round_up_;
-  std::unordered_map<int64_t, int64_t> next_rung_;  // trial -> next rung to judge
-  std::vector<std::vector<double>> values_;          // rung -> values, ascending
+  struct Position {
+    int64_t next_rung = 0;  // the next rung to judge the trial at
+    bool lost = false;      // it lost the last rung it was judged at
+  };
+  void Record(int64_t rung, double value);
+
+  std::unordered_map<int64_t, Position> trials_;
+  std::vector<std::vector<double>> values_;  // rung -> values, ascending
+  std::vector<int64_t> stopped_before_;      // rung -> values from RecordStopped
 };
 
 }  // namespace cairn::schedule

@@ -25,6 +25,7 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
   CAIRN_TRY(r.IntOrAuto("min_resource", 1, &o.min_resource, &o.min_resource_auto));
   CAIRN_TRY(r.Choice("level", {"recent_mean", "median"}, &o.level));
   CAIRN_TRY(r.Choice("rung_round", {"up", "down"}, &o.rung_round));
+  CAIRN_TRY(r.Choice("rung_count", {"promoted", "reached"}, &o.rung_count));
   if (o.rung_eta == 1) {
     return InvalidArgument("predictive scheduler option rung_eta: must be 0 or >= 2, got 1");
   }
@@ -51,8 +52,11 @@ void PredictiveScheduler::EnsureRungs(int64_t first_step) {
 }
 
 std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) const {
-  return fmt::format("rank {} of {} at rung {} (step {}, keeps the top {}) at step {}", v.rank,
-                     v.recorded, v.rung, v.rung_step, v.kept, step);
+  const std::string stopped =
+      v.stopped_before ? fmt::format(", {} of them counted with their level when stopped before it", v.stopped_before)
+                       : "";
+  return fmt::format("rank {} of {} at rung {} (step {}, keeps the top {}{}) at step {}", v.rank,
+                     v.recorded, v.rung, v.rung_step, v.kept, stopped, step);
 }
 
 double TrialLevel(const std::vector<double>& raw) {
@@ -219,7 +223,12 @@ void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {
   if (state == TrialState::kCompleted) {
     stats_.AddCompleted(c.steps, c.values, MeanOfLast(c.medians, options_.window));
   }
-  if (state == TrialState::kStopped) stats_.AddStopped(c.steps, c.values);
+  if (state == TrialState::kStopped) {
+    stats_.AddStopped(c.steps, c.values);
+    if (rungs_ && options_.rung_count == "promoted" && !c.values.empty()) {
+      rungs_->RecordStopped(trial_id, c.values.back());
+    }
+  }
   running_.erase(it);
   if (rungs_) rungs_->Forget(trial_id);
 }

@@ -1,4 +1,4 @@
-// The predictive scheduler (version 4): stop a trial when its final value is
+// The predictive scheduler (version 5): stop a trial when its final value is
 // unlikely to beat the best final the study has already produced.
 //
 // Regret rewards only the single best final among trials run to their end,
@@ -22,7 +22,10 @@
 // rungs alone decide (rung_eta > 0) or, with rung_eta = 0, a median rule:
 // stop when the level is worse than the median of the other trials' levels
 // at this step, once `prior_peers` of them reported there.
-// Version 3.2 (level "median", rung_round "down") stays available as options.
+// A trial the prediction stops between rungs still counts at the next rung
+// (rung_count "promoted"), so the rung's bar is the one successive halving
+// would have set. Version 4 is {"p_min": 0.05, "rung_count": "reached"};
+// version 3.2 adds {"level": "median", "rung_round": "down"}.
 // See docs/schedulers.md for the measurements behind the defaults.
 #pragma once
 
@@ -43,7 +46,7 @@ namespace cairn::schedule {
 
 struct PredictiveOptions {
   // Stop at any step when P(final beats the threshold) falls below this.
-  double p_min = 0.05;
+  double p_min = 0.1;
   // A lost rung stops the trial only when P is below this.
   double p_keep = 0.5;
   // The threshold is the top_k-th best smoothed final of completed trials.
@@ -73,6 +76,11 @@ struct PredictiveOptions {
   // How a rung's top 1/rung_eta is counted: "up" keeps ceil(n / rung_eta),
   // "down" floor (Optuna's ASHA; version 3.2); both keep at least one.
   std::string rung_round = "up";
+  // Who a rung ranks a trial among: "promoted" counts every trial that won
+  // the rung before, those the prediction stopped on the way with their
+  // level at the stop (what successive halving would have ranked there);
+  // "reached" only those that got there (version 4).
+  std::string rung_count = "promoted";
 
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
                                             const SchedulerContext& context);
