@@ -61,9 +61,16 @@ class Scheduler {
 };
 
 // name: "none" | "median" | "asha" | "hyperband" | "predictive".
-// Unknown names or options are InvalidArgument.
+// Unknown names or options are InvalidArgument. `settings`, when given,
+// gets every option of the rule with the value in force (given or default).
 Result<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name,
                                                  const SchedulerContext& context,
-                                                 const nlohmann::json& options = nlohmann::json::object());
+                                                 const nlohmann::json& options = nlohmann::json::object(),
+                                                 nlohmann::json* settings = nullptr);
+
+// The rule's options with the values in force for `options` (defaults for
+// {}), e.g. for --help or to record what a replay ran with.
+Result<nlohmann::json> SchedulerSettings(const std::string& name,
+                                         const nlohmann::json& options = nlohmann::json::object());
 
 }  // namespace cairn

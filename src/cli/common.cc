@@ -5,6 +5,10 @@
 #include <iostream>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "cairn/scheduler.h"
+
 namespace cairn::cli {
 
 void AddStoreOption(CLI::App* command, Context& ctx) {
@@ -46,6 +50,28 @@ CLI::Validator AtLeast(long long min) {
         return {};
       },
       ">=" + std::to_string(min));
+}
+
+std::string RuleOptionsHelp() {
+  constexpr size_t kWidth = 100;
+  const std::string indent(14, ' ');
+  std::string text = "Each rule's options and their defaults (what they do: docs/schedulers.md):\n";
+  for (const char* rule : {"median", "asha", "hyperband", "predictive"}) {
+    auto settings = SchedulerSettings(rule);
+    if (!settings.ok()) continue;
+    std::string line = fmt::format("  {:<12}", rule);
+    for (const auto& [key, value] : settings->items()) {
+      const std::string item = key + "=" + (value.is_string() ? value.get<std::string>() : value.dump());
+      if (line.size() > indent.size() && line.size() + 1 + item.size() > kWidth) {
+        text += line + "\n";
+        line = indent;
+      }
+      if (line.back() != ' ') line += ' ';
+      line += item;
+    }
+    text += line + "\n";
+  }
+  return text;
 }
 
 int Fail(const Status& status) {

@@ -33,6 +33,10 @@ CLI::Validator AtLeast(long long min);
 int Fail(const Status& status);
 void PrintJson(const nlohmann::json& j);
 
+// For --help of the commands that take a rule's options: each rule's
+// options with their defaults, read from the rules themselves.
+std::string RuleOptionsHelp();
+
 // Each command family (one file each, src/cli/cmd_*.cc) registers itself:
 //   static CommandRegistrar registrar(30, "bench", RegisterBench);
 // main() adds the families to the app in `order` (their place in --help).

@@ -269,6 +269,14 @@ TEST_F(BenchSchedulersCli, HelpListsTheOptions) {
                           "--scheduler-options", "--json"}) {
     EXPECT_NE(r.out.find(opt), std::string::npos) << opt;
   }
+  // Each rule's options with the defaults the rules themselves hold, in
+  // bench's and replay's help alike.
+  for (const auto& help : {r, RunCairn({"replay", "--help"})}) {
+    for (const char* line : {"docs/schedulers.md", "median      ", "p_min=0.1", "rung_count=promoted", "min_resource=auto",
+                             "reduction_factor=4"}) {
+      EXPECT_NE(help.out.find(line), std::string::npos) << line << " in\n" << help.out;
+    }
+  }
   auto bench = RunCairn({"bench", "--help"});
   EXPECT_NE(bench.out.find("schedulers"), std::string::npos);
   EXPECT_NE(bench.out.find("ingest"), std::string::npos);

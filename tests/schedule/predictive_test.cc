@@ -170,13 +170,14 @@ TEST(Predictive, RungsStartAtTheStudysFirstReportedStep) {
   for (int t = 0; t < 3; ++t) ASSERT_FALSE(s->OnReport(t, 10, 0.5 + 0.1 * t).stop());
   Decision d = s->OnReport(3, 10, 0.1);
   ASSERT_TRUE(d.stop());
-  EXPECT_NE(d.reason.find("at rung 0 (step 10, keeps the top 2)"), std::string::npos) << d.reason;
+  EXPECT_TRUE(d.reason.ends_with("at rung 0 (step 10, keeps the top 2)")) << "judged at the rung's step: " << d.reason;
   // Given explicitly, the first rung stays where it is told.
   auto fixed = Make("predictive", {.direction = Direction::kMaximize, .max_steps = 100, .seed = 1},
                     {{"min_resource", 1}});
   for (int t = 0; t < 3; ++t) fixed->OnReport(t, 10, 0.5 + 0.1 * t);
   d = fixed->OnReport(3, 10, 0.1);
-  EXPECT_NE(d.reason.find("at rung 0 (step 1,"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("at rung 0 (step 1, keeps the top 2) at step 10"), std::string::npos)
+      << "judged at step 10 for the rung at step 1: " << d.reason;
 }
 
 TEST(Predictive, AStopReasonsProbabilityReadsOnTheSideOfTheBarItWasDecidedOn) {
@@ -267,12 +268,12 @@ TEST(Predictive, ATrialStoppedBetweenRungsStillCountsAtTheNextRung) {
   // With the six counted it is 3rd of 12, in the top 4, and goes on to rung
   // 2 (step 9), where it is ranked among the five completed ones again.
   EXPECT_EQ(RunTrial(*StudyWithSixStoppedBeforeRungOne("promoted"), 10, third, &promoted), 9) << promoted.reason;
-  EXPECT_NE(promoted.reason.find("rank 3 of 6 at rung 2 (step 9, keeps the top 2) at step 9"), std::string::npos)
+  EXPECT_NE(promoted.reason.find("rank 3 of 6 at rung 2 (step 9, keeps the top 2) and P("), std::string::npos)
       << promoted.reason;
   // Counting only the trials that got there (version 4), 3rd of 6 is
   // outside the top 2.
   EXPECT_EQ(RunTrial(*StudyWithSixStoppedBeforeRungOne("reached"), 10, third, &reached), 3) << reached.reason;
-  EXPECT_NE(reached.reason.find("rank 3 of 6 at rung 1 (step 3, keeps the top 2) at step 3"), std::string::npos)
+  EXPECT_NE(reached.reason.find("rank 3 of 6 at rung 1 (step 3, keeps the top 2) and P("), std::string::npos)
       << reached.reason;
 }
 
@@ -281,8 +282,8 @@ TEST(Predictive, ARungLossSaysHowManyItRankedWereStoppedBeforeIt) {
   // Fifth of the five completed trials at step 3: 5th of 12, outside the top 4.
   Decision last;
   EXPECT_EQ(RunTrial(*s, 10, OpensHigh(Saturating(0.33, 0.83, 20)), &last), 3) << last.reason;
-  EXPECT_NE(last.reason.find("rank 5 of 12 at rung 1 (step 3, keeps the top 4, 6 of them counted with their level "
-                             "when stopped before it) at step 3"),
+  EXPECT_NE(last.reason.find("rank 5 of 12 at rung 1 (step 3, keeps the top 4; the 12 include 6 trials stopped "
+                             "before step 3, ranked at their last level) and P("),
             std::string::npos)
       << last.reason;
 }

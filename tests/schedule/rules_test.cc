@@ -26,6 +26,28 @@ TEST(Factory, RejectsUnknownNamesAndOptions) {
   }
 }
 
+TEST(SchedulerSettings, ListEveryOptionWithTheValueInForce) {
+  auto predictive = SchedulerSettings("predictive");
+  ASSERT_TRUE(predictive.ok()) << predictive.status().ToString();
+  EXPECT_EQ((*predictive)["p_min"], 0.1);
+  EXPECT_EQ((*predictive)["rung_count"], "promoted");
+  EXPECT_EQ((*predictive)["min_resource"], "auto");
+  auto v4 = SchedulerSettings("predictive", {{"p_min", 0.05}, {"rung_count", "reached"}, {"min_resource", 2}});
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ((*v4)["p_min"], 0.05);
+  EXPECT_EQ((*v4)["rung_count"], "reached");
+  EXPECT_EQ((*v4)["min_resource"], 2);
+  EXPECT_EQ(v4->size(), predictive->size());
+  auto asha = SchedulerSettings("asha", {{"min_resource", 3}});
+  ASSERT_TRUE(asha.ok());
+  EXPECT_EQ((*asha)["min_resource"], 3);
+  EXPECT_EQ((*asha)["reduction_factor"], 4);
+  EXPECT_EQ(*SchedulerSettings("none"), nlohmann::json::object());
+  // What MakeScheduler refuses, SchedulerSettings refuses.
+  EXPECT_FALSE(SchedulerSettings("predictive", {{"p_min", 2.0}}).ok());
+  EXPECT_FALSE(SchedulerSettings("no_such_rule").ok());
+}
+
 TEST(Decision, ToJsonCarriesThePrediction) {
   Decision d;
   d.action = Decision::Action::kStop;

@@ -182,6 +182,10 @@ TEST(ReplayStudyTest, ARuleDoesNotTakeACurveCutShortForACompletedTrial) {
   auto r = ReplayCurves({cut, whole}, {.pruner = "median", .pruner_options = {{"startup_trials", 1}}, .workers = 1});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)["pruner_options"], (nlohmann::json{{"startup_trials", 1}})) << "the report says what it ran";
+  // ... and every setting in force, the defaults it was not given included.
+  EXPECT_EQ((*r)["pruner_settings"]["startup_trials"], 1);
+  EXPECT_EQ((*r)["pruner_settings"]["percentile"], 50.0);
+  EXPECT_EQ((*r)["pruner_settings"].size(), 5u) << (*r)["pruner_settings"];
   EXPECT_EQ((*r)["winner"]["state"], "completed") << (*r)["winner"];
   EXPECT_FALSE((*r)["lost_winner"].get<bool>());
   EXPECT_EQ((*r)["stopped"], 0);

@@ -9,7 +9,7 @@
 
 namespace cairn::schedule {
 
-Result<AshaOptions> AshaOptions::FromJson(const nlohmann::json& options) {
+Result<AshaOptions> AshaOptions::FromJson(const nlohmann::json& options, nlohmann::json* settings) {
   AshaOptions o;
   OptionsReader r("asha", options);
   int64_t min_resource = 0;
@@ -20,6 +20,7 @@ Result<AshaOptions> AshaOptions::FromJson(const nlohmann::json& options) {
   CAIRN_TRY(r.Int("min_early_stopping_rate", 0, &o.min_early_stopping_rate));
   CAIRN_TRY(r.Int("bootstrap_count", 0, &o.bootstrap_count));
   CAIRN_TRY(r.Finish());
+  if (settings) *settings = r.settings();
   if (o.bootstrap_count > 0 && !o.min_resource) {
     return InvalidArgument("asha scheduler: bootstrap_count > 0 needs a numeric min_resource");
   }

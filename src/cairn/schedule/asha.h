@@ -34,7 +34,8 @@ struct AshaOptions {
   // every trial reaching it (Optuna bootstrap_count; 0 = off).
   int64_t bootstrap_count = 0;
 
-  static Result<AshaOptions> FromJson(const nlohmann::json& options);
+  // settings, when given, gets every option's value in force.
+  static Result<AshaOptions> FromJson(const nlohmann::json& options, nlohmann::json* settings = nullptr);
 };
 
 // The rungs and their records, without the Scheduler interface (hyperband

@@ -32,26 +32,27 @@ class NoneScheduler final : public Scheduler {
 
 Result<std::unique_ptr<Scheduler>> MakeUnchecked(const std::string& name,
                                                  const SchedulerContext& context,
-                                                 const nlohmann::json& options) {
+                                                 const nlohmann::json& options, nlohmann::json* settings) {
   using namespace schedule;
   if (name == "none") {
     CAIRN_TRY(OptionsReader("none", options).Finish());
+    if (settings) *settings = nlohmann::json::object();
     return std::unique_ptr<Scheduler>(new NoneScheduler());
   }
   if (name == "median") {
-    CAIRN_ASSIGN_OR_RETURN(MedianOptions o, MedianOptions::FromJson(options));
+    CAIRN_ASSIGN_OR_RETURN(MedianOptions o, MedianOptions::FromJson(options, settings));
     return std::unique_ptr<Scheduler>(new MedianScheduler(context, o));
   }
   if (name == "asha") {
-    CAIRN_ASSIGN_OR_RETURN(AshaOptions o, AshaOptions::FromJson(options));
+    CAIRN_ASSIGN_OR_RETURN(AshaOptions o, AshaOptions::FromJson(options, settings));
     return std::unique_ptr<Scheduler>(new AshaScheduler(context, o));
   }
   if (name == "hyperband") {
-    CAIRN_ASSIGN_OR_RETURN(HyperbandOptions o, HyperbandOptions::FromJson(options));
+    CAIRN_ASSIGN_OR_RETURN(HyperbandOptions o, HyperbandOptions::FromJson(options, settings));
     return std::unique_ptr<Scheduler>(new HyperbandScheduler(context, o));
   }
   if (name == "predictive") {
-    CAIRN_ASSIGN_OR_RETURN(PredictiveOptions o, PredictiveOptions::FromJson(options, context));
+    CAIRN_ASSIGN_OR_RETURN(PredictiveOptions o, PredictiveOptions::FromJson(options, context, settings));
     return std::unique_ptr<Scheduler>(new PredictiveScheduler(context, o));
   }
   return InvalidArgument(fmt::format(
@@ -60,15 +61,21 @@ Result<std::unique_ptr<Scheduler>> MakeUnchecked(const std::string& name,
 
 }  // namespace
 
+Result<nlohmann::json> SchedulerSettings(const std::string& name, const nlohmann::json& options) {
+  nlohmann::json settings;
+  CAIRN_TRY(MakeScheduler(name, SchedulerContext{}, options, &settings).status());
+  return settings;
+}
+
 Result<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name,
                                                  const SchedulerContext& context,
-                                                 const nlohmann::json& options) {
+                                                 const nlohmann::json& options, nlohmann::json* settings) {
   if (context.max_steps && *context.max_steps < 1) {
     return InvalidArgument(fmt::format("scheduler {}: max_steps must be >= 1, got {}", name,
                                        *context.max_steps));
   }
   try {
-    return MakeUnchecked(name, context, options);
+    return MakeUnchecked(name, context, options, settings);
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(fmt::format("scheduler {} options: {}", name, e.what()));
   }

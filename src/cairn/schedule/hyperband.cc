@@ -9,7 +9,7 @@
 
 namespace cairn::schedule {
 
-Result<HyperbandOptions> HyperbandOptions::FromJson(const nlohmann::json& options) {
+Result<HyperbandOptions> HyperbandOptions::FromJson(const nlohmann::json& options, nlohmann::json* settings) {
   HyperbandOptions o;
   OptionsReader r("hyperband", options);
   CAIRN_TRY(r.Int("min_resource", 1, &o.min_resource));
@@ -20,6 +20,7 @@ Result<HyperbandOptions> HyperbandOptions::FromJson(const nlohmann::json& option
   CAIRN_TRY(r.Int("reduction_factor", 2, &o.reduction_factor));
   CAIRN_TRY(r.Int("bootstrap_count", 0, &o.bootstrap_count));
   CAIRN_TRY(r.Finish());
+  if (settings) *settings = r.settings();
   if (o.max_resource && *o.max_resource < o.min_resource) {
     return InvalidArgument("hyperband scheduler: max_resource must be >= min_resource");
   }

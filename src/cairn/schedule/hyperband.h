@@ -32,7 +32,8 @@ struct HyperbandOptions {
   // As AshaOptions::bootstrap_count, per bracket.
   int64_t bootstrap_count = 0;
 
-  static Result<HyperbandOptions> FromJson(const nlohmann::json& options);
+  // settings, when given, gets every option's value in force.
+  static Result<HyperbandOptions> FromJson(const nlohmann::json& options, nlohmann::json* settings = nullptr);
 };
 
 class HyperbandScheduler final : public Scheduler {

@@ -9,7 +9,7 @@
 
 namespace cairn::schedule {
 
-Result<MedianOptions> MedianOptions::FromJson(const nlohmann::json& options) {
+Result<MedianOptions> MedianOptions::FromJson(const nlohmann::json& options, nlohmann::json* settings) {
   MedianOptions o;
   OptionsReader r("median", options);
   CAIRN_TRY(r.Int("startup_trials", 0, &o.startup_trials));
@@ -18,6 +18,7 @@ Result<MedianOptions> MedianOptions::FromJson(const nlohmann::json& options) {
   CAIRN_TRY(r.Int("min_trials_at_step", 1, &o.min_trials_at_step));
   CAIRN_TRY(r.Double("percentile", 0.0, 100.0, &o.percentile));
   CAIRN_TRY(r.Finish());
+  if (settings) *settings = r.settings();
   return o;
 }
 

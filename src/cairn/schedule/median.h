@@ -29,7 +29,8 @@ struct MedianOptions {
   // The percentile of the completed values to beat (50 = median).
   double percentile = 50.0;
 
-  static Result<MedianOptions> FromJson(const nlohmann::json& options);
+  // settings, when given, gets every option's value in force.
+  static Result<MedianOptions> FromJson(const nlohmann::json& options, nlohmann::json* settings = nullptr);
 };
 
 class MedianScheduler final : public Scheduler {

@@ -16,6 +16,7 @@ Status OptionsReader::Error(const std::string& key, const std::string& what) con
 
 Status OptionsReader::Int(const std::string& key, int64_t min_value, int64_t* out) {
   seen_.insert(key);
+  settings_[key] = *out;
   if (!options_.is_object() || !options_.contains(key)) return Status::Ok();
   const nlohmann::json& v = options_.at(key);
   if (!v.is_number_integer()) {
@@ -27,12 +28,14 @@ Status OptionsReader::Int(const std::string& key, int64_t min_value, int64_t* ou
   int64_t value = v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
   if (value < min_value) return Error(key, fmt::format("must be >= {}, got {}", min_value, value));
   *out = value;
+  settings_[key] = value;
   return Status::Ok();
 }
 
 Status OptionsReader::Double(const std::string& key, double min_value, double max_value,
                              double* out) {
   seen_.insert(key);
+  settings_[key] = *out;
   if (!options_.is_object() || !options_.contains(key)) return Status::Ok();
   const nlohmann::json& v = options_.at(key);
   if (!v.is_number()) return Error(key, fmt::format("expected a number, got {}", v.dump()));
@@ -41,17 +44,20 @@ Status OptionsReader::Double(const std::string& key, double min_value, double ma
     return Error(key, fmt::format("must be in [{}, {}], got {}", min_value, max_value, value));
   }
   *out = value;
+  settings_[key] = value;
   return Status::Ok();
 }
 
 Status OptionsReader::Choice(const std::string& key, const std::vector<std::string>& allowed,
                              std::string* out) {
   seen_.insert(key);
+  settings_[key] = *out;
   if (!options_.is_object() || !options_.contains(key)) return Status::Ok();
   const nlohmann::json& v = options_.at(key);
   for (const std::string& a : allowed) {
     if (v.is_string() && v.get<std::string>() == a) {
       *out = a;
+      settings_[key] = a;
       return Status::Ok();
     }
   }
@@ -66,11 +72,13 @@ Status OptionsReader::IntOrAuto(const std::string& key, int64_t min_value, int64
       return Error(key, fmt::format("expected an integer or \"auto\", got {}", options_.at(key).dump()));
     }
     *is_auto = true;
+    settings_[key] = "auto";
     return Status::Ok();
   }
   bool present = options_.is_object() && options_.contains(key);
   CAIRN_TRY(Int(key, min_value, out));
   if (present) *is_auto = false;
+  if (*is_auto) settings_[key] = "auto";
   return Status::Ok();
 }
 

@@ -34,12 +34,17 @@ class OptionsReader {
   // options are not an object.
   Status Finish() const;
 
+  // Every key read so far with the value in force: the one given, else the
+  // default the caller's field held ("auto" for IntOrAuto's auto).
+  const nlohmann::json& settings() const { return settings_; }
+
  private:
   Status Error(const std::string& key, const std::string& what) const;
 
   std::string rule_;
   const nlohmann::json& options_;
   std::set<std::string> seen_;
+  nlohmann::json settings_ = nlohmann::json::object();
 };
 
 }  // namespace cairn::schedule

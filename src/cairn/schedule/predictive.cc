@@ -10,7 +10,7 @@
 namespace cairn::schedule {
 
 Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& options,
-                                                      const SchedulerContext& context) {
+                                                      const SchedulerContext& context, nlohmann::json* settings) {
   PredictiveOptions o;
   (void)context;  // every default is valid for any max_steps >= 1
   OptionsReader r("predictive", options);
@@ -30,6 +30,7 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
     return InvalidArgument("predictive scheduler option rung_eta: must be 0 or >= 2, got 1");
   }
   CAIRN_TRY(r.Finish());
+  if (settings) *settings = r.settings();
   return o;
 }
 
@@ -52,11 +53,18 @@ void PredictiveScheduler::EnsureRungs(int64_t first_step) {
 }
 
 std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) const {
+  // Trials stopped before the rung are ranked there too (rung_count
+  // "promoted"); say so, or "rank 19 of 26" reads as 26 trials that got there.
   const std::string stopped =
-      v.stopped_before ? fmt::format(", {} of them counted with their level when stopped before it", v.stopped_before)
+      v.stopped_before ? fmt::format("; the {} include {} trial{} stopped before step {}, ranked at {} last level",
+                                     v.recorded, v.stopped_before, v.stopped_before == 1 ? "" : "s", v.rung_step,
+                                     v.stopped_before == 1 ? "its" : "their")
                        : "";
-  return fmt::format("rank {} of {} at rung {} (step {}, keeps the top {}{}) at step {}", v.rank,
-                     v.recorded, v.rung, v.rung_step, v.kept, stopped, step);
+  // A program that reports every 10th step is judged at rung step 9 on its
+  // report at step 10: then both steps are named.
+  const std::string judged_at = step == v.rung_step ? "" : fmt::format(" at step {}", step);
+  return fmt::format("rank {} of {} at rung {} (step {}, keeps the top {}{}){}", v.rank, v.recorded, v.rung,
+                     v.rung_step, v.kept, stopped, judged_at);
 }
 
 double TrialLevel(const std::vector<double>& raw) {

@@ -82,8 +82,9 @@ struct PredictiveOptions {
   // "reached" only those that got there (version 4).
   std::string rung_count = "promoted";
 
+  // settings, when given, gets every option's value in force.
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
-                                            const SchedulerContext& context);
+                                            const SchedulerContext& context, nlohmann::json* settings = nullptr);
 };
 
 // A trial's level after its reports `raw` (version 3.2's, and always the one

@@ -191,9 +191,10 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   RecordedOrderSampler sampler(&curves);
   int64_t max_steps = 0;
   for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, StepsReached(c, c.values.size()));
+  nlohmann::json pruner_settings;
   auto scheduler = MakeScheduler(options.pruner,
                                  {spec.direction, max_steps, options.seed, spec.lower_bound, spec.upper_bound},
-                                 options.pruner_options);
+                                 options.pruner_options, &pruner_settings);
   if (!scheduler.ok()) return scheduler.status();
   StudyParts parts{store.get(), &executor, &clock, &sampler, scheduler->get()};
   CoordinatorOptions coord;
@@ -244,6 +245,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   const auto cut_short = std::count(all.begin(), all.end(), false);
   nlohmann::json report{{"pruner", options.pruner},
                         {"pruner_options", options.pruner_options},
+                        {"pruner_settings", pruner_settings},  // every option in force, defaults included
                         {"trials", curves.size()},
                         {"workers", spec.parallel},
                         {"steps_full", steps_full},
