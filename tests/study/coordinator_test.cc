@@ -221,6 +221,21 @@ TEST_F(CoordinatorTest, AResumeWithAChangedFileKeepsBothFiles) {
   ASSERT_EQ(trials.size(), 3u);
   EXPECT_EQ(trials[0].attrs["search"]["sampler"], "tpe");
   EXPECT_EQ(trials[2].attrs["search"]["sampler"], "random");
+  EXPECT_FALSE(trials[0].attrs["search"].contains("pruner_settings")) << "the none rule has no options";
+}
+
+TEST_F(CoordinatorTest, EachTrialRecordsEveryOptionOfTheStudysRuleInForce) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  StudySpec spec = MakeSpec(2, 1);
+  spec.pruner = "predictive";
+  spec.pruner_options = {{"p_keep", 0.3}};
+  ASSERT_TRUE(RunStudy(spec, exec).ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 2u);
+  nlohmann::json& settings = trials[1].attrs["search"]["pruner_settings"];
+  EXPECT_EQ(settings["p_keep"], 0.3) << "as given";
+  EXPECT_EQ(settings["p_min"], 0.1) << "the default in force";
+  EXPECT_EQ(settings["rung_count"], "promoted");
 }
 
 // Another coordinator takes trials of the budget after this one last read

@@ -13,6 +13,7 @@
 #include "cairn/gpu_packing.h"
 #include "cairn/gpu_slots.h"
 #include "cairn/hash.h"
+#include "cairn/scheduler.h"
 #include "cairn/study.h"
 #include "cairn/study/recovery.h"
 #include "cairn/study/trail_recorder.h"
@@ -108,6 +109,11 @@ class CoordinatorImpl final : public Coordinator {
                        options_.gpu_memory_bytes);
     }
     budget_ = StudyBudget();
+    // Every option of the study's rule in force, defaults included: a stop's
+    // reason names p_min and the like, and a later Cairn may default otherwise.
+    if (auto settings = SchedulerSettings(spec_.pruner, spec_.pruner_options); settings.ok()) {
+      pruner_settings_ = std::move(*settings);
+    }
   }
 
   Status Attach();
@@ -160,6 +166,7 @@ class CoordinatorImpl final : public Coordinator {
   CoordinatorOptions options_;
   GpuSlots slots_;
   std::optional<GpuPacking> packing_;  // with resources.packing: auto and GPUs
+  nlohmann::json pruner_settings_ = nlohmann::json::object();  // recorded in each trial's attrs.search
   TrailRecorder trail_;
   StudyRecord study_;
   std::string owner_;
@@ -472,6 +479,7 @@ Status CoordinatorImpl::LaunchNext() {
   live.record.attrs["argv"] = argv.ok() ? nlohmann::json(*argv) : nlohmann::json(spec_.command);
   live.record.attrs["seed"] = seed;
   live.record.attrs["search"] = {{"sampler", spec_.sampler}, {"pruner", spec_.pruner}};
+  if (!pruner_settings_.empty()) live.record.attrs["search"]["pruner_settings"] = pruner_settings_;
   live.record.attrs["gpus"] = *gpus;
   if (!gpus->empty()) live.record.attrs["gpu_share"] = share;
   live.record.attrs["trial_dir"] = trial_dir.string();
