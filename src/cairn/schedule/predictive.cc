@@ -38,6 +38,8 @@ PredictiveScheduler::PredictiveScheduler(const SchedulerContext& context,
                                          const PredictiveOptions& options)
     : context_(context),
       options_(options),
+      median_level_(options.level == "median"),
+      count_stopped_at_rungs_(options.rung_count == "promoted"),
       stats_(PredictStatsOptions{.final_window = options.window,
                                  .min_samples = options.min_completed,
                                  .rung_min_resource = std::max<int64_t>(options.min_resource, 1),
@@ -203,7 +205,7 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   EnsureRungs(step);
   curve.raw.push_back(sign() * value);
   curve.medians.push_back(TrialLevel(curve.raw));
-  const double level = options_.level == "median" ? curve.medians.back() : curve.recent.Add(curve.raw.back());
+  const double level = median_level_ ? curve.medians.back() : curve.recent.Add(curve.raw.back());
   curve.steps.push_back(step);
   curve.values.push_back(level);
   curve.noise.Add(level);
@@ -233,7 +235,7 @@ void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {
   }
   if (state == TrialState::kStopped) {
     stats_.AddStopped(c.steps, c.values);
-    if (rungs_ && options_.rung_count == "promoted" && !c.values.empty()) {
+    if (rungs_ && count_stopped_at_rungs_ && !c.values.empty()) {
       rungs_->RecordStopped(trial_id, c.values.back());
     }
   }

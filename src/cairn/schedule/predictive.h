@@ -152,6 +152,9 @@ class PredictiveScheduler final : public Scheduler {
 
   SchedulerContext context_;
   PredictiveOptions options_;
+  // The string options, read once (a report must not compare strings).
+  bool median_level_;           // level "median"
+  bool count_stopped_at_rungs_;  // rung_count "promoted"
   PredictStats stats_;
   std::optional<PredictRungs> rungs_;                // absent when rung_eta = 0
   std::unordered_map<int64_t, Curve> running_;       // curves of trials not yet ended
