@@ -8,6 +8,7 @@
 
 #include "cairn/curves_file.h"
 #include "cairn/export.h"
+#include "cairn/hash.h"
 #include "commons/export_fixture.h"
 
 namespace cairn {
@@ -303,6 +304,8 @@ TEST_F(ExportFormatsTest, ProvJsonIsStructurallyValid) {
   EXPECT_TRUE(entities.count("cairn:dataset-" + fixture_.dataset_sha.substr(0, 16)));
   EXPECT_EQ((*prov)["agent"]["cairn:cairn"]["cairn:version"], "0.1.0");
   EXPECT_EQ(prefix["study"], "https://n2t.net/" + fixture_.study_ark + "/");
+  // The study file's hash is of its text, so `sha256sum study.yaml` checks it.
+  EXPECT_EQ((*prov)["entity"]["study:study-file"]["cairn:sha256"], Sha256Hex(testing::kFixtureYaml));
 }
 
 TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {

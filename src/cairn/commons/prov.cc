@@ -5,6 +5,7 @@
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/commons/export_common.h"
 #include "cairn/export.h"
+#include "cairn/hash.h"
 
 namespace cairn {
 namespace {
@@ -38,7 +39,7 @@ class ProvBuilder {
     Agent("study:program", program);
     Entity("study:study-file", {{"prov:type", "cairn:StudyFile"},
                                 {"prov:label", "study file of " + name},
-                                {"cairn:sha256", ContentHash(study.value("spec_yaml", ""))}});
+                                {"cairn:sha256", Sha256Hex(study.value("spec_yaml", ""))}});  // of the file text itself
     for (const auto& t : bundle_["trials"]) Trial(t);
     return std::move(doc_);
   }
