@@ -38,7 +38,7 @@ namespace cairn {
 struct MetricSummary {
   int64_t steps = 0;            // points reported
   std::optional<double> last;   // the final value ("metrics.KEY")
-  std::optional<double> best;   // by the study's direction
+  std::optional<double> best;   // the objective's, by the study's direction; empty for other metrics
   std::optional<double> min;
   std::optional<double> max;
   // Wall times of the first and last point (absent in older summaries).
@@ -51,12 +51,15 @@ struct MetricSummary {
 };
 
 // {key: {"steps","last","best","min","max"}} as the coordinator writes it into
-// trial.attrs["metrics"]; keys without "best" get it from `direction`.
-std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::json& j, Direction direction);
+// trial.attrs["metrics"]. Only the study's `objective` has a best (from
+// `direction` when not given): another metric's direction is unknown (a loss
+// beside an accuracy), so its best stays empty and min/max say what there is.
+std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::json& j, Direction direction,
+                                                             const std::string& objective);
 // The same summary computed from metric points (any order within a key is
 // fine: points are ordered by step here).
-std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoint> points,
-                                                           Direction direction);
+std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoint> points, Direction direction,
+                                                           const std::string& objective);
 
 struct IndexedStudy {
   StudyRecord record;

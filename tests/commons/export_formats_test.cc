@@ -337,6 +337,9 @@ TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
                            std::string("Fake A100-SXM4-80GB"), std::string("torch 2.1.0"), std::string("gpu7")}) {
     EXPECT_NE(body.find(want), std::string::npos) << want;
   }
+  // The objective has a best; the loss beside it has no known direction, so
+  // its row gives min and max, not its maximum as "best".
+  EXPECT_NE(body.find("| loss | 0.3333333333333333 | - | 0.3333333333333333 | 1.0 | 3 |"), std::string::npos) << body;
   // Another trial on request; an unknown one is NotFound.
   ASSERT_TRUE(BuildModelCard(bundle_, 1).ok());
   EXPECT_NE(BuildModelCard(bundle_, 1)->find("stopped"), std::string::npos);

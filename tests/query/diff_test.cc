@@ -69,6 +69,10 @@ TEST_F(DiffTest, PackagesHostsGpusAndDataDrift) {
   ASSERT_NE(acc, nullptr);
   EXPECT_DOUBLE_EQ((*acc)["a"]["last"].get<double>(), 0.95);
   EXPECT_DOUBLE_EQ((*acc)["b"]["best"].get<double>(), 0.81);
+  // The study maximises val_acc; its loss has no known direction, so no best.
+  const json* loss = Row(d, "metrics", "loss");
+  ASSERT_NE(loss, nullptr);
+  EXPECT_TRUE((*loss)["a"]["best"].is_null()) << *loss;
   EXPECT_EQ((*Row(d, "code", "commit"))["same"], true);
 }
 

@@ -115,6 +115,11 @@ TEST_F(QueryEvalTest, MetricsAndTheirStatistics) {
   EXPECT_EQ(Run("metrics.val_acc >= 0.8"), (V{"digits:0", "digits:1"}));
   EXPECT_EQ(Run("metrics.val_acc.best > 0.95"), (V{"digits:0"}));
   EXPECT_EQ(Run("metrics.loss.max = 3"), (V{"mnist:0"}));
+  // Only the objective has a best: digits maximises val_acc, and its loss
+  // (max 2.0) must not read as a best loss of 2.
+  EXPECT_EQ(Run("metrics.loss.best > 1.5"), V{});
+  EXPECT_EQ(Run("metrics.loss.max > 1.5"), (V{"digits:0", "digits:1", "digits:2", "mnist:0"}));
+  EXPECT_EQ(Run("metrics.val_acc.best > 0.29 AND study = \"digits\""), (V{"digits:0", "digits:1", "digits:2", "digits:3"}));
   // Trial 3 had no summary in attrs: it was computed from its points.
   EXPECT_EQ(Run("metrics.val_acc.steps = 3 AND metrics.val_acc.max > 0.29"), (V{"digits:3"}));
   EXPECT_EQ(Run("metrics.n_params > 1000"), (V{"mnist:0"}));

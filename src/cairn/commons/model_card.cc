@@ -1,6 +1,8 @@
 // A Hugging Face style model card (README.md with YAML front matter) for one
 // trial, built from a bundle.
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -23,7 +25,9 @@ std::string Number(double v) { return json(v).dump(); }
 
 struct MetricSummary {
   double last = 0.0;
-  double best = 0.0;
+  double min = 0.0;
+  double max = 0.0;
+  std::optional<double> best;  // the objective's only: other metrics have no known direction
   int64_t steps = 0;
 };
 
@@ -36,13 +40,15 @@ std::map<std::string, MetricSummary> Summaries(const json& bundle, int number, D
     bool any = false;
     for (const auto& p : series) {
       if (!std::isfinite(p.value)) continue;
-      // Only the objective has a known direction; others report their maximum.
-      bool better = key == objective ? IsBetter(objective_dir, p.value, s.best) : p.value > s.best;
-      if (!any || better) s.best = p.value;
+      s.min = any ? std::min(s.min, p.value) : p.value;
+      s.max = any ? std::max(s.max, p.value) : p.value;
       s.last = p.value;
       any = true;
       ++s.steps;
     }
+    // Only the objective has a known direction: a loss beside an accuracy
+    // has no "best", its min and max say what there is.
+    if (any && key == objective) s.best = objective_dir == Direction::kMaximize ? s.max : s.min;
     if (any) out[key] = s;
   }
   return out;
@@ -154,9 +160,10 @@ std::string Procedure(const json& bundle, const json& trial) {
 
 std::string Results(const std::map<std::string, MetricSummary>& metrics) {
   std::ostringstream md;
-  md << "\n## Evaluation results\n\n| metric | final | best | reports |\n|---|---|---|---|\n";
+  md << "\n## Evaluation results\n\n| metric | final | best | min | max | reports |\n|---|---|---|---|---|---|\n";
   for (const auto& [key, s] : metrics) {
-    md << fmt::format("| {} | {} | {} | {} |\n", key, Number(s.last), Number(s.best), s.steps);
+    md << fmt::format("| {} | {} | {} | {} | {} | {} |\n", key, Number(s.last), s.best ? Number(*s.best) : "-",
+                      Number(s.min), Number(s.max), s.steps);
   }
   return md.str();
 }

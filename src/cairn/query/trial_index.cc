@@ -28,7 +28,8 @@ nlohmann::json StudyContext(const StudyRecord& s) {
 
 }  // namespace
 
-std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::json& j, Direction direction) {
+std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::json& j, Direction direction,
+                                                             const std::string& objective) {
   std::map<std::string, MetricSummary> out;
   if (!j.is_object()) return out;
   for (const auto& [key, m] : j.items()) {
@@ -43,13 +44,14 @@ std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::jso
     s.last_at = NumberOf(m, "last_at");
     if (auto step = NumberOf(m, "first_step")) s.first_step = static_cast<int64_t>(*step);
     if (auto step = NumberOf(m, "last_step")) s.last_step = static_cast<int64_t>(*step);
-    if (!s.best) s.best = direction == Direction::kMaximize ? s.max : s.min;
+    if (!s.best && key == objective) s.best = direction == Direction::kMaximize ? s.max : s.min;
     out[key] = s;
   }
   return out;
 }
 
-std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoint> points, Direction direction) {
+std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoint> points, Direction direction,
+                                                           const std::string& objective) {
   std::stable_sort(points.begin(), points.end(), [](const MetricPoint& a, const MetricPoint& b) {
     return a.key != b.key ? a.key < b.key : a.step < b.step;
   });
@@ -66,7 +68,9 @@ std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoi
     s.min = s.min ? std::min(*s.min, p.value) : p.value;
     s.max = s.max ? std::max(*s.max, p.value) : p.value;
   }
-  for (auto& [key, s] : out) s.best = direction == Direction::kMaximize ? s.max : s.min;
+  if (auto it = out.find(objective); it != out.end()) {
+    it->second.best = direction == Direction::kMaximize ? it->second.max : it->second.min;
+  }
   return out;
 }
 
@@ -91,6 +95,7 @@ Status TrialIndex::AddStudy(StudyRecord study, std::vector<TrialRecord> trials,
                             const std::vector<std::map<std::string, MetricSummary>>& summaries) {
   const size_t study_index = studies_.size();
   const Direction direction = study.direction;
+  const std::string objective = study.objective;
   nlohmann::json context = StudyContext(study);
   studies_.push_back({std::move(study), std::move(context)});
   trials_.reserve(trials_.size() + trials.size());
@@ -100,7 +105,7 @@ Status TrialIndex::AddStudy(StudyRecord study, std::vector<TrialRecord> trials,
     t.study = study_index;
     const nlohmann::json& attrs = t.record.attrs;
     if (attrs.is_object() && attrs.contains("metrics")) {
-      for (auto& [k, m] : MetricSummariesFromJson(attrs["metrics"], direction)) t.metrics.emplace(k, m);
+      for (auto& [k, m] : MetricSummariesFromJson(attrs["metrics"], direction, objective)) t.metrics.emplace(k, m);
     } else if (i < summaries.size()) {
       t.metrics.insert(summaries[i].begin(), summaries[i].end());
     }
@@ -136,7 +141,7 @@ Result<TrialIndex> TrialIndex::Build(Store& store, const TrialIndexOptions& opti
     for (size_t i = 0; options.summarize_missing && i < trials.size(); ++i) {
       if (trials[i].attrs.is_object() && trials[i].attrs.contains("metrics")) continue;
       CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({.trial_id = trials[i].id}));
-      summaries[i] = SummarizeMetricPoints(std::move(points), study.direction);
+      summaries[i] = SummarizeMetricPoints(std::move(points), study.direction, study.objective);
     }
     CAIRN_TRY(index.AddStudy(std::move(study), std::move(trials), summaries));
   }

@@ -94,7 +94,7 @@ Result<TrialIndex> LoadTrial(Store& store, const TrialRef& ref) {
   std::vector<std::map<std::string, MetricSummary>> summary(1);
   if (!trial.attrs.is_object() || !trial.attrs.contains("metrics")) {
     CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({.trial_id = trial.id}));
-    summary[0] = SummarizeMetricPoints(std::move(points), r.study.direction);
+    summary[0] = SummarizeMetricPoints(std::move(points), r.study.direction, r.study.objective);
   }
   TrialIndex index([&store](const std::string& hash) { return store.GetBlob(hash); });
   std::vector<TrialRecord> trials;
