@@ -147,6 +147,12 @@ class FingerprintCache {
 // missing), errors: [unreadable files]}.
 nlohmann::json FingerprintDataset(const std::filesystem::path& path, FingerprintCache& cache);
 
+// The files the command line names (argv[0] only when it has a slash; an
+// argument beginning with '-' or under a .cairn/ folder is skipped; relative
+// paths resolve against `workdir`), in argv order: [{path (as given), bytes,
+// sha256 (null above 16 MiB)}]. Outside git this is the code's only record.
+nlohmann::json FingerprintProgramFiles(const std::vector<std::string>& argv, const std::filesystem::path& workdir);
+
 // The files under a trial's folder, sorted: [{path (relative), size, sha256,
 // log: true for the top-level stdout.log/stderr.log, cairn: true (present
 // only then) for the Slurm executor's top-level slurm_* files}]. Empty when the folder

@@ -45,9 +45,11 @@ struct ContextSnapshot {
   nlohmann::json host = nullptr;      // host body, or null
   nlohmann::json gpus = nlohmann::json::array();      // [GpuInfo json]
   nlohmann::json datasets = nlohmann::json::array();  // [fingerprint json]
+  nlohmann::json program_files = nullptr;  // FingerprintProgramFiles form, or null when not recorded
 };
 
-// One sentence per difference: code commit and uncommitted changes, Python
+// One sentence per difference: code commit and uncommitted changes, the
+// files the command names (changed or gone), Python
 // and Debian packages (old -> new), Python version, dataset fingerprints,
 // host CPU/OS/kernel/architecture, GPU models. Unknown sides are skipped.
 std::vector<std::string> CompareContexts(const ContextSnapshot& recorded, const ContextSnapshot& current);

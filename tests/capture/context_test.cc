@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 
 #include "cairn/capture.h"
 #include "cairn/gpu.h"
+#include "cairn/hash.h"
 #include "capture/capture_test_util.h"
 #include "support/paths.h"
 
@@ -83,6 +85,38 @@ TEST(TrialContext, RecordReferencesBlobsAndRedacts) {
   CapturedContext again = capturer.CaptureTrial(req);
   EXPECT_EQ(again.record["software"], r["software"]);
   EXPECT_EQ(again.record["datasets"][0]["sha256"], r["datasets"][0]["sha256"]);
+  fs::remove_all(dir);
+}
+
+TEST(TrialContext, TheFilesTheCommandNamesAreHashed) {
+  auto dir = testing::MakeTempDir("cairn-program-files");
+  testing::WriteFile(dir / "train.py", "print('hi')\n");
+  testing::WriteFile(dir / "run.sh", "exec python3 train.py\n");
+  testing::WriteFile(dir / ".cairn" / "trials" / "1" / "last.pt", "weights");
+  {
+    std::ofstream big(dir / "big.bin", std::ios::binary);
+  }
+  fs::resize_file(dir / "big.bin", (16u << 20) + 1);  // sparse: over the hashing limit
+  const std::vector<std::string> argv = {"python3",   "train.py", "--lr", "0.1", "--resume", ".cairn/trials/1/last.pt",
+                                         "absent.py", "train.py", "big.bin"};
+  nlohmann::json files = FingerprintProgramFiles(argv, dir);
+  // python3 is a program on PATH, not the user's file; the flag values, the
+  // missing file, the repeat and Cairn's own folder are skipped.
+  ASSERT_EQ(files.size(), 2u) << files.dump();
+  EXPECT_EQ(files[0]["path"], "train.py");
+  EXPECT_EQ(files[0]["sha256"], Sha256Hex("print('hi')\n"));
+  EXPECT_EQ(files[0]["bytes"], 12);
+  EXPECT_EQ(files[1]["path"], "big.bin");
+  EXPECT_TRUE(files[1]["sha256"].is_null()) << "over 16 MiB: size only";
+  // A program given as a path is a file of the user's too; the trial
+  // record carries the list.
+  files = FingerprintProgramFiles({"./run.sh"}, dir);
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0]["sha256"], Sha256Hex("exec python3 train.py\n"));
+  Capturer capturer({.fingerprint_cache_file = dir / "fingerprints.json"});
+  CapturedContext ctx = capturer.CaptureTrial({.argv = {"python3", "train.py"}, .workdir = dir});
+  ASSERT_EQ(ctx.record["program_files"].size(), 1u);
+  EXPECT_EQ(ctx.record["program_files"][0]["path"], "train.py");
   fs::remove_all(dir);
 }
 

@@ -225,6 +225,8 @@ TEST_F(ReproduceTest, ChangedCodeAndDataAreWarnedBeforeTheRun) {
   auto dry = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
   ASSERT_TRUE(dry.ok()) << dry.status().ToString();
   EXPECT_TRUE(Mentions((*dry)["warnings"], "code: uncommitted changes differ")) << (*dry)["warnings"].dump(2);
+  // The command names train.sh: its own hash says it changed, git or not.
+  EXPECT_TRUE(Mentions((*dry)["warnings"], "code: train.sh changed since the trial ran")) << (*dry)["warnings"].dump(2);
   EXPECT_TRUE((*dry)["reproduced"].is_null());
   auto study = store_->GetStudy("repro");
   EXPECT_EQ(store_->ListTrials(study->id)->size(), 1u);  // dry run: nothing ran
@@ -309,6 +311,25 @@ TEST(CompareContexts, NamesEachDifference) {
   EXPECT_TRUE(Mentions(j, "code: untracked files differ (new: extra.py; gone: notes.txt)")) << j.dump(2);
   EXPECT_EQ(w.size(), 7u);
   EXPECT_TRUE(CompareContexts(a, a).empty());
+}
+
+// Outside git the files the command names are the code's only record.
+TEST(CompareContexts, NamesChangedAndMissingProgramFiles) {
+  ContextSnapshot a, b;
+  a.code = b.code = {{"is_repo", false}};
+  a.program_files = {{{"path", "train.py"}, {"bytes", 10}, {"sha256", "aaaaaaaaaaaaaaaa"}},
+                     {{"path", "model.py"}, {"bytes", 5}, {"sha256", "cccccccccccccccc"}},
+                     {{"path", "same.py"}, {"bytes", 5}, {"sha256", "dddd"}}};
+  b.program_files = {{{"path", "train.py"}, {"bytes", 11}, {"sha256", "bbbbbbbbbbbbbbbb"}},
+                     {{"path", "same.py"}, {"bytes", 5}, {"sha256", "dddd"}}};
+  json j = CompareContexts(a, b);
+  EXPECT_TRUE(Mentions(j, "code: train.py changed since the trial ran (sha256 aaaaaaaaaaaa -> bbbbbbbbbbbb, 10 -> 11 bytes)"))
+      << j.dump(2);
+  EXPECT_TRUE(Mentions(j, "code: model.py was recorded (sha256 cccccccccccc) and is not there now")) << j.dump(2);
+  EXPECT_EQ(j.size(), 2u) << j.dump(2);
+  // A record from before the files were hashed: nothing to compare.
+  a.program_files = nullptr;
+  EXPECT_TRUE(CompareContexts(a, b).empty());
 }
 
 }  // namespace

@@ -74,6 +74,10 @@ TEST_F(DiffTest, PackagesHostsGpusAndDataDrift) {
   ASSERT_NE(loss, nullptr);
   EXPECT_TRUE((*loss)["a"]["best"].is_null()) << *loss;
   EXPECT_EQ((*Row(d, "code", "commit"))["same"], true);
+  // The files the command names, by hash: the same commit, another train.py.
+  const json* script = Row(d, "code", "file train.py");
+  ASSERT_NE(script, nullptr) << d.dump();
+  EXPECT_EQ((*script)["change"], "changed");
 }
 
 TEST_F(DiffTest, StudyNameMeansItsBestTrialAndArksResolve) {

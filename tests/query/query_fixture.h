@@ -46,6 +46,7 @@ inline nlohmann::json TrialAttrs(const std::string& software, const std::string&
                        {"env", {{"PATH", "/usr/bin"}, {"OMP_NUM_THREADS", seed % 2 ? "4" : "8"}}},
                        {"software", software}, {"container", nullptr}, {"gpus", gpus},
                        {"datasets", {{{"path", "/data/digits"}, {"kind", "directory"}, {"sha256", dataset_hash}}}},
+                       {"program_files", {{{"path", "train.py"}, {"bytes", 100}, {"sha256", "code-" + software}}}},
                        {"host", host}}},
           {"artifacts", {{{"path", "model.pt"}, {"size", 4000 + seed}, {"sha256", "x"}, {"log", false}},
                          {{"path", "stdout.log"}, {"size", 90000}, {"sha256", "y"}, {"log", true}}}},

@@ -237,6 +237,7 @@ CapturedContext Capturer::CaptureTrial(const TrialCaptureRequest& req) {
                 {"container", CaptureContainer(req.argv, req.env, req.workdir)},
                 {"gpus", std::move(gpus)},
                 {"datasets", std::move(datasets)},
+                {"program_files", FingerprintProgramFiles(req.argv, req.workdir)},
                 {"host", host.hash}};
   ctx.blobs.push_back(std::move(software));
   ctx.blobs.push_back(std::move(host));

@@ -54,6 +54,7 @@ ContextSnapshot RecordedSnapshot(Store& store, const StudyRecord& study, const T
   s.host = Blob(store, tc.value("host", sc.is_object() ? sc.value("host", json()) : json()));
   s.gpus = tc.value("gpus", json::array());
   s.datasets = tc.value("datasets", json::array());
+  s.program_files = tc.value("program_files", json());
   return s;
 }
 
@@ -72,6 +73,7 @@ ContextSnapshot SnapshotOf(const CapturedContext& study, const CapturedContext& 
   s.host = body(trial.record.value("host", json()));
   s.gpus = trial.record.value("gpus", json::array());
   s.datasets = trial.record.value("datasets", json::array());
+  s.program_files = trial.record.value("program_files", json());
   return s;
 }
 

@@ -82,6 +82,30 @@ void CompareCode(const json& a, const json& b, std::vector<std::string>* out) {
   }
 }
 
+// The files the command names, by path as given: outside git the only
+// record of the code, inside it a check that needs no commit.
+void CompareProgramFiles(const json& a, const json& b, std::vector<std::string>* out) {
+  if (!a.is_array()) return;  // recorded before Cairn hashed them
+  std::map<std::string, json> now;
+  if (b.is_array()) {
+    for (const auto& f : b) now[f.value("path", "")] = f;
+  }
+  for (const auto& f : a) {
+    const std::string path = f.value("path", "");
+    auto it = now.find(path);
+    if (it == now.end()) {
+      out->push_back(fmt::format("code: {} was recorded (sha256 {}) and is not there now", path,
+                                 f["sha256"].is_string() ? Short(f["sha256"].get<std::string>()) : "not taken"));
+    } else if (f.value("sha256", json()) != it->second.value("sha256", json()) ||
+               f.value("bytes", json()) != it->second.value("bytes", json())) {
+      out->push_back(fmt::format("code: {} changed since the trial ran (sha256 {} -> {}, {} -> {} bytes)", path,
+                                 Text(f.value("sha256", json())).substr(0, 12),
+                                 Text(it->second.value("sha256", json())).substr(0, 12), Text(f.value("bytes", json())),
+                                 Text(it->second.value("bytes", json()))));
+    }
+  }
+}
+
 void CompareSoftware(const json& a, const json& b, std::vector<std::string>* out) {
   if (!a.is_object() || !b.is_object()) return;
   const json& pa = a.value("python", json());
@@ -138,6 +162,7 @@ std::vector<std::string> GpuNames(const json& gpus) {
 std::vector<std::string> CompareContexts(const ContextSnapshot& recorded, const ContextSnapshot& current) {
   std::vector<std::string> out;
   CompareCode(recorded.code, current.code, &out);
+  CompareProgramFiles(recorded.program_files, current.program_files, &out);
   CompareSoftware(recorded.software, current.software, &out);
   CompareDatasets(recorded.datasets, current.datasets, &out);
   CompareHost(recorded.host, current.host, &out);

@@ -66,6 +66,11 @@ json TrialFacts(const Side& s) {
 json CodeFacts(const Side& s) {
   const json& ctx = s.study().context;
   json out = json::object();
+  // The files the command names, by hash: outside git the code's only record.
+  const json files = s.context().value("program_files", json::array());
+  for (const auto& f : files.is_array() ? files : json::array()) {
+    if (f.is_object() && f.contains("path")) out["file " + f.value("path", "")] = f.value("sha256", json());
+  }
   if (!ctx.is_object()) return out;
   // A trial of a resume with changed code records its own version.
   const json code = s.context().contains("code") ? s.context()["code"] : ctx.value("code", json::object());
