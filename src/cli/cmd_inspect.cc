@@ -53,7 +53,7 @@ void RegisterInspect(CLI::App& app, Context& ctx) {
 
   auto* show = app.add_subcommand("show", "Show one trial: how it was run, how and why it ended, its metrics");
   show->add_option("study", args->study, "study name")->required();
-  show->add_option("trial", args->trial, "trial number")->required();
+  show->add_option("trial", args->trial, "trial number")->required()->check(AtLeast(0));
   show->add_flag("--json", args->json, "print JSON");
   AddStoreOption(show, ctx);
   show->callback([args, &ctx] {

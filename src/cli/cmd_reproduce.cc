@@ -85,7 +85,7 @@ void RegisterReproduce(CLI::App& app, Context& ctx) {
       "as a new trial of the study and compare its result with the original. Variables that came from the\n"
       "shell the original ran in are recorded, not restored: set them again when the program needs them.");
   cmd->add_option("study", args->study, "study name")->required();
-  cmd->add_option("trial", args->trial, "trial number")->required();
+  cmd->add_option("trial", args->trial, "trial number")->required()->check(AtLeast(0));
   cmd->add_flag("--dry-run", args->dry_run, "compare the contexts only; run nothing");
   cmd->add_option("--workdir", args->workdir, "run in this folder instead of the recorded one");
   cmd->add_flag("--json", args->json, "print the report as JSON");

@@ -118,6 +118,10 @@ TEST_F(E2ERun, RunsTheStudyAndReportsEveryTrial) {
   EXPECT_EQ(trial["state"], j["trials"][0]["state"]);
   EXPECT_EQ(trial["params"], j["trials"][0]["params"]);
   EXPECT_EQ(trial["objective"], "score");
+  // A trial that is not a number is named as such (not CLI11's "Could not convert").
+  auto word = RunCairn({"show", "e2e", "abc", "--store", store_});
+  EXPECT_EQ(word.exit_code, 2);
+  EXPECT_NE(word.err.find("trial: expected a whole number, got 'abc'"), std::string::npos) << word.err;
 
   // The recorded environment is the one the program got: Cairn's variables too.
   auto store = OpenStore(store_);
