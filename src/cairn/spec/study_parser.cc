@@ -67,7 +67,10 @@ Status CheckCommandElement(const YamlContext& ctx, const YAML::Node& item, const
     bool extra = std::find(extras.begin(), extras.end(), piece.text) != extras.end();
     if (param == nullptr && !extra) {
       std::vector<std::string_view> names(extras.begin(), extras.end());
-      for (const auto& p : space.params) names.push_back(p.name);
+      // A parameter may share an extra's name ("seed"): list it once.
+      for (const auto& p : space.params) {
+        if (std::find(names.begin(), names.end(), p.name) == names.end()) names.push_back(p.name);
+      }
       std::string wrong = fmt::format("placeholder '{{{}}}' names no parameter", piece.text);
       std::string hint = spec_internal::ClosestKey(piece.text, names);
       if (!hint.empty()) wrong += fmt::format(" (did you mean '{{{}}}'?)", hint);
