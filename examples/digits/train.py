@@ -94,9 +94,16 @@ def main():
             val_acc = (model(x_val).argmax(1) == y_val).float().mean().item()
         print(f"epoch={epoch} val_acc={val_acc:.5f} loss={total / len(perm):.5f}", flush=True)
         if ckpt:
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch}, ckpt)
+            save_atomically({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch}, ckpt)
     if trial_dir:
-        torch.save(model.state_dict(), os.path.join(trial_dir, "model.pt"))
+        save_atomically(model.state_dict(), os.path.join(trial_dir, "model.pt"))
+
+
+def save_atomically(obj, path):
+    # A stop (SIGTERM) can come while saving: write aside, then rename, so the
+    # file is always a whole checkpoint a requeued run can resume from.
+    torch.save(obj, path + ".tmp")
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":
