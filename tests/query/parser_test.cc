@@ -70,7 +70,7 @@ TEST(QueryParser, NotBindsTighterThanAnd) {
 }
 
 TEST(QueryParser, ParenthesesOverridePrecedence) {
-  auto e = ParseOk("study = \"a\" AND (number = 1 OR NOT (state = \"x\" OR value > 2))");
+  auto e = ParseOk("study = \"a\" AND (number = 1 OR NOT (state = \"failed\" OR value > 2))");
   ASSERT_TRUE(e);
   EXPECT_EQ(Show(*e), "(AND study (OR number (NOT (OR state value))))");
 }
@@ -157,6 +157,8 @@ TEST(QueryParser, ErrorColumns) {
            {"gpu.name ~ \"(\"", "query:1:12: bad regular expression"},
            {"gpu.name ~ 3", "query:1:12: expected a quoted regular expression after '~'"},
            {"created > \"soon\"", "query:1:11: 'created' is a date"},
+           {"state = \"stoped\"", "query:1:9: 'stoped' is not a trial state: expected queued, running, completed"},
+           {"state IN (\"completed\", \"done\")", "query:1:24: 'done' is not a trial state"},
            {"params.o IN (1 2)", "query:1:16: expected ',' or ')' in the IN list"},
            {"params.o IN 1", "query:1:13: expected '(' after IN"},
            {"params.o IS 1", "query:1:13: expected NULL after IS"},

@@ -218,6 +218,11 @@ class Parser {
         if (!date) return Error(t, fmt::format("'{}' is a date: expected \"YYYY-MM-DD[ HH:MM[:SS]]\", found \"{}\"", field.text, t.text));
         lit = Literal{Value::Type::kNumber, *date, false, {}};
       }
+      // A misspelt state would match nothing and look like an answer.
+      if (field.kind == FieldKind::kState && !ParseTrialState(t.text)) {
+        return Error(t, fmt::format("'{}' is not a trial state: expected queued, running, completed, stopped, "
+                                    "failed, interrupted or lost", t.text));
+      }
     } else if (IsKeyword(t, "TRUE") || IsKeyword(t, "FALSE")) {
       lit.type = Value::Type::kBool;
       lit.boolean = IsKeyword(t, "TRUE");
