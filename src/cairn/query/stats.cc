@@ -225,7 +225,7 @@ std::string FormatHours(const json& hours) {
 }  // namespace
 
 std::string RenderStats(const json& stats) {
-  query::Table studies({"study", "trials", "trained", "states", "compute h", "GPU h", "saved h", "best", "model size"});
+  query::Table studies({"study", "trials", "trained", "states", "compute h", "GPU h", "saved h", "best", "median model size"});
   for (const auto& s : stats["studies"]) {
     std::string states;
     for (const auto& [k, v] : s["states"].items()) states += fmt::format("{}{} {}", states.empty() ? "" : ", ", v.get<int>(), k);
