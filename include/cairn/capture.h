@@ -100,6 +100,11 @@ std::string RedactArgWord(std::string_view previous, const std::string& word);
 // {hostname, cpu_model, cpu_cores, memory_total_bytes, os, kernel, arch}.
 nlohmann::json CaptureHost();
 
+// The machine-learning packages a reader looks for first (torch, tensorflow,
+// jax, scikit-learn, numpy, transformers, optuna), with their versions, from
+// a software_env blob body; empty when it recorded no Python.
+std::vector<std::pair<std::string, std::string>> NotablePackages(const nlohmann::json& software_env);
+
 // ---- Containers -----------------------------------------------------------
 
 struct ContainerRef {

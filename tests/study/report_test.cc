@@ -56,6 +56,28 @@ TEST(RenderTrialDetails, SaysHowFarATrialRanInStepsAndReports) {
 // reports too.
 class StudyStatusTest : public testing::QueryStoreTest {};
 
+// `show` says how the model was made, reading the host and software blobs.
+TEST_F(StudyStatusTest, ShowTellsHowTheModelWasMade) {
+  auto details = TrialDetailsJson(*store_, "digits", 0);
+  ASSERT_TRUE(details.ok()) << details.status().ToString();
+  const std::string out = RenderTrialDetails(*details);
+  for (const char* line : {"  code: git abc123 (main", "  file: train.py sha256 code-sw2 (100 B)\n",
+                           "  host: node-a, Debian 12 x86_64, Fake CPU, 16 cores, 1.1 GB memory\n",
+                           "  python: 3.11.2 with numpy 1.24.2, torch 2.1.0\n", "  gpu: ", "  data: /data/digits sha256 ",
+                           "  artifacts: 2 files, 94.0 kB in "}) {
+    EXPECT_NE(out.find(line), std::string::npos) << line << " in\n" << out;
+  }
+  // The JSON carries the same, blobs resolved.
+  EXPECT_EQ((*details)["trail"]["host"]["hostname"], "node-a");
+  EXPECT_EQ((*details)["trail"]["python"]["notable"]["torch"], "2.1.0");
+  // Trial 3 recorded no context: every part says so rather than failing.
+  auto bare = TrialDetailsJson(*store_, "digits", 3);
+  ASSERT_TRUE(bare.ok()) << bare.status().ToString();
+  const std::string bare_out = RenderTrialDetails(*bare);
+  EXPECT_NE(bare_out.find("  host: not recorded\n"), std::string::npos) << bare_out;
+  EXPECT_NE(bare_out.find("  gpus: none\n"), std::string::npos) << bare_out;
+}
+
 TEST_F(StudyStatusTest, ShowsTheStepReachedNotTheReportCount) {
   auto studies = store_->ListStudies();
   ASSERT_TRUE(studies.ok());

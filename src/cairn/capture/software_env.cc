@@ -1,4 +1,5 @@
 #include "cairn/capture/software_env.h"
+#include "cairn/capture.h"
 
 #include "cairn/gpu/run_command.h"
 
@@ -78,3 +79,18 @@ nlohmann::json QueryDebianPackages(const std::vector<std::string>& patterns, dou
 }
 
 }  // namespace cairn::internal
+
+namespace cairn {
+
+std::vector<std::pair<std::string, std::string>> NotablePackages(const nlohmann::json& software_env) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!software_env.is_object() || !software_env.contains("python") || !software_env["python"].is_object()) return out;
+  const nlohmann::json& packages = software_env["python"].value("packages", nlohmann::json::object());
+  if (!packages.is_object()) return out;
+  for (const char* name : {"torch", "tensorflow", "jax", "scikit-learn", "numpy", "transformers", "optuna"}) {
+    if (packages.contains(name) && packages[name].is_string()) out.emplace_back(name, packages[name].get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace cairn

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "cairn/capture.h"
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/commons/export_common.h"
 #include "cairn/export.h"
@@ -128,10 +129,7 @@ std::string Environment(const json& bundle, const json& trial) {
   if (software.is_object() && software["python"].is_object()) {
     const json& py = software["python"];
     md << fmt::format("- Python {}\n", py.value("version", "?"));
-    const json& packages = py.value("packages", json::object());
-    for (const char* name : {"torch", "tensorflow", "jax", "scikit-learn", "numpy", "transformers", "optuna"}) {
-      if (packages.contains(name)) md << fmt::format("- {} {}\n", name, packages[name].get<std::string>());
-    }
+    for (const auto& [name, version] : NotablePackages(software)) md << fmt::format("- {} {}\n", name, version);
   }
   return md.str();
 }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cairn/study/text_table.h"
+#include "cairn/study/trial_trail.h"
 
 namespace cairn {
 namespace {
@@ -154,6 +155,7 @@ Result<nlohmann::json> TrialDetailsJson(Store& store, const std::string& name, i
       {"exit_code", t.exit_code ? nlohmann::json(*t.exit_code) : nlohmann::json(nullptr)},
       {"signal", t.signal ? nlohmann::json(*t.signal) : nlohmann::json(nullptr)},
       {"metrics", SummarizeMetrics(points, study.objective, study.direction)},
+      {"trail", TrialTrailJson(store, study, t)},
       {"attrs", t.attrs},
   };
   return out;
@@ -248,6 +250,8 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
                        "not in the value)\n",
                        attrs["reports_after_stop"].dump(), d["objective"].get<std::string>());
   }
+  // How the model was made: code, files, host, packages, GPUs, data, artifacts.
+  if (d.contains("trail")) out += RenderTrialTrail(d["trail"]);
   TextTable table({"METRIC", "STEPS", "LAST", "BEST", "MIN", "MAX"});
   for (const auto& [k, m] : d["metrics"].items()) {
     table.AddRow({k, m["steps"].dump(), FormatValue(m["last"]), FormatValue(m.value("best", nlohmann::json())),
