@@ -137,6 +137,14 @@ TEST_F(ExportFormatsTest, RoCrateMeetsProcessRunCrateRequirements) {
   EXPECT_EQ(root["identifier"], fixture_.study_ark);
   EXPECT_EQ(root["conformsTo"]["@id"], "https://w3id.org/ro/wfrun/process/0.5");
   EXPECT_TRUE(HasType(by_id.at("https://w3id.org/ro/wfrun/process/0.5"), "CreativeWork"));
+  // The program names Python and the notable packages it ran with.
+  std::set<std::string> requirements;
+  for (const auto& r : by_id.at("#training-program")["softwareRequirements"]) {
+    const json& app = by_id.at(r["@id"].get<std::string>());
+    EXPECT_TRUE(HasType(app, "SoftwareApplication"));
+    requirements.insert(app["name"].get<std::string>() + " " + app["version"].get<std::string>());
+  }
+  EXPECT_TRUE(requirements.count("torch 2.1.0")) << json(requirements).dump();
   // Every reference resolves, except the vocabulary terms and specifications.
   std::vector<std::string> refs;
   CollectRefs(crate["@graph"], true, &refs);
@@ -304,6 +312,17 @@ TEST_F(ExportFormatsTest, ProvJsonIsStructurallyValid) {
   EXPECT_TRUE(entities.count("cairn:dataset-" + fixture_.dataset_sha.substr(0, 16)));
   EXPECT_EQ((*prov)["agent"]["cairn:cairn"]["cairn:version"], "0.1.0");
   EXPECT_EQ(prefix["study"], "https://n2t.net/" + fixture_.study_ark + "/");
+  // What the model was made on: the host's hardware, the software
+  // environment (Python and notable packages) and the GPU, each used by the trial.
+  bool host = false, software = false, gpu = false;
+  for (auto it = (*prov)["agent"].begin(); it != (*prov)["agent"].end(); ++it) {
+    host |= it.value().value("cairn:cpuModel", "") == "EPYC" && it.value().value("cairn:cpuCores", 0) == 64;
+  }
+  for (auto it = (*prov)["entity"].begin(); it != (*prov)["entity"].end(); ++it) {
+    software |= it.value().value("cairn:packages", "").find("torch 2.1.0") != std::string::npos;
+    gpu |= it.value().value("prov:label", "") == "Fake A100-SXM4-80GB";
+  }
+  EXPECT_TRUE(host && software && gpu) << prov->dump(1);
   // The study file's hash is of its text, so `sha256sum study.yaml` checks it.
   EXPECT_EQ((*prov)["entity"]["study:study-file"]["cairn:sha256"], Sha256Hex(testing::kFixtureYaml));
 }

@@ -62,6 +62,29 @@ class ProvBuilder {
     Relation("used", {{"prov:activity", activity}, {"prov:entity", entity}});
   }
 
+  // The trial's software environment (one entity per recorded blob, shared
+  // by the trials that ran in it): Python, notable packages, the blob's hash
+  // (the bundle holds every package).
+  void SoftwareUsed(const std::string& activity, const json& context) {
+    const json hash = context.value("software", json());
+    if (!hash.is_string()) return;
+    std::string software_id = "cairn:software-" + hash.get<std::string>().substr(0, 16);
+    if (!doc_["entity"].contains(software_id)) {
+      json body = BundleBlob(bundle_, hash);
+      json e = {{"prov:type", "cairn:SoftwareEnvironment"}, {"cairn:blob", hash}};
+      if (body.is_object() && body.value("python", json()).is_object()) {
+        e["cairn:python"] = body["python"].value("version", json());
+        std::string packages;
+        for (const auto& [name, version] : NotablePackages(body)) {
+          packages += (packages.empty() ? "" : ", ") + name + " " + version;
+        }
+        e["cairn:packages"] = packages;
+      }
+      Entity(software_id, std::move(e));
+    }
+    Used(activity, software_id);
+  }
+
   void Trial(const json& t) {
     int number = t.value("number", 0);
     std::string id = fmt::format("study:t{}", number);
@@ -105,9 +128,29 @@ class ProvBuilder {
       std::string host_id = "cairn:host-" + context["host"].get<std::string>().substr(0, 16);
       json host = BundleBlob(bundle_, context["host"]);
       json agent = {{"prov:type", "cairn:Host"}};
-      if (host.is_object()) agent["prov:label"] = host.value("hostname", "");
+      if (host.is_object()) {
+        agent["prov:label"] = host.value("hostname", "");
+        // The hardware and system the model was made on.
+        for (const auto& [key, term] : {std::pair{"os", "cairn:os"}, {"kernel", "cairn:kernel"}, {"arch", "cairn:arch"},
+                                        {"cpu_model", "cairn:cpuModel"}, {"cpu_cores", "cairn:cpuCores"},
+                                        {"memory_total_bytes", "cairn:memoryBytes"}}) {
+          if (host.contains(key)) agent[term] = host[key];
+        }
+      }
       Agent(host_id, agent);
       Relation("wasAssociatedWith", {{"prov:activity", id}, {"prov:agent", host_id}});
+    }
+    SoftwareUsed(id, context);
+    int g = 0;
+    for (const auto& gpu : context.value("gpus", json::array())) {
+      std::string gpu_id = fmt::format("study:t{}-gpu{}", number, g++);
+      json e = {{"prov:type", "cairn:Gpu"}, {"prov:label", gpu.value("name", "unknown GPU")}};
+      for (const auto& [key, term] : {std::pair{"uuid", "cairn:uuid"}, {"memory_total_bytes", "cairn:memoryBytes"},
+                                      {"driver_version", "cairn:driverVersion"}, {"cuda_version", "cairn:cudaVersion"}}) {
+        if (gpu.contains(key)) e[term] = gpu[key];
+      }
+      Entity(gpu_id, std::move(e));
+      Used(id, gpu_id);
     }
     for (const char* key : {"retry_of", "rerun_of", "reproduce_of"}) {
       auto it = t["attrs"].find(key);

@@ -191,7 +191,30 @@ struct CrateBuilder {
       std::string url = context.value("code", json::object()).value("remote_url", "");
       if (!url.empty()) program["url"] = url;
     }
+    json requirements = SoftwareRequirements();
+    if (!requirements.empty()) program["softwareRequirements"] = std::move(requirements);
     return program;
+  }
+
+  // Python and the notable packages (torch, scikit-learn, ...) the trials ran
+  // with, each version once: a reader sees what the program needs without
+  // opening the bundle, which lists every package.
+  json SoftwareRequirements() {
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& t : bundle["trials"]) {
+      json software = BundleBlob(bundle, TrialContext(t).value("software", json()));
+      if (!software.is_object() || !software.value("python", json()).is_object()) continue;
+      const json& version = software["python"].value("version", json());
+      if (version.is_string()) seen.emplace("Python", version.get<std::string>());
+      for (const auto& p : NotablePackages(software)) seen.insert(p);
+    }
+    json refs = json::array();
+    for (const auto& [name, version] : seen) {
+      std::string id = fmt::format("#software-{}-{}", name, version);
+      graph.Add({{"@id", id}, {"@type", "SoftwareApplication"}, {"name", name}, {"version", version}});
+      refs.push_back(Ref(id));
+    }
+    return refs;
   }
 
   // datePublished: the latest time recorded in the study, so the same
