@@ -94,6 +94,19 @@ TEST_F(ExportBundleTest, ExportImportExportIsByteIdentical) {
   EXPECT_TRUE(std::isnan(*t2->value));
 }
 
+TEST_F(ExportBundleTest, ATruncatedBundleFileIsNamedWithWhereItBreaks) {
+  std::filesystem::path file = dir_ / "digits.json";
+  ASSERT_TRUE(ExportStudy(*fixture_.store, "digits", {.format = ExportFormat::kJson, .output = file}).ok());
+  std::string text = testing::ReadFile(file);
+  testing::WriteFile(file, text.substr(0, text.size() / 2));
+  auto read = ReadBundleFile(file);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
+  // "FILE:LINE:COLUMN: invalid JSON: ..." rather than a bare "not valid JSON".
+  EXPECT_NE(read.status().message().find(file.string() + ":"), std::string::npos) << read.status().ToString();
+  EXPECT_NE(read.status().message().find("invalid JSON"), std::string::npos) << read.status().ToString();
+}
+
 TEST_F(ExportBundleTest, ImportRefusesATakenNameUnlessRenamed) {
   auto bundle = ExportBundle(*fixture_.store, "digits");
   ASSERT_TRUE(bundle.ok());

@@ -12,6 +12,7 @@
 #include "cairn/capture.h"
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/export.h"
+#include "cairn/json_text.h"
 #include "cairn/spec.h"
 
 namespace cairn {
@@ -218,9 +219,8 @@ Result<json> ReadBundleFile(const std::filesystem::path& path) {
   if (!in) return IoError("cannot read bundle " + path.string());
   std::stringstream text;
   text << in.rdbuf();
-  json j = json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgument(path.string() + ": not valid JSON");
-  return j;
+  // A truncated or edited bundle is named with where the JSON breaks.
+  return ParseJsonText(text.str(), path.string());
 }
 
 }  // namespace cairn
