@@ -89,4 +89,11 @@ Result<TrialRecord> TrialOfStudy(Store& store, const StudyRecord& study, int num
 // else sqlite at `workdir`/.cairn/cairn.db.
 std::string ResolveStoreUrl(const std::string& explicit_url, const std::string& workdir);
 
+// The study's captured context: attrs["context"], else spec_json["context"]
+// (record format 1); null when neither holds one.
+nlohmann::json StudyContextOf(const StudyRecord& study);
+// A blob's body; null when `hash` is not a string or the store lacks it (a
+// record with a hole is still worth reading).
+nlohmann::json BlobOrNull(Store& store, const nlohmann::json& hash);
+
 }  // namespace cairn

@@ -31,18 +31,7 @@ class FixedSampler final : public Sampler {
   Params params_;
 };
 
-json Blob(Store& store, const json& hash) {
-  if (!hash.is_string()) return nullptr;
-  auto body = store.GetBlob(hash.get<std::string>());
-  return body.ok() ? *body : json(nullptr);
-}
 
-// The study's context: attrs (new layout) or spec_json (record format 1).
-json StudyContextOf(const StudyRecord& study) {
-  if (study.attrs.contains("context") && study.attrs["context"].is_object()) return study.attrs["context"];
-  if (study.spec_json.contains("context") && study.spec_json["context"].is_object()) return study.spec_json["context"];
-  return nullptr;
-}
 
 ContextSnapshot RecordedSnapshot(Store& store, const StudyRecord& study, const TrialRecord& trial) {
   ContextSnapshot s;
@@ -50,8 +39,8 @@ ContextSnapshot RecordedSnapshot(Store& store, const StudyRecord& study, const T
   if (sc.is_object()) s.code = sc.value("code", json());
   json tc = trial.attrs.value("context", json::object());
   if (tc.contains("code")) s.code = tc["code"];  // a trial of a resume with changed code
-  s.software = Blob(store, tc.value("software", json()));
-  s.host = Blob(store, tc.value("host", sc.is_object() ? sc.value("host", json()) : json()));
+  s.software = BlobOrNull(store, tc.value("software", json()));
+  s.host = BlobOrNull(store, tc.value("host", sc.is_object() ? sc.value("host", json()) : json()));
   s.gpus = tc.value("gpus", json::array());
   s.datasets = tc.value("datasets", json::array());
   s.program_files = tc.value("program_files", json());

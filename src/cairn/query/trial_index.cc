@@ -17,14 +17,6 @@ std::optional<double> NumberOf(const nlohmann::json& j, const char* key) {
   return it->get<double>();
 }
 
-// The study's captured context: attrs["context"], else (older coordinators)
-// spec_json["context"].
-nlohmann::json StudyContext(const StudyRecord& s) {
-  for (const nlohmann::json* j : {&s.attrs, &s.spec_json}) {
-    if (j->is_object() && j->contains("context") && (*j)["context"].is_object()) return (*j)["context"];
-  }
-  return nullptr;
-}
 
 }  // namespace
 
@@ -96,7 +88,7 @@ Status TrialIndex::AddStudy(StudyRecord study, std::vector<TrialRecord> trials,
   const size_t study_index = studies_.size();
   const Direction direction = study.direction;
   const std::string objective = study.objective;
-  nlohmann::json context = StudyContext(study);
+  nlohmann::json context = StudyContextOf(study);
   studies_.push_back({std::move(study), std::move(context)});
   trials_.reserve(trials_.size() + trials.size());
   for (size_t i = 0; i < trials.size(); ++i) {

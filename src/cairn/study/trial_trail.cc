@@ -12,17 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-json BlobOrNull(Store& store, const json& hash) {
-  if (!hash.is_string()) return nullptr;
-  auto body = store.GetBlob(hash.get<std::string>());
-  return body.ok() ? *body : json(nullptr);
-}
-
-json StudyContextOf(const StudyRecord& study) {
-  if (study.attrs.is_object() && study.attrs.contains("context")) return study.attrs["context"];
-  if (study.spec_json.is_object() && study.spec_json.contains("context")) return study.spec_json["context"];
-  return json::object();
-}
 
 json ArtifactsSummary(const json& attrs) {
   const json list = attrs.value("artifacts", json::array());
@@ -51,7 +40,7 @@ std::string Short(const json& hash) { return hash.is_string() ? hash.get<std::st
 
 std::string CodeLine(const json& code) {
   if (!code.is_object() || code.empty()) return "not recorded";
-  if (!code.value("is_repo", false)) return "not in a git work tree (the files below are its record)";
+  if (!code.value("is_repo", false)) return "not in a git work tree";
   std::string out = "git " + Short(code.value("commit", json()));
   std::string branch = code.value("branch", "");
   out += fmt::format(" ({}{})", branch.empty() ? "no branch" : branch,
@@ -66,7 +55,8 @@ std::string CodeLine(const json& code) {
 json TrialTrailJson(Store& store, const StudyRecord& study, const TrialRecord& trial) {
   const json& attrs = trial.attrs;
   const json context = attrs.is_object() ? attrs.value("context", json::object()) : json::object();
-  const json study_context = StudyContextOf(study);
+  json study_context = StudyContextOf(study);
+  if (!study_context.is_object()) study_context = json::object();
   json out = json::object();
   json ran = {{"started_at", trial.started_at ? json(*trial.started_at) : json(nullptr)},
               {"ended_at", trial.ended_at ? json(*trial.ended_at) : json(nullptr)}};
