@@ -1,5 +1,6 @@
 #include "cairn/study.h"
 
+#include <algorithm>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -222,6 +223,33 @@ TEST_F(CoordinatorTest, AResumeWithAChangedFileKeepsBothFiles) {
   EXPECT_EQ(trials[0].attrs["search"]["sampler"], "tpe");
   EXPECT_EQ(trials[2].attrs["search"]["sampler"], "random");
   EXPECT_FALSE(trials[0].attrs["search"].contains("pruner_settings")) << "the none rule has no options";
+}
+
+// A resumed study's pruner judges new trials against every trial of the
+// study: the median rule (2 startup trials) of a second run starts with the
+// completed trials of the first, so two hopeless new trials stop at
+// their first report. Before, it started empty and let both finish.
+TEST_F(CoordinatorTest, AResumedStudysPrunerKnowsTheEarlierTrials) {
+  FakeExecutor good(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+  ASSERT_TRUE(RunStudy(MakeSpec(4, 1), good, "median").ok());
+  FakeExecutor hopeless(&clock_, [](const LaunchRequest&) {
+    Script s;
+    s.values.assign(10, 0.0);
+    return s;
+  });
+  ASSERT_TRUE(RunStudy(MakeSpec(6, 1), hopeless, "median").ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 6u);
+  // The first run's own rule may have stopped one of its four.
+  const auto completed = std::count_if(trials.begin(), trials.begin() + 4,
+                                       [](const TrialRecord& t) { return t.state == TrialState::kCompleted; });
+  ASSERT_GE(completed, 2);
+  for (int n : {4, 5}) {
+    EXPECT_EQ(trials[n].state, TrialState::kStopped) << "trial " << n << ": " << trials[n].end_reason;
+    EXPECT_EQ(trials[n].steps, 1) << trials[n].end_reason;
+    EXPECT_NE(trials[n].end_reason.find("of " + std::to_string(completed) + " completed trials"), std::string::npos)
+        << trials[n].end_reason;
+  }
 }
 
 TEST_F(CoordinatorTest, EachTrialRecordsEveryOptionOfTheStudysRuleInForce) {

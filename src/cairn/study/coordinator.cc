@@ -121,6 +121,7 @@ class CoordinatorImpl final : public Coordinator {
 
  private:
   Status Refresh();
+  void TellScheduler(const TrialRecord& trial, std::vector<MetricPoint> points);
   Status KeepTheNewStudyFile(const nlohmann::json& now);
   Status RecoverLostTrial(TrialRecord& trial);
   Result<bool> Reattach(TrialRecord& trial);
@@ -316,14 +317,43 @@ Status CoordinatorImpl::Refresh() {
     }
     CountEnded(trial);
     TrialOutcome outcome{trial.number, trial.params, trial.state, trial.value, {}};
-    if (trial.state == TrialState::kStopped) {
+    const bool reported = trial.state == TrialState::kCompleted || trial.state == TrialState::kStopped ||
+                          trial.state == TrialState::kFailed;
+    if (reported) {
       CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, spec_.metric}));
-      for (const auto& p : points) outcome.curve.emplace_back(p.step, p.value);
+      if (trial.state == TrialState::kStopped) {
+        for (const auto& p : points) outcome.curve.emplace_back(p.step, p.value);
+      }
+      TellScheduler(trial, std::move(points));
     }
     parts_.sampler->Tell(outcome);
   }
   started_ = budget_trials;
   return Status::Ok();
+}
+
+// A trial that ended before this coordinator saw it (an earlier run of a
+// resumed study, or another coordinator of a shared one): the scheduler
+// learns its curve as it would have live, so a resumed study's rule judges
+// new trials against every trial of the study, not only this run's. As live:
+// the first report of each new step, up to a non-finite one, not the reports
+// that came after a stop; a trial that finished although its stop was asked
+// is stopped to the rule.
+void CoordinatorImpl::TellScheduler(const TrialRecord& trial, std::vector<MetricPoint> points) {
+  std::stable_sort(points.begin(), points.end(),
+                   [](const MetricPoint& a, const MetricPoint& b) { return a.step < b.step; });
+  std::vector<std::pair<int64_t, double>> seen;
+  for (const auto& p : points) {
+    if (!seen.empty() && p.step <= seen.back().first) continue;
+    if (!std::isfinite(p.value)) break;
+    seen.emplace_back(p.step, p.value);
+  }
+  const size_t after_stop = static_cast<size_t>(std::max(0, trial.attrs.value("reports_after_stop", 0)));
+  seen.resize(seen.size() - std::min(after_stop, seen.size()));
+  parts_.scheduler->OnTrialStart(trial.number);
+  for (const auto& [step, value] : seen) (void)parts_.scheduler->OnReport(trial.number, step, value);
+  const bool finished_anyway = trial.state == TrialState::kCompleted && trial.attrs.contains("decision");
+  parts_.scheduler->OnTrialEnd(trial.number, finished_anyway ? TrialState::kStopped : trial.state);
 }
 
 // A trial whose coordinator died while the executor may still run it (a
