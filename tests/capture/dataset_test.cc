@@ -73,6 +73,12 @@ TEST_F(DatasetTest, FileAndMissingPaths) {
   EXPECT_EQ(file["kind"], "file");
   EXPECT_EQ(file["files"], 1);
   EXPECT_EQ(file["sha256"].get<std::string>().size(), 64u);
+  // A file's own hash, as sha256sum prints it, beside the fingerprint.
+  auto own = Sha256File(dir_ / "data" / "train.csv");
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(file["file_sha256"], *own);
+  EXPECT_NE(file["sha256"], *own) << "the fingerprint also hashes the name and size";
+  EXPECT_FALSE(FingerprintDataset(dir_ / "data", cache).contains("file_sha256")) << "a folder has no single hash";
   auto missing = FingerprintDataset(dir_ / "nope", cache);
   EXPECT_EQ(missing["kind"], "missing");
   EXPECT_TRUE(missing["sha256"].is_null());

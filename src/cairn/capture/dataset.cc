@@ -62,6 +62,9 @@ nlohmann::json FingerprintDataset(const fs::path& path, FingerprintCache& cache)
       out["errors"].push_back(rel);  // unreadable: named, and left out of the hash
       continue;
     }
+    // A single file's own hash too, what `sha256sum` prints: the fingerprint
+    // (kept for comparing records) hashes its name and size with it.
+    if (!is_dir) out["file_sha256"] = *sha;
     AddFile(digest, rel, size, *sha);
     bytes += size;
     ++count;

@@ -81,6 +81,15 @@ struct CrateBuilder {
              {"contentSize", std::to_string(d.value("bytes", int64_t{0}))},
              {"sha256", d.value("sha256", json())}};
         if (kind == "directory") e["description"] = fmt::format("{} files; sha256 is Cairn's folder fingerprint", d.value("files", 0));
+        // A File's sha256 is its content's (records from before file_sha256
+        // have only the fingerprint, which says so).
+        if (kind == "file") {
+          if (d.value("file_sha256", json()).is_string()) {
+            e["sha256"] = d["file_sha256"];
+          } else {
+            e["description"] = "sha256 is Cairn's fingerprint of the file (its name, size and content hash)";
+          }
+        }
         AddPart(id);
       }
       refs.push_back(Ref(e["@id"].get<std::string>()));

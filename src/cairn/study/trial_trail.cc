@@ -128,8 +128,9 @@ std::string RenderTrialTrail(const json& t) {
   for (const auto& d : t["datasets"]) {
     out += d.value("kind", "") == "missing"
                ? fmt::format("  data: {} was missing\n", d.value("path", "?"))
-               : fmt::format("  data: {} sha256 {} ({} file{}, {})\n", d.value("path", "?"),
-                             Short(d.value("sha256", json())), d.value("files", 0), d.value("files", 0) == 1 ? "" : "s",
+               : fmt::format("  data: {} {} {} ({} file{}, {})\n", d.value("path", "?"),
+                             d.contains("file_sha256") ? "sha256" : "fingerprint",
+                             Short(d.value("file_sha256", d.value("sha256", json()))), d.value("files", 0), d.value("files", 0) == 1 ? "" : "s",
                              Bytes(d.value("bytes", 0.0)));
   }
   const json& art = t["artifacts"];
