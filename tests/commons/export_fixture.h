@@ -51,6 +51,7 @@ inline nlohmann::json FixtureTrialContext(const ExportFixture& f, int number) {
                      {"cuda_version", "12.2"}}}},
           {"datasets", {{{"path", "/work/data"}, {"kind", "directory"}, {"files", 3}, {"bytes", 24},
                          {"sha256", f.dataset_sha}, {"errors", nlohmann::json::array()}}}},
+          {"program_files", {{{"path", "train.py"}, {"bytes", 2311}, {"sha256", std::string(64, 'f')}}}},
           {"host", f.host.hash}};
 }
 

@@ -323,6 +323,7 @@ TEST_F(ExportFormatsTest, ProvJsonIsStructurallyValid) {
     gpu |= it.value().value("prov:label", "") == "Fake A100-SXM4-80GB";
   }
   EXPECT_TRUE(host && software && gpu) << prov->dump(1);
+  EXPECT_EQ((*prov)["entity"]["cairn:file-ffffffffffffffff"]["prov:label"], "train.py");
   // The study file's hash is of its text, so `sha256sum study.yaml` checks it.
   EXPECT_EQ((*prov)["entity"]["study:study-file"]["cairn:sha256"], Sha256Hex(testing::kFixtureYaml));
 }
@@ -353,7 +354,8 @@ TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
   std::string body = card.substr(end);
   for (std::string want : {std::string("cairn reproduce digits 0"), TrialArk(fixture_.study_ark, 0),
                            std::string("| Seed | 100 |"), std::string("| lr | `0.01` |"),
-                           std::string("Fake A100-SXM4-80GB"), std::string("torch 2.1.0"), std::string("gpu7")}) {
+                           std::string("Fake A100-SXM4-80GB"), std::string("torch 2.1.0"), std::string("gpu7"),
+                           "| File `train.py` | sha256 `" + std::string(64, 'f') + "` |"}) {
     EXPECT_NE(body.find(want), std::string::npos) << want;
   }
   // The objective has a best; the loss beside it has no known direction, so

@@ -64,7 +64,7 @@ TEST_F(StudyStatusTest, ShowTellsHowTheModelWasMade) {
   for (const char* line : {"  code: git abc123 (main", "  file: train.py sha256 code-sw2 (100 B)\n",
                            "  host: node-a, Debian 12 x86_64, Fake CPU, 16 cores, 1.1 GB memory\n",
                            "  python: 3.11.2 with numpy 1.24.2, torch 2.1.0\n", "  gpu: ", "  data: /data/digits fingerprint ",
-                           "  artifacts: 2 files, 94.0 kB in "}) {
+                           "  artifacts: 1 file and 1 log, 94.0 kB in "}) {
     EXPECT_NE(out.find(line), std::string::npos) << line << " in\n" << out;
   }
   // The JSON carries the same, blobs resolved.

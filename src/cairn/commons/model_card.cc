@@ -93,7 +93,14 @@ std::string Details(const json& bundle, const json& trial) {
   md << fmt::format("| Trial | {} |\n", trial.value("number", 0));
   if (!trial.value("ark", "").empty()) md << fmt::format("| Identifier | `{}` |\n", trial["ark"].get<std::string>());
   std::string code = CodeVersionString(bundle);
-  md << fmt::format("| Code version | `{}` |\n", code.empty() ? "unknown" : code);
+  md << fmt::format("| Code version | {} |\n", code.empty() ? "not in git" : "`" + code + "`");
+  // The files the command named, by hash: outside git the code's only record.
+  const json files = TrialContext(trial).value("program_files", json::array());
+  for (const auto& f : files.is_array() ? files : json::array()) {
+    const json& sha = f.value("sha256", json());
+    md << fmt::format("| File `{}` | sha256 `{}` |\n", f.value("path", "?"),
+                      sha.is_string() ? sha.get<std::string>() : "not taken (over 16 MiB)");
+  }
   if (trial["attrs"].contains("seed")) md << fmt::format("| Seed | {} |\n", trial["attrs"]["seed"].dump());
   std::string command;
   for (const auto& a : trial["attrs"].value("argv", json::array())) {
@@ -113,9 +120,10 @@ std::string Environment(const json& bundle, const json& trial) {
   md << "\n## Training environment\n\n";
   json host = BundleBlob(bundle, context.value("host", json()));
   if (host.is_object()) {
-    md << fmt::format("- Host: {} ({}, {} cores, {} bytes of memory), {} {}\n", host.value("hostname", "?"),
+    md << fmt::format("- Host: {} ({}, {} cores, {:.1f} GiB of memory), {} {}\n", host.value("hostname", "?"),
                       host.value("cpu_model", "?"), host.value("cpu_cores", 0),
-                      host.value("memory_total_bytes", int64_t{0}), host.value("os", "?"), host.value("arch", ""));
+                      host.value("memory_total_bytes", 0.0) / double(1ull << 30), host.value("os", "?"),
+                      host.value("arch", ""));
   } else {
     md << "- Host: not recorded\n";
   }

@@ -141,6 +141,15 @@ class ProvBuilder {
       Relation("wasAssociatedWith", {{"prov:activity", id}, {"prov:agent", host_id}});
     }
     SoftwareUsed(id, context);
+    // The files the command named, by content: outside git the code's record.
+    const json files = context.value("program_files", json::array());
+    for (const auto& f : files.is_array() ? files : json::array()) {
+      if (!f.value("sha256", json()).is_string()) continue;
+      std::string file_id = "cairn:file-" + f["sha256"].get<std::string>().substr(0, 16);
+      Entity(file_id, {{"prov:type", "cairn:ProgramFile"}, {"prov:label", f.value("path", "")},
+                       {"cairn:sha256", f["sha256"]}, {"cairn:bytes", f.value("bytes", int64_t{0})}});
+      Used(id, file_id);
+    }
     int g = 0;
     for (const auto& gpu : context.value("gpus", json::array())) {
       std::string gpu_id = fmt::format("study:t{}-gpu{}", number, g++);

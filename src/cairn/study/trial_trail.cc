@@ -136,17 +136,22 @@ std::string RenderTrialTrail(const json& t) {
   const json& art = t["artifacts"];
   if (art.is_object() && art.value("files", 0) > 0) {
     std::string names;
-    int shown = 0;
+    int made = 0, logs = 0;
     for (const auto& a : art["list"]) {
-      if (a.value("log", false)) continue;  // stdout.log and stderr.log are always there
-      if (shown++ == 6) {
-        names += ", ...";
-        break;
+      // stdout.log and stderr.log (and the Slurm executor's files) are
+      // always there: counted, not listed.
+      if (a.value("log", false) || a.value("cairn", false)) {
+        ++logs;
+        continue;
       }
-      names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", a.value("path", "?"), Bytes(a.value("size", 0.0)));
+      if (++made <= 6) {
+        names += fmt::format("{}{} ({})", names.empty() ? "" : ", ", a.value("path", "?"), Bytes(a.value("size", 0.0)));
+      } else if (made == 7) {
+        names += ", ...";
+      }
     }
-    out += fmt::format("  artifacts: {} files, {} in {}{}\n", art["files"].get<int64_t>(),
-                       Bytes(art["bytes"].get<double>()),
+    out += fmt::format("  artifacts: {} file{} and {} log{}, {} in {}{}\n", made, made == 1 ? "" : "s", logs,
+                       logs == 1 ? "" : "s", Bytes(art["bytes"].get<double>()),
                        art["trial_dir"].is_string() ? art["trial_dir"].get<std::string>() : "?",
                        names.empty() ? "" : ": " + names);
   }
