@@ -328,6 +328,27 @@ TEST_F(ExportFormatsTest, ProvJsonIsStructurallyValid) {
   EXPECT_EQ((*prov)["entity"]["study:study-file"]["cairn:sha256"], Sha256Hex(testing::kFixtureYaml));
 }
 
+// A resume with a changed study file: trials created before the change used
+// the earlier file, and PROV says so.
+TEST_F(ExportFormatsTest, ProvLinksEachTrialToTheStudyFileItRanUnder) {
+  json bundle = bundle_;
+  bundle["study"]["attrs"]["earlier_specs"] = json::array(
+      {{{"spec_yaml", "name: digits\n# the first file\n"}, {"spec_json", json::object()}, {"replaced_at", 1700000011.5}}});
+  auto prov = BuildProv(bundle);
+  ASSERT_TRUE(prov.ok()) << prov.status().ToString();
+  const json& old_file = (*prov)["entity"]["study:study-file-v1"];
+  EXPECT_EQ(old_file["cairn:sha256"], Sha256Hex("name: digits\n# the first file\n"));
+  std::map<std::string, std::string> file_of;  // trial activity -> the study file it used
+  for (auto it = (*prov)["used"].begin(); it != (*prov)["used"].end(); ++it) {
+    const std::string entity = it.value()["prov:entity"].get<std::string>();
+    if (entity.rfind("study:study-file", 0) == 0) file_of[it.value()["prov:activity"].get<std::string>()] = entity;
+  }
+  // Trials 0 and 1 were created at ...10 and ...11, before the change at ...11.5.
+  EXPECT_EQ(file_of["study:t0"], "study:study-file-v1");
+  EXPECT_EQ(file_of["study:t1"], "study:study-file-v1");
+  EXPECT_EQ(file_of["study:t2"], "study:study-file");
+}
+
 TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
   auto best = BestTrialNumber(bundle_);
   ASSERT_TRUE(best.ok());

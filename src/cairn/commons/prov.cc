@@ -40,6 +40,21 @@ class ProvBuilder {
     Entity("study:study-file", {{"prov:type", "cairn:StudyFile"},
                                 {"prov:label", "study file of " + name},
                                 {"cairn:sha256", Sha256Hex(study.value("spec_yaml", ""))}});  // of the file text itself
+    // A resume with a changed file keeps the earlier ones: each trial used
+    // the file in force when it was created.
+    const json earlier = study.value("attrs", json::object()).value("earlier_specs", json::array());
+    for (size_t i = 0; earlier.is_array() && i < earlier.size(); ++i) {
+      const json& e = earlier[i];
+      std::string id = fmt::format("study:study-file-v{}", i + 1);
+      json entity = {{"prov:type", "cairn:StudyFile"},
+                     {"prov:label", fmt::format("study file of {}, version {} of {}", name, i + 1, earlier.size() + 1)},
+                     {"cairn:sha256", Sha256Hex(e.value("spec_yaml", ""))}};
+      if (auto at = FiniteNumber(e.value("replaced_at", json()))) {
+        entity["cairn:replacedAt"] = IsoTime(*at);
+        replaced_.emplace_back(*at, id);
+      }
+      Entity(id, std::move(entity));
+    }
     for (const auto& t : bundle_["trials"]) Trial(t);
     return std::move(doc_);
   }
@@ -98,7 +113,7 @@ class ProvBuilder {
     if (!t.value("ark", "").empty()) activity["cairn:ark"] = t["ark"];
     doc_["activity"][id] = std::move(activity);
 
-    Used(id, "study:study-file");
+    Used(id, StudyFileOf(t));
     std::string params = fmt::format("study:t{}-params", number);
     Entity(params, {{"prov:type", "cairn:Parameters"}, {"prov:value", t.value("params", json::object()).dump()}});
     Used(id, params);
@@ -170,9 +185,21 @@ class ProvBuilder {
     }
   }
 
+  // The study file in force when the trial was created: the first earlier
+  // one replaced after that, else the current one.
+  std::string StudyFileOf(const json& t) const {
+    if (auto created = FiniteNumber(t.value("created_at", json()))) {
+      for (const auto& [replaced_at, id] : replaced_) {
+        if (*created < replaced_at) return id;
+      }
+    }
+    return "study:study-file";
+  }
+
   const json& bundle_;
   json doc_;
   int counter_ = 0;
+  std::vector<std::pair<double, std::string>> replaced_;  // earlier study files, in order
 };
 
 }  // namespace
