@@ -348,7 +348,8 @@ void CoordinatorImpl::TellScheduler(const TrialRecord& trial, std::vector<Metric
     if (!std::isfinite(p.value)) break;
     seen.emplace_back(p.step, p.value);
   }
-  const size_t after_stop = static_cast<size_t>(std::max(0, trial.attrs.value("reports_after_stop", 0)));
+  const int reports_after_stop = trial.attrs.is_object() ? trial.attrs.value("reports_after_stop", 0) : 0;
+  const size_t after_stop = static_cast<size_t>(std::max(0, reports_after_stop));
   seen.resize(seen.size() - std::min(after_stop, seen.size()));
   parts_.scheduler->OnTrialStart(trial.number);
   for (const auto& [step, value] : seen) (void)parts_.scheduler->OnReport(trial.number, step, value);
