@@ -152,10 +152,12 @@ class FingerprintCache {
 // missing), errors: [unreadable files]}.
 nlohmann::json FingerprintDataset(const std::filesystem::path& path, FingerprintCache& cache);
 
-// The files the command line names (argv[0] only when it has a slash; an
-// argument beginning with '-' or under a .cairn/ folder is skipped; relative
-// paths resolve against `workdir`), in argv order: [{path (as given), bytes,
-// sha256 (null above 16 MiB)}]. Outside git this is the code's only record.
+// The files in the work folder the command line names (argv[0] only when it
+// has a slash; an argument beginning with '-' or under a .cairn/ folder is
+// skipped; relative paths resolve against `workdir`; with a `workdir`, files
+// outside it, such as /usr/bin/python3, are not the user's code), in argv
+// order: [{path (as given), bytes, sha256 (null above 16 MiB)}]. Outside git
+// this is the code's only record.
 nlohmann::json FingerprintProgramFiles(const std::vector<std::string>& argv, const std::filesystem::path& workdir);
 
 // The files under a trial's folder, sorted: [{path (relative), size, sha256,

@@ -98,10 +98,11 @@ TEST(TrialContext, TheFilesTheCommandNamesAreHashed) {
   }
   fs::resize_file(dir / "big.bin", (16u << 20) + 1);  // sparse: over the hashing limit
   const std::vector<std::string> argv = {"python3",   "train.py", "--lr", "0.1", "--resume", ".cairn/trials/1/last.pt",
-                                         "absent.py", "train.py", "big.bin"};
+                                         "absent.py", "train.py", "big.bin", "/bin/sh"};
   nlohmann::json files = FingerprintProgramFiles(argv, dir);
   // python3 is a program on PATH, not the user's file; the flag values, the
-  // missing file, the repeat and Cairn's own folder are skipped.
+  // missing file, the repeat, Cairn's own folder and a file outside the work
+  // folder (/bin/sh) are skipped.
   ASSERT_EQ(files.size(), 2u) << files.dump();
   EXPECT_EQ(files[0]["path"], "train.py");
   EXPECT_EQ(files[0]["sha256"], Sha256Hex("print('hi')\n"));
@@ -112,6 +113,9 @@ TEST(TrialContext, TheFilesTheCommandNamesAreHashed) {
   // record carries the list.
   files = FingerprintProgramFiles({"./run.sh"}, dir);
   ASSERT_EQ(files.size(), 1u);
+  // An interpreter given by its absolute path is no file of the user's.
+  EXPECT_TRUE(FingerprintProgramFiles({"/bin/sh", "run.sh"}, dir)[0]["path"] == "run.sh");
+  EXPECT_EQ(FingerprintProgramFiles({"/bin/sh", "run.sh"}, dir).size(), 1u);
   EXPECT_EQ(files[0]["sha256"], Sha256Hex("exec python3 train.py\n"));
   Capturer capturer({.fingerprint_cache_file = dir / "fingerprints.json"});
   CapturedContext ctx = capturer.CaptureTrial({.argv = {"python3", "train.py"}, .workdir = dir});

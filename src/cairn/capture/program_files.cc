@@ -20,6 +20,18 @@ bool NamesAFile(const std::string& word, bool is_program) {
   return !is_program || word.find('/') != std::string::npos;
 }
 
+// The user's code lives in the work folder: /usr/bin/python3 or data kept
+// elsewhere are not part of it.
+bool InsideWorkdir(const std::filesystem::path& path, const std::filesystem::path& workdir) {
+  std::error_code ec;
+  const std::filesystem::path file = std::filesystem::weakly_canonical(path, ec);
+  if (ec) return false;
+  const std::filesystem::path dir = std::filesystem::weakly_canonical(workdir, ec);
+  if (ec) return false;
+  const auto rel = file.lexically_relative(dir);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
 }  // namespace
 
 nlohmann::json FingerprintProgramFiles(const std::vector<std::string>& argv, const std::filesystem::path& workdir) {
@@ -35,6 +47,7 @@ nlohmann::json FingerprintProgramFiles(const std::vector<std::string>& argv, con
     if (path.is_relative() && !workdir.empty()) path = workdir / path;
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) continue;
+    if (!workdir.empty() && !InsideWorkdir(path, workdir)) continue;
     const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
     if (ec) continue;
     nlohmann::json entry = {{"path", word}, {"bytes", bytes}, {"sha256", nullptr}};
