@@ -121,7 +121,7 @@ void RegisterSchedulerBench(CLI::App& app, Context& ctx) {
                   "'{\"predictive\": {\"p_keep\": 0.3}, \"asha\": {\"reduction_factor\": 4}}'");
   cmd->add_option("--peer", args->peer, "also run a peer on the same orders: optuna");
   cmd->add_flag("--json", args->json, "print JSON ({\"cairn\": ..., \"peer\": ...} with --peer)");
-  cmd->footer(RuleOptionsHelp());
+  cmd->footer(RuleOptionsHelp);  // built when --help asks, not at every start
   cmd->callback([args, &ctx] { ctx.exit_code = RunBench(*args); });
 }
 

@@ -142,7 +142,7 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
                 "also list every trial: how far the rule let it run, its recorded final, why it ended");
   cmd->add_flag("--json", args->json, "print JSON");
   AddStoreOption(cmd, ctx);
-  cmd->footer(RuleOptionsHelp());
+  cmd->footer(RuleOptionsHelp);  // built when --help asks, not at every start
   cmd->callback([args, &ctx] { ctx.exit_code = Replay(*args, ctx); });
 }
 
