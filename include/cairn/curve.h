@@ -239,8 +239,11 @@ struct CurveIndexOptions {
 };
 
 // One (kind, predictor, fraction) cell. Predictor is a family name,
-// "ensemble" (CurveModel::Predict) or "last_value" (the baseline). A failed
-// family fit is scored as if it predicted the last observed value.
+// "ensemble" (CurveModel::Predict), "last_value" (the baseline) or
+// "study_line" (a line through the other curves' level at the fraction and
+// final value: what the predictive scheduler learns from a study; needs 4
+// curves). A failed family fit is scored as if it predicted the last
+// observed value.
 struct CurveIndexCell {
   CurveKind kind = CurveKind::kNormal;
   std::string predictor;
@@ -251,7 +254,7 @@ struct CurveIndexCell {
   double median_abs_error = 0.0;
   double mean_norm_error = 0.0;    // abs error / the file's range
   double median_norm_error = 0.0;
-  double coverage = -1.0;  // ensemble only: share of finals inside its 90 % interval; -1 n/a
+  double coverage = -1.0;  // ensemble, study_line: share of finals inside the 90 % interval; -1 n/a
 };
 
 struct CurveIndexReport {

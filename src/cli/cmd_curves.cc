@@ -218,7 +218,8 @@ void RegisterCurves(CLI::App& app, Context& ctx) {
   auto* index = curves->add_subcommand(
       "index",
       "Fit every curve family to the first 10/25/50 % of each curve, predict its final value, and report\n"
-      "per kind of curve (normal, never learns, late learner, diverges, noisy) which predictors work best.\n"
+      "per kind of curve (normal, never learns, late learner, diverges, noisy) which predictors work best,\n"
+      "beside study_line: a line learned from the other curves, as the predictive pruner learns from a study.\n"
       "Curves cut short (a study's stopped or failed trials) are left out: they have no final value");
   index->add_option("source", args->source,
                     "a curve file (.jsonl or .jsonl.gz, see docs/replay.md) or the name of a study in the store")

@@ -33,6 +33,15 @@ TEST_F(CurvesIndexCli, IndexesACurveFileAsJson) {
   int kinds = 0;
   for (const auto& [kind, count] : j["kind_counts"].items()) kinds += count.get<int>();
   EXPECT_EQ(kinds, 12);
+  // Twelve curves are enough to learn a line from the others.
+  int study_line_cells = 0;
+  for (const auto& cell : j["cells"]) {
+    if (cell["predictor"] == "study_line") {
+      ++study_line_cells;
+      EXPECT_TRUE(cell.contains("coverage")) << cell.dump();
+    }
+  }
+  EXPECT_GT(study_line_cells, 0);
   EXPECT_NE(r.err.find("fitting 12 of 12 curves"), std::string::npos) << r.err;
 }
 

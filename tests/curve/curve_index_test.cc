@@ -6,7 +6,10 @@
 #include <cstdlib>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "cairn/curve.h"
+#include "cairn/curve/curve_stats.h"
 #include "curve/curve_test_util.h"
 #include "support/paths.h"
 
@@ -72,14 +75,16 @@ TEST(CurveIndexTest, ScoresEveryPredictorPerKindAndFraction) {
   EXPECT_EQ(report->num_used, 6);
   EXPECT_EQ(report->kind_counts.at(CurveKind::kNormal), 2);
   EXPECT_EQ(report->kind_counts.at(CurveKind::kDiverges), 1);
-  // 5 kinds x 3 fractions x (11 families + ensemble + last value).
-  EXPECT_EQ(report->cells.size(), 5u * 3u * 13u);
+  // 5 kinds x 3 fractions x (11 families + ensemble + study line + last value).
+  EXPECT_EQ(report->cells.size(), 5u * 3u * 14u);
   for (const auto& c : report->cells) {
     EXPECT_GT(c.count, 0);
     EXPECT_GE(c.median_norm_error, 0.0);
     EXPECT_TRUE(std::isfinite(c.mean_abs_error)) << c.predictor;
-    if (c.predictor == "ensemble") {
-      EXPECT_GE(c.coverage, 0.0);
+    if (c.predictor == "ensemble" || c.predictor == "study_line") {
+      EXPECT_GE(c.coverage, 0.0) << c.predictor;
+    } else {
+      EXPECT_LT(c.coverage, 0.0) << c.predictor;
     }
   }
   // On the clean normal curves, half the curve predicts the end far better
@@ -93,7 +98,7 @@ TEST(CurveIndexTest, ScoresEveryPredictorPerKindAndFraction) {
   };
   EXPECT_LT(cell(CurveKind::kNormal, "ensemble", 0.5).mean_abs_error,
             0.5 * cell(CurveKind::kNormal, "last_value", 0.5).mean_abs_error);
-  ASSERT_EQ(report->ranking.at(CurveKind::kNormal).size(), 13u);
+  ASSERT_EQ(report->ranking.at(CurveKind::kNormal).size(), 14u);
   EXPECT_NE(report->ranking.at(CurveKind::kNormal).front(), "last_value");
 
   nlohmann::json j = report->ToJson();
@@ -115,12 +120,55 @@ TEST(CurveIndexTest, SubsamplesAndValidates) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->num_used, 2);
   for (const auto& c : report->cells) {
+    // Two curves are too few to learn a line from the others: no study_line.
     EXPECT_TRUE(c.predictor == "pow3" || c.predictor == "exp3" || c.predictor == "ensemble" ||
                 c.predictor == "last_value")
         << c.predictor;
   }
   options.fractions = {1.5};
   EXPECT_NE(BuildCurveIndex(KindSet(), options).status().message().find("fraction"), std::string::npos);
+}
+
+TEST(RecentMeanLevelTest, MeansTheLatterHalfWithoutItsLowest) {
+  const std::vector<double> eight = {1, 2, 3, 4, 5, 6, 7, 8};
+  EXPECT_DOUBLE_EQ(curve_internal::RecentMeanLevel(eight), 7.0);  // (6 + 7 + 8) / 3
+  const std::vector<double> dip = {3, 1, 2, 0};                   // half {2, 0}: too few to drop one
+  EXPECT_DOUBLE_EQ(curve_internal::RecentMeanLevel(dip), 1.0);
+  const std::vector<double> one = {0.4};
+  EXPECT_DOUBLE_EQ(curve_internal::RecentMeanLevel(one), 0.4);
+  EXPECT_TRUE(std::isnan(curve_internal::RecentMeanLevel({})));
+}
+
+// Thirty curves under a step-decay schedule: each saturates at its own
+// level q, then gains 0.1 when the learning rate drops at step 31. From half
+// of a curve no family can see the drop coming; a line through the other
+// curves' (level at step 20, final) pairs learns it, as the predictive
+// scheduler learns it from a study's completed trials.
+TEST(CurveIndexTest, TheStudyLineLearnsALateJumpNoShapeShows) {
+  std::vector<LabeledCurve> curves;
+  for (int i = 0; i < 30; ++i) {
+    double q = 0.5 + 0.01 * i;
+    curves.push_back(Curve(fmt::format("c{}", i),
+                           Sample([q](double x) { return q * (1 - std::exp(-x / 4)) + (x > 30 ? 0.1 : 0.0); },
+                                  40, 0.003, 100 + i)));
+  }
+  CurveIndexOptions options;
+  options.fractions = {0.5};
+  Result<CurveIndexReport> report = BuildCurveIndex(curves, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  auto cell = [&](std::string_view name) {
+    for (const auto& c : report->cells) {
+      if (c.kind == CurveKind::kNormal && c.predictor == name) return c;
+    }
+    ADD_FAILURE() << "no normal cell " << name;
+    return CurveIndexCell{};
+  };
+  CurveIndexCell line = cell("study_line"), ensemble = cell("ensemble");
+  EXPECT_EQ(line.count, report->kind_counts.at(CurveKind::kNormal));
+  EXPECT_GT(ensemble.mean_abs_error, 0.08);  // misses the drop's 0.1
+  EXPECT_LT(line.mean_abs_error, 0.2 * ensemble.mean_abs_error);
+  EXPECT_GE(line.coverage, 0.8);
+  EXPECT_EQ(report->ranking.at(CurveKind::kNormal).front(), "study_line");
 }
 
 // ---- Real curves (skipped when the shared data is absent) ----

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <tuple>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
 
 #include "cairn/curve.h"
@@ -15,19 +16,23 @@ namespace {
 
 constexpr const char* kEnsemble = "ensemble";
 constexpr const char* kLastValue = "last_value";
+constexpr const char* kStudyLine = "study_line";
+constexpr size_t kStudyLineIndex = 2;
+constexpr size_t kFirstFamilyIndex = 3;
+constexpr double kInterval = 0.9;
 
 struct Sample {
   double abs_error;
   double norm_error;
   bool failed;
-  int covered;  // ensemble: 1 inside the interval, 0 outside; -1 n/a
+  int covered;  // ensemble, study line: 1 inside the 90 % interval, 0 outside; -1 n/a
 };
 
 using CellKey = std::tuple<CurveKind, size_t /*fraction index*/, size_t /*predictor index*/>;
 using Samples = std::map<CellKey, std::vector<Sample>>;
 
 std::vector<std::string> PredictorNames(const CurveFitOptions& fit) {
-  std::vector<std::string> names = {kLastValue, kEnsemble};
+  std::vector<std::string> names = {kLastValue, kEnsemble, kStudyLine};
   if (fit.families.empty()) {
     for (const auto& info : AllFamilies()) names.emplace_back(info.name);
   } else {
@@ -63,14 +68,29 @@ std::optional<double> LastFinite(std::span<const double> v) {
   return std::nullopt;
 }
 
-// Scores every predictor on one curve cut at one fraction.
-void ScorePrefix(const LabeledCurve& c, CurveKind kind, size_t fi, double fraction, double truth,
-                 double file_range, const CurveIndexOptions& options, Samples& samples) {
+// One scored curve at one fraction, for the study line.
+struct LinePoint {
+  CurveKind kind;
+  double level;  // RecentMeanLevel of the prefix
+  double truth;  // the curve's final value
+};
+
+// Scores every single-curve predictor on one curve cut at one fraction;
+// returns the prefix's point for the study line (nullopt: nothing finite).
+std::optional<LinePoint> ScorePrefix(const LabeledCurve& c, CurveKind kind, size_t fi, double fraction,
+                                     double truth, double file_range, const CurveIndexOptions& options,
+                                     Samples& samples) {
   size_t n = c.values.size();
   size_t m = std::clamp<size_t>(static_cast<size_t>(std::lround(fraction * n)), 1, n - 1);
   std::span<const double> prefix(c.values.data(), m);
   std::optional<double> last = LastFinite(prefix);
-  if (!last) return;
+  if (!last) return std::nullopt;
+  std::vector<double> finite;
+  for (double v : prefix) {
+    if (std::isfinite(v)) finite.push_back(c.direction == Direction::kMaximize ? v : -v);
+  }
+  const double sign = c.direction == Direction::kMaximize ? 1.0 : -1.0;
+  LinePoint point{kind, sign * curve_internal::RecentMeanLevel(finite), truth};
   std::vector<int64_t> steps(m);
   std::iota(steps.begin(), steps.end(), 1);
   CurveFitOptions fit = options.fit;
@@ -81,14 +101,54 @@ void ScorePrefix(const LabeledCurve& c, CurveKind kind, size_t fi, double fracti
     samples[{kind, fi, pi}].push_back({err, err / file_range, failed, covered});
   };
   add(0, *last, false, -1);
-  if (!model.ok()) return;
+  if (!model.ok()) return point;
   CurvePrediction p = model->Predict(static_cast<int64_t>(n));
   bool ens_ok = p.ok && std::isfinite(p.mean);
   add(1, ens_ok ? p.mean : *last, !ens_ok, ens_ok ? (truth >= p.lower && truth <= p.upper) : -1);
   std::vector<std::string> names = PredictorNames(fit);
-  for (size_t pi = 2; pi < names.size(); ++pi) {
+  for (size_t pi = kFirstFamilyIndex; pi < names.size(); ++pi) {
     std::optional<double> v = model->PredictFamily(*ParseCurveFamily(names[pi]), static_cast<int64_t>(n));
     add(pi, v.value_or(*last), !v.has_value(), -1);
+  }
+  return point;
+}
+
+// The study line: each curve's final predicted from its level at the
+// fraction by a least-squares line through every *other* curve's (level,
+// final), with the classical prediction interval (Student-t, n - 2 degrees
+// of freedom of the line it was learned from). What the predictive
+// scheduler does with a study's completed trials (docs/schedulers.md), here
+// with every other curve of the file known: the evidence that a study's
+// own curves predict better than one curve's shape. Needs 4 curves.
+void ScoreStudyLine(const std::vector<LinePoint>& points, size_t fi, double file_range, Samples& samples) {
+  const size_t n = points.size();
+  if (n < 4) return;
+  // Centred sums, so that leaving one point out does not cancel digits.
+  double mx = 0, my = 0;
+  for (const auto& p : points) mx += p.level, my += p.truth;
+  mx /= n, my /= n;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+  for (const auto& p : points) {
+    double x = p.level - mx, y = p.truth - my;
+    sx += x, sy += y, sxx += x * x, sxy += x * y, syy += y * y;
+  }
+  const double m = static_cast<double>(n - 1);
+  const double dof = m - 2;
+  const double t = boost::math::quantile(boost::math::students_t(dof), 0.5 + kInterval / 2);
+  for (const auto& p : points) {
+    double x = p.level - mx, y = p.truth - my;
+    double ax = sx - x, ay = sy - y;  // sums without this curve
+    double xbar = ax / m, ybar = ay / m;
+    double cxx = (sxx - x * x) - ax * xbar;
+    double cxy = (sxy - x * y) - ax * ybar;
+    double cyy = (syy - y * y) - ay * ybar;
+    double slope = cxx > 1e-12 * std::max(1.0, cyy) ? cxy / cxx : 0.0;
+    double predicted = ybar + slope * (x - xbar);
+    double sse = std::max(0.0, cyy - slope * cxy);
+    double leverage = 1 + 1 / m + (cxx > 0 ? (x - xbar) * (x - xbar) / cxx : 0.0);
+    double half = t * std::sqrt(sse / dof * leverage);
+    double err = std::abs(predicted - y);
+    samples[{p.kind, fi, kStudyLineIndex}].push_back({err, err / file_range, false, err <= half ? 1 : 0});
   }
 }
 
@@ -149,13 +209,19 @@ Result<CurveIndexReport> BuildCurveIndex(const std::vector<LabeledCurve>& curves
   report.num_used = static_cast<int>(used.size());
   report.file_range = FileRange(used);
   Samples samples;
+  std::vector<std::vector<LinePoint>> line_points(options.fractions.size());
   for (const LabeledCurve* c : used) {
     CurveKind kind = ClassifyCurve(c->values, c->direction, report.file_range, options.rules);
     ++report.kind_counts[kind];
     if (c->values.size() < 2 || !std::isfinite(c->values.back())) continue;  // no final value to score
     for (size_t fi = 0; fi < options.fractions.size(); ++fi) {
-      ScorePrefix(*c, kind, fi, options.fractions[fi], c->values.back(), report.file_range, options, samples);
+      std::optional<LinePoint> point =
+          ScorePrefix(*c, kind, fi, options.fractions[fi], c->values.back(), report.file_range, options, samples);
+      if (point) line_points[fi].push_back(*point);
     }
+  }
+  for (size_t fi = 0; fi < options.fractions.size(); ++fi) {
+    ScoreStudyLine(line_points[fi], fi, report.file_range, samples);
   }
   std::vector<std::string> names = PredictorNames(options.fit);
   for (const auto& [key, s] : samples) report.cells.push_back(Aggregate(key, s, names, options.fractions));

@@ -55,6 +55,15 @@ std::vector<double> RunningMedian3(std::span<const double> v) {
   return out;
 }
 
+double RecentMeanLevel(std::span<const double> v) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const size_t k = std::max<size_t>(1, v.size() / 2);
+  std::span<const double> half = v.last(k);
+  double sum = std::accumulate(half.begin(), half.end(), 0.0);
+  if (k < 3) return sum / static_cast<double>(k);
+  return (sum - *std::min_element(half.begin(), half.end())) / static_cast<double>(k - 1);
+}
+
 double NormalQuantile(double p) {
   // Bisection on the CDF: 80 halvings of [-40, 40] is exact to double
   // precision and the call is rare (once per prediction).

@@ -17,6 +17,12 @@ double NoiseSigma(std::span<const double> v);
 // Median of each window of three (the ends keep their own value): removes
 // single-point spikes before taking a maximum.
 std::vector<double> RunningMedian3(std::span<const double> v);
+// The level the predictive scheduler compares trials by (its RecentMean,
+// src/cairn/schedule/predictive.h, computes the same one report at a time):
+// the mean of the latter half of `v` (the last max(1, n / 2) values), its
+// lowest left out once that half holds 3 or more. `v` is signed so that
+// higher is better. NaN when empty.
+double RecentMeanLevel(std::span<const double> v);
 // Standard normal quantile for p in (0, 1).
 double NormalQuantile(double p);
 
