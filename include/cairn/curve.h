@@ -257,12 +257,28 @@ struct CurveIndexCell {
   double coverage = -1.0;  // ensemble, study_line: share of finals inside the 90 % interval; -1 n/a
 };
 
+// How well the curves' levels at one step rank their finals: where a first
+// rung may sit. The level is the predictive scheduler's (the mean of the
+// latter half of the values so far, its lowest left out from 3 on).
+struct RankStability {
+  int64_t step = 0;
+  int count = 0;          // curves longer than `step` that have a final value
+  double spearman = 0.0;  // rank correlation of level and final; NaN when all levels tie
+  // Share of the best tenth of finals (at least one curve) whose level at
+  // `step` is within the top third: what a successive-halving rung there
+  // (reduction factor 3, ties kept) would keep of the eventual best.
+  double top_kept = 0.0;
+};
+
 struct CurveIndexReport {
   int num_curves = 0;  // given
   int num_used = 0;    // after max_curves
   double file_range = 0.0;
   std::map<CurveKind, int> kind_counts;
   std::vector<CurveIndexCell> cells;
+  // At steps 1, 3, 9, 27, ... (the predictive rule's default rungs) below
+  // the longest curve, with 3 or more curves.
+  std::vector<RankStability> rank_stability;
   // Per kind: predictors best first (mean over fractions of median norm error).
   std::map<CurveKind, std::vector<std::string>> ranking;
 

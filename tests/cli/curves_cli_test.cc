@@ -42,6 +42,10 @@ TEST_F(CurvesIndexCli, IndexesACurveFileAsJson) {
     }
   }
   EXPECT_GT(study_line_cells, 0);
+  ASSERT_TRUE(j["rank_stability"].is_array());
+  ASSERT_FALSE(j["rank_stability"].empty());
+  EXPECT_EQ(j["rank_stability"][0]["step"], 1);
+  EXPECT_EQ(j["rank_stability"][0]["count"], 12);
   EXPECT_NE(r.err.find("fitting 12 of 12 curves"), std::string::npos) << r.err;
 }
 

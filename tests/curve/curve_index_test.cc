@@ -171,6 +171,64 @@ TEST(CurveIndexTest, TheStudyLineLearnsALateJumpNoShapeShows) {
   EXPECT_EQ(report->ranking.at(CurveKind::kNormal).front(), "study_line");
 }
 
+TEST(SpearmanCorrelationTest, RanksWithTiesAndSaysWhenItCannot) {
+  const std::vector<double> x = {1, 2, 3, 4, 5};
+  const std::vector<double> squares = {1, 4, 9, 16, 25};  // monotone, not linear
+  const std::vector<double> reversed = {5, 4, 3, 2, 1};
+  EXPECT_DOUBLE_EQ(curve_internal::SpearmanCorrelation(x, squares), 1.0);
+  EXPECT_DOUBLE_EQ(curve_internal::SpearmanCorrelation(x, reversed), -1.0);
+  // Ties share their mean rank: y ranks 1.5, 1.5, 3, 4, 5.
+  const std::vector<double> tied = {0, 0, 1, 2, 3};
+  EXPECT_NEAR(curve_internal::SpearmanCorrelation(x, tied), 0.9746794, 1e-6);
+  const std::vector<double> flat = {7, 7, 7, 7, 7};
+  EXPECT_TRUE(std::isnan(curve_internal::SpearmanCorrelation(x, flat)));
+  const std::vector<double> two = {1, 2};
+  EXPECT_TRUE(std::isnan(curve_internal::SpearmanCorrelation(two, two)));
+}
+
+// Thirty curves whose best finals learn slowest: at step 1 the level ranks
+// them last, by step 27 first. The rank stability says where a first rung
+// could sit.
+TEST(CurveIndexTest, RankStabilitySaysWhereEarlyRanksMislead) {
+  std::vector<LabeledCurve> curves;
+  for (int i = 0; i < 30; ++i) {
+    double final_value = 0.5 + 0.01 * i;
+    double tau = 1.0 + 0.3 * i;  // the better, the slower
+    curves.push_back(Curve(fmt::format("c{}", i),
+                           Sample([=](double x) { return final_value * (1 - std::exp(-x / tau)); }, 60, 0.0, i)));
+  }
+  CurveIndexOptions options;
+  options.fractions = {0.5};
+  Result<CurveIndexReport> report = BuildCurveIndex(curves, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->rank_stability.size(), 4u);  // steps 1, 3, 9, 27 below 60
+  const RankStability& first = report->rank_stability.front();
+  const RankStability& last = report->rank_stability.back();
+  EXPECT_EQ(first.step, 1);
+  EXPECT_EQ(first.count, 30);
+  EXPECT_LT(first.spearman, -0.9);
+  EXPECT_EQ(first.top_kept, 0.0);  // the best three rank last at step 1
+  EXPECT_EQ(last.step, 27);
+  EXPECT_GT(last.spearman, 0.9);
+  EXPECT_EQ(last.top_kept, 1.0);
+
+  nlohmann::json j = report->ToJson();
+  ASSERT_EQ(j["rank_stability"].size(), 4u);
+  EXPECT_EQ(j["rank_stability"][3]["step"], 27);
+  EXPECT_NE(report->ToTable().find("rank stability"), std::string::npos);
+}
+
+TEST(CurveIndexTest, RankStabilityOfTiedLevelsIsUndefined) {
+  std::vector<LabeledCurve> curves;
+  for (int i = 0; i < 5; ++i) curves.push_back(Curve(fmt::format("c{}", i), {0.1, 0.2, 0.3 + 0.1 * i}));
+  Result<CurveIndexReport> report = BuildCurveIndex(curves, CurveIndexOptions{});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->rank_stability.size(), 1u);  // step 1 only: 3 is not below 3
+  EXPECT_TRUE(std::isnan(report->rank_stability[0].spearman));
+  EXPECT_EQ(report->rank_stability[0].top_kept, 1.0);  // every tie is kept
+  EXPECT_TRUE(report->ToJson()["rank_stability"][0]["spearman"].is_null());
+}
+
 // ---- Real curves (skipped when the shared data is absent) ----
 
 std::vector<LabeledCurve> ReadCurves(const std::filesystem::path& path) {

@@ -189,6 +189,61 @@ std::map<CurveKind, std::vector<std::string>> Rank(const std::vector<CurveIndexC
   return ranking;
 }
 
+// The signed level (higher is better) of a curve's first `step` values,
+// NaN/inf skipped; nullopt when none is finite.
+std::optional<double> SignedLevelAt(const LabeledCurve& c, int64_t step) {
+  std::vector<double> finite;
+  for (int64_t i = 0; i < step; ++i) {
+    double v = c.values[static_cast<size_t>(i)];
+    if (std::isfinite(v)) finite.push_back(c.direction == Direction::kMaximize ? v : -v);
+  }
+  if (finite.empty()) return std::nullopt;
+  return curve_internal::RecentMeanLevel(finite);
+}
+
+std::optional<RankStability> RankStabilityAt(const std::vector<const LabeledCurve*>& curves, int64_t step) {
+  std::vector<double> levels, finals;
+  for (const LabeledCurve* c : curves) {
+    if (static_cast<int64_t>(c->values.size()) <= step || !std::isfinite(c->values.back())) continue;
+    std::optional<double> level = SignedLevelAt(*c, step);
+    if (!level) continue;
+    levels.push_back(*level);
+    finals.push_back(c->direction == Direction::kMaximize ? c->values.back() : -c->values.back());
+  }
+  const size_t n = levels.size();
+  if (n < 3) return std::nullopt;
+  RankStability out;
+  out.step = step;
+  out.count = static_cast<int>(n);
+  out.spearman = curve_internal::SpearmanCorrelation(levels, finals);
+  // The best tenth by final, and whether each ranks in the top third by
+  // level (ties kept, as a rung keeps them).
+  std::vector<size_t> by_final(n);
+  std::iota(by_final.begin(), by_final.end(), 0);
+  std::sort(by_final.begin(), by_final.end(), [&](size_t a, size_t b) { return finals[a] > finals[b]; });
+  const size_t best = std::max<size_t>(1, (n + 9) / 10);
+  const size_t keep = (n + 2) / 3;
+  size_t kept = 0;
+  for (size_t i = 0; i < best; ++i) {
+    const double level = levels[by_final[i]];
+    size_t better = static_cast<size_t>(std::count_if(levels.begin(), levels.end(), [&](double l) { return l > level; }));
+    kept += better < keep ? 1 : 0;
+  }
+  out.top_kept = static_cast<double>(kept) / static_cast<double>(best);
+  return out;
+}
+
+// At the predictive rule's default rungs (1, 3, 9, ...) below the longest curve.
+std::vector<RankStability> RankStabilities(const std::vector<const LabeledCurve*>& curves) {
+  size_t longest = 0;
+  for (const LabeledCurve* c : curves) longest = std::max(longest, c->values.size());
+  std::vector<RankStability> out;
+  for (int64_t step = 1; step < static_cast<int64_t>(longest); step *= 3) {
+    if (std::optional<RankStability> r = RankStabilityAt(curves, step)) out.push_back(*r);
+  }
+  return out;
+}
+
 }  // namespace
 
 Status CurveIndexOptions::Validate() const {
@@ -226,6 +281,7 @@ Result<CurveIndexReport> BuildCurveIndex(const std::vector<LabeledCurve>& curves
   std::vector<std::string> names = PredictorNames(options.fit);
   for (const auto& [key, s] : samples) report.cells.push_back(Aggregate(key, s, names, options.fractions));
   report.ranking = Rank(report.cells);
+  report.rank_stability = RankStabilities(used);
   return report;
 }
 

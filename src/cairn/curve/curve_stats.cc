@@ -64,6 +64,41 @@ double RecentMeanLevel(std::span<const double> v) {
   return (sum - *std::min_element(half.begin(), half.end())) / static_cast<double>(k - 1);
 }
 
+namespace {
+
+// 1-based ranks, ties sharing their mean rank.
+std::vector<double> MeanRanks(std::span<const double> v) {
+  std::vector<size_t> order(v.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+  std::vector<double> rank(v.size());
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    double mean_rank = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (size_t k = i; k <= j; ++k) rank[order[k]] = mean_rank;
+    i = j + 1;
+  }
+  return rank;
+}
+
+}  // namespace
+
+double SpearmanCorrelation(std::span<const double> x, std::span<const double> y) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (x.size() != y.size() || x.size() < 3) return nan;
+  std::vector<double> rx = MeanRanks(x), ry = MeanRanks(y);
+  const double mx = Mean(rx), my = Mean(ry);
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < rx.size(); ++i) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) * (rx[i] - mx);
+    syy += (ry[i] - my) * (ry[i] - my);
+  }
+  if (sxx <= 0 || syy <= 0) return nan;
+  return sxy / std::sqrt(sxx * syy);
+}
+
 double NormalQuantile(double p) {
   // Bisection on the CDF: 80 halvings of [-40, 40] is exact to double
   // precision and the call is rare (once per prediction).

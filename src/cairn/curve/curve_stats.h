@@ -23,6 +23,9 @@ std::vector<double> RunningMedian3(std::span<const double> v);
 // lowest left out once that half holds 3 or more. `v` is signed so that
 // higher is better. NaN when empty.
 double RecentMeanLevel(std::span<const double> v);
+// Spearman's rank correlation of x and y (same size; ties get their mean
+// rank). NaN with fewer than 3 pairs or when either side is constant.
+double SpearmanCorrelation(std::span<const double> x, std::span<const double> y);
 // Standard normal quantile for p in (0, 1).
 double NormalQuantile(double p);
 

@@ -1,4 +1,6 @@
 // CurveIndexReport: JSON and a plain-text table.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "cairn/curve.h"
@@ -24,8 +26,16 @@ nlohmann::json CurveIndexReport::ToJson() const {
   }
   nlohmann::json ranking_json = nlohmann::json::object();
   for (const auto& [kind, names] : ranking) ranking_json[std::string(CurveKindName(kind))] = names;
-  return {{"num_curves", num_curves}, {"num_used", num_used}, {"file_range", file_range},
-          {"kind_counts", kinds},     {"cells", cells_json},  {"ranking", ranking_json}};
+  nlohmann::json stability_json = nlohmann::json::array();
+  for (const auto& r : rank_stability) {
+    stability_json.push_back({{"step", r.step},
+                              {"count", r.count},
+                              {"spearman", std::isfinite(r.spearman) ? nlohmann::json(r.spearman) : nlohmann::json()},
+                              {"top_kept", r.top_kept}});
+  }
+  return {{"num_curves", num_curves}, {"num_used", num_used},  {"file_range", file_range},
+          {"kind_counts", kinds},     {"cells", cells_json},   {"ranking", ranking_json},
+          {"rank_stability", stability_json}};
 }
 
 std::string CurveIndexReport::ToTable() const {
@@ -48,6 +58,16 @@ std::string CurveIndexReport::ToTable() const {
     out += fmt::format("  {:<13}", CurveKindName(kind));
     for (const auto& name : names) out += " " + name;
     out += "\n";
+  }
+  if (!rank_stability.empty()) {
+    out += "\nrank stability: how well each curve's level at a step ranks the finals\n"
+           "(spearman: rank correlation; top_kept: share of the best tenth of finals within the top third at\n"
+           "that step, what a successive-halving rung there keeps of them; a first rung belongs where it is high):\n";
+    out += fmt::format("  {:>6} {:>7} {:>9} {:>9}\n", "step", "curves", "spearman", "top_kept");
+    for (const auto& r : rank_stability) {
+      std::string rho = std::isfinite(r.spearman) ? fmt::format("{:.2f}", r.spearman) : "-";
+      out += fmt::format("  {:>6} {:>7} {:>9} {:>9.2f}\n", r.step, r.count, rho, r.top_kept);
+    }
   }
   return out;
 }
