@@ -85,6 +85,13 @@ TEST(ReplayStudyTest, ListsHowFarEveryTrialRanAndWhy) {
   ASSERT_TRUE(cut.ok()) << cut.status().ToString();
   EXPECT_TRUE((*cut)["each"][1]["final"].is_null()) << (*cut)["each"][1];
   EXPECT_EQ((*cut)["each"][1]["step"], 6);
+  // Nothing stopped it in the replay and it did not fail: the record ended
+  // (it used to read "failed" under the rules that let it run on).
+  for (const char* pruner : {"none", "hyperband"}) {
+    auto r = ReplayCurves(curves, {.pruner = pruner, .workers = 1, .list_trials = true});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)["each"][1]["state"], "cut short") << pruner << " " << (*r)["each"][1];
+  }
   EXPECT_TRUE((*cut)["each"][0]["final"].is_number());
   // A rule's stop on the last value a cut-short record holds saved nothing:
   // the listing says "cut short" there, and "stopped" rows are the ones the

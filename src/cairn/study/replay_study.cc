@@ -92,11 +92,14 @@ int64_t StepReached(const std::vector<CurveRecord>& curves, const TrialRecord& t
 // How a replayed trial ended, as the summary counts it: a stop on the last
 // value the record holds saved nothing, so a curve the record cut short is
 // "cut short" there, not "stopped" (a full curve's stop at its last report
-// comes too late: the trial completed).
+// comes too late: the trial completed). Where no rule stopped it, the end
+// of a cut-short record reaches the coordinator as a failure; it is the
+// record's end all the same.
 std::string ReplayedState(const std::vector<CurveRecord>& curves, const TrialRecord& t) {
   const auto& c = curves[static_cast<size_t>(t.number)];
   const bool ran_all = static_cast<size_t>(t.steps) >= c.values.size();
-  if (t.state == TrialState::kStopped && ran_all) return "cut short";
+  const bool record_ended = t.state == TrialState::kFailed && !RanToItsEnd(c);
+  if (ran_all && (t.state == TrialState::kStopped || record_ended)) return "cut short";
   return std::string(TrialStateName(t.state));
 }
 
