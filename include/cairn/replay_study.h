@@ -22,6 +22,10 @@ struct ReplayStudyOptions {
   std::string study;                 // a study in the store
   std::string pruner = "asha";       // none | median | asha | hyperband | predictive
   nlohmann::json pruner_options = nlohmann::json::object();
+  // ReplayStudy: when `pruner` is the rule the study ran with, replay it
+  // with the study's recorded options instead of pruner_options (the report
+  // says "pruner_options_from": "study").
+  bool use_study_pruner_options = false;
   int workers = 0;                   // simulated parallel trials; 0 = the study's own
   uint64_t seed = 0;
   bool list_trials = false;          // add "each": every trial's fate
@@ -49,7 +53,7 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& st
 Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, const ReplayStudyOptions& options);
 
 // StudyCurves + ReplayCurves, adding the study's recorded outcome for
-// comparison ("recorded": {pruner, steps_used, seconds_used}).
+// comparison ("recorded": {pruner, pruner_options, steps_used, seconds_used}).
 Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& options);
 
 }  // namespace cairn

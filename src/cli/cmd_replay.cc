@@ -14,7 +14,7 @@ struct ReplayArgs {
   std::string study;
   std::string curves;
   std::string pruner = "asha";
-  std::string pruner_options = "{}";
+  std::string pruner_options;  // empty: the study's own for the rule it ran with, else the defaults
   int workers = 0;
   int trials = 0;
   uint64_t seed = 0;
@@ -22,11 +22,31 @@ struct ReplayArgs {
   bool list = false;
 };
 
+// What the study itself ran with, and why a replay of that same rule
+// cannot show what its stops saved.
+std::string RecordedLine(const nlohmann::json& r) {
+  if (!r.contains("recorded")) return "";
+  const nlohmann::json& rec = r["recorded"];
+  const std::string pruner = rec.value("pruner", "?");
+  const nlohmann::json options = rec.value("pruner_options", nlohmann::json::object());
+  std::string out = fmt::format("  the study ran with {}{}: {} steps", pruner,
+                                options.empty() ? std::string() : " " + options.dump(),
+                                rec.value("steps_used", int64_t{0}));
+  if (pruner == r["pruner"].get<std::string>()) {
+    out += "; its stops are already in the record, so replaying the same rule cannot credit them (a stopped\n"
+           "  trial's later steps were never run); replay another rule to compare";
+  }
+  return out + "\n";
+}
+
 std::string Render(const nlohmann::json& r) {
   const nlohmann::json& options = r.value("pruner_options", nlohmann::json::object());
-  std::string out = fmt::format("replayed {} trials with {}{} ({} at a time)\n", r["trials"].get<int>(),
+  const bool study_options = r.value("pruner_options_from", "") == "study";
+  std::string out = fmt::format("replayed {} trials with {}{}{} ({} at a time)\n", r["trials"].get<int>(),
                                 r["pruner"].get<std::string>(),
-                                options.empty() ? std::string() : " " + options.dump(), r["workers"].get<int>());
+                                options.empty() ? std::string() : " " + options.dump(),
+                                study_options ? " (the study's own settings)" : "", r["workers"].get<int>());
+  out += RecordedLine(r);
   out += fmt::format("  steps:   {} of {} ({:.1f}% saved; {} trials stopped early)\n", r["steps_used"].get<int64_t>(),
                      r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>(),
                      r.value("stopped", 0));
@@ -90,14 +110,23 @@ int Replay(const ReplayArgs& args, const Context& ctx) {
   if (args.trials > 0 && args.curves.empty()) {
     return Fail(InvalidArgument("--trials is for --curves FILE; a study is replayed whole"));
   }
-  auto parsed_options = ParseJsonText(args.pruner_options, "--pruner-options");
-  if (!parsed_options.ok()) return Fail(parsed_options.status());
-  nlohmann::json options_json = std::move(*parsed_options);
-  if (!options_json.is_object()) {
-    return Fail(InvalidArgument("--pruner-options: expected a JSON object such as '{\"p_keep\": 0.3}', got " +
-                                args.pruner_options));
+  nlohmann::json options_json = nlohmann::json::object();
+  if (!args.pruner_options.empty()) {
+    auto parsed_options = ParseJsonText(args.pruner_options, "--pruner-options");
+    if (!parsed_options.ok()) return Fail(parsed_options.status());
+    options_json = std::move(*parsed_options);
+    if (!options_json.is_object()) {
+      return Fail(InvalidArgument("--pruner-options: expected a JSON object such as '{\"p_keep\": 0.3}', got " +
+                                  args.pruner_options));
+    }
   }
-  ReplayStudyOptions options{args.study, args.pruner, options_json, args.workers, args.seed, args.list};
+  ReplayStudyOptions options{.study = args.study,
+                             .pruner = args.pruner,
+                             .pruner_options = options_json,
+                             .use_study_pruner_options = args.pruner_options.empty(),
+                             .workers = args.workers,
+                             .seed = args.seed,
+                             .list_trials = args.list};
   Result<nlohmann::json> report = InvalidArgument("give a STUDY or --curves FILE");
   if (!args.curves.empty()) {
     auto curves = ReadCurvesFile(args.curves);
@@ -133,7 +162,8 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
   cmd->add_option("--curves", args->curves, "replay a curve file (.jsonl[.gz]) instead of a study");
   cmd->add_option("--pruner", args->pruner, "none | median | asha | hyperband | predictive")->capture_default_str();
   cmd->add_option("--pruner-options", args->pruner_options,
-                  "the pruner's options as a JSON object (a study's own are not reused: give them here)");
+                  "the pruner's options as a JSON object (default: the study's own when --pruner names the\n"
+                  "rule it ran with, else the rule's defaults; '{}' for the defaults)");
   cmd->add_option("--workers", args->workers, "simulated trials at once (default: the study's parallel)");
   cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves");
   cmd->add_option("--seed", args->seed, "seed of the pruner")

@@ -47,6 +47,28 @@ TEST_F(BenchSchedulersCli, JsonHasOneRowPerSchedulerInOrder) {
   EXPECT_NE(r.err.find("median: repeat 2/2"), std::string::npos) << r.err;
 }
 
+// Replaying the rule a study ran with: its own options unless others are
+// given, and a line saying what the record already holds.
+TEST_F(BenchSchedulersCli, ReplayOfAStudysOwnRuleUsesItsOptionsAndSaysSo) {
+  BuildSampleStore(dir_ / "s.db", {{"name", "median"}, {"options", {{"startup_trials", 2}}}});
+  const std::string store = "sqlite://" + (dir_ / "s.db").string();
+  auto own = RunCairn({"replay", "demo", "--pruner", "median", "--store", store});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_NE(own.out.find(R"(with median {"startup_trials":2} (the study's own settings))"), std::string::npos)
+      << own.out;
+  EXPECT_NE(own.out.find("its stops are already in the record"), std::string::npos) << own.out;
+  auto json = RunCairn({"replay", "demo", "--pruner", "median", "--store", store, "--json"}).Json();
+  EXPECT_EQ(json["pruner_options"], (nlohmann::json{{"startup_trials", 2}}));
+  EXPECT_EQ(json["pruner_options_from"], "study");
+  auto defaults = RunCairn({"replay", "demo", "--pruner", "median", "--pruner-options", "{}", "--store", store});
+  ASSERT_EQ(defaults.exit_code, 0) << defaults.err;
+  EXPECT_EQ(defaults.out.find("the study's own settings"), std::string::npos) << defaults.out;
+  auto other = RunCairn({"replay", "demo", "--pruner", "asha", "--store", store});
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(other.out.find(R"(the study ran with median {"startup_trials":2}: )"), std::string::npos) << other.out;
+  EXPECT_EQ(other.out.find("its stops are already in the record"), std::string::npos) << other.out;
+}
+
 TEST_F(BenchSchedulersCli, ReplayListsEveryTrial) {
   auto text = RunCairn({"replay", "--curves", file_, "--pruner", "asha", "--list"});
   ASSERT_EQ(text.exit_code, 0) << text.err;

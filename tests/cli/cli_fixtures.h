@@ -41,8 +41,9 @@ inline void WriteSampleCurves(const std::filesystem::path& path, int n, int step
 
 // A store at `db` with study "demo" (objective acc, max, max_steps 20) and
 // six trials: 0-2 completed (20 steps), 3-4 stopped after 6 steps (3 with a
-// predictive decision), 5 failed after 5 steps and a NaN.
-inline void BuildSampleStore(const std::filesystem::path& db) {
+// predictive decision), 5 failed after 5 steps and a NaN. `pruner`, when
+// given, is the spec's pruner ({"name", "options"}).
+inline void BuildSampleStore(const std::filesystem::path& db, const nlohmann::json& pruner = nullptr) {
   auto store = OpenStore("sqlite://" + db.string());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   StudyRecord study;
@@ -50,6 +51,7 @@ inline void BuildSampleStore(const std::filesystem::path& db) {
   study.objective = "acc";
   study.direction = Direction::kMaximize;
   study.spec_json = {{"budget", {{"max_steps", 20}}}};
+  if (!pruner.is_null()) study.spec_json["pruner"] = pruner;
   auto study_id = (*store)->CreateStudy(study);
   ASSERT_TRUE(study_id.ok()) << study_id.status().ToString();
   for (int number = 0; number < 6; ++number) {

@@ -331,6 +331,48 @@ TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
   std::filesystem::remove_all(dir);
 }
 
+// `cairn replay STUDY --pruner median` of a study that ran median with its
+// own options replays those options, and says so; another rule, or options
+// given, are not touched.
+TEST(ReplayStudyTest, TheRuleAStudyRanWithIsReplayedWithItsOwnOptions) {
+  auto dir = testing::MakeTempDir("cairn-replay-own");
+  auto store = OpenStore("sqlite://" + (dir / "db").string());
+  ASSERT_TRUE(store.ok());
+  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
+  study.spec_json = {{"budget", {{"parallel", 1}}},
+                     {"pruner", {{"name", "median"}, {"options", {{"startup_trials", 2}, {"warmup_steps", 15}}}}}};
+  auto study_id = (*store)->CreateStudy(study);
+  ASSERT_TRUE(study_id.ok());
+  auto curves = Curves();
+  for (size_t n = 0; n < curves.size(); ++n) {
+    auto id = (*store)->CreateTrial(
+        {.study_id = *study_id, .number = static_cast<int>(n), .state = TrialState::kCompleted});
+    ASSERT_TRUE(id.ok());
+    std::vector<MetricPoint> points;
+    for (size_t i = 0; i < curves[n].values.size(); ++i) {
+      points.push_back({*id, "acc", static_cast<int64_t>(i + 1), curves[n].values[i], 1000.0 + i});
+    }
+    ASSERT_TRUE((*store)->AppendMetrics(points).ok());
+  }
+  auto own = ReplayStudy(**store, {.study = "s", .pruner = "median", .use_study_pruner_options = true});
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ((*own)["pruner_options"], (nlohmann::json{{"startup_trials", 2}, {"warmup_steps", 15}}));
+  EXPECT_EQ((*own)["pruner_options_from"], "study");
+  EXPECT_EQ((*own)["recorded"]["pruner_options"], (*own)["pruner_options"]);
+  auto given = ReplayStudy(**store, {.study = "s", .pruner = "median", .pruner_options = {{"startup_trials", 3}}});
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ((*given)["pruner_options"], (nlohmann::json{{"startup_trials", 3}}));
+  EXPECT_FALSE(given->contains("pruner_options_from"));
+  auto other = ReplayStudy(**store, {.study = "s", .pruner = "asha", .use_study_pruner_options = true});
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ((*other)["pruner_options"], nlohmann::json::object()) << "median's options are not asha's";
+  // Warm-up 15 of 20 steps: the study's own median stops later than the defaults do.
+  auto defaults = ReplayStudy(**store, {.study = "s", .pruner = "median"});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_GT((*own)["steps_used"].get<int64_t>(), (*defaults)["steps_used"].get<int64_t>());
+  std::filesystem::remove_all(dir);
+}
+
 // A program that reports every 10th epoch: the replay reports at the
 // recorded steps and counts steps, not reports, like the live study did;
 // the bench loop does the same.

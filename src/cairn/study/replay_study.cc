@@ -282,7 +282,13 @@ Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& optio
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(options.study));
   ReplayStudyOptions opts = options;
   if (opts.workers <= 0) opts.workers = study.spec_json.value("/budget/parallel"_json_pointer, 1);
+  const std::string recorded_pruner = study.spec_json.value("/pruner/name"_json_pointer, std::string("?"));
+  const nlohmann::json recorded_options =
+      study.spec_json.value("/pruner/options"_json_pointer, nlohmann::json::object());
+  const bool same_rule = opts.use_study_pruner_options && opts.pruner == recorded_pruner;
+  if (same_rule) opts.pruner_options = recorded_options;
   CAIRN_ASSIGN_OR_RETURN(nlohmann::json report, ReplayCurves(curves, opts));
+  if (same_rule) report["pruner_options_from"] = "study";
   int64_t steps = 0;
   double seconds = 0;
   for (const auto& c : curves) {
@@ -290,7 +296,8 @@ Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& optio
     seconds += CurveSeconds(c, c.values.size());
   }
   report["study"] = options.study;
-  report["recorded"] = {{"pruner", study.spec_json.value("/pruner/name"_json_pointer, std::string("?"))},
+  report["recorded"] = {{"pruner", recorded_pruner},
+                        {"pruner_options", recorded_options},
                         {"steps_used", steps},
                         {"seconds_used", seconds}};
   return report;
