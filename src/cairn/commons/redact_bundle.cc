@@ -46,6 +46,17 @@ Status RedactSpec(json& holder) {
   return Status::Ok();
 }
 
+// Redacts holder["argv"] when it is a list of words; drops a null one.
+void RedactArgvIn(json& holder) {
+  auto argv = holder.find("argv");
+  if (argv == holder.end()) return;
+  if (argv->is_array() && std::all_of(argv->begin(), argv->end(), [](const json& w) { return w.is_string(); })) {
+    *argv = RedactArgv(argv->get<std::vector<std::string>>());
+  } else if (argv->is_null()) {
+    holder.erase(argv);
+  }
+}
+
 }  // namespace
 
 Status RedactBundleSecrets(json& bundle) {
@@ -57,12 +68,10 @@ Status RedactBundleSecrets(json& bundle) {
   if (bundle.contains("trials") && bundle["trials"].is_array()) {
     for (json& trial : bundle["trials"]) {
       if (!trial.contains("attrs") || !trial["attrs"].is_object()) continue;
-      json& argv = trial["attrs"]["argv"];
-      if (argv.is_array() && std::all_of(argv.begin(), argv.end(), [](const json& w) { return w.is_string(); })) {
-        argv = RedactArgv(argv.get<std::vector<std::string>>());
-      } else if (argv.is_null()) {
-        trial["attrs"].erase("argv");
-      }
+      json& attrs = trial["attrs"];
+      RedactArgvIn(attrs);
+      // The captured record trail keeps its own copy of the command.
+      if (attrs.contains("context") && attrs["context"].is_object()) RedactArgvIn(attrs["context"]);
     }
   }
   return Status::Ok();
