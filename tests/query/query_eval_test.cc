@@ -1,6 +1,7 @@
 // Evaluating queries over a small store with the coordinator's attrs layout:
 // every field family, missing values, sort and limit, output forms.
 #include <algorithm>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -90,6 +91,31 @@ TEST_F(QueryEvalTest, StepIsHowFarTheObjectiveGotAndStepsCountsItsReports) {
   // digits:3 has no summary and its stored points end at step 2.
   EXPECT_EQ(Run("step >= 10"), (V{"digits:0", "digits:1", "digits:4", "mnist:0"}));
   EXPECT_EQ(Run("step = 2"), (V{"digits:3"}));
+}
+
+// A trial that reported NaN, and a failed one whose objective was inf:
+// neither has a value (as status shows them), and sorting puts them last
+// (NaN used to scatter the order and inf to sort first).
+TEST_F(QueryEvalTest, NanAndInfiniteValuesAreNoValueAndSortLast) {
+  int64_t digits = 0;
+  for (const auto& s : index_->studies()) {
+    if (s.record.name == "digits") digits = s.record.id;
+  }
+  TrialRecord nan_trial{.study_id = digits, .number = 4, .state = TrialState::kCompleted};
+  nan_trial.value = std::numeric_limits<double>::quiet_NaN();
+  TrialRecord inf_trial{.study_id = digits, .number = 5, .state = TrialState::kFailed};
+  inf_trial.value = std::numeric_limits<double>::infinity();
+  ASSERT_TRUE(store_->CreateTrial(nan_trial).ok());
+  ASSERT_TRUE(store_->CreateTrial(inf_trial).ok());
+  auto index = TrialIndex::Build(*store_);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  index_ = std::make_unique<TrialIndex>(std::move(*index));
+  EXPECT_EQ(Run("study = \"digits\"", {.sort = "-value"}),
+            (V{"digits:0", "digits:1", "digits:2", "digits:3", "digits:4", "digits:5"}));
+  EXPECT_EQ(Run("study = \"digits\"", {.sort = "value"}),
+            (V{"digits:2", "digits:1", "digits:0", "digits:3", "digits:4", "digits:5"}));
+  EXPECT_EQ(Run("value > 100"), V{});
+  EXPECT_EQ(Run("value IS NULL"), (V{"digits:3", "digits:4", "digits:5"}));
 }
 
 TEST_F(QueryEvalTest, Dates) {

@@ -266,7 +266,11 @@ void LookupField(const Field& f, const TrialIndex& index, const IndexedTrial& t,
     case FieldKind::kId: out->push_back(Value::Num(static_cast<double>(r.id))); return;
     case FieldKind::kArk: if (!r.ark.empty()) out->push_back(Value::Str(r.ark)); return;
     case FieldKind::kState: out->push_back(Value::Str(TrialStateName(r.state))); return;
-    case FieldKind::kValue: return AppendOptional(r.value, out);
+    // A NaN or infinite objective is no value (status shows "-", JSON null):
+    // it must neither match "value > 100" nor sort first.
+    case FieldKind::kValue:
+      if (r.value && std::isfinite(*r.value)) out->push_back(Value::Num(*r.value));
+      return;
     case FieldKind::kSteps: out->push_back(Value::Num(static_cast<double>(r.steps))); return;
     case FieldKind::kStep: return AppendLastStep(s.record.objective, t, out);
     case FieldKind::kParam: return LookupParam(f, t, out);

@@ -1,6 +1,7 @@
 // Query::Parse, RunQuery (filter, sort, limit) and the result's JSON and
 // text forms.
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -28,6 +29,12 @@ bool IsStandardColumn(const std::string& f) {
   return f == "study" || f == "number" || f == "state" || f == "value";
 }
 
+// Whether a sort key is missing: no value, or a NaN/infinite number (NaN
+// compares false both ways and would break the order; both sort last).
+bool MissingKey(const std::vector<query::Value>& key) {
+  return key.empty() || (key[0].type == query::Value::Type::kNumber && !std::isfinite(key[0].number));
+}
+
 // Sorts by `field` (ascending unless `descending`), trials without it last;
 // ties keep study, then number order.
 void SortTrials(const TrialIndex& index, const query::Field& field, bool descending,
@@ -40,7 +47,8 @@ void SortTrials(const TrialIndex& index, const query::Field& field, bool descend
     keyed.back().second = t;
   }
   std::stable_sort(keyed.begin(), keyed.end(), [descending](const auto& a, const auto& b) {
-    if (a.first.empty() || b.first.empty()) return !a.first.empty() && b.first.empty();
+    const bool a_missing = MissingKey(a.first), b_missing = MissingKey(b.first);
+    if (a_missing || b_missing) return !a_missing && b_missing;
     int c = query::CompareForSort(a.first[0], b.first[0]);
     return descending ? c > 0 : c < 0;
   });
