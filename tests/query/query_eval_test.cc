@@ -91,6 +91,17 @@ TEST_F(QueryEvalTest, StepIsHowFarTheObjectiveGotAndStepsCountsItsReports) {
   // digits:3 has no summary and its stored points end at step 2.
   EXPECT_EQ(Run("step >= 10"), (V{"digits:0", "digits:1", "digits:4", "mnist:0"}));
   EXPECT_EQ(Run("step = 2"), (V{"digits:3"}));
+  // The coordinator's value_step wins over the last point: reports past
+  // max_steps (or after a stop) are points, not the value.
+  TrialRecord past{.study_id = t.study_id, .number = 5, .state = TrialState::kCompleted};
+  past.steps = 2;
+  past.value = 0.5;
+  past.attrs = {{"value_step", 2}, {"metrics", {{"val_acc", {{"steps", 5}, {"last", 0.7}, {"last_step", 5}}}}}};
+  ASSERT_TRUE(store_->CreateTrial(past).ok());
+  index = TrialIndex::Build(*store_);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  index_ = std::make_unique<TrialIndex>(std::move(*index));
+  EXPECT_EQ(Run("step = 2 AND number = 5"), (V{"digits:5"}));
 }
 
 // A trial that reported NaN, and a failed one whose objective was inf:

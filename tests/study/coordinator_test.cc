@@ -388,6 +388,7 @@ TEST_F(LateStopTest, AProgramStoppedBeforeItsLastStepStaysStopped) {
   EXPECT_DOUBLE_EQ(t.value.value_or(0), 0.1);
   EXPECT_EQ(t.attrs["decision"]["rule"], "median");
   EXPECT_EQ(t.attrs["reports_after_stop"], 2);
+  EXPECT_EQ(t.attrs["value_step"], 1) << "the step the stop was decided at, not the late reports'";
 }
 
 TEST_F(LateStopTest, WithoutMaxStepsACleanExitAfterTheStopStaysStopped) {
@@ -458,6 +459,8 @@ TEST_F(CoordinatorTest, MaxStepsEndsATrialAsCompletedAfterTheGracePeriod) {
     ASSERT_TRUE(points.ok());
     EXPECT_EQ(points->size(), 7u);
     EXPECT_NE(t.end_reason.find("max_steps"), std::string::npos);
+    // The value's step, not the last point's (status and show read it).
+    EXPECT_EQ(t.attrs["value_step"], 4) << t.attrs.dump();
   }
 }
 

@@ -110,10 +110,17 @@ void LookupMetric(const Field& f, const IndexedTrial& t, std::vector<Value>* out
   }
 }
 
-// The step the objective was last reported at: `steps` counts reports, and a
+// The step of the trial's value: `steps` counts reports, and a
 // program that evaluates every 10th epoch reaches step 50 in 5 of them.
 // Records written before summaries carried last_step count reports as steps.
 void AppendLastStep(const std::string& objective, const IndexedTrial& t, std::vector<Value>* out) {
+  // The step of the value, as the coordinator records it (later points,
+  // past max_steps or after a stop, are not the value).
+  const nlohmann::json& attrs = t.record.attrs;
+  if (attrs.is_object() && attrs.contains("value_step") && attrs["value_step"].is_number_integer()) {
+    out->push_back(Value::Num(static_cast<double>(attrs["value_step"].get<int64_t>())));
+    return;
+  }
   auto it = t.metrics.find(objective);
   if (it != t.metrics.end() && it->second.last_step) {
     out->push_back(Value::Num(static_cast<double>(*it->second.last_step)));

@@ -722,6 +722,9 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   if (live.reports_after_stop > 0) trial.attrs["reports_after_stop"] = live.reports_after_stop;
   if (auto where = parts_.executor->Describe(trial.id); !where.empty()) trial.attrs["executor"] = where;
   trial.attrs["metrics"] = MetricsSummary(live);
+  // The step the value belongs to: reports past max_steps or after a stop
+  // are kept as points but are not the value (nor, then, its step).
+  if (live.last_step) trial.attrs["value_step"] = *live.last_step;
   if (live.gpu_peak_alone) trial.attrs["gpu_peak_memory_bytes"] = *live.gpu_peak_alone;
   if (packing_ && live.gpu_peak_alone) packing_->RecordPeak(*live.gpu_peak_alone);
   if (trial.state == TrialState::kFailed) NoteGpuOutOfMemory(live);

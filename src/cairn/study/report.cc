@@ -89,11 +89,16 @@ Result<nlohmann::json> ListStudiesJson(Store& store) {
 
 namespace {
 
-// The step the objective was last reported at, read as `query`'s `step`
-// reads it: from the metric summaries the coordinator keeps in attrs (their
-// reports when a summary predates last_step), else from the stored points;
-// a trial that reported nothing counts its reports.
+// The step of the trial's value, read as `query`'s `step` reads it: the
+// value_step the coordinator records (reports past max_steps or after a stop
+// are points, not the value); for records without it, the objective's last
+// step from the metric summaries in attrs (their reports when a summary
+// predates last_step), else from the stored points; a trial that reported
+// nothing counts its reports.
 Result<int64_t> LastObjectiveStep(Store& store, const TrialRecord& t, const std::string& objective) {
+  if (t.attrs.is_object() && t.attrs.contains("value_step") && t.attrs["value_step"].is_number_integer()) {
+    return t.attrs["value_step"].get<int64_t>();
+  }
   if (t.attrs.is_object() && t.attrs.contains("metrics")) {
     const nlohmann::json& metrics = t.attrs["metrics"];
     if (!metrics.is_object() || !metrics.contains(objective)) return t.steps;
@@ -179,8 +184,9 @@ std::string RenderStudyList(const nlohmann::json& studies) {
 std::string RenderStudyStatus(const nlohmann::json& status) {
   std::string out = fmt::format("study {}: {} ({})\n", status["study"].get<std::string>(),
                                 status["objective"].get<std::string>(), status["direction"].get<std::string>());
-  // STEP is how far a trial got; a program that evaluates every 10th epoch
-  // shows 50 after 5 reports (the JSON keeps both).
+  // STEP is the step of the trial's value (how far it got, within max_steps
+  // and up to a stop); a program that evaluates every 10th epoch shows 50
+  // after 5 reports (the JSON keeps both).
   TextTable table({"TRIAL", "STATE", "VALUE", "STEP", "PARAMS"});
   for (const auto& t : status["trials"]) {
     const int64_t step = t.contains("step") ? t["step"].get<int64_t>() : t["steps"].get<int64_t>();
@@ -200,7 +206,10 @@ std::string RenderStudyStatus(const nlohmann::json& status) {
 std::string StepsText(const nlohmann::json& d) {
   const int64_t steps = d["steps"].get<int64_t>();
   const nlohmann::json& m = d["metrics"].value(d["objective"].get<std::string>(), nlohmann::json::object());
-  const int64_t last_step = m.value("last_step", steps);
+  const nlohmann::json& attrs = d.value("attrs", nlohmann::json::object());
+  const int64_t last_step = attrs.contains("value_step") && attrs["value_step"].is_number_integer()
+                                ? attrs["value_step"].get<int64_t>()
+                                : m.value("last_step", steps);
   if (last_step != steps) return fmt::format("at step {} ({} report{})", last_step, steps, steps == 1 ? "" : "s");
   return fmt::format("after {} step{}", steps, steps == 1 ? "" : "s");
 }
