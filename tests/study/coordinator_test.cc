@@ -487,6 +487,30 @@ TEST_F(CoordinatorTest, AReportForAnEarlierStepDoesNotReplaceTheValue) {
   EXPECT_EQ(points->size(), 4u);
 }
 
+// A program that prints no step key: its n-th objective report is step n,
+// past max_steps too (the reports after it were all stored at max_steps + 1).
+TEST_F(CoordinatorTest, ReportsWithoutAStepKeyPastMaxStepsKeepCounting) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest&) {
+    Script s;
+    s.values = {0.1, 0.2, 0.3, 0.4, 0.5};
+    s.no_step_key = true;
+    return s;
+  });
+  StudySpec spec = MakeSpec(1, 1);
+  spec.max_steps = 3;
+  spec.grace_s = 10;
+  ASSERT_TRUE(RunStudy(spec, exec).ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_DOUBLE_EQ(trials[0].value.value_or(0), 0.3);
+  EXPECT_EQ(trials[0].attrs["value_step"], 3);
+  auto points = store_->ReadMetrics({trials[0].id, std::string("score")});
+  ASSERT_TRUE(points.ok());
+  std::vector<int64_t> steps;
+  for (const auto& p : *points) steps.push_back(p.step);
+  EXPECT_EQ(steps, (std::vector<int64_t>{1, 2, 3, 4, 5}));
+}
+
 TEST_F(CoordinatorTest, ATrialThatEndsAtMaxStepsIsNotStopped) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 4); });
   StudySpec spec = MakeSpec(2, 1);

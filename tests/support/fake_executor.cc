@@ -61,7 +61,9 @@ std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
     if (live.next < live.script.values.size()) {
       ReportEvent report;
       report.trial_id = id;
-      report.step = live.script.steps.empty() ? static_cast<int64_t>(live.next + 1) : live.script.steps[live.next];
+      if (!live.script.no_step_key) {
+        report.step = live.script.steps.empty() ? static_cast<int64_t>(live.next + 1) : live.script.steps[live.next];
+      }
       report.metrics[live.script.metric] = live.script.values[live.next];
       report.time = now;
       ++live.next;

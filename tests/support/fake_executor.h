@@ -17,6 +17,7 @@ namespace cairn::testing {
 struct Script {
   std::vector<double> values;        // objective per report
   std::vector<int64_t> steps;        // the step of each report; empty: index + 1
+  bool no_step_key = false;          // reports carry no step (the program prints none)
   std::string metric = "score";
   ExitKind end = ExitKind::kExited;  // how it ends if not stopped
   int exit_code = 0;

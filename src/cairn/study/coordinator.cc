@@ -66,7 +66,10 @@ struct LiveTrial {
   StopCause stop_cause = StopCause::kNone;
   std::string stop_detail;
   std::optional<Decision> decision;  // the scheduler's stop decision
-  std::optional<int64_t> last_step;  // last objective step seen
+  std::optional<int64_t> last_step;  // last objective step counted into the value
+  // Last objective step read, counted or not (past max_steps, after a stop):
+  // a report without a step key comes after it.
+  std::optional<int64_t> last_seen_step;
   int64_t steps_written = 0;         // record.steps when the store last got the record
   int64_t reports_after_stop = 0;    // objective reports read after the stop was asked for
   // The objective reports read after a scheduler's stop: a program that was
@@ -594,8 +597,10 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
   auto it = live_.find(report.trial_id);
   if (it == live_.end()) return;  // a late line of a trial already ended
   LiveTrial& live = it->second;
-  // Without a step key the n-th report of the objective is step n.
-  int64_t step = report.step.value_or(live.last_step.value_or(0) + 1);
+  // Without a step key the n-th report of the objective is step n (also
+  // past max_steps and after a stop, where reports are kept as points only).
+  int64_t step = report.step.value_or(live.last_seen_step.value_or(0) + 1);
+  if (report.metrics.contains(spec_.metric)) live.last_seen_step = std::max(live.last_seen_step.value_or(step), step);
   if (live.stored_through_step && step <= *live.stored_through_step) return;  // read again after re-attaching
   double wall = parts_.clock->WallTime();
   for (const auto& [key, value] : report.metrics) {
