@@ -647,6 +647,9 @@ TEST_F(CoordinatorTest, RetriesFailedTrialsWithTheSameParameters) {
   EXPECT_EQ(trials[1].attrs["retry_of"], 0);
   EXPECT_EQ(trials[2].attrs["retry"], 2);
   EXPECT_EQ(trials[2].params, trials[0].params);
+  // The same trial again: the same seed (CAIRN_SEED, {seed}).
+  EXPECT_EQ(trials[1].attrs["seed"], trials[0].attrs["seed"]);
+  EXPECT_EQ(trials[2].attrs["seed"], trials[0].attrs["seed"]);
 }
 
 TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
@@ -742,6 +745,7 @@ TEST_F(CoordinatorTest, ResumeRerunsATrialItsExecutorNoLongerHas) {
   EXPECT_NE(trials[0].attrs.value("reattach_error", ""), "");
   EXPECT_EQ(trials[1].attrs.value("rerun_of", -1), 0);
   EXPECT_EQ(trials[1].state, TrialState::kCompleted);
+  EXPECT_EQ(trials[1].attrs["seed"], spec.seed * 1000003ULL) << "trial 0's seed";
 }
 
 TEST_F(CoordinatorTest, StoresWhereATrialRunsAsSoonAsItStarts) {

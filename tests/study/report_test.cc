@@ -33,6 +33,25 @@ TEST(RenderTrialDetails, SaysWhenTheRuleAskedTooLate) {
   EXPECT_NE(out.find("  stop asked by rule: median (the program had finished first)\n"), std::string::npos) << out;
 }
 
+TEST(RenderTrialDetails, SaysWhichTrialARerunOrRetryRepeats) {
+  nlohmann::json d = Details("completed");
+  d["attrs"]["rerun_of"] = 1;
+  EXPECT_NE(RenderTrialDetails(d).find("  re-run of trial 1 (it was interrupted or lost; same parameters and seed)\n"),
+            std::string::npos)
+      << RenderTrialDetails(d);
+  d["attrs"].erase("rerun_of");
+  d["attrs"]["retry_of"] = 0;
+  d["attrs"]["retry"] = 2;
+  EXPECT_NE(RenderTrialDetails(d).find("  retry 2 of trial 0 (it failed; same parameters and seed)\n"),
+            std::string::npos)
+      << RenderTrialDetails(d);
+  // The value's step, as the coordinator recorded it.
+  d["attrs"]["value_step"] = 3;
+  d["metrics"] = {{"acc", {{"last_step", 9}}}};
+  EXPECT_NE(RenderTrialDetails(d).find("  value: 0.5 at step 3 (5 reports)\n"), std::string::npos)
+      << RenderTrialDetails(d);
+}
+
 TEST(RenderTrialDetails, SaysWhereASlurmTrialRan) {
   nlohmann::json d = Details("completed");
   d["attrs"]["executor"] = {{"kind", "slurm"}, {"job_id", "812"}, {"node", "n3"}, {"pack_index", 1}, {"pack_size", 4}};

@@ -499,7 +499,9 @@ Status CoordinatorImpl::LaunchNext() {
   if (from_budget) ++started_;
   std::filesystem::path trial_dir =
       FreshTrialDir(trial, options_.trials_root / spec_.name / std::to_string(trial.number));
-  uint64_t seed = spec_.seed * 1000003ULL + static_cast<uint64_t>(trial.number);
+  // A re-run or retry repeats a trial: it gets that trial's seed.
+  const int seed_number = trial.attrs.value("rerun_of", trial.attrs.value("retry_of", trial.number));
+  uint64_t seed = spec_.seed * 1000003ULL + static_cast<uint64_t>(seed_number);
   if (auto it = params.find("seed"); it != params.end()) {
     if (auto d = ParamValueAsDouble(it->second)) seed = static_cast<uint64_t>(*d);
   }

@@ -220,6 +220,14 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   if (!d["ark"].get<std::string>().empty()) out += fmt::format("  id: {}\n", d["ark"].get<std::string>());
   out += fmt::format("  ended: {}\n", d["end_reason"].get<std::string>());
   const auto& attrs = d["attrs"];
+  // The duplicate rows of `status`: which trial this one repeats.
+  if (attrs.contains("rerun_of") && attrs["rerun_of"].is_number_integer()) {
+    out += fmt::format("  re-run of trial {} (it was interrupted or lost; same parameters and seed)\n",
+                       attrs["rerun_of"].get<int>());
+  } else if (attrs.contains("retry_of") && attrs["retry_of"].is_number_integer()) {
+    out += fmt::format("  retry {} of trial {} (it failed; same parameters and seed)\n", attrs.value("retry", 1),
+                       attrs["retry_of"].get<int>());
+  }
   if (attrs.contains("executor") && attrs["executor"].value("kind", "") == "slurm") {
     // Where it ran, for every trial (the end reason names the job only for some).
     const auto& job = attrs["executor"];
