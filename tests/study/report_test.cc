@@ -123,5 +123,25 @@ TEST_F(StudyStatusTest, ShowsTheStepReachedNotTheReportCount) {
   EXPECT_TRUE(std::regex_search(text, std::regex("\n4 +stopped +0\\.9 +50\\b"))) << text;
 }
 
+// A row that did not complete says why, in the text (cut short) and the JSON.
+TEST_F(StudyStatusTest, ATrialThatDidNotCompleteSaysWhy) {
+  auto studies = store_->ListStudies();
+  ASSERT_TRUE(studies.ok());
+  int64_t digits_id = 0;
+  for (const auto& s : *studies) {
+    if (s.name == "digits") digits_id = s.id;
+  }
+  TrialRecord t{.study_id = digits_id, .number = 4, .state = TrialState::kFailed};
+  t.end_reason = "exit 1 (see stderr.log: Traceback (most recent call last): ZeroDivisionError in train.py line 12)";
+  ASSERT_TRUE(store_->CreateTrial(t).ok());
+  auto status = StudyStatusJson(*store_, "digits");
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_EQ((*status)["trials"][4]["end_reason"], t.end_reason);
+  const std::string text = RenderStudyStatus(*status);
+  EXPECT_NE(text.find("WHY"), std::string::npos) << text;
+  EXPECT_NE(text.find("exit 1 (see stderr.log: Traceback (most recent call last)..."), std::string::npos) << text;
+  EXPECT_NE(text.find("optimizer=adam\n"), std::string::npos) << "a completed row needs no reason: " << text;
+}
+
 }  // namespace
 }  // namespace cairn

@@ -127,7 +127,8 @@ Result<nlohmann::json> StudyStatusJson(Store& store, const std::string& name) {
                     {"params", ParamsToJson(t.params)},
                     {"value", NumberOrNull(t.value)},
                     {"steps", t.steps},
-                    {"step", step}});
+                    {"step", step},
+                    {"end_reason", t.end_reason}});
   }
   auto best = BestCompleted(trials, study.direction);
   return nlohmann::json{{"study", study.name},
@@ -181,17 +182,30 @@ std::string RenderStudyList(const nlohmann::json& studies) {
   return table.Render();
 }
 
+// The first line of an end reason, cut to 60 characters.
+std::string ShortReason(const std::string& reason) {
+  std::string line = reason.substr(0, reason.find('\n'));
+  constexpr size_t kMax = 60;
+  if (line.size() > kMax) line = line.substr(0, kMax - 3) + "...";
+  return line;
+}
+
 std::string RenderStudyStatus(const nlohmann::json& status) {
   std::string out = fmt::format("study {}: {} ({})\n", status["study"].get<std::string>(),
                                 status["objective"].get<std::string>(), status["direction"].get<std::string>());
   // STEP is the step of the trial's value (how far it got, within max_steps
   // and up to a stop); a program that evaluates every 10th epoch shows 50
   // after 5 reports (the JSON keeps both).
-  TextTable table({"TRIAL", "STATE", "VALUE", "STEP", "PARAMS"});
+  // WHY: the start of the end reason of a trial that did not complete, so a
+  // failed row explains itself (`show` has the whole of it).
+  TextTable table({"TRIAL", "STATE", "VALUE", "STEP", "PARAMS", "WHY"});
   for (const auto& t : status["trials"]) {
     const int64_t step = t.contains("step") ? t["step"].get<int64_t>() : t["steps"].get<int64_t>();
-    table.AddRow({std::to_string(t["number"].get<int>()), t["state"], FormatValue(t["value"]),
-                  std::to_string(step), FormatParams(t["params"])});
+    const std::string state = t["state"].get<std::string>();
+    std::string why;
+    if (state != "completed" && state != "running") why = ShortReason(t.value("end_reason", std::string()));
+    table.AddRow({std::to_string(t["number"].get<int>()), state, FormatValue(t["value"]), std::to_string(step),
+                  FormatParams(t["params"]), why});
   }
   out += table.Render();
   if (!status["best"].is_null()) {
