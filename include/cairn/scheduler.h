@@ -27,6 +27,11 @@ struct Decision {
   std::optional<double> lower;      // its interval
   std::optional<double> upper;
   std::optional<double> probability;  // P(final beats the threshold)
+  std::optional<double> threshold;    // the bar P is about (predictive: the top_k-th best smoothed completed final)
+  // The prediction lies outside what its line was learned from (a trial far
+  // below the ones that taught it): the decision stands, the numbers are
+  // less sure than their interval says.
+  bool extrapolated = false;
 
   bool stop() const { return action == Action::kStop; }
   nlohmann::json ToJson() const;

@@ -277,6 +277,12 @@ TEST(PredictiveV2, KeepsARungLoserWhoseStudyPredictsAWin) {
   // 0.20 is below every start the study learned from: the reason says so.
   EXPECT_NE(first.reason.find("(extrapolated: its level 0.2 lies outside the 0.25 to 0.4 of the trials"),
             std::string::npos) << first.reason;
+  // And the decision carries it, for `show`, plots and scripts.
+  EXPECT_TRUE(first.extrapolated);
+  EXPECT_EQ(first.ToJson()["extrapolated"], true);
+  ASSERT_TRUE(first.threshold.has_value());
+  EXPECT_EQ(first.ToJson()["threshold"], *first.threshold);
+  EXPECT_NE(first.reason.find(" >= p_keep 0.5 at step 1; predicted "), std::string::npos) << first.reason;
   // The same start in the opposite study would be stopped at once.
   auto t = Make("predictive", PartsCtx(), options);
   for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*t, i, Linear(starts[i], 0.5 + starts[i], 20)), 0);
@@ -291,6 +297,8 @@ TEST(PredictiveV2, StopsAHopelessTrialBetweenRungs) {
   Decision last;
   EXPECT_EQ(RunTrial(*s, 10, v, &last), 5);
   EXPECT_EQ(last.reason.rfind("hopeless: P(final > ", 0), 0u) << last.reason;
+  // The comparison sits beside P, not after the prediction's basis.
+  EXPECT_NE(last.reason.find(" < p_min 0.1 at step 5; predicted "), std::string::npos) << last.reason;
   EXPECT_LT(*last.probability, 0.05);
 }
 

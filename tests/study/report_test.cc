@@ -52,6 +52,21 @@ TEST(RenderTrialDetails, SaysWhichTrialARerunOrRetryRepeats) {
       << RenderTrialDetails(d);
 }
 
+TEST(RenderTrialDetails, NamesTheBarAndAnExtrapolatedPrediction) {
+  nlohmann::json d = Details("stopped");
+  d["attrs"]["decision"] = {{"rule", "predictive"}, {"predicted", 0.83},      {"lower", 0.73},
+                            {"upper", 0.93},        {"probability", 0.04},    {"threshold", 0.9642},
+                            {"extrapolated", true}};
+  const std::string out = RenderTrialDetails(d);
+  EXPECT_NE(out.find("  predicted final acc: 0.83 [0.73, 0.93] (90 % interval), extrapolated: the trial lies "
+                     "outside the levels"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("  probability of beating 0.9642 (the best completed final, smoothed): 0.04\n"),
+            std::string::npos)
+      << out;
+}
+
 TEST(RenderTrialDetails, SaysWhereASlurmTrialRan) {
   nlohmann::json d = Details("completed");
   d["attrs"]["executor"] = {{"kind", "slurm"}, {"job_id", "812"}, {"node", "n3"}, {"pack_index", 1}, {"pack_size", 4}};

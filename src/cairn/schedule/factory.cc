@@ -18,6 +18,8 @@ nlohmann::json Decision::ToJson() const {
   if (predicted) j["predicted"] = *predicted;
   if (lower) j["lower"] = *lower;
   if (upper) j["upper"] = *upper;
+  if (threshold) j["threshold"] = *threshold;
+  if (extrapolated) j["extrapolated"] = true;
   if (probability) j["probability"] = *probability;
   return j;
 }

@@ -160,6 +160,8 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   out.lower = Clamp(std::min(sign() * p->lower, sign() * p->upper));
   out.upper = Clamp(std::max(sign() * p->lower, sign() * p->upper));
   out.probability = prob;
+  out.threshold = sign() * *threshold;
+  out.extrapolated = p->Extrapolated(level);
   const bool lost_rung = verdict && !verdict->promoted;
   const bool hopeless = prob < options_.p_min;
   const bool rung_stop = !hopeless && lost_rung && prob < options_.p_keep;
@@ -168,30 +170,33 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   // coordinator keeps decisions that stop); formatting it would dominate the
   // cost of a report. Stops and vetoed rung losses say why.
   if (!hopeless && !lost_rung) return out;
-  const std::string prediction = fmt::format(
-      "P(final {} {:.6g}) = {} at step {}; predicted {:.6g} [{:.6g}, {:.6g}] from {} "
-      "completed trials{}", sign() > 0 ? ">" : "<", sign() * *threshold,
-      ProbabilityText(prob, hopeless ? options_.p_min : options_.p_keep), step, *out.predicted,
-      *out.lower, *out.upper, p->samples,
+  // "P(final > 0.9642) = 0.012 < p_min 0.1 at step 3; predicted 0.93 [0.9,
+  // 0.95] from 5 completed trials": the comparison beside P, four digits
+  // (the bar is the best smoothed completed final, not a raw value).
+  const double bound = hopeless ? options_.p_min : options_.p_keep;
+  const std::string probability =
+      fmt::format("P(final {} {:.4g}) = {} {} {} {:.3g} at step {}", sign() > 0 ? ">" : "<", *out.threshold,
+                  ProbabilityText(prob, bound), prob < bound ? "<" : ">=", hopeless ? "p_min" : "p_keep", bound,
+                  step);
+  std::string basis = fmt::format(
+      "predicted {:.4g} [{:.4g}, {:.4g}] from {} completed trials{}", *out.predicted, *out.lower, *out.upper,
+      p->samples,
       p->links == 2 ? " through 1 rung link"
                     : p->links > 2 ? fmt::format(" through {} rung links", p->links - 1) : "");
-  std::string extrapolated;
-  if (p->Extrapolated(level)) {
+  if (out.extrapolated) {
     // Said, not acted on: the decision stands, the number is less sure than
     // its interval says.
     const double lo = std::min(sign() * p->learned_min, sign() * p->learned_max);
     const double hi = std::max(sign() * p->learned_min, sign() * p->learned_max);
-    extrapolated = fmt::format(" (extrapolated: its level {:.6g} lies outside the {:.6g} to {:.6g} of the trials "
-                               "the line was learned from)", sign() * level, lo, hi);
+    basis += fmt::format(" (extrapolated: its level {:.4g} lies outside the {:.4g} to {:.4g} of the trials "
+                         "the line was learned from)", sign() * level, lo, hi);
   }
   if (hopeless) {
-    out.reason = fmt::format("hopeless: {} < p_min {:.3g}{}", prediction, options_.p_min, extrapolated);
+    out.reason = fmt::format("hopeless: {}; {}", probability, basis);
   } else if (rung_stop) {
-    out.reason = fmt::format("{} and {} < p_keep {:.3g}{}", RungText(*verdict, step), prediction,
-                             options_.p_keep, extrapolated);
+    out.reason = fmt::format("{} and {}; {}", RungText(*verdict, step), probability, basis);
   } else {
-    out.reason = fmt::format("kept although {}: {} >= p_keep {:.3g}{}", RungText(*verdict, step),
-                             prediction, options_.p_keep, extrapolated);
+    out.reason = fmt::format("kept although {}: {}; {}", RungText(*verdict, step), probability, basis);
   }
   return out;
 }

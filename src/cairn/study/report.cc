@@ -260,14 +260,22 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
     out += d["state"] == "stopped" ? fmt::format("  stopped by rule: {}\n", rule)
                                    : fmt::format("  stop asked by rule: {} (the program had finished first)\n", rule);
     if (dec.contains("predicted") && !dec["predicted"].is_null()) {
-      out += fmt::format("  predicted final {}: {} [{}, {}] (90 % interval)\n", d["objective"].get<std::string>(),
+      out += fmt::format("  predicted final {}: {} [{}, {}] (90 % interval){}\n", d["objective"].get<std::string>(),
                          FormatValue(dec["predicted"]), FormatValue(dec.value("lower", nlohmann::json())),
-                         FormatValue(dec.value("upper", nlohmann::json())));
+                         FormatValue(dec.value("upper", nlohmann::json())),
+                         dec.value("extrapolated", false)
+                             ? ", extrapolated: the trial lies outside the levels the prediction was learned "
+                               "from, so it is less sure than its interval says"
+                             : "");
     }
     if (dec.contains("probability") && !dec["probability"].is_null()) {
-      // The bar is the rule's own (the smoothed best completed final for the
-      // predictive rule); its reason above names it.
-      out += fmt::format("  probability of beating the rule's bar: {}\n", FormatValue(dec["probability"]));
+      // The bar is the rule's own: for the predictive rule the best
+      // completed final, smoothed (not a raw value any trial reported).
+      const nlohmann::json bar = dec.value("threshold", nlohmann::json());
+      out += bar.is_number()
+                 ? fmt::format("  probability of beating {} (the best completed final, smoothed): {}\n",
+                               FormatValue(bar), FormatValue(dec["probability"]))
+                 : fmt::format("  probability of beating the rule's bar: {}\n", FormatValue(dec["probability"]));
     }
   }
   out += fmt::format("  params: {}\n", FormatParams(d["params"]));
