@@ -16,8 +16,10 @@
 
 namespace cairn {
 
-// `where` names the text ("FILE:LINE", an option); a syntax error adds the
-// column (line:column when the text has several lines), and the library's
+// `where` names the text ("FILE:LINE", a FILE, or an option such as
+// "--pruner-options"); a syntax error adds the column (line:column when the
+// text has several lines; "--x, column 43" and "--x, line 2, column 19" for
+// an option, whose bare number would read as a line), and the library's
 // prefixes are dropped.
 // Never throws.
 Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& where);

@@ -116,7 +116,7 @@ TEST_F(BenchSchedulersCli, SchedulerOptionsReachTheirScheduler) {
 
   auto not_json = RunCairn({"bench", "schedulers", "--curves", file_, "--scheduler-options", "{asha"});
   EXPECT_EQ(not_json.exit_code, 2);
-  EXPECT_NE(not_json.err.find("--scheduler-options:2: invalid JSON: syntax error"), std::string::npos) << not_json.err;
+  EXPECT_NE(not_json.err.find("--scheduler-options, column 2: invalid JSON: syntax error"), std::string::npos) << not_json.err;
   auto unlisted = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "median",
                             "--scheduler-options", R"({"asha": {}})"});
   EXPECT_EQ(unlisted.exit_code, 2);

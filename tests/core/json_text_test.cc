@@ -17,14 +17,22 @@ TEST(JsonTextTest, ASyntaxErrorNamesTheColumnWithoutTheLibrarysPrefix) {
   ASSERT_FALSE(j.ok());
   EXPECT_EQ(j.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(j.status().message(),
-            "--pruner-options:9: invalid JSON: syntax error while parsing object key - unexpected '}'; "
+            "--pruner-options, column 9: invalid JSON: syntax error while parsing object key - unexpected '}'; "
             "expected string literal");
+  // A file's line takes the column after a colon, as compilers print it.
+  auto line = ParseJsonText(R"({"a": 1,})", "curves.jsonl:3");
+  ASSERT_FALSE(line.ok());
+  EXPECT_EQ(line.status().message().rfind("curves.jsonl:3:9: invalid JSON: ", 0), 0u) << line.status().message();
 }
 
 TEST(JsonTextTest, SeveralLinesGiveLineAndColumn) {
   auto j = ParseJsonText("[1,\n2,]", "f.json");
   ASSERT_FALSE(j.ok());
   EXPECT_EQ(j.status().message().rfind("f.json:2:3: invalid JSON: ", 0), 0u) << j.status().message();
+  auto option = ParseJsonText("{\"a\": 1,\n}", "--scheduler-options");
+  ASSERT_FALSE(option.ok());
+  EXPECT_EQ(option.status().message().rfind("--scheduler-options, line 2, column 1: invalid JSON: ", 0), 0u)
+      << option.status().message();
 }
 
 TEST(JsonTextTest, ANumberTooLargeForADoubleIsAnErrorNotACrash) {

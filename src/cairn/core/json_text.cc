@@ -68,11 +68,18 @@ Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& w
     size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
     size_t line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
     size_t column = line == 1 ? at + 1 : at - line_start;
-    // One line of text (a curve file's line, an option): the column alone.
-    std::string position = text.find('\n') == std::string_view::npos ? fmt::format("{}", column)
-                                                                       : fmt::format("{}:{}", line, column);
+    const bool one_line = text.find('\n') == std::string_view::npos;
+    std::string located;
+    if (!where.empty() && where[0] == '-') {
+      // An option: "--pruner-options:43" read as a line number.
+      located = one_line ? fmt::format("{}, column {}", where, column)
+                         : fmt::format("{}, line {}, column {}", where, line, column);
+    } else {
+      // A file's line ("FILE:LINE") takes the column alone; a whole file LINE:COLUMN.
+      located = one_line ? fmt::format("{}:{}", where, column) : fmt::format("{}:{}:{}", where, line, column);
+    }
     return InvalidArgument(
-        fmt::format("{}:{}: invalid JSON: {}{}", where, position, Reason(e.what()), NonFiniteHint(text, at)));
+        fmt::format("{}: invalid JSON: {}{}", located, Reason(e.what()), NonFiniteHint(text, at)));
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(fmt::format("{}: invalid JSON: {}", where, Reason(e.what())));
   }
