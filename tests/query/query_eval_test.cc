@@ -127,6 +127,13 @@ TEST_F(QueryEvalTest, NanAndInfiniteValuesAreNoValueAndSortLast) {
             (V{"digits:2", "digits:1", "digits:0", "digits:3", "digits:4", "digits:5"}));
   EXPECT_EQ(Run("value > 100"), V{});
   EXPECT_EQ(Run("value IS NULL"), (V{"digits:3", "digits:4", "digits:5"}));
+  // Shown as status shows them: "-" in the table, null in the JSON.
+  auto r = RunQuery(*index_, "number >= 4 AND study = \"digits\"", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string table = RenderQueryTable(*index_, *r);
+  EXPECT_EQ(table.find("nan"), std::string::npos) << table;
+  EXPECT_EQ(table.find("inf"), std::string::npos) << table;
+  for (const auto& row : QueryResultJson(*index_, *r)) EXPECT_TRUE(row["value"].is_null()) << row;
 }
 
 TEST_F(QueryEvalTest, Dates) {

@@ -64,7 +64,9 @@ std::vector<query::Field> ColumnFields(const QueryResult& r) {
   return out;
 }
 
-nlohmann::json OptionalJson(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+nlohmann::json OptionalJson(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json();  // NaN/inf: no value, as status shows it
+}
 
 }  // namespace
 
@@ -137,7 +139,7 @@ std::string RenderQueryTable(const TrialIndex& index, const QueryResult& result)
     const TrialRecord& r = t->record;
     std::vector<std::string> row = {index.study_of(*t).record.name, std::to_string(r.number),
                                     std::string(TrialStateName(r.state)),
-                                    r.value ? query::FormatNumber(*r.value) : "-"};
+                                    r.value && std::isfinite(*r.value) ? query::FormatNumber(*r.value) : "-"};
     for (const auto& f : fields) {
       values.clear();
       query::LookupField(f, index, *t, &values);
