@@ -206,6 +206,10 @@ int RunIndex(const IndexArgs& args, const Context& ctx) {
     j["bounds"] = {side(source->lower_bound), side(source->upper_bound)};
     PrintJson(j);
   } else {
+    if (source->cut_short > 0) {
+      std::cout << fmt::format("{} curves cut short (stopped early or failed) left out: no final value\n",
+                               source->cut_short);
+    }
     std::cout << report->ToTable();
   }
   return 0;

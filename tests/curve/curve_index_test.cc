@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -169,6 +170,27 @@ TEST(CurveIndexTest, TheStudyLineLearnsALateJumpNoShapeShows) {
   EXPECT_LT(line.mean_abs_error, 0.2 * ensemble.mean_abs_error);
   EXPECT_GE(line.coverage, 0.8);
   EXPECT_EQ(report->ranking.at(CurveKind::kNormal).front(), "study_line");
+}
+
+// 10 % of a 20-step curve is 2 points: no family can be fitted, so only the
+// baseline and the study line are scored there (not a dozen "failed" rows
+// that repeat the baseline).
+TEST(CurveIndexTest, APrefixTooShortToFitScoresOnlyTheBaselineAndTheLine) {
+  std::vector<LabeledCurve> curves;
+  for (int i = 0; i < 8; ++i) {
+    double q = 0.6 + 0.03 * i;
+    curves.push_back(Curve(fmt::format("c{}", i), Sample([q](double x) { return q * (1 - std::exp(-x / 3)); }, 20,
+                                                          0.002, 200 + i)));
+  }
+  CurveIndexOptions options;
+  options.fractions = {0.1, 0.5};
+  Result<CurveIndexReport> report = BuildCurveIndex(curves, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  std::set<std::string> at_tenth, at_half;
+  for (const auto& c : report->cells) (c.fraction == 0.1 ? at_tenth : at_half).insert(c.predictor);
+  EXPECT_EQ(at_tenth, (std::set<std::string>{"last_value", "study_line"}));
+  EXPECT_EQ(at_half.size(), 14u);
+  EXPECT_NE(report->ToTable().find("study_line, a line through the other curves'"), std::string::npos);
 }
 
 TEST(SpearmanCorrelationTest, RanksWithTiesAndSaysWhenItCannot) {

@@ -91,6 +91,12 @@ std::optional<LinePoint> ScorePrefix(const LabeledCurve& c, CurveKind kind, size
   }
   const double sign = c.direction == Direction::kMaximize ? 1.0 : -1.0;
   LinePoint point{kind, sign * curve_internal::RecentMeanLevel(finite), truth};
+  if (static_cast<int>(finite.size()) < options.fit.min_points) {
+    // Too few points to fit a family (10 % of a 20-step curve): only the
+    // baseline is scored, not a dozen "failed" fits that repeat it.
+    samples[{kind, fi, 0}].push_back({std::abs(*last - truth), std::abs(*last - truth) / file_range, false, -1});
+    return point;
+  }
   std::vector<int64_t> steps(m);
   std::iota(steps.begin(), steps.end(), 1);
   CurveFitOptions fit = options.fit;

@@ -51,8 +51,13 @@ std::string CurveIndexReport::ToTable() const {
                        c.count > 0 ? 100.0 * c.failed / c.count : 0.0, c.mean_abs_error, c.median_abs_error,
                        c.mean_norm_error, c.median_norm_error, cover);
   }
-  out += "\nfailed: fits that failed or were absurd; they are scored as the last value's prediction.\n"
-         "nrm: error / value range; cover: share of finals inside the 90 % interval.\n";
+  out += "\npredictors: last_value, the last value seen (the baseline); ensemble, the families weighted by\n"
+         "their fit; study_line, a line through the other curves' (level, final), as the predictive pruner\n"
+         "learns from a study; then each family alone. A prefix of fewer than 3 points is scored for\n"
+         "last_value and study_line only.\n"
+         "failed: fits that failed or were absurd; they are scored as the last value's prediction.\n"
+         "nrm: error / value range; cover: share of finals inside the 90 % interval.\n"
+         "A kind with few curves (n) ranks its predictors on little evidence.\n";
   out += "\nranking (best first, by median normalised error over the fractions):\n";
   for (const auto& [kind, names] : ranking) {
     out += fmt::format("  {:<13}", CurveKindName(kind));
