@@ -49,6 +49,8 @@ struct StudySummary {
   StudyProgress progress;
   int64_t study_id = 0;
   bool interrupted = false;  // the user stopped the study
+  int ran = 0;               // trials this run started or re-attached to (0: the budget was already used)
+  int budget = 0;            // the study's budget of trials (fewer when the space holds fewer)
 };
 
 // The collaborators of a coordinator. Non-owning pointers: the caller keeps

@@ -1,6 +1,7 @@
 // cairn run STUDY.yaml: run a study on this machine.
 #include <csignal>
 #include <cstdio>
+#include <iostream>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,11 @@ int Run(const RunArgs& args, const Context& ctx) {
   if (!summary.ok()) return Fail(summary.status());
   progress.Finish(summary->progress);
   const auto& p = summary->progress;
+  if (summary->ran == 0 && !summary->interrupted) {
+    std::cerr << fmt::format("cairn: nothing to run: the study's budget of {} trial{} is used (raise "
+                             "budget.trials in {}, or give --trials, to run more)\n",
+                             summary->budget, summary->budget == 1 ? "" : "s", args.study_file);
+  }
   if (args.json) {
     PrintJson({{"study", p.study}, {"completed", p.completed}, {"stopped", p.stopped}, {"failed", p.failed},
                {"interrupted", p.interrupted}, {"lost", p.lost},

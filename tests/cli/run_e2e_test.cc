@@ -177,6 +177,27 @@ budget: {trials: 2, parallel: 1}
   EXPECT_NE(run.err.find("no trial of study 'broken' completed (2 failed, 0 lost)"), std::string::npos) << run.err;
 }
 
+// Running a study again once its budget is used starts nothing: it says so
+// instead of printing only the best trial again.
+TEST_F(E2ERun, ARunWithTheBudgetUsedSaysThereIsNothingToRun) {
+  WriteFile(dir_ / "once.yaml", R"(name: once
+command: ["/usr/bin/python3", "trial.py", "--x", "{x}"]
+space:
+  x: {type: int, low: 1, high: 2}
+objective: {metric: score, direction: maximize, step: epoch}
+budget: {trials: 1, parallel: 1}
+)");
+  auto first = RunCairn({"run", "once.yaml", "--store", store_}, dir_);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.err.find("nothing to run"), std::string::npos) << first.err;
+  auto again = RunCairn({"run", "once.yaml", "--store", store_}, dir_);
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("cairn: nothing to run: the study's budget of 1 trial is used (raise budget.trials in "
+                           "once.yaml, or give --trials, to run more)"),
+            std::string::npos)
+      << again.err;
+}
+
 // `cairn reproduce` from the command line: a faithful re-run exits 0; a
 // re-run that fails (the program was broken since) exits 1 and says so.
 TEST_F(E2ERun, ReproduceExitsWithAnErrorWhenTheRerunFails) {

@@ -183,6 +183,7 @@ class CoordinatorImpl final : public Coordinator {
   bool launch_blocked_ = false;  // the executor cannot start trials now (Unavailable)
   int next_number_ = 0;
   int started_ = 0;  // trials of the budget started (by any coordinator)
+  int ran_here_ = 0;  // trials this coordinator launched or re-attached to
   int budget_ = 0;   // budget.trials, or fewer when the sampler has only so many parameter sets
   double last_refresh_ = 0.0;
   std::set<int> told_;  // trial numbers the sampler has been told (or that we run)
@@ -305,6 +306,7 @@ Status CoordinatorImpl::Refresh() {
       if (trial.owner == owner_ || !study_internal::OwnerIsGone(trial, parts_.clock->WallTime())) continue;
       CAIRN_ASSIGN_OR_RETURN(bool reattached, Reattach(trial));
       if (reattached) {
+        ++ran_here_;
         told_.insert(trial.number);
         continue;
       }
@@ -497,6 +499,7 @@ Status CoordinatorImpl::LaunchNext() {
   CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, std::move(created));
   const Params& params = trial.params;
   if (from_budget) ++started_;
+  ++ran_here_;
   std::filesystem::path trial_dir =
       FreshTrialDir(trial, options_.trials_root / spec_.name / std::to_string(trial.number));
   // A re-run or retry repeats a trial: it gets that trial's seed.
@@ -1040,7 +1043,7 @@ Result<StudySummary> CoordinatorImpl::Run() {
   CAIRN_TRY(CollectArtifacts(/*wait=*/true));
   CAIRN_TRY(CountOthersEnded());
   MaybeReportProgress(true);
-  StudySummary summary{Progress(), study_.id, interrupted_};
+  StudySummary summary{Progress(), study_.id, interrupted_, ran_here_, budget_};
   return summary;
 }
 
