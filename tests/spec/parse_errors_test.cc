@@ -156,6 +156,8 @@ const ErrorCase kCases[] = {
      "9:7", "pattern 1: metric pattern 'acc (?P<acc>[0-9.]+' does not compile: missing )"},
     {"unknown pruner", Doc({HEAD, "objective: {metric: acc}", "pruner: medain"}), "7:9",
      "unknown pruner 'medain' (did you mean 'median'?)"},
+    {"unknown sampler", Doc({HEAD, "objective: {metric: acc}", "sampler: {name: tpee}"}), "7:17",
+     "unknown sampler 'tpee' (did you mean 'tpe'?)"},
     {"pruner map without name", Doc({HEAD, "objective: {metric: acc}", "pruner: {warmup_steps: 3}"}), "7:9",
      "missing key 'name' in 'pruner'"},
     {"unknown executor", Doc({HEAD, "objective: {metric: acc}", "executor: {name: k8s}"}), "7:18",

@@ -153,7 +153,7 @@ Status CheckPluginOptions(const YamlContext& ctx, const MapFields& top, const St
 }
 
 Status ReadSampler(const YamlContext& ctx, const Field& field, StudySpec& spec) {
-  CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {}));
+  CAIRN_ASSIGN_OR_RETURN(Plugin plugin, ReadPlugin(ctx, field, {"random", "tpe", "grid"}));
   spec.sampler = plugin.name;
   if (const Field* seed = plugin.map.Find("seed")) {
     CAIRN_ASSIGN_OR_RETURN(spec.seed, ReadSeed(ctx, *seed));
