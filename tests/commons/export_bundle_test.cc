@@ -107,6 +107,16 @@ TEST_F(ExportBundleTest, ATruncatedBundleFileIsNamedWithWhereItBreaks) {
   EXPECT_NE(read.status().message().find("invalid JSON"), std::string::npos) << read.status().ToString();
 }
 
+TEST_F(ExportBundleTest, AnRoCrateFolderIsNotABundleAndTheErrorSaysWhatIs) {
+  std::filesystem::path crate = dir_ / "crate";
+  ASSERT_TRUE(ExportStudy(*fixture_.store, "digits", {.format = ExportFormat::kRoCrate, .output = crate}).ok());
+  auto read = ReadBundleFile(crate);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(read.status().message().find("is a folder; import takes the JSON bundle"), std::string::npos)
+      << read.status().ToString();
+}
+
 TEST_F(ExportBundleTest, ImportRefusesATakenNameUnlessRenamed) {
   auto bundle = ExportBundle(*fixture_.store, "digits");
   ASSERT_TRUE(bundle.ok());

@@ -215,6 +215,15 @@ Status ImportBundle(Store& store, const json& bundle, const ImportOptions& optio
 }
 
 Result<json> ReadBundleFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    // An RO-Crate or PROV export is a folder, and a record for reading, not
+    // a bundle to load.
+    return InvalidArgument(fmt::format(
+        "{} is a folder; import takes the JSON bundle that `cairn export STUDY --format json -o FILE` writes "
+        "(an RO-Crate, PROV or model-card export cannot be imported)",
+        path.string()));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return IoError("cannot read bundle " + path.string());
   std::stringstream text;
