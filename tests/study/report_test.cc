@@ -5,6 +5,7 @@
 
 #include "cairn/report.h"
 #include "query/query_fixture.h"
+#include "support/paths.h"
 
 namespace cairn {
 namespace {
@@ -136,6 +137,35 @@ TEST_F(StudyStatusTest, ShowsTheStepReachedNotTheReportCount) {
   const std::string text = RenderStudyStatus(*status);
   EXPECT_NE(text.find("STEP "), std::string::npos) << text;
   EXPECT_TRUE(std::regex_search(text, std::regex("\n4 +stopped +0\\.9 +50\\b"))) << text;
+}
+
+// A crash says more than "exit 1": show gives the end of its stderr.log.
+TEST_F(StudyStatusTest, AFailedTrialShowsTheEndOfItsStderr) {
+  auto studies = store_->ListStudies();
+  ASSERT_TRUE(studies.ok());
+  int64_t digits_id = 0;
+  for (const auto& s : *studies) {
+    if (s.name == "digits") digits_id = s.id;
+  }
+  auto dir = testing::MakeTempDir("cairn-stderr-tail");
+  std::string text;
+  for (int i = 1; i <= 7; ++i) text += "line " + std::to_string(i) + "\n\n";
+  testing::WriteFile(dir / "stderr.log", text);
+  TrialRecord t{.study_id = digits_id, .number = 4, .state = TrialState::kFailed};
+  t.end_reason = "exit 1";
+  t.attrs = {{"trial_dir", dir.string()}};
+  ASSERT_TRUE(store_->CreateTrial(t).ok());
+  auto details = TrialDetailsJson(*store_, "digits", 4);
+  ASSERT_TRUE(details.ok()) << details.status().ToString();
+  EXPECT_EQ((*details)["stderr_tail"], (nlohmann::json{"line 3", "line 4", "line 5", "line 6", "line 7"}));
+  EXPECT_NE(RenderTrialDetails(*details).find("  ended: exit 1\n  stderr.log ends with:\n    line 3\n"),
+            std::string::npos)
+      << RenderTrialDetails(*details);
+  // A completed trial's stderr (warnings) is not shown.
+  auto completed = TrialDetailsJson(*store_, "digits", 0);
+  ASSERT_TRUE(completed.ok());
+  EXPECT_FALSE(completed->contains("stderr_tail"));
+  std::filesystem::remove_all(dir);
 }
 
 // A row that did not complete says why, in the text (cut short) and the JSON.

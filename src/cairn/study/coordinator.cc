@@ -719,7 +719,8 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
     // the program printed something else, or the patterns miss its lines.
     end = {TrialState::kFailed,
            fmt::format("{} without reporting the objective {} (do the study's metrics patterns match its output? "
-                       "see stdout.log)", end.reason, spec_.metric)};
+                       "see stdout.log; a program that prints its metrics to stderr needs "
+                       "executor: {{name: local, parse_stderr: true}})", end.reason, spec_.metric)};
   }
   TrialRecord& trial = live.record;
   trial.state = end.state;

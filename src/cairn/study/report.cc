@@ -1,6 +1,10 @@
 #include "cairn/report.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
@@ -14,6 +18,35 @@ namespace {
 nlohmann::json NumberOrNull(const std::optional<double>& v) {
   if (!v || !std::isfinite(*v)) return nullptr;
   return *v;
+}
+
+// The last lines of a failed trial's stderr.log (its traceback), read from
+// the last 4 KiB; empty when the folder is elsewhere (another machine).
+nlohmann::json StderrTail(const TrialRecord& t) {
+  nlohmann::json lines = nlohmann::json::array();
+  if (t.state != TrialState::kFailed || !t.attrs.is_object() || !t.attrs.contains("trial_dir") ||
+      !t.attrs["trial_dir"].is_string()) {
+    return lines;
+  }
+  std::ifstream in(std::filesystem::path(t.attrs["trial_dir"].get<std::string>()) / "stderr.log", std::ios::binary);
+  if (!in) return lines;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  constexpr std::streamoff kTail = 4096;
+  in.seekg(std::max<std::streamoff>(0, size - kTail));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> all;
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    if (line.find_first_not_of(" \t\r") != std::string::npos) all.push_back(line.substr(0, 200));
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  if (size > kTail && !all.empty()) all.erase(all.begin());  // cut in the middle
+  constexpr size_t kLines = 5;
+  for (size_t i = all.size() > kLines ? all.size() - kLines : 0; i < all.size(); ++i) lines.push_back(all[i]);
+  return lines;
 }
 
 std::optional<const TrialRecord*> BestCompleted(const std::vector<TrialRecord>& trials, Direction d) {
@@ -164,6 +197,7 @@ Result<nlohmann::json> TrialDetailsJson(Store& store, const std::string& name, i
       {"trail", TrialTrailJson(store, study, t)},
       {"attrs", t.attrs},
   };
+  if (nlohmann::json tail = StderrTail(t); !tail.empty()) out["stderr_tail"] = std::move(tail);
   return out;
 }
 
@@ -233,6 +267,10 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
                                 d["state"].get<std::string>());
   if (!d["ark"].get<std::string>().empty()) out += fmt::format("  id: {}\n", d["ark"].get<std::string>());
   out += fmt::format("  ended: {}\n", d["end_reason"].get<std::string>());
+  if (d.contains("stderr_tail")) {
+    out += "  stderr.log ends with:\n";
+    for (const auto& line : d["stderr_tail"]) out += "    " + line.get<std::string>() + "\n";
+  }
   const auto& attrs = d["attrs"];
   // The duplicate rows of `status`: which trial this one repeats.
   if (attrs.contains("rerun_of") && attrs["rerun_of"].is_number_integer()) {
