@@ -65,6 +65,7 @@ TEST_F(DiffTest, PackagesHostsGpusAndDataDrift) {
   EXPECT_EQ((*Row(d, "gpus", "gpu0.name"))["change"], "changed");
   EXPECT_EQ((*Row(d, "params", "lr"))["change"], "changed");
   EXPECT_EQ((*Row(d, "env", "OMP_NUM_THREADS"))["a"], "4");
+  EXPECT_EQ(Row(d, "env", "_"), nullptr) << "the shell's last command is not how the model was made";
   const json* acc = Row(d, "metrics", "val_acc");
   ASSERT_NE(acc, nullptr);
   EXPECT_DOUBLE_EQ((*acc)["a"]["last"].get<double>(), 0.95);

@@ -43,7 +43,7 @@ inline nlohmann::json TrialAttrs(const std::string& software, const std::string&
           {"seed", seed},
           {"gpus", ids},
           {"context", {{"format", 1}, {"argv", {"python3", "train.py"}},
-                       {"env", {{"PATH", "/usr/bin"}, {"OMP_NUM_THREADS", seed % 2 ? "4" : "8"}}},
+                       {"env", {{"PATH", "/usr/bin"}, {"OMP_NUM_THREADS", seed % 2 ? "4" : "8"}, {"_", seed % 2 ? "/usr/bin/env" : "/bin/sh"}}},
                        {"software", software}, {"container", nullptr}, {"gpus", gpus},
                        {"datasets", {{{"path", "/data/digits"}, {"kind", "directory"}, {"sha256", dataset_hash}}}},
                        {"program_files", {{{"path", "train.py"}, {"bytes", 100}, {"sha256", "code-" + software}}}},

@@ -139,8 +139,12 @@ json MetricRows(const Side& a, const Side& b) {
 
 // Cairn's own variables differ between any two trials and are shown in the
 // trial and params sections already.
+// Variables that differ between any two trials, or between any two shells
+// (`_` is the shell's last command, OLDPWD its previous folder, SHLVL its
+// depth): noise in a diff, not a difference in how a model was made.
 bool IsPerTrialVariable(const std::string& name) {
-  return name.starts_with("CAIRN_TRIAL") || name == "CAIRN_PARAMS" || name == "CAIRN_SEED";
+  return name.starts_with("CAIRN_TRIAL") || name == "CAIRN_PARAMS" || name == "CAIRN_SEED" || name == "_" ||
+         name == "OLDPWD" || name == "SHLVL";
 }
 
 json Identity(const Side& s) {
