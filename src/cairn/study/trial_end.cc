@@ -36,7 +36,7 @@ TrialEnd ClassifyTrialEnd(const ExitEvent& exit, StopCause cause, const std::str
     case StopCause::kMaxSteps:
       return {TrialState::kCompleted, cause_detail};
     case StopCause::kInterrupt:
-      return {TrialState::kInterrupted, "interrupted by the user"};
+      return {TrialState::kInterrupted, cause_detail};
   }
   return ClassifyNaturalEnd(exit);
 }
