@@ -933,7 +933,10 @@ void CoordinatorImpl::EnforceMaxSteps() {
 void CoordinatorImpl::InterruptAll() {
   interrupted_ = true;
   reruns_.clear();
-  for (auto& [id, live] : live_) RequestStop(live, StopCause::kInterrupt, "interrupted: cairn was told to stop (Ctrl-C, SIGTERM or SIGHUP); running it again re-runs this trial");
+  for (auto& [id, live] : live_) {
+    RequestStop(live, StopCause::kInterrupt,
+                "interrupted: cairn was told to stop (Ctrl-C, SIGTERM or SIGHUP); running it again re-runs this trial");
+  }
   if (options_.on_message && !live_.empty()) {
     options_.on_message(fmt::format("interrupted: stopping {} running trial(s), which have {:g} s to end "
                                     "(budget.grace); interrupt again to kill them now",
