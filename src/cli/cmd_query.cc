@@ -15,7 +15,7 @@ struct QueryArgs {
   std::string expr;
   std::string sort;
   int limit = 0;
-  std::string a, b;
+  std::string a, b, c;  // diff: two trials, or STUDY A B
   bool all = false;
   std::string study;
   std::vector<std::string> studies;
@@ -37,9 +37,12 @@ int RunQueryCommand(const Context& ctx, const QueryArgs& args) {
 }
 
 int RunDiffCommand(const Context& ctx, const QueryArgs& args) {
-  auto a = ParseTrialRef(args.a);
+  // `cairn diff digits 2 10` reads as digits:2 and digits:10.
+  const std::string first = args.c.empty() ? args.a : args.a + ":" + args.b;
+  const std::string second = args.c.empty() ? args.b : args.a + ":" + args.c;
+  auto a = ParseTrialRef(first);
   if (!a.ok()) return Fail(a.status());
-  auto b = ParseTrialRef(args.b);
+  auto b = ParseTrialRef(second);
   if (!b.ok()) return Fail(b.status());
   auto store = OpenCliStore(ctx);
   if (!store.ok()) return Fail(store.status());
@@ -97,9 +100,11 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
   auto* diff = app.add_subcommand("diff", "Compare two trials: params, code, packages, env, host, GPUs, data, metrics");
   diff->footer(
       "A trial is STUDY:NUMBER, an ARK (ark:/NAAN/NAME/tN; a study ARK means its best trial), or a study\n"
-      "name (its best completed trial). Dataset rows with the same path but another hash are DATA DRIFT.");
-  diff->add_option("a", args->a, "first trial")->required();
-  diff->add_option("b", args->b, "second trial")->required();
+      "name (its best completed trial); `cairn diff STUDY 2 10` compares two trials of one study.\n"
+      "Dataset rows with the same path but another hash are DATA DRIFT.");
+  diff->add_option("a", args->a, "first trial (or the study, with three arguments)")->required();
+  diff->add_option("b", args->b, "second trial (or the first trial's number)")->required();
+  diff->add_option("c", args->c, "the second trial's number, with STUDY A B");
   diff->add_flag("--all", args->all, "show the rows that are the same too");
   diff->add_flag("--json", args->json, "print JSON");
   AddStoreOption(diff, ctx);

@@ -196,6 +196,11 @@ budget: {trials: 1, parallel: 1}
                            "once.yaml, or give --trials, to run more)"),
             std::string::npos)
       << again.err;
+  // `diff STUDY A B` is `diff STUDY:A STUDY:B`.
+  auto diff = RunCairn({"diff", "once", "0", "0", "--store", store_, "--json"}, dir_);
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_EQ(diff.Json()["a"]["study"], "once");
+  EXPECT_EQ(diff.Json()["b"]["number"], 0);
 }
 
 // `cairn reproduce` from the command line: a faithful re-run exits 0; a
