@@ -117,6 +117,20 @@ TEST_F(ExportBundleTest, AnRoCrateFolderIsNotABundleAndTheErrorSaysWhatIs) {
       << read.status().ToString();
 }
 
+TEST_F(ExportBundleTest, ABadNameSaysWhichNameToChange) {
+  auto bundle = ExportBundle(*fixture_.store, "digits");
+  ASSERT_TRUE(bundle.ok());
+  Status bad_as = ImportBundle(*fixture_.store, *bundle, {.rename_to = "bad name"});
+  EXPECT_EQ(bad_as.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_as.message().rfind("--as 'bad name' has characters outside", 0), 0u) << bad_as.message();
+  EXPECT_EQ(bad_as.message().find("(--as NAME)"), std::string::npos) << bad_as.message();
+  (*bundle)["study"]["name"] = "bad/name";
+  Status bad_bundle = ImportBundle(*fixture_.store, *bundle);
+  EXPECT_NE(bad_bundle.message().find("the bundle's study name 'bad/name'"), std::string::npos)
+      << bad_bundle.message();
+  EXPECT_NE(bad_bundle.message().find("(--as NAME)"), std::string::npos) << bad_bundle.message();
+}
+
 TEST_F(ExportBundleTest, ImportRefusesATakenNameUnlessRenamed) {
   auto bundle = ExportBundle(*fixture_.store, "digits");
   ASSERT_TRUE(bundle.ok());

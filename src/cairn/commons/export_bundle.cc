@@ -185,8 +185,11 @@ Status ImportBundle(Store& store, const json& bundle, const ImportOptions& optio
   StudyRecord& study = decoded.study;
   if (!options.rename_to.empty()) study.name = options.rename_to;
   if (!IsValidStudyName(study.name)) {
-    return InvalidArgument(fmt::format("study name '{}' has characters outside [A-Za-z0-9_.-] or is . or ..; "
-                                       "import it under another name (--as NAME)", study.name));
+    // A bad --as needs another --as; a bad name in the bundle needs one at all.
+    return InvalidArgument(fmt::format("{} '{}' has characters outside [A-Za-z0-9_.-] or is . or ..; {}",
+                                       options.rename_to.empty() ? "the bundle's study name" : "--as", study.name,
+                                       options.rename_to.empty() ? "import it under another name (--as NAME)"
+                                                                 : "give a name of letters, digits, '_', '.', '-'"));
   }
   auto existing = store.GetStudy(study.name);
   if (existing.ok()) {
