@@ -177,16 +177,21 @@ budget: {trials: 2, parallel: 1}
   EXPECT_NE(run.err.find("no trial of study 'broken' completed (2 failed, 0 lost)"), std::string::npos) << run.err;
 }
 
-// Running a study again once its budget is used starts nothing: it says so
-// instead of printing only the best trial again.
-TEST_F(E2ERun, ARunWithTheBudgetUsedSaysThereIsNothingToRun) {
-  WriteFile(dir_ / "once.yaml", R"(name: once
+// A study of one trial of trial.py, named `name`.
+std::string OneTrialStudy(const std::string& name) {
+  return "name: " + name + R"(
 command: ["/usr/bin/python3", "trial.py", "--x", "{x}"]
 space:
   x: {type: int, low: 1, high: 2}
 objective: {metric: score, direction: maximize, step: epoch}
 budget: {trials: 1, parallel: 1}
-)");
+)";
+}
+
+// Running a study again once its budget is used starts nothing: it says so
+// instead of printing only the best trial again.
+TEST_F(E2ERun, ARunWithTheBudgetUsedSaysThereIsNothingToRun) {
+  WriteFile(dir_ / "once.yaml", OneTrialStudy("once"));
   auto first = RunCairn({"run", "once.yaml", "--store", store_}, dir_);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_EQ(first.err.find("nothing to run"), std::string::npos) << first.err;
@@ -206,13 +211,7 @@ budget: {trials: 1, parallel: 1}
 // `cairn reproduce` from the command line: a faithful re-run exits 0; a
 // re-run that fails (the program was broken since) exits 1 and says so.
 TEST_F(E2ERun, ReproduceExitsWithAnErrorWhenTheRerunFails) {
-  WriteFile(dir_ / "one.yaml", R"(name: one
-command: ["/usr/bin/python3", "trial.py", "--x", "{x}"]
-space:
-  x: {type: int, low: 1, high: 2}
-objective: {metric: score, direction: maximize, step: epoch}
-budget: {trials: 1, parallel: 1}
-)");
+  WriteFile(dir_ / "one.yaml", OneTrialStudy("one"));
   auto run = RunCairn({"run", "one.yaml", "--store", store_}, dir_);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto same = RunCairn({"reproduce", "one", "0", "--store", store_, "--json"}, dir_);

@@ -96,6 +96,17 @@ class CoordinatorTest : public ::testing::Test {
     return *trials;
   }
 
+  // A study of one trial with this max_steps and grace; its record.
+  TrialRecord RunOneTrial(FakeExecutor& exec, int64_t max_steps, double grace_s) {
+    StudySpec spec = MakeSpec(1, 1);
+    spec.max_steps = max_steps;
+    spec.grace_s = grace_s;
+    EXPECT_TRUE(RunStudy(spec, exec).ok());
+    auto trials = Trials();
+    EXPECT_EQ(trials.size(), 1u);
+    return trials.empty() ? TrialRecord{} : trials[0];
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<Scheduler> scheduler_;
@@ -335,15 +346,10 @@ TEST_F(CoordinatorTest, MedianRuleStopsTrialsThatFallBehind) {
 TEST_F(CoordinatorTest, ReportsAfterAStopAreKeptAndCounted) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
   exec.stop_delay = 2;  // it goes on for two more steps after Stop()
-  StudySpec spec = MakeSpec(1, 1);
-  spec.max_steps = 4;
-  spec.grace_s = 0;
-  ASSERT_TRUE(RunStudy(spec, exec).ok());
-  auto trials = Trials();
-  ASSERT_EQ(trials.size(), 1u);
-  EXPECT_EQ(trials[0].steps, 4);
-  EXPECT_EQ(trials[0].attrs["reports_after_stop"], 2) << trials[0].attrs.dump();
-  auto points = store_->ReadMetrics({trials[0].id, std::string("score")});
+  TrialRecord trial = RunOneTrial(exec, /*max_steps=*/4, /*grace_s=*/0);
+  EXPECT_EQ(trial.steps, 4);
+  EXPECT_EQ(trial.attrs["reports_after_stop"], 2) << trial.attrs.dump();
+  auto points = store_->ReadMetrics({trial.id, std::string("score")});
   ASSERT_TRUE(points.ok());
   EXPECT_EQ(points->size(), 6u);
 }
@@ -496,15 +502,10 @@ TEST_F(CoordinatorTest, ReportsWithoutAStepKeyPastMaxStepsKeepCounting) {
     s.no_step_key = true;
     return s;
   });
-  StudySpec spec = MakeSpec(1, 1);
-  spec.max_steps = 3;
-  spec.grace_s = 10;
-  ASSERT_TRUE(RunStudy(spec, exec).ok());
-  auto trials = Trials();
-  ASSERT_EQ(trials.size(), 1u);
-  EXPECT_DOUBLE_EQ(trials[0].value.value_or(0), 0.3);
-  EXPECT_EQ(trials[0].attrs["value_step"], 3);
-  auto points = store_->ReadMetrics({trials[0].id, std::string("score")});
+  TrialRecord trial = RunOneTrial(exec, /*max_steps=*/3, /*grace_s=*/10);
+  EXPECT_DOUBLE_EQ(trial.value.value_or(0), 0.3);
+  EXPECT_EQ(trial.attrs["value_step"], 3);
+  auto points = store_->ReadMetrics({trial.id, std::string("score")});
   ASSERT_TRUE(points.ok());
   std::vector<int64_t> steps;
   for (const auto& p : *points) steps.push_back(p.step);

@@ -89,7 +89,15 @@ TEST(RenderTrialDetails, SaysHowFarATrialRanInStepsAndReports) {
 
 // `status` shows how far each trial got in steps; its JSON keeps the count of
 // reports too.
-class StudyStatusTest : public testing::QueryStoreTest {};
+class StudyStatusTest : public testing::QueryStoreTest {
+ protected:
+  // The store id of the fixture's "digits" study, for trials added to it.
+  int64_t DigitsId() {
+    auto study = store_->GetStudy("digits");
+    EXPECT_TRUE(study.ok()) << study.status().ToString();
+    return study.ok() ? study->id : 0;
+  }
+};
 
 // `show` says how the model was made, reading the host and software blobs.
 TEST_F(StudyStatusTest, ShowTellsHowTheModelWasMade) {
@@ -114,12 +122,7 @@ TEST_F(StudyStatusTest, ShowTellsHowTheModelWasMade) {
 }
 
 TEST_F(StudyStatusTest, ShowsTheStepReachedNotTheReportCount) {
-  auto studies = store_->ListStudies();
-  ASSERT_TRUE(studies.ok());
-  int64_t digits_id = 0;
-  for (const auto& s : *studies) {
-    if (s.name == "digits") digits_id = s.id;
-  }
+  const int64_t digits_id = DigitsId();
   TrialRecord t{.study_id = digits_id, .number = 4, .state = TrialState::kStopped};
   t.steps = 5;
   t.value = 0.9;
@@ -141,12 +144,7 @@ TEST_F(StudyStatusTest, ShowsTheStepReachedNotTheReportCount) {
 
 // A crash says more than "exit 1": show gives the end of its stderr.log.
 TEST_F(StudyStatusTest, AFailedTrialShowsTheEndOfItsStderr) {
-  auto studies = store_->ListStudies();
-  ASSERT_TRUE(studies.ok());
-  int64_t digits_id = 0;
-  for (const auto& s : *studies) {
-    if (s.name == "digits") digits_id = s.id;
-  }
+  const int64_t digits_id = DigitsId();
   auto dir = testing::MakeTempDir("cairn-stderr-tail");
   std::string text;
   for (int i = 1; i <= 7; ++i) text += "line " + std::to_string(i) + "\n\n";
@@ -170,12 +168,7 @@ TEST_F(StudyStatusTest, AFailedTrialShowsTheEndOfItsStderr) {
 
 // A row that did not complete says why, in the text (cut short) and the JSON.
 TEST_F(StudyStatusTest, ATrialThatDidNotCompleteSaysWhy) {
-  auto studies = store_->ListStudies();
-  ASSERT_TRUE(studies.ok());
-  int64_t digits_id = 0;
-  for (const auto& s : *studies) {
-    if (s.name == "digits") digits_id = s.id;
-  }
+  const int64_t digits_id = DigitsId();
   TrialRecord t{.study_id = digits_id, .number = 4, .state = TrialState::kFailed};
   t.end_reason = "exit 1 (see stderr.log: Traceback (most recent call last): ZeroDivisionError in train.py line 12)";
   ASSERT_TRUE(store_->CreateTrial(t).ok());
