@@ -47,6 +47,12 @@ struct PlotCurve {
   std::vector<int64_t> steps;  // increasing
   std::vector<double> values;  // one per step; NaN/inf break the line
   std::optional<PlotPrediction> prediction;  // stopped trials with a decision
+  // The value the curve is ranked by: a study trial's recorded value (its
+  // value at max_steps, not a later point); unset: the last finite value.
+  std::optional<double> final_value;
+
+  // final_value, else the last finite value; nullopt when there is none.
+  std::optional<double> RankedValue() const;
 };
 
 struct CurvesPlot {

@@ -93,6 +93,34 @@ TEST(RenderCurvesSvg, BestFollowsTheDirection) {
   EXPECT_NE(svg->find(">best: trial 0</text>"), std::string::npos);
 }
 
+// The best is the one status names: the recorded value (a point past
+// max_steps does not count), the first of tied trials, whatever a log axis
+// can show.
+TEST(RenderCurvesSvg, BestIsTheRecordedValueTheFirstOfTiesAndOffTheLogScaleToo) {
+  CurvesPlot p = Sample();
+  p.curves[0].values.back() = 0.95;  // a point past max_steps
+  p.curves[0].final_value = 0.74;    // its value at max_steps
+  auto svg = RenderCurvesSvg(p, {});
+  ASSERT_TRUE(svg.ok());
+  EXPECT_NE(svg->find(">best: trial 1</text>"), std::string::npos) << "0.9 beats the recorded 0.74";
+
+  p = Sample();
+  p.curves[0].values.back() = 0.9;  // a tie with trial 1: the first is the best
+  svg = RenderCurvesSvg(p, {});
+  ASSERT_TRUE(svg.ok());
+  EXPECT_NE(svg->find(">best: trial 0</text>"), std::string::npos);
+
+  CurvesPlot loss;
+  loss.metric = "loss";
+  loss.direction = Direction::kMinimize;
+  loss.curves.push_back(Curve("a", TrialState::kCompleted, {2, 1, -0.4}));
+  loss.curves.push_back(Curve("b", TrialState::kCompleted, {2, 1, 0.3}));
+  svg = RenderCurvesSvg(loss, {.log_y = true});
+  ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+  EXPECT_NE(svg->find(">best: a</text>"), std::string::npos) << "-0.4 is off a log axis but still the best";
+  EXPECT_NE(svg->find("loss = -0.4"), std::string::npos);
+}
+
 TEST(RenderCurvesSvg, IsDeterministic) {
   auto a = RenderCurvesSvg(Sample(), {});
   auto b = RenderCurvesSvg(Sample(), {});

@@ -52,6 +52,18 @@ int LastDrawable(const PlotCurve& c, bool log_y) {
   return -1;
 }
 
+}  // namespace
+
+std::optional<double> PlotCurve::RankedValue() const {
+  if (final_value && std::isfinite(*final_value)) return final_value;
+  for (auto it = values.rbegin(); it != values.rend(); ++it) {
+    if (std::isfinite(*it)) return *it;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 // What the figure shows, computed once: ranges, counts, the best curve.
 struct Summary {
   double x_lo = 0, x_hi = 0, y_lo = 0, y_hi = 0;
@@ -84,16 +96,19 @@ void CountState(Summary& s, TrialState state) {
   }
 }
 
-// Ranks completed curves by final value (direction-aware) and picks the best.
-void RankCompleted(const CurvesPlot& p, bool log_y, Summary& s) {
+// Ranks completed curves by final value (direction-aware) and picks the best:
+// the value every other command ranks by (RankedValue), whatever the axis
+// shows, the first of tied trials as status names it.
+void RankCompleted(const CurvesPlot& p, Summary& s) {
   std::vector<std::pair<double, int>> finals;
   for (size_t i = 0; i < p.curves.size(); ++i) {
     const auto& c = p.curves[i];
-    int last = LastDrawable(c, log_y);
-    if (c.state == TrialState::kCompleted && last >= 0) finals.push_back({c.values[last], static_cast<int>(i)});
+    std::optional<double> final_value = c.RankedValue();
+    if (c.state == TrialState::kCompleted && final_value) finals.push_back({*final_value, static_cast<int>(i)});
   }
-  // Worst first; ties keep curve order.
+  // Worst first; of tied curves the later one first, so the first ends last.
   std::stable_sort(finals.begin(), finals.end(), [&](const auto& a, const auto& b) {
+    if (a.first == b.first) return a.second > b.second;
     return IsBetter(p.direction, b.first, a.first);
   });
   s.final_rank.assign(p.curves.size(), 0.5);
@@ -119,7 +134,7 @@ Summary Summarise(const CurvesPlot& p, bool log_y) {
       if (s.any) Extend(s, static_cast<double>(c.prediction->target_step), c.prediction->predicted);
     }
   }
-  RankCompleted(p, log_y, s);
+  RankCompleted(p, s);
   return s;
 }
 
@@ -272,7 +287,7 @@ std::string CountsLine(const CurvesPlot& p, const Summary& s) {
 
 namespace plot {
 void DrawLegend(SvgWriter& svg, double x, double y, const CurvesPlot& p, const std::vector<int>& counts,
-                int best_index, bool log_y);
+                int best_index);
 }  // namespace plot
 
 Result<std::string> RenderCurvesSvg(const CurvesPlot& p, const CurvesPlotOptions& o) {
@@ -329,7 +344,7 @@ Result<std::string> RenderCurvesSvg(const CurvesPlot& p, const CurvesPlotOptions
   DrawBest(svg, p, s, x, y, o.log_y);
   svg.EndGroup();
   plot::DrawLegend(svg, l.legend_x, l.top + 8, p, {s.completed, s.stopped, s.failed, s.other, s.predictions},
-                   s.best, o.log_y);
+                   s.best);
   return svg.Finish();
 }
 

@@ -37,7 +37,7 @@ std::string Shorten(const std::string& label, size_t max_chars = 22) {
 
 // counts = {completed, stopped, failed, other, predictions}.
 void DrawLegend(SvgWriter& svg, double x, double y, const CurvesPlot& p, const std::vector<int>& counts,
-                int best_index, bool log_y) {
+                int best_index) {
   double tx = x + kSample + 10;
   double row = y + 6;
   auto text = [&](const std::string& t) { svg.Text(tx, row + 4, t, 13, "start", "#333"); };
@@ -56,13 +56,8 @@ void DrawLegend(SvgWriter& svg, double x, double y, const CurvesPlot& p, const s
   }
   if (best_index >= 0) {
     const auto& c = p.curves[best_index];
-    double final_value = NAN;
-    for (auto it = c.values.rbegin(); it != c.values.rend(); ++it) {
-      if (std::isfinite(*it) && (!log_y || *it > 0)) {
-        final_value = *it;
-        break;
-      }
-    }
+    // The ranked value, even when a log axis cannot show it.
+    const double final_value = c.RankedValue().value_or(NAN);
     Sample(svg, x, row, {.stroke = kBestBlue, .stroke_width = 2.6});
     svg.Circle(x + kSample, row, 4, {.stroke = "#ffffff", .stroke_width = 1.2, .fill = kBestBlue});
     text(fmt::format("best: {}", Shorten(c.label)));

@@ -91,7 +91,12 @@ Result<CurvesPlot> LoadStudyCurves(Store& store, const std::string& name, const 
   // Predictions are of the objective's final value; another metric's plot
   // would put them on the wrong scale.
   if (plot.metric == study.objective) {
-    for (size_t i = 0; i < used.size(); ++i) plot.curves[i].prediction = DecisionPrediction(*used[i], target);
+    for (size_t i = 0; i < used.size(); ++i) {
+      plot.curves[i].prediction = DecisionPrediction(*used[i], target);
+      // The best is the trial status and show call best: its recorded
+      // value, which points past max_steps do not change.
+      if (used[i]->value && std::isfinite(*used[i]->value)) plot.curves[i].final_value = *used[i]->value;
+    }
   }
   return plot;
 }
