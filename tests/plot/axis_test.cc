@@ -19,6 +19,14 @@ TEST(LinearTicks, UnitRangeStepsByTwoTenths) {
   EXPECT_NEAR(ticks[3].value, 0.6, 1e-12);
 }
 
+// Steps are whole numbers: a 4-step plot's x axis has no tick at 1.5.
+TEST(LinearTicks, AWholeAxisTicksOnlyWholeNumbers) {
+  EXPECT_EQ(Labels(LinearTicks(1.0, 4.06, 8, 1.0)), (std::vector<std::string>{"1", "2", "3", "4"}));
+  Axis x{.lo = 1.0, .hi = 4.06, .whole = true};
+  EXPECT_EQ(Labels(x.Ticks(8)), (std::vector<std::string>{"1", "2", "3", "4"}));
+  EXPECT_EQ(Labels(LinearTicks(0.0, 100.0, 5, 1.0)), Labels(LinearTicks(0.0, 100.0, 5)));
+}
+
 TEST(LinearTicks, OnlyTicksInsideTheRange) {
   auto ticks = LinearTicks(0.13, 0.87, 4);
   ASSERT_FALSE(ticks.empty());

@@ -16,7 +16,7 @@ double Axis::Map(double value) const {
 }
 
 std::vector<Tick> Axis::Ticks(int target) const {
-  return log ? LogTicks(lo, hi) : LinearTicks(lo, hi, target);
+  return log ? LogTicks(lo, hi) : LinearTicks(lo, hi, target, whole ? 1.0 : 0.0);
 }
 
 namespace {
@@ -48,10 +48,10 @@ std::string FormatValue(double value) {
   return fmt::format("{:.4g}", value);
 }
 
-std::vector<Tick> LinearTicks(double lo, double hi, int target) {
+std::vector<Tick> LinearTicks(double lo, double hi, int target, double min_step) {
   std::vector<Tick> ticks;
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return ticks;
-  double step = NiceStep(hi - lo, target);
+  double step = std::max(NiceStep(hi - lo, target), min_step);
   double first = std::ceil(lo / step - 1e-9);
   for (double k = first; k * step <= hi + step * 1e-9 && ticks.size() < 100; k += 1.0) {
     double v = k * step;

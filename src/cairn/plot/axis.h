@@ -17,6 +17,7 @@ struct Axis {
   double lo = 0.0;
   double hi = 1.0;
   bool log = false;
+  bool whole = false;  // values are whole numbers (steps): no tick between two of them
   double pixel_lo = 0.0;
   double pixel_hi = 1.0;
 
@@ -25,9 +26,9 @@ struct Axis {
   std::vector<Tick> Ticks(int target) const;
 };
 
-// Linear ticks at 1, 2 or 5 times a power of ten, labelled with just
-// enough decimals to tell them apart.
-std::vector<Tick> LinearTicks(double lo, double hi, int target);
+// Linear ticks at 1, 2 or 5 times a power of ten, at least `min_step`
+// apart, labelled with just enough decimals to tell them apart.
+std::vector<Tick> LinearTicks(double lo, double hi, int target, double min_step = 0.0);
 // Ticks at powers of ten (and 2x, 5x when the range spans few decades).
 std::vector<Tick> LogTicks(double lo, double hi);
 

@@ -307,7 +307,7 @@ Result<std::string> RenderCurvesSvg(const CurvesPlot& p, const CurvesPlotOptions
     s.x_hi += 0.5;
   }
   s.x_hi += 0.02 * (s.x_hi - s.x_lo);
-  Axis x{.lo = s.x_lo, .hi = s.x_hi, .pixel_lo = l.left, .pixel_hi = l.left + l.width};
+  Axis x{.lo = s.x_lo, .hi = s.x_hi, .whole = true, .pixel_lo = l.left, .pixel_hi = l.left + l.width};
   Axis y{.lo = s.y_lo, .hi = s.y_hi, .log = o.log_y, .pixel_lo = l.top + l.height, .pixel_hi = l.top};
 
   SvgWriter svg(o.width, o.height);
