@@ -86,8 +86,11 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
 Result<TrialRecord> TrialOfStudy(Store& store, const StudyRecord& study, int number);
 
 // The store URL a command should use: the explicit one, else $CAIRN_STORE,
-// else sqlite at `workdir`/.cairn/cairn.db.
-std::string ResolveStoreUrl(const std::string& explicit_url, const std::string& workdir);
+// else sqlite at `workdir`/.cairn/cairn.db, whose folder is created when
+// `create_folder` (a command that creates the store; one that only reads
+// leaves no empty .cairn/ behind).
+std::string ResolveStoreUrl(const std::string& explicit_url, const std::string& workdir,
+                            bool create_folder = true);
 
 // The study's captured context: attrs["context"], else spec_json["context"]
 // (record format 1); null when neither holds one.

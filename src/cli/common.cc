@@ -18,7 +18,8 @@ void AddStoreOption(CLI::App* command, Context& ctx) {
 }
 
 Result<std::unique_ptr<Store>> OpenCliStore(const Context& ctx, StoreUse use) {
-  const std::string url = ResolveStoreUrl(ctx.store_url, std::filesystem::current_path().string());
+  const std::string url = ResolveStoreUrl(ctx.store_url, std::filesystem::current_path().string(),
+                                          /*create_folder=*/use != StoreUse::kReadExisting);
   const bool sqlite = url.find("://") == std::string::npos || url.starts_with("sqlite://");
   if (use == StoreUse::kReadExisting && sqlite) {
     const std::string path = url.starts_with("sqlite://") ? url.substr(9) : url;

@@ -282,6 +282,12 @@ TEST_F(BenchSchedulersCli, AReadingCommandDoesNotCreateAMissingStore) {
     EXPECT_NE(r.err.find("no store at " + typo.string()), std::string::npos) << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(typo));
+  // Nor its folder: `cairn ls` in an empty folder left an empty .cairn/.
+  auto empty = dir_ / "empty";
+  std::filesystem::create_directories(empty);
+  auto ls = RunCairn({"ls"}, empty, {{"CAIRN_STORE", ""}});
+  EXPECT_EQ(ls.exit_code, 2) << ls.err;
+  EXPECT_FALSE(std::filesystem::exists(empty / ".cairn"));
 }
 
 TEST_F(BenchSchedulersCli, HelpListsTheOptions) {

@@ -58,6 +58,10 @@ TEST_F(OpenStoreTest, ResolvePrefersExplicitThenEnvThenDefault) {
     EXPECT_FALSE(fs::exists(dir_ / ".cairn"));
   }
   ScopedEnv env("CAIRN_STORE", nullptr);
+  // A command that only reads names the store without creating its folder.
+  EXPECT_EQ(ResolveStoreUrl("", dir_.string(), /*create_folder=*/false),
+            "sqlite://" + (dir_ / ".cairn" / "cairn.db").string());
+  EXPECT_FALSE(fs::exists(dir_ / ".cairn"));
   std::string url = ResolveStoreUrl("", dir_.string());
   EXPECT_EQ(url, "sqlite://" + (dir_ / ".cairn" / "cairn.db").string());
   EXPECT_TRUE(fs::is_directory(dir_ / ".cairn"));

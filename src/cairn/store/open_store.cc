@@ -42,14 +42,14 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
   return OpenSqlite(url);
 }
 
-std::string ResolveStoreUrl(const std::string& explicit_url, const std::string& workdir) {
+std::string ResolveStoreUrl(const std::string& explicit_url, const std::string& workdir, bool create_folder) {
   if (!explicit_url.empty()) return explicit_url;
   if (const char* env = std::getenv("CAIRN_STORE"); env != nullptr && *env != '\0') return env;
   std::error_code ec;
   std::filesystem::path dir = std::filesystem::absolute(workdir.empty() ? "." : workdir, ec);
   dir = (dir / ".cairn").lexically_normal();
   // A failure here surfaces as a clear error when OpenStore opens the file.
-  std::filesystem::create_directories(dir, ec);
+  if (create_folder) std::filesystem::create_directories(dir, ec);
   return "sqlite://" + (dir / "cairn.db").string();
 }
 
