@@ -1,5 +1,7 @@
 // ComputeStats on constructed trials: counts, hours, GPU-hours, hours saved
 // by early stopping, model sizes, best results and days.
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "cairn/stats.h"
@@ -71,6 +73,9 @@ TEST(StatsConstructed, SavedHoursUseTheMedianCompletedStepsWithoutABudget) {
   add(TrialState::kRunning, 3, 0, std::nullopt, 1);
   trials.back().ended_at.reset();
   add(TrialState::kFailed, 0, 36, std::nullopt, 1);  // crashed before its first report: no model, but 36 s
+  // Reported only NaN (then stopped for it): no model either, but 12 s.
+  add(TrialState::kFailed, 1, 12, std::numeric_limits<double>::quiet_NaN(), 1);
+  trials.back().attrs["metrics"] = {{"loss", {{"steps", 1}, {"last", nullptr}, {"min", nullptr}, {"max", nullptr}}}};
   ASSERT_TRUE(index.AddStudy(study, trials).ok());
   json stats = ComputeStats(index);
   json s = stats["studies"][0];
@@ -78,8 +83,8 @@ TEST(StatsConstructed, SavedHoursUseTheMedianCompletedStepsWithoutABudget) {
   EXPECT_DOUBLE_EQ(s["saved_hours"].get<double>(), 1600.0 / 3600);
   EXPECT_EQ(s["models_trained"], 5);
   EXPECT_EQ(stats["per_day"][0]["models_trained"], 5);
-  EXPECT_DOUBLE_EQ(s["compute_hours"].get<double>(), (360 + 720 + 1080 + 400 + 250 + 36) / 3600.0);
-  EXPECT_DOUBLE_EQ(s["gpu_hours"].get<double>(), (2 * (360 + 720 + 1080) + 400 + 250 + 36) / 3600.0);
+  EXPECT_DOUBLE_EQ(s["compute_hours"].get<double>(), (360 + 720 + 1080 + 400 + 250 + 36 + 12) / 3600.0);
+  EXPECT_DOUBLE_EQ(s["gpu_hours"].get<double>(), (2 * (360 + 720 + 1080) + 400 + 250 + 36 + 12) / 3600.0);
   EXPECT_EQ(s["best"], (json{{"number", 1}, {"value", 0.3}}));  // minimize; stopped trials do not count
   EXPECT_TRUE(s["model_size"].is_null());
 }

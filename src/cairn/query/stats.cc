@@ -24,9 +24,17 @@ constexpr const char* kSizeMetrics[] = {"n_params", "num_params", "num_parameter
 // Ran: it started and ended, so it used compute (even if only to crash).
 bool Ran(const TrialRecord& r) { return r.started_at && r.ended_at && IsFinal(r.state); }
 
-// Trained: it also reported the objective at least once. A program that was
-// not found, or crashed before its first epoch, trained no model.
-bool Trained(const TrialRecord& r) { return Ran(r) && r.steps > 0; }
+// Trained: it also reported a finite objective at least once. A program
+// that was not found, crashed before its first epoch, or reported only NaN,
+// trained no model. (Summaries without min/max predate them: reports count.)
+bool Trained(const IndexedTrial& t, const std::string& objective) {
+  const TrialRecord& r = t.record;
+  if (!Ran(r) || r.steps <= 0) return false;
+  auto it = t.metrics.find(objective);
+  if (it == t.metrics.end()) return true;
+  const MetricSummary& m = it->second;
+  return (m.max && std::isfinite(*m.max)) || (m.min && std::isfinite(*m.min)) || (!m.min && !m.max && m.last);
+}
 
 double Hours(const TrialRecord& r) { return Ran(r) ? std::max(0.0, *r.ended_at - *r.started_at) / 3600.0 : 0.0; }
 
@@ -117,7 +125,7 @@ double SavedHours(const IndexedTrial& t, const std::string& objective, double ta
                   std::optional<double> study_pace) {
   const TrialRecord& r = t.record;
   const double reached = StepsReached(t, objective);
-  if (r.state != TrialState::kStopped || !Trained(r) || reached <= 0 || target <= reached) return 0.0;
+  if (r.state != TrialState::kStopped || !Trained(t, objective) || reached <= 0 || target <= reached) return 0.0;
   std::optional<double> pace = Pace(t, objective);
   if (!pace) pace = study_pace;
   double seconds_per_step = pace.value_or((*r.ended_at - *r.started_at) / reached);
@@ -169,10 +177,10 @@ json StudyStats(const IndexedStudy& s, const std::vector<const IndexedTrial*>& t
     if (Ran(r)) {
       json& day = (*days)[Day(*r.ended_at)];
       if (!day.is_object()) day = json{{"models_trained", 0}, {"compute_hours", 0.0}};
-      day["models_trained"] = day.value("models_trained", 0) + (Trained(r) ? 1 : 0);
+      day["models_trained"] = day.value("models_trained", 0) + (Trained(*t, s.record.objective) ? 1 : 0);
       day["compute_hours"] = day.value("compute_hours", 0.0) + Hours(r);
     }
-    trained += Trained(r) ? 1 : 0;
+    trained += Trained(*t, s.record.objective) ? 1 : 0;
     hours += Hours(r);
     gpu_hours += Hours(r) * GpuCount(r);
     saved += SavedHours(*t, s.record.objective, target, pace);
