@@ -119,12 +119,13 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
   auto* importance = app.add_subcommand("importance", "How much each parameter explains the objective (fANOVA)");
   importance->footer(
       "Fits a random forest on the completed trials (pooled across the studies named, which should share\n"
-      "a search space) and reports each parameter's share of the objective's variance (fANOVA main\n"
-      "effects), with its spread across the forest's trees.");
+      "a search space; at least 8 completed trials with a value) and reports each parameter's share of\n"
+      "the objective's variance (fANOVA main effects), with its spread across the forest's trees.");
   importance->add_option("studies", args->studies, "one or more studies")->required();
-  importance->add_option("--trees", args->trees, "trees in the forest")->check(AtLeast(1));
+  importance->add_option("--trees", args->trees, "trees in the forest")->check(AtLeast(1))->capture_default_str();
   importance->add_option("--seed", args->seed, "random seed (results are deterministic for a seed)")
-      ->check(AtLeast(0));
+      ->check(AtLeast(0))
+      ->capture_default_str();
   importance->add_flag("--json", args->json, "print JSON");
   AddStoreOption(importance, ctx);
   importance->callback([args, &ctx] { ctx.exit_code = RunImportanceCommand(ctx, *args); });

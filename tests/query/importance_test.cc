@@ -176,6 +176,18 @@ TEST(StudyImportanceTest, PoolsStudiesFromAStore) {
   auto twice = StudyImportance(**store, {"a", "b", "a"}, {});
   EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(twice.status().message(), "importance: study 'a' is named twice");
+  // A study of another search space shares no parameter with "a".
+  StudyRecord other{.name = "d", .objective = "loss", .direction = Direction::kMinimize};
+  auto other_id = (*store)->CreateStudy(other);
+  ASSERT_TRUE(other_id.ok());
+  TrialRecord k{.study_id = *other_id, .number = 0, .state = TrialState::kCompleted};
+  k.params = {{"k", int64_t{3}}};
+  k.value = 1.0;
+  ASSERT_TRUE((*store)->CreateTrial(k).ok());
+  auto unrelated = StudyImportance(**store, {"a", "d"}, {});
+  EXPECT_EQ(unrelated.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unrelated.status().message().find("the studies a, d share no parameter"), std::string::npos)
+      << unrelated.status().message();
   std::filesystem::remove_all(dir);
 }
 

@@ -1,6 +1,7 @@
 // StudyImportance: the surrogate's training data from completed trials.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -106,6 +107,7 @@ Result<ImportanceReport> StudyImportance(Store& store, const std::vector<std::st
   }
   std::vector<StudyRecord> studies;
   std::vector<TrialRecord> all;
+  std::vector<std::set<std::string>> params_of;  // each study's parameter names
   for (const auto& name : names) {
     CAIRN_ASSIGN_OR_RETURN(StudyRecord s, store.GetStudy(name));
     // Pooled values must mean the same thing: one metric, one direction.
@@ -116,10 +118,26 @@ Result<ImportanceReport> StudyImportance(Store& store, const std::vector<std::st
                                          studies[0].objective, DirectionName(studies[0].direction)));
     }
     CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(s.id));
+    params_of.emplace_back();
     for (auto& t : trials) {
+      for (const auto& [param, value] : t.params) params_of.back().insert(param);
       if (t.state == TrialState::kCompleted && t.value && std::isfinite(*t.value)) all.push_back(std::move(t));
     }
     studies.push_back(std::move(s));
+  }
+  // Studies without a parameter in common: pooled, each parameter would only
+  // tell the studies apart.
+  std::set<std::string> shared = params_of.front();
+  for (size_t i = 1; i < params_of.size(); ++i) {
+    std::set<std::string> both;
+    std::set_intersection(shared.begin(), shared.end(), params_of[i].begin(), params_of[i].end(),
+                          std::inserter(both, both.begin()));
+    shared = std::move(both);
+  }
+  if (names.size() > 1 && shared.empty()) {
+    return InvalidArgument(fmt::format("importance: the studies {} share no parameter; pooled, a parameter would "
+                                       "only tell them apart (give studies of one search space)",
+                                       fmt::join(names, ", ")));
   }
   if (static_cast<int>(all.size()) < options.min_trials) {
     return FailedPrecondition(fmt::format("importance: {} completed trials with a value in {}; need at least {}",

@@ -121,7 +121,7 @@ Result<TrialIndex> TrialIndex::Build(Store& store, const TrialIndexOptions& opti
   CAIRN_ASSIGN_OR_RETURN(auto studies, store.ListStudies());
   for (const auto& wanted : options.studies) {
     bool found = std::any_of(studies.begin(), studies.end(), [&](const StudyRecord& s) { return s.name == wanted; });
-    if (!found) return NotFound(fmt::format("no study named '{}' in {}", wanted, store.Url()));
+    if (!found) return NotFound(fmt::format("study '{}' not found in {}", wanted, store.Url()));
   }
   for (auto& study : studies) {
     if (!options.studies.empty() &&
