@@ -156,6 +156,24 @@ TEST(Asha, TheReasonSaysHowManyTheRungKeeps) {
                       "at least one)");
 }
 
+// A trial that goes on after a stop (a finished trial of an earlier run,
+// played to a rule the study switched to) is recorded once per rung, as
+// Optuna records completed_rung_k: it was 13 values for 4 trials at rung 0.
+TEST(Asha, ATrialThatGoesOnAfterAStopCountsOncePerRung) {
+  auto s = Make("asha", {}, {{"min_resource", 1}, {"reduction_factor", 2}});
+  s->OnTrialStart(0);
+  for (int step = 1; step <= 4; ++step) (void)s->OnReport(0, step, 0.9);
+  s->OnTrialEnd(0, TrialState::kCompleted);
+  s->OnTrialStart(1);
+  ASSERT_TRUE(s->OnReport(1, 1, 0.1).stop());
+  for (int step = 2; step <= 4; ++step) (void)s->OnReport(1, step, 0.1);  // it ran on anyway
+  s->OnTrialEnd(1, TrialState::kCompleted);
+  s->OnTrialStart(2);
+  Decision d = s->OnReport(2, 1, 0.05);
+  ASSERT_TRUE(d.stop());
+  EXPECT_NE(d.reason.find("of the 3 values at rung 0"), std::string::npos) << d.reason;
+}
+
 TEST(Hyperband, BracketsAreDeterministicAndWeightedByBudget) {
   SchedulerContext ctx{.max_steps = 27, .seed = 7};
   schedule::HyperbandScheduler a(ctx, {}), b(ctx, {});

@@ -67,6 +67,10 @@ Decision AshaRungs::Report(int64_t trial_id, int64_t step, double value, const s
     int64_t n = static_cast<int64_t>(recorded.size());
     bool promoted = n > options_.bootstrap_count &&
                     IsPromotable(direction_, value, recorded, options_.reduction_factor);
+    // The rung is done either way (Optuna records completed_rung_k before
+    // judging): a trial that goes on after a stop (a finished trial of an
+    // earlier run played to a new rule) is recorded once per rung.
+    const int64_t judged = rung++;
     if (!promoted) {
       Decision out;
       out.action = Decision::Action::kStop;
@@ -74,10 +78,9 @@ Decision AshaRungs::Report(int64_t trial_id, int64_t step, double value, const s
       const int64_t kept = std::max<int64_t>(1, n / options_.reduction_factor);
       out.reason = fmt::format("value {:.6g} at step {} is not among the best {} of the {} values at rung {} "
                                "(step {}; the top 1/{}, at least one)",
-                               value, step, kept, n, rung, RungStep(rung), options_.reduction_factor);
+                               value, step, kept, n, judged, RungStep(judged), options_.reduction_factor);
       return out;
     }
-    ++rung;
   }
   return Decision::Continue();
 }
