@@ -98,5 +98,9 @@ nlohmann::json StudyContextOf(const StudyRecord& study);
 // A blob's body; null when `hash` is not a string or the store lacks it (a
 // record with a hole is still worth reading).
 nlohmann::json BlobOrNull(Store& store, const nlohmann::json& hash);
+// The step a trial's value belongs to (attrs["value_step"], which the
+// coordinator records: reports past max_steps or after a stop are points,
+// not the value); nullopt for records that predate it.
+std::optional<int64_t> ValueStepOf(const nlohmann::json& attrs);
 
 }  // namespace cairn

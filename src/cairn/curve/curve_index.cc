@@ -68,6 +68,22 @@ std::optional<double> LastFinite(std::span<const double> v) {
   return std::nullopt;
 }
 
+// The first `m` values of `c`, NaN/inf skipped, signed so that higher is better.
+std::vector<double> SignedFinitePrefix(const LabeledCurve& c, size_t m) {
+  std::vector<double> finite;
+  for (size_t i = 0; i < m && i < c.values.size(); ++i) {
+    if (std::isfinite(c.values[i])) finite.push_back(c.direction == Direction::kMaximize ? c.values[i] : -c.values[i]);
+  }
+  return finite;
+}
+
+// The signed level of a curve's first `step` values; nullopt when none is finite.
+std::optional<double> SignedLevelAt(const LabeledCurve& c, int64_t step) {
+  std::vector<double> finite = SignedFinitePrefix(c, static_cast<size_t>(step));
+  if (finite.empty()) return std::nullopt;
+  return curve_internal::RecentMeanLevel(finite);
+}
+
 // One scored curve at one fraction, for the study line.
 struct LinePoint {
   CurveKind kind;
@@ -85,28 +101,22 @@ std::optional<LinePoint> ScorePrefix(const LabeledCurve& c, CurveKind kind, size
   std::span<const double> prefix(c.values.data(), m);
   std::optional<double> last = LastFinite(prefix);
   if (!last) return std::nullopt;
-  std::vector<double> finite;
-  for (double v : prefix) {
-    if (std::isfinite(v)) finite.push_back(c.direction == Direction::kMaximize ? v : -v);
-  }
+  const std::vector<double> finite = SignedFinitePrefix(c, m);
   const double sign = c.direction == Direction::kMaximize ? 1.0 : -1.0;
   LinePoint point{kind, sign * curve_internal::RecentMeanLevel(finite), truth};
-  if (static_cast<int>(finite.size()) < options.fit.min_points) {
-    // Too few points to fit a family (10 % of a 20-step curve): only the
-    // baseline is scored, not a dozen "failed" fits that repeat it.
-    samples[{kind, fi, 0}].push_back({std::abs(*last - truth), std::abs(*last - truth) / file_range, false, -1});
-    return point;
-  }
-  std::vector<int64_t> steps(m);
-  std::iota(steps.begin(), steps.end(), 1);
-  CurveFitOptions fit = options.fit;
-  fit.direction = c.direction;
-  Result<CurveModel> model = CurveModel::Fit(steps, prefix, fit);
   auto add = [&](size_t pi, double predicted, bool failed, int covered) {
     double err = std::abs(predicted - truth);
     samples[{kind, fi, pi}].push_back({err, err / file_range, failed, covered});
   };
   add(0, *last, false, -1);
+  // Too few points to fit a family (10 % of a 20-step curve): only the
+  // baseline is scored, not a dozen "failed" fits that repeat it.
+  if (static_cast<int>(finite.size()) < options.fit.min_points) return point;
+  std::vector<int64_t> steps(m);
+  std::iota(steps.begin(), steps.end(), 1);
+  CurveFitOptions fit = options.fit;
+  fit.direction = c.direction;
+  Result<CurveModel> model = CurveModel::Fit(steps, prefix, fit);
   if (!model.ok()) return point;
   CurvePrediction p = model->Predict(static_cast<int64_t>(n));
   bool ens_ok = p.ok && std::isfinite(p.mean);
@@ -193,18 +203,6 @@ std::map<CurveKind, std::vector<std::string>> Rank(const std::vector<CurveIndexC
     for (auto& [score, name] : order) ranking[kind].push_back(name);
   }
   return ranking;
-}
-
-// The signed level (higher is better) of a curve's first `step` values,
-// NaN/inf skipped; nullopt when none is finite.
-std::optional<double> SignedLevelAt(const LabeledCurve& c, int64_t step) {
-  std::vector<double> finite;
-  for (int64_t i = 0; i < step; ++i) {
-    double v = c.values[static_cast<size_t>(i)];
-    if (std::isfinite(v)) finite.push_back(c.direction == Direction::kMaximize ? v : -v);
-  }
-  if (finite.empty()) return std::nullopt;
-  return curve_internal::RecentMeanLevel(finite);
 }
 
 std::optional<RankStability> RankStabilityAt(const std::vector<const LabeledCurve*>& curves, int64_t step) {

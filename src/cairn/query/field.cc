@@ -116,9 +116,8 @@ void LookupMetric(const Field& f, const IndexedTrial& t, std::vector<Value>* out
 void AppendLastStep(const std::string& objective, const IndexedTrial& t, std::vector<Value>* out) {
   // The step of the value, as the coordinator records it (later points,
   // past max_steps or after a stop, are not the value).
-  const nlohmann::json& attrs = t.record.attrs;
-  if (attrs.is_object() && attrs.contains("value_step") && attrs["value_step"].is_number_integer()) {
-    out->push_back(Value::Num(static_cast<double>(attrs["value_step"].get<int64_t>())));
+  if (std::optional<int64_t> step = ValueStepOf(t.record.attrs)) {
+    out->push_back(Value::Num(static_cast<double>(*step)));
     return;
   }
   auto it = t.metrics.find(objective);

@@ -16,4 +16,11 @@ nlohmann::json BlobOrNull(Store& store, const nlohmann::json& hash) {
   return body.ok() ? *body : nlohmann::json(nullptr);
 }
 
+std::optional<int64_t> ValueStepOf(const nlohmann::json& attrs) {
+  if (!attrs.is_object()) return std::nullopt;
+  auto it = attrs.find("value_step");
+  if (it == attrs.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
 }  // namespace cairn

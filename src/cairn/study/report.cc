@@ -129,9 +129,7 @@ namespace {
 // predates last_step), else from the stored points; a trial that reported
 // nothing counts its reports.
 Result<int64_t> LastObjectiveStep(Store& store, const TrialRecord& t, const std::string& objective) {
-  if (t.attrs.is_object() && t.attrs.contains("value_step") && t.attrs["value_step"].is_number_integer()) {
-    return t.attrs["value_step"].get<int64_t>();
-  }
+  if (std::optional<int64_t> step = ValueStepOf(t.attrs)) return *step;
   if (t.attrs.is_object() && t.attrs.contains("metrics")) {
     const nlohmann::json& metrics = t.attrs["metrics"];
     if (!metrics.is_object() || !metrics.contains(objective)) return t.steps;
@@ -254,10 +252,8 @@ std::string RenderStudyStatus(const nlohmann::json& status) {
 std::string StepsText(const nlohmann::json& d) {
   const int64_t steps = d["steps"].get<int64_t>();
   const nlohmann::json& m = d["metrics"].value(d["objective"].get<std::string>(), nlohmann::json::object());
-  const nlohmann::json& attrs = d.value("attrs", nlohmann::json::object());
-  const int64_t last_step = attrs.contains("value_step") && attrs["value_step"].is_number_integer()
-                                ? attrs["value_step"].get<int64_t>()
-                                : m.value("last_step", steps);
+  const int64_t last_step =
+      ValueStepOf(d.value("attrs", nlohmann::json::object())).value_or(m.value("last_step", steps));
   if (last_step != steps) return fmt::format("at step {} ({} report{})", last_step, steps, steps == 1 ? "" : "s");
   return fmt::format("after {} step{}", steps, steps == 1 ? "" : "s");
 }
