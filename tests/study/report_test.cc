@@ -48,7 +48,7 @@ TEST(RenderTrialDetails, SaysWhichTrialARerunOrRetryRepeats) {
       << RenderTrialDetails(d);
   // The value's step, as the coordinator recorded it.
   d["attrs"]["value_step"] = 3;
-  d["metrics"] = {{"acc", {{"last_step", 9}}}};
+  d["metrics"] = {{"acc", {{"steps", 5}, {"last", 0.5}, {"min", 0.1}, {"max", 0.6}, {"last_step", 9}}}};
   EXPECT_NE(RenderTrialDetails(d).find("  value: 0.5 at step 3 (5 reports)\n"), std::string::npos)
       << RenderTrialDetails(d);
 }
