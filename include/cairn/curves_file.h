@@ -70,6 +70,9 @@ Status CheckOneTask(const std::vector<CurveRecord>& curves, const std::string& f
 // evidence of where curves end.
 bool RanToItsEnd(const CurveRecord& record);
 
+// SpaceOfParams of the curves' configurations.
+SearchSpace SpaceOfCurves(const std::vector<CurveRecord>& curves);
+
 // Reads a whole curve file (gzip or plain, detected by content). Blank lines
 // are skipped. Errors are InvalidArgument "FILE:LINE: field 'F': ..." (with
 // ":COLUMN" for malformed JSON; an id used twice for one metric is refused,

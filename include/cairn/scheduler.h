@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cairn/space.h"
 #include "cairn/status.h"
 #include "cairn/trial.h"
 
@@ -46,6 +47,9 @@ struct SchedulerContext {
   // predictions are reported inside it.
   std::optional<double> lower_bound;
   std::optional<double> upper_bound;
+  // The study's search space, when known: the predictive rule encodes
+  // trials' parameters by it (ParamFeatures). Without it, values alone.
+  std::optional<SearchSpace> space;
 };
 
 // A study's scheduler. `trial_id` names a trial within the study: the
@@ -56,7 +60,12 @@ struct SchedulerContext {
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
-  virtual void OnTrialStart(int64_t trial_id) { (void)trial_id; }
+  // A trial starts with `params` (the predictive rule learns from them
+  // when the context names the search space).
+  virtual void OnTrialStart(int64_t trial_id, const Params& params) {
+    (void)trial_id;
+    (void)params;
+  }
   // A new objective value of a running trial. Steps increase per trial.
   // NaN/inf values are not passed here (the coordinator fails such trials).
   virtual Decision OnReport(int64_t trial_id, int64_t step, double value) = 0;

@@ -81,6 +81,16 @@ Result<std::vector<SearchSpace>> SplitSpace(const SearchSpace& space, int parts,
 // range are regions a model can exploit; a choice list has no order.)
 std::vector<std::string> SplitParams(const SearchSpace& space);
 
+// The space a set of configurations spans (a curve file's, a finished
+// study's), for rules that learn from parameters: a parameter whose values
+// are all numbers is a float (an int when all are integers) between its
+// smallest and largest value, on a log scale when they are positive and span
+// a factor of 10 or more (a learning rate, a parameter count); any other is
+// categorical over its distinct values in order of first use. A parameter
+// some configurations lack is still defined (they lack it, as an inactive
+// one). Parameters are in order of first use.
+SearchSpace SpaceOfParams(const std::vector<Params>& configurations);
+
 std::string_view ParamKindName(ParamKind kind);
 
 // Display/JSON helpers.

@@ -1,5 +1,6 @@
 #include "cairn/bench_schedulers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -276,6 +277,47 @@ TEST_F(BenchTest, PassesPerSchedulerOptionsAndContext) {
   ASSERT_EQ(progress.size(), 5u);
   EXPECT_NE(progress[0].find("holds 4 configurations: each study uses all of them, not 200"), std::string::npos)
       << progress[0];
+}
+
+// Records what a rule is told about parameters.
+class ParamsSeen final : public Scheduler {
+ public:
+  explicit ParamsSeen(std::vector<std::string>* seen) : seen_(seen) {}
+  void OnTrialStart(int64_t, const Params& params) override {
+    auto it = params.find("width");
+    seen_->push_back(it == params.end() ? "-" : ParamValueToString(it->second));
+  }
+  Decision OnReport(int64_t, int64_t, double) override { return Decision::Continue(); }
+  std::string Name() const override { return "params-seen"; }
+
+ private:
+  std::vector<std::string>* seen_;
+};
+
+TEST_F(BenchTest, RulesSeeTheFilesSpaceAndEachTrialsParameters) {
+  std::vector<CurveRecord> curves = FourCurves();
+  for (size_t i = 0; i < curves.size(); ++i) curves[i].params = {{"width", int64_t{16} << (2 * i)}};
+  curves[2].params.clear();
+  SchedulerBenchOptions o;
+  o.curves = Write(curves);
+  o.repeats = 1;
+  o.schedulers = {"p"};
+  std::vector<std::string> seen;
+  std::optional<SearchSpace> space;
+  o.make_scheduler = [&](const std::string&, const SchedulerContext& ctx,
+                         const nlohmann::json&) -> Result<std::unique_ptr<Scheduler>> {
+    space = ctx.space;
+    return std::unique_ptr<Scheduler>(new ParamsSeen(&seen));
+  };
+  ASSERT_TRUE(RunSchedulerBench(o, nullptr).ok());
+  ASSERT_TRUE(space.has_value());
+  ASSERT_EQ(space->params.size(), 1u);
+  EXPECT_EQ(space->params[0].kind, ParamKind::kInt);
+  EXPECT_EQ(space->params[0].low, 16);
+  EXPECT_EQ(space->params[0].high, 1024);
+  EXPECT_TRUE(space->params[0].log);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"-", "1024", "16", "64"}));
 }
 
 TEST_F(BenchTest, RendersATable) {

@@ -42,7 +42,7 @@ class StopAtStep final : public Scheduler {
     if (step >= step_) d.action = Decision::Action::kStop;
     return d;
   }
-  void OnTrialStart(int64_t trial_id) override { starts.push_back(trial_id); }
+  void OnTrialStart(int64_t trial_id, const Params&) override { starts.push_back(trial_id); }
   void OnTrialEnd(int64_t trial_id, TrialState state) override { ends[trial_id] = state; }
   std::string Name() const override { return "stop-at-step"; }
 

@@ -21,18 +21,21 @@
 
 #include "cairn/hash.h"
 #include "cairn/scheduler.h"
+#include "cairn/space.h"
 
 namespace cairn::testing {
 
 struct RecordedCurve {
   std::string id;
   std::vector<double> values;
+  Params params;
 };
 
 struct CurveFile {
   Direction direction = Direction::kMaximize;
   int64_t max_steps = 0;
   std::vector<RecordedCurve> curves;
+  SearchSpace space;  // SpaceOfParams of the curves' configurations, as the bench gives rules
 };
 
 // Reads a .jsonl.gz curve file (format: shared/data/curves/README.md).
@@ -51,7 +54,12 @@ inline std::optional<CurveFile> LoadCurveFile(const std::filesystem::path& path)
     if (end == std::string::npos) end = text.size();
     if (end > start) {
       nlohmann::json j = nlohmann::json::parse(text.substr(start, end - start));
-      RecordedCurve c{j.at("id").get<std::string>(), {}};
+      RecordedCurve c{j.at("id").get<std::string>(), {}, {}};
+      if (j.contains("params")) {
+        auto params = ParamsFromJson(j.at("params"));
+        if (!params.ok()) return std::nullopt;
+        c.params = std::move(*params);
+      }
       for (const auto& v : j.at("values")) c.values.push_back(v.is_null() ? NAN : v.get<double>());
       if (j.value("mode", "max") == "min") out.direction = Direction::kMinimize;
       out.max_steps = std::max<int64_t>(out.max_steps, c.values.size());
@@ -59,6 +67,9 @@ inline std::optional<CurveFile> LoadCurveFile(const std::filesystem::path& path)
     }
     start = end + 1;
   }
+  std::vector<Params> configurations;
+  for (const RecordedCurve& c : out.curves) configurations.push_back(c.params);
+  out.space = SpaceOfParams(configurations);
   return out;
 }
 
@@ -95,7 +106,7 @@ inline std::optional<ReplayResult> Replay(const CurveFile& file, const std::stri
   ReplayResult total;
   for (int r = 0; r < repeats; ++r) {
     SchedulerContext ctx{.direction = file.direction, .max_steps = file.max_steps,
-                         .seed = static_cast<uint64_t>(r)};
+                         .seed = static_cast<uint64_t>(r), .space = file.space};
     auto made = MakeScheduler(name, ctx, options);
     if (!made.ok()) return std::nullopt;
     Scheduler& s = **made;
@@ -110,7 +121,7 @@ inline std::optional<ReplayResult> Replay(const CurveFile& file, const std::stri
       const int64_t id = static_cast<int64_t>(t);
       full += c.values.size();
       better(best_all, FinalOf(c));
-      s.OnTrialStart(id);
+      s.OnTrialStart(id, c.params);
       bool stopped = false;
       for (size_t i = 0; i < c.values.size() && !stopped; ++i) {
         used += 1;

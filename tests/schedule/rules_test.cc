@@ -147,9 +147,9 @@ TEST(Asha, FixedMinResourceAndEarlyStoppingRate) {
 
 TEST(Asha, TheReasonSaysHowManyTheRungKeeps) {
   auto s = Make("asha", {}, {{"min_resource", 1}, {"reduction_factor", 3}});
-  s->OnTrialStart(0);
+  s->OnTrialStart(0, {});
   EXPECT_FALSE(s->OnReport(0, 1, 0.9).stop());
-  s->OnTrialStart(1);
+  s->OnTrialStart(1, {});
   Decision d = s->OnReport(1, 1, 0.5);
   ASSERT_TRUE(d.stop());
   EXPECT_EQ(d.reason, "value 0.5 at step 1 is not among the best 1 of the 2 values at rung 0 (step 1; the top 1/3, "
@@ -161,14 +161,14 @@ TEST(Asha, TheReasonSaysHowManyTheRungKeeps) {
 // Optuna records completed_rung_k: it was 13 values for 4 trials at rung 0.
 TEST(Asha, ATrialThatGoesOnAfterAStopCountsOncePerRung) {
   auto s = Make("asha", {}, {{"min_resource", 1}, {"reduction_factor", 2}});
-  s->OnTrialStart(0);
+  s->OnTrialStart(0, {});
   for (int step = 1; step <= 4; ++step) (void)s->OnReport(0, step, 0.9);
   s->OnTrialEnd(0, TrialState::kCompleted);
-  s->OnTrialStart(1);
+  s->OnTrialStart(1, {});
   ASSERT_TRUE(s->OnReport(1, 1, 0.1).stop());
   for (int step = 2; step <= 4; ++step) (void)s->OnReport(1, step, 0.1);  // it ran on anyway
   s->OnTrialEnd(1, TrialState::kCompleted);
-  s->OnTrialStart(2);
+  s->OnTrialStart(2, {});
   Decision d = s->OnReport(2, 1, 0.05);
   ASSERT_TRUE(d.stop());
   EXPECT_NE(d.reason.find("of the 3 values at rung 0"), std::string::npos) << d.reason;

@@ -21,8 +21,8 @@ inline std::unique_ptr<Scheduler> Make(const std::string& name, SchedulerContext
 // Feeds values at steps 1..n; returns the step it was stopped at (0 = ran
 // to the end) and ends the trial accordingly.
 inline int64_t RunTrial(Scheduler& s, int64_t id, const std::vector<double>& values,
-                        Decision* last = nullptr) {
-  s.OnTrialStart(id);
+                        Decision* last = nullptr, const Params& params = {}) {
+  s.OnTrialStart(id, params);
   for (size_t i = 0; i < values.size(); ++i) {
     Decision d = s.OnReport(id, static_cast<int64_t>(i + 1), values[i]);
     if (last) *last = d;

@@ -56,5 +56,35 @@ TEST(TrialTest, StateNamesRoundTrip) {
   EXPECT_EQ(ParseDirection("max"), Direction::kMaximize);
 }
 
+TEST(SpaceOfParams, NumbersSpanTheirValuesAndOtherValuesAreChoices) {
+  std::vector<Params> configurations = {
+      Params{{"lr", 0.001}, {"depth", int64_t{2}}, {"opt", std::string("sgd")}, {"drop", 0.1}},
+      Params{{"lr", 0.1}, {"depth", int64_t{8}}, {"opt", std::string("adam")}, {"drop", 0.5}},
+      Params{{"lr", 0.01}, {"depth", int64_t{4}}, {"opt", std::string("sgd")}, {"mixed", int64_t{1}}},
+      Params{{"mixed", std::string("x")}},
+  };
+  SearchSpace space = SpaceOfParams(configurations);
+  ASSERT_EQ(space.params.size(), 5u);
+  const ParamSpec* lr = space.Find("lr");
+  ASSERT_NE(lr, nullptr);
+  EXPECT_EQ(lr->kind, ParamKind::kFloat);
+  EXPECT_DOUBLE_EQ(lr->low, 0.001);
+  EXPECT_DOUBLE_EQ(lr->high, 0.1);
+  EXPECT_TRUE(lr->log);  // positive, a factor of 100
+  const ParamSpec* depth = space.Find("depth");
+  ASSERT_NE(depth, nullptr);
+  EXPECT_EQ(depth->kind, ParamKind::kInt);
+  EXPECT_FALSE(depth->log);  // a factor of 4
+  EXPECT_EQ(space.Find("opt")->kind, ParamKind::kCategorical);
+  EXPECT_EQ(space.Find("opt")->choices, (std::vector<ParamValue>{std::string("sgd"), std::string("adam")}));
+  EXPECT_FALSE(space.Find("drop")->log);
+  EXPECT_EQ(space.Find("mixed")->kind, ParamKind::kCategorical);  // a number and a string
+  EXPECT_EQ(space.Find("mixed")->choices.size(), 2u);
+}
+
+TEST(SpaceOfParams, NoParametersNoSpace) {
+  EXPECT_TRUE(SpaceOfParams({Params{}, Params{}}).params.empty());
+}
+
 }  // namespace
 }  // namespace cairn

@@ -1,12 +1,12 @@
 #include "cairn/study.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
-
-#include <cmath>
-#include <limits>
 
 #include "support/fake_executor.h"
 #include "support/paths.h"
@@ -113,6 +113,33 @@ class CoordinatorTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   SimulatedClock clock_{0.0, 1.7e9};
 };
+
+// Records the parameters each trial starts with.
+class StartsSeen final : public Scheduler {
+ public:
+  void OnTrialStart(int64_t trial_id, const Params& params) override { starts[trial_id] = params; }
+  Decision OnReport(int64_t, int64_t, double) override { return Decision::Continue(); }
+  std::string Name() const override { return "starts-seen"; }
+  std::map<int64_t, Params> starts;
+};
+
+TEST_F(CoordinatorTest, TheSchedulerHearsEachTrialsParametersAtItsStart) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+  StudySpec spec = MakeSpec(4, 2);
+  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
+  ASSERT_TRUE(sampler.ok());
+  StartsSeen seen;
+  CoordinatorOptions options;
+  options.trials_root = dir_ / "trials";
+  auto coordinator = Coordinator::Create(spec, StudyParts{store_.get(), &exec, &clock_, sampler->get(), &seen}, options);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  ASSERT_TRUE((*coordinator)->Run().ok());
+  ASSERT_EQ(seen.starts.size(), 4u);
+  for (const TrialRecord& t : Trials()) {
+    ASSERT_TRUE(seen.starts.count(t.number)) << t.number;
+    EXPECT_EQ(seen.starts[t.number], t.params) << t.number;
+  }
+}
 
 TEST_F(CoordinatorTest, RunsTheBudgetWithBoundedParallelism) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });

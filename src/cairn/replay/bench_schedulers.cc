@@ -126,11 +126,13 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
   std::vector<std::vector<size_t>> orders;
   for (int k = 0; k < options.repeats; ++k) orders.push_back(BenchOrder(*curves, options.seed + k, n));
 
+  const SearchSpace space = SpaceOfCurves(*curves);
   nlohmann::json rows = nlohmann::json::array();
   for (const std::string& name : options.schedulers) {
     Totals totals;
     for (int k = 0; k < options.repeats; ++k) {
       SchedulerContext context{direction, std::max<int64_t>(longest, 1), options.seed + k};
+      context.space = space;
       CAIRN_ASSIGN_OR_RETURN(auto scheduler, Make(options, name, context));
       auto study = replay::ReplayStudy(curves, orders[k], *scheduler, direction, options.workers);
       totals.Add(study);

@@ -76,7 +76,7 @@ class StudyLoop {
     request.params = (*curves_)[b.curve].params;
     request.env[kReplayCurveEnv] = std::to_string(b.curve);
     ++next_;
-    timer_([&] { scheduler_.OnTrialStart(id); });
+    timer_([&] { scheduler_.OnTrialStart(id, request.params); });
     // The index comes from our own order, so the lookup cannot fail.
     (void)executor_.Launch(request);
   }

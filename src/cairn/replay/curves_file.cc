@@ -306,4 +306,11 @@ Status WriteCurvesFile(const std::filesystem::path& path, const std::vector<Curv
   return Status::Ok();
 }
 
+SearchSpace SpaceOfCurves(const std::vector<CurveRecord>& curves) {
+  std::vector<Params> configurations;
+  configurations.reserve(curves.size());
+  for (const CurveRecord& curve : curves) configurations.push_back(curve.params);
+  return SpaceOfParams(configurations);
+}
+
 }  // namespace cairn

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -37,7 +38,13 @@ struct RungVerdict {
   int64_t recorded = 0;   // values recorded there, this one included
   int64_t kept = 0;       // how many of them the top 1/eta holds (rounded up by default)
   int64_t stopped_before = 0;  // of `recorded`, trials counted by RecordStopped
+  bool scored = false;    // ranked by predicted value ahead, not by level
 };
+
+// Scores a rung's trials for ranking: (rung step, their levels, their
+// features) -> one score each, higher better; empty: rank by level.
+using RungScorer = std::function<std::vector<double>(int64_t rung_step, const std::vector<double>& levels,
+                                                     const std::vector<std::vector<double>>& features)>;
 
 class PredictRungs {
  public:
@@ -48,12 +55,16 @@ class PredictRungs {
   // Records the trial at every rung it reached with this report and returns
   // the verdict of the last one (the first lost, if it lost one); nullopt when
   // this report reaches no new rung.
-  std::optional<RungVerdict> Report(int64_t trial_id, int64_t step, double value);
+  // With a scorer and features, a rung ranks trials by their scores (what
+  // they are predicted to reach) rather than by their values.
+  std::optional<RungVerdict> Report(int64_t trial_id, int64_t step, double value,
+                                    const std::vector<double>& features = {});
+  void SetScorer(RungScorer scorer) { scorer_ = std::move(scorer); }
   // Counts a trial stopped before its next rung there, with `value` (its
   // level at the stop), if it won the last rung it was judged at (or has not
   // been judged yet). A trial that lost its last rung would not have been
   // promoted, so it counts nowhere.
-  void RecordStopped(int64_t trial_id, double value);
+  void RecordStopped(int64_t trial_id, double value, const std::vector<double>& features = {});
   // Drops the trial's rung position (values recorded stay).
   void Forget(int64_t trial_id) { trials_.erase(trial_id); }
 
@@ -67,11 +78,17 @@ class PredictRungs {
     int64_t next_rung = 0;  // the next rung to judge the trial at
     bool lost = false;      // it lost the last rung it was judged at
   };
-  void Record(int64_t rung, double value);
+  void Record(int64_t rung, double value, const std::vector<double>& features);
+  // The verdict at `rung` for `value` just recorded there.
+  RungVerdict Judge(int64_t rung, double value, const std::vector<double>& features) const;
 
   std::unordered_map<int64_t, Position> trials_;
   std::vector<std::vector<double>> values_;  // rung -> values, ascending
   std::vector<int64_t> stopped_before_;      // rung -> values from RecordStopped
+  RungScorer scorer_;
+  // With a scorer: rung -> every recorded (level, features), in record order.
+  std::vector<std::vector<double>> levels_;
+  std::vector<std::vector<std::vector<double>>> features_;
 };
 
 }  // namespace cairn::schedule

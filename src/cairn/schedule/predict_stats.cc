@@ -52,19 +52,26 @@ double MeanOfLast(const std::vector<double>& values, int64_t window) {
 
 void PredictStats::AddCompleted(const std::vector<int64_t>& steps,
                                 const std::vector<double>& values,
-                                std::optional<double> given_final) {
+                                std::optional<double> given_final,
+                                const std::vector<double>& features) {
   if (steps.empty()) return;
   const double final_value = given_final ? *given_final : MeanOfLast(values, options_.final_window);
   finals_.insert(final_value);
 
   const int64_t last = steps.back();
   if (static_cast<int64_t>(by_step_.size()) < last) by_step_.resize(last);
-  ForEachStep(steps, values, [&](int64_t s, double x) { by_step_[s - 1].Add(x, final_value); });
-  AddLinks(steps, values);
+  const bool with_features = HasFeatures(features);
+  if (with_features && static_cast<int64_t>(by_step_design_.size()) < last) by_step_design_.resize(last);
+  ForEachStep(steps, values, [&](int64_t s, double x) {
+    by_step_[s - 1].Add(x, final_value);
+    if (with_features) by_step_design_[s - 1].Add(Row(x, features), final_value);
+  });
+  AddLinks(steps, values, features);
 }
 
-void PredictStats::AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values) {
-  if (!steps.empty()) AddLinks(steps, values);
+void PredictStats::AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values,
+                              const std::vector<double>& features) {
+  if (!steps.empty()) AddLinks(steps, values, features);
 }
 
 int64_t PredictStats::NextRung(int64_t step) const {
@@ -77,17 +84,22 @@ int64_t PredictStats::NextRung(int64_t step) const {
   return rung;
 }
 
-void PredictStats::AddLinks(const std::vector<int64_t>& steps, const std::vector<double>& values) {
+void PredictStats::AddLinks(const std::vector<int64_t>& steps, const std::vector<double>& values,
+                            const std::vector<double>& features) {
   if (options_.rung_eta < 2) return;
   const int64_t last = steps.back();
   // The curve's value at each step it passed, to read the value at a rung.
   std::vector<double> at(static_cast<size_t>(last - steps.front() + 1));
   ForEachStep(steps, values, [&](int64_t s, double x) { at[s - steps.front()] = x; });
   if (static_cast<int64_t>(rung_link_.size()) < last) rung_link_.resize(last);
+  const bool with_features = HasFeatures(features);
+  if (with_features && static_cast<int64_t>(rung_link_design_.size()) < last) rung_link_design_.resize(last);
   for (int64_t s = steps.front(); s <= last; ++s) {
     const int64_t rung = NextRung(s);
     if (rung == 0 || rung > last) break;  // rungs only grow with s
-    rung_link_[s - 1].Add(at[s - steps.front()], at[rung - steps.front()]);
+    const double x = at[s - steps.front()], y = at[rung - steps.front()];
+    rung_link_[s - 1].Add(x, y);
+    if (with_features) rung_link_design_[s - 1].Add(Row(x, features), y);
   }
 }
 
@@ -125,6 +137,91 @@ std::optional<PredictStats::Line> PredictStats::Fit(const Sums& s) const {
   return line;
 }
 
+bool PredictStats::HasFeatures(const std::vector<double>& features) const {
+  return options_.features > 0 && static_cast<int64_t>(features.size()) == options_.features;
+}
+
+Eigen::VectorXd PredictStats::Row(double level, const std::vector<double>& features) const {
+  Eigen::VectorXd row(static_cast<Eigen::Index>(features.size() + 1));
+  row(0) = level;
+  for (size_t i = 0; i < features.size(); ++i) row(static_cast<Eigen::Index>(i + 1)) = features[i];
+  return row;
+}
+
+void PredictStats::DesignSums::Add(const Eigen::VectorXd& row, double y_value) {
+  if (n == 0) {
+    z = Eigen::VectorXd::Zero(row.size());
+    zy = Eigen::VectorXd::Zero(row.size());
+    zz = Eigen::MatrixXd::Zero(row.size(), row.size());
+  }
+  n += 1;
+  y += y_value;
+  yy += y_value * y_value;
+  z += row;
+  zy += row * y_value;
+  zz.selfadjointView<Eigen::Lower>().rankUpdate(row);
+}
+
+std::optional<PredictStats::Plane> PredictStats::FitPlane(const DesignSums* s) const {
+  if (s == nullptr || s->n == 0) return std::nullopt;
+  const Eigen::Index d = s->z.size();
+  const double n = s->n;
+  if (n < options_.samples_per_coefficient * static_cast<double>(d + 1)) return std::nullopt;
+  Plane plane;
+  plane.n = n;
+  plane.mean_z = s->z / n;
+  plane.mean_y = s->y / n;
+  Eigen::MatrixXd szz = s->zz.selfadjointView<Eigen::Lower>();
+  szz -= n * plane.mean_z * plane.mean_z.transpose();
+  const Eigen::VectorXd szy = s->zy - n * plane.mean_z * plane.mean_y;
+  const double syy = std::max(0.0, s->yy - n * plane.mean_y * plane.mean_y);
+  // Ridge on the features, scaled to each one's spread (the same shrinkage
+  // whatever a feature's units); the level is not shrunk, only kept from
+  // a singular matrix when every sample shares one level.
+  Eigen::MatrixXd a = szz;
+  a(0, 0) += 1e-12 * std::max(1.0, szz(0, 0));
+  for (Eigen::Index j = 1; j < d; ++j) a(j, j) += options_.ridge * std::max(szz(j, j) / n, 1e-9);
+  Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
+  if (ldlt.info() != Eigen::Success) return std::nullopt;
+  plane.beta = ldlt.solve(szy);
+  plane.inverse = ldlt.solve(Eigen::MatrixXd::Identity(d, d));
+  if (!plane.beta.allFinite() || !plane.inverse.allFinite()) return std::nullopt;
+  const double sse = std::max(0.0, syy - 2.0 * plane.beta.dot(szy) + plane.beta.dot(szz * plane.beta));
+  plane.dof = n - static_cast<double>(d) - 1.0;
+  plane.sigma = std::sqrt(sse / plane.dof);
+  return plane;
+}
+
+bool PredictStats::Through(const Sums& sums, const DesignSums* design, const std::vector<double>& features,
+                           double floor, double* mean, double* var, double* dof) const {
+  if (HasFeatures(features)) {
+    if (std::optional<Plane> plane = FitPlane(design)) {
+      const Eigen::VectorXd row = Row(*mean, features);
+      const double sigma = std::max(plane->sigma, floor);
+      *var = sigma * sigma * plane->Leverage(row) + plane->beta(0) * plane->beta(0) * *var;
+      *mean = plane->At(row);
+      *dof = std::min(*dof, plane->dof);
+      return true;
+    }
+  }
+  std::optional<Line> line = Fit(sums);
+  if (!line) return false;
+  const double sigma = std::max(line->sigma, floor);
+  *var = sigma * sigma * line->Leverage(*mean) + line->slope * line->slope * *var;
+  *mean = line->mean_y + line->slope * (*mean - line->mean_x);
+  *dof = std::min(*dof, line->n - 2);
+  return true;
+}
+
+const PredictStats::DesignSums* PredictStats::FinalDesign(int64_t step) const {
+  return step >= 1 && step <= static_cast<int64_t>(by_step_design_.size()) ? &by_step_design_[step - 1] : nullptr;
+}
+
+const PredictStats::DesignSums* PredictStats::RungDesign(int64_t step) const {
+  return step >= 1 && step <= static_cast<int64_t>(rung_link_design_.size()) ? &rung_link_design_[step - 1]
+                                                                              : nullptr;
+}
+
 const PredictStats::Sums* PredictStats::FinalLink(int64_t step) const {
   return step >= 1 && step <= static_cast<int64_t>(by_step_.size()) ? &by_step_[step - 1] : nullptr;
 }
@@ -148,8 +245,8 @@ double PredictStats::Quantile95(double dof) const {
   return t95_[d];
 }
 
-std::optional<StepPrediction> PredictStats::Predict(int64_t step, double level,
-                                                    double level_noise) const {
+std::optional<StepPrediction> PredictStats::Predict(int64_t step, double level, double level_noise,
+                                                    const std::vector<double>& features) const {
   // No prediction where completed trials do not say how steps turn into
   // finals (fewer than min_samples reached this step).
   const Sums* direct = FinalLink(step);
@@ -167,25 +264,23 @@ std::optional<StepPrediction> PredictStats::Predict(int64_t step, double level,
     const Sums* link_sums = RungLink(at);
     const Sums* rung_final = FinalLink(rung);
     if (link_sums == nullptr || rung_final == nullptr) break;
-    std::optional<Line> link = Fit(*link_sums);
-    if (!link || !Fit(*rung_final)) break;
+    if (!Fit(*link_sums) || !Fit(*rung_final)) break;
     if (links == 0) first = link_sums;
-    const double sigma = std::max(link->sigma, options_.min_scale_fraction * std::max(link_sums->f_max - link_sums->f_min, 1e-12));
-    var = sigma * sigma * link->Leverage(mean) + link->slope * link->slope * var;
-    mean = link->mean_y + link->slope * (mean - link->mean_x);
-    dof = std::min(dof, link->n - 2);
+    const double floor = options_.min_scale_fraction * std::max(link_sums->f_max - link_sums->f_min, 1e-12);
+    Through(*link_sums, RungDesign(at), features, floor, &mean, &var, &dof);
     at = rung;
     ++links;
   }
-  const Line last = at == step ? *final_line : *Fit(*FinalLink(at));
-  const double sigma = std::max(last.sigma, FinalFloor(last.mean_y));
-  var = sigma * sigma * last.Leverage(mean) + last.slope * last.slope * var;
+  const Sums& last = *FinalLink(at);
+  const Line last_line = at == step ? *final_line : *Fit(last);
+  double final_dof = dof;
+  Through(last, FinalDesign(at), features, FinalFloor(last_line.mean_y), &mean, &var, &final_dof);
 
   StepPrediction p;
-  p.mean = last.mean_y + last.slope * (mean - last.mean_x);
+  p.mean = mean;
   p.scale = std::sqrt(var);
-  p.dof = std::min(dof, last.n - 2);
-  p.samples = static_cast<int64_t>(last.n);
+  p.dof = final_dof;
+  p.samples = static_cast<int64_t>(last_line.n);
   p.links = links + 1;
   const double t = Quantile95(p.dof);
   p.lower = p.mean - t * p.scale;
@@ -193,6 +288,42 @@ std::optional<StepPrediction> PredictStats::Predict(int64_t step, double level,
   p.learned_min = first->x_min;
   p.learned_max = first->x_max;
   return p;
+}
+
+std::vector<double> PredictStats::ScoreAhead(int64_t step, const std::vector<double>& levels,
+                                             const std::vector<std::vector<double>>& features) const {
+  if (options_.features == 0) return {};
+  // Each link maps (value, features) to the next value affinely, so the walk
+  // is one affine map: score = constant + slope * level + weights . features,
+  // composed once and applied to every trial in O(features).
+  const Eigen::Index p = options_.features;
+  double constant = 0.0, slope = 1.0;
+  Eigen::VectorXd weights = Eigen::VectorXd::Zero(p);
+  bool any = false;
+  auto compose = [&](const Plane& plane) {
+    // next = mean_y + b0 (value - mz0) + b' (phi - mz'), value = constant + slope level + weights phi
+    const double b0 = plane.beta(0);
+    const Eigen::VectorXd b = plane.beta.tail(p);
+    constant = plane.mean_y + b0 * (constant - plane.mean_z(0)) - b.dot(plane.mean_z.tail(p));
+    slope = b0 * slope;
+    weights = b0 * weights + b;
+    any = true;
+  };
+  int64_t at = step;
+  for (int64_t rung = NextRung(at); rung != 0; rung = NextRung(at)) {
+    std::optional<Plane> link = FitPlane(RungDesign(at));
+    if (!link) break;
+    compose(*link);
+    at = rung;
+  }
+  if (std::optional<Plane> final_link = FitPlane(FinalDesign(at))) compose(*final_link);
+  if (!any) return {};
+  std::vector<double> scores(levels.size());
+  for (size_t i = 0; i < levels.size(); ++i) {
+    if (!HasFeatures(features[i])) return {};
+    scores[i] = constant + slope * levels[i] + weights.dot(Eigen::Map<const Eigen::VectorXd>(features[i].data(), p));
+  }
+  return scores;
 }
 
 std::optional<double> PredictStats::KthBestFinal(int64_t k) const {

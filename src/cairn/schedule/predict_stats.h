@@ -26,6 +26,13 @@
 // others must not be judged by one unlucky point. The threshold to beat is
 // the top_k-th best smoothed final of the completed trials.
 //
+// Parameters (options.features > 0): each link also keeps the sums of a
+// ridge regression y ~ 1 + level + features over the same trials. Once a
+// link holds samples_per_coefficient samples per coefficient, predictions
+// (and ScoreAhead) go through that plane instead of the line: the leverage
+// is the plane's, the propagated variance scales by the level's coefficient.
+// Fewer samples: the line, as without parameters.
+//
 // Values are "higher is better": callers negate minimised metrics.
 #pragma once
 
@@ -33,6 +40,8 @@
 #include <optional>
 #include <set>
 #include <vector>
+
+#include <Eigen/Dense>
 
 namespace cairn::schedule {
 
@@ -67,6 +76,22 @@ struct PredictStatsOptions {
   // no chain, every prediction uses the direct final link.
   int64_t rung_min_resource = 1;
   int64_t rung_eta = 0;
+  // Parameter features each trial brings (ParamFeatures); 0: values alone.
+  // With features, a link with enough samples is a ridge regression on
+  // (level, features) instead of the line on the level.
+  int64_t features = 0;
+  // Ridge penalty on the feature coefficients, in samples of a standardised
+  // feature. Light on purpose: it keeps the normal matrix invertible (a
+  // feature constant among a link's trials) and a coefficient learned from
+  // few trials bounded. A heavy one biases the level's slope wherever a
+  // parameter moves with the level (wide networks low at step 1 and high at
+  // the end): shrunk, the parameter's effect is taken up by a negative slope
+  // on the level, which ranks the better of two wide trials below the worse
+  // (PredictiveParams.ARungKeepsTheLateLearnersItsParametersPredict fails at 1).
+  double ridge = 0.1;
+  // A link uses the features once it holds this many samples per
+  // coefficient (features + 2 with the level and the intercept).
+  double samples_per_coefficient = 2.0;
 };
 
 class PredictStats {
@@ -77,19 +102,32 @@ class PredictStats {
   // (steps increasing, >= 1), signed so that higher is better. Its final is
   // `final_value` when given (a caller whose values are not the curve's own
   // level says what it ended at), else the mean of its last final_window values.
+  // `features` are the trial's parameter features (options.features of
+  // them), or empty.
   void AddCompleted(const std::vector<int64_t>& steps, const std::vector<double>& values,
-                    std::optional<double> final_value = std::nullopt);
+                    std::optional<double> final_value = std::nullopt,
+                    const std::vector<double>& features = {});
   // Moves the rungs of the chain (before any trial is added: the links
   // already learned would sit at the old rungs).
   void SetRungMinResource(int64_t min_resource) { options_.rung_min_resource = min_resource; }
   // Adds a trial stopped early (its curve so far) to the rung links only.
   // AddCompleted adds completed trials to them itself.
-  void AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values);
+  void AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values,
+                  const std::vector<double>& features = {});
 
   // The prediction at `step` for a trial whose value there is `level`, with
   // step noise `level_noise` (a standard deviation, 0 if unknown); nullopt
   // while fewer than min_samples completed trials reached `step`.
-  std::optional<StepPrediction> Predict(int64_t step, double level, double level_noise = 0.0) const;
+  std::optional<StepPrediction> Predict(int64_t step, double level, double level_noise = 0.0,
+                                       const std::vector<double>& features = {}) const;
+
+  // What trials at `step` with `levels` and `features` are predicted to
+  // reach: the walk of Predict through rung links and then the final link,
+  // on the links whose regression on (level, features) fits, as far as they
+  // go. Empty when the first link has no such regression yet. One walk for
+  // all, so the scores compare.
+  std::vector<double> ScoreAhead(int64_t step, const std::vector<double>& levels,
+                                 const std::vector<std::vector<double>>& features) const;
 
   // The k-th best smoothed final of completed trials (k >= 1), if that many.
   std::optional<double> KthBestFinal(int64_t k) const;
@@ -110,9 +148,35 @@ class PredictStats {
     double Leverage(double x) const { return 1.0 + 1.0 / n + (has_slope ? (x - mean_x) * (x - mean_x) / sxx : 0.0); }
   };
   std::optional<Line> Fit(const Sums& s) const;
+  // Sums of a ridge regression y ~ 1 + z, z = (level, features).
+  struct DesignSums {
+    double n = 0, y = 0, yy = 0;
+    Eigen::VectorXd z, zy;
+    Eigen::MatrixXd zz;
+    void Add(const Eigen::VectorXd& row, double y_value);
+  };
+  struct Plane {
+    double n = 0, mean_y = 0, sigma = 0, dof = 0;
+    Eigen::VectorXd mean_z, beta;
+    Eigen::MatrixXd inverse;  // of the centred, penalised normal matrix
+    double At(const Eigen::VectorXd& row) const { return mean_y + beta.dot(row - mean_z); }
+    double Leverage(const Eigen::VectorXd& row) const {
+      return 1.0 + 1.0 / n + (row - mean_z).dot(inverse * (row - mean_z));
+    }
+  };
+  std::optional<Plane> FitPlane(const DesignSums* s) const;
+  Eigen::VectorXd Row(double level, const std::vector<double>& features) const;
+  // One step of a chain through a link: (mean, var) -> the next, with the
+  // plane when it fits, else the line; false when neither fits.
+  bool Through(const Sums& sums, const DesignSums* design, const std::vector<double>& features,
+               double floor, double* mean, double* var, double* dof) const;
   // The first rung step after `step`, or 0 without rungs.
   int64_t NextRung(int64_t step) const;
-  void AddLinks(const std::vector<int64_t>& steps, const std::vector<double>& values);
+  void AddLinks(const std::vector<int64_t>& steps, const std::vector<double>& values,
+                const std::vector<double>& features);
+  bool HasFeatures(const std::vector<double>& features) const;
+  const DesignSums* FinalDesign(int64_t step) const;
+  const DesignSums* RungDesign(int64_t step) const;
   const Sums* FinalLink(int64_t step) const;
   const Sums* RungLink(int64_t step) const;
   double FinalFloor(double mean_final) const;
@@ -121,6 +185,9 @@ class PredictStats {
   PredictStatsOptions options_;
   std::vector<Sums> by_step_;    // final link, index = step - 1
   std::vector<Sums> rung_link_;  // step -> next rung, index = step - 1
+  // The same pairs with the trials' features (options.features > 0 only).
+  std::vector<DesignSums> by_step_design_;
+  std::vector<DesignSums> rung_link_design_;
   std::multiset<double> finals_;
   // t quantile 0.95 per integer dof, computed once each (bisection is slow).
   mutable std::vector<double> t95_;

@@ -26,6 +26,7 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
   CAIRN_TRY(r.Choice("level", {"recent_mean", "median"}, &o.level));
   CAIRN_TRY(r.Choice("rung_round", {"up", "down"}, &o.rung_round));
   CAIRN_TRY(r.Choice("rung_count", {"promoted", "reached"}, &o.rung_count));
+  CAIRN_TRY(r.Choice("params", {"use", "ignore"}, &o.params));
   if (o.rung_eta == 1) {
     return InvalidArgument("predictive scheduler option rung_eta: must be 0 or >= 2, got 1");
   }
@@ -40,10 +41,12 @@ PredictiveScheduler::PredictiveScheduler(const SchedulerContext& context,
       options_(options),
       median_level_(options.level == "median"),
       count_stopped_at_rungs_(options.rung_count == "promoted"),
+      features_(options.params == "use" && context.space ? ParamFeatures(*context.space) : ParamFeatures()),
       stats_(PredictStatsOptions{.final_window = options.window,
                                  .min_samples = options.min_completed,
                                  .rung_min_resource = std::max<int64_t>(options.min_resource, 1),
-                                 .rung_eta = options.rung_eta}) {
+                                 .rung_eta = options.rung_eta,
+                                 .features = static_cast<int64_t>(features_.size())}) {
   if (!options_.min_resource_auto) EnsureRungs(options_.min_resource);
 }
 
@@ -51,6 +54,12 @@ void PredictiveScheduler::EnsureRungs(int64_t first_step) {
   if (options_.rung_eta < 2 || rungs_) return;
   const int64_t min_resource = std::max<int64_t>(first_step, 1);
   rungs_.emplace(min_resource, options_.rung_eta, options_.rung_round == "up");
+  if (features_.size() > 0) {
+    rungs_->SetScorer([this](int64_t step, const std::vector<double>& levels,
+                             const std::vector<std::vector<double>>& features) {
+      return stats_.ScoreAhead(step, levels, features);
+    });
+  }
   stats_.SetRungMinResource(min_resource);
 }
 
@@ -65,8 +74,11 @@ std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) co
   // A program that reports every 10th step is judged at rung step 9 on its
   // report at step 10: then both steps are named.
   const std::string judged_at = step == v.rung_step ? "" : fmt::format(" at step {}", step);
-  return fmt::format("rank {} of {} at rung {} (step {}, keeps the top {}{}){}", v.rank, v.recorded, v.rung,
-                     v.rung_step, v.kept, stopped, judged_at);
+  // Ranked by what the trials are predicted to reach (level and
+  // parameters), a rank is not the order of their values: say so.
+  const std::string by = v.scored ? "; ranked by the value each is predicted to reach from its level and parameters" : "";
+  return fmt::format("rank {} of {} at rung {} (step {}, keeps the top {}{}{}){}", v.rank, v.recorded, v.rung,
+                     v.rung_step, v.kept, stopped, by, judged_at);
 }
 
 double TrialLevel(const std::vector<double>& raw) {
@@ -148,7 +160,7 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   const double level = curve.values.back();
   const std::optional<double> threshold = stats_.KthBestFinal(options_.top_k);
   const std::optional<StepPrediction> p =
-      threshold ? stats_.Predict(step, level, curve.noise.sigma()) : std::nullopt;
+      threshold ? stats_.Predict(step, level, curve.noise.sigma(), curve.features) : std::nullopt;
   // Past the steps completed trials reached (or fewer than top_k of them):
   // nothing to predict from, so the rungs decide alone.
   if (!p) return PriorRungs(verdict, step);
@@ -201,6 +213,11 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   return out;
 }
 
+void PredictiveScheduler::OnTrialStart(int64_t trial_id, const Params& params) {
+  Curve& curve = running_[trial_id];
+  if (features_.size() > 0) curve.features = features_.Encode(params);
+}
+
 Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double value) {
   Curve& curve = running_[trial_id];
   // The contract says steps increase; a repeated or older step is ignored.
@@ -216,7 +233,7 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   curve.noise.Add(level);
   // Rungs see every report, so their records are complete when asked.
   std::optional<RungVerdict> verdict;
-  if (rungs_) verdict = rungs_->Report(trial_id, step, level);
+  if (rungs_) verdict = rungs_->Report(trial_id, step, level, curve.features);
   const bool prior = stats_.completed() < options_.min_completed;
   Decision median = (prior && !rungs_) ? PriorMedian(step, level) : Decision::Continue();
 
@@ -236,12 +253,12 @@ void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {
   // to beat is where the curve ended, not an average of its latter half.
   const Curve& c = it->second;
   if (state == TrialState::kCompleted) {
-    stats_.AddCompleted(c.steps, c.values, MeanOfLast(c.medians, options_.window));
+    stats_.AddCompleted(c.steps, c.values, MeanOfLast(c.medians, options_.window), c.features);
   }
   if (state == TrialState::kStopped) {
-    stats_.AddStopped(c.steps, c.values);
+    stats_.AddStopped(c.steps, c.values, c.features);
     if (rungs_ && count_stopped_at_rungs_ && !c.values.empty()) {
-      rungs_->RecordStopped(trial_id, c.values.back());
+      rungs_->RecordStopped(trial_id, c.values.back(), c.features);
     }
   }
   running_.erase(it);

@@ -1,4 +1,4 @@
-// The predictive scheduler (version 5): stop a trial when its final value is
+// The predictive scheduler (version 6): stop a trial when its final value is
 // unlikely to beat the best final the study has already produced.
 //
 // Regret rewards only the single best final among trials run to their end,
@@ -24,8 +24,16 @@
 // at this step, once `prior_peers` of them reported there.
 // A trial the prediction stops between rungs still counts at the next rung
 // (rung_count "promoted"), so the rung's bar is the one successive halving
-// would have set. Version 4 is {"p_min": 0.05, "rung_count": "reached"};
-// version 3.2 adds {"level": "median", "rung_round": "down"}.
+// would have set.
+// Parameters (version 6, `params` "use"): when the context names the search
+// space, every link is, once it holds enough trials, a regression on the
+// level and the trial's parameters (ParamFeatures), and a rung ranks trials
+// by what that walk predicts they reach rather than by their levels: the
+// widest networks of a search often sit low at the first rungs and end on
+// top, and only their parameters say so that early.
+// Version 5 is {"params": "ignore"}; version 4 adds {"p_min": 0.05,
+// "rung_count": "reached"}; version 3.2 adds {"level": "median",
+// "rung_round": "down"}.
 // See docs/schedulers.md for the measurements behind the defaults.
 #pragma once
 
@@ -40,6 +48,7 @@
 
 #include "cairn/scheduler.h"
 #include "cairn/schedule/predict_rungs.h"
+#include "cairn/schedule/param_features.h"
 #include "cairn/schedule/predict_stats.h"
 
 namespace cairn::schedule {
@@ -81,6 +90,9 @@ struct PredictiveOptions {
   // level at the stop (what successive halving would have ranked there);
   // "reached" only those that got there (version 4).
   std::string rung_count = "promoted";
+  // "use": links learn from the trials' parameters too (ParamFeatures), when
+  // the context names the search space; "ignore": values alone (version 5).
+  std::string params = "use";
 
   // settings, when given, gets every option's value in force.
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
@@ -128,6 +140,7 @@ class PredictiveScheduler final : public Scheduler {
  public:
   PredictiveScheduler(const SchedulerContext& context, const PredictiveOptions& options);
 
+  void OnTrialStart(int64_t trial_id, const Params& params) override;
   Decision OnReport(int64_t trial_id, int64_t step, double value) override;
   void OnTrialEnd(int64_t trial_id, TrialState state) override;
   std::string Name() const override { return "predictive"; }
@@ -140,6 +153,7 @@ class PredictiveScheduler final : public Scheduler {
     std::vector<double> medians;  // TrialLevel at each step (the final is read from these)
     std::vector<double> values;   // the compared level at each step (options.level)
     StepNoise noise;
+    std::vector<double> features;  // the trial's parameters, encoded (empty: none)
   };
   // Sets the rungs up at the study's first report when min_resource is auto.
   void EnsureRungs(int64_t first_step);
@@ -155,6 +169,7 @@ class PredictiveScheduler final : public Scheduler {
   // The string options, read once (a report must not compare strings).
   bool median_level_;           // level "median"
   bool count_stopped_at_rungs_;  // rung_count "promoted"
+  ParamFeatures features_;  // empty without a space or with params "ignore"
   PredictStats stats_;
   std::optional<PredictRungs> rungs_;                // absent when rung_eta = 0
   std::unordered_map<int64_t, Curve> running_;       // curves of trials not yet ended

@@ -1,6 +1,8 @@
 #include "cairn/space.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -127,6 +129,49 @@ std::optional<double> ParamValueAsDouble(const ParamValue& v) {
   if (auto* d = std::get_if<double>(&v)) return *d;
   if (auto* b = std::get_if<bool>(&v)) return *b ? 1.0 : 0.0;
   return std::nullopt;
+}
+
+SearchSpace SpaceOfParams(const std::vector<Params>& configurations) {
+  struct Seen {
+    bool numeric = true, integral = true;
+    double low = 0.0, high = 0.0;
+    std::vector<ParamValue> values;  // distinct, in order of first use
+  };
+  std::map<std::string, Seen> seen;
+  std::vector<std::string> order;  // first use, so the space reads like the file
+  for (const Params& params : configurations) {
+    for (const auto& [name, value] : params) {
+      auto [it, inserted] = seen.try_emplace(name);
+      Seen& s = it->second;
+      if (inserted) order.push_back(name);
+      const bool is_number = std::holds_alternative<int64_t>(value) || std::holds_alternative<double>(value);
+      if (is_number && s.numeric) {
+        const double v = *ParamValueAsDouble(value);
+        s.low = s.values.empty() ? v : std::min(s.low, v);
+        s.high = s.values.empty() ? v : std::max(s.high, v);
+        s.integral = s.integral && std::holds_alternative<int64_t>(value);
+      }
+      s.numeric = s.numeric && is_number;
+      if (std::find(s.values.begin(), s.values.end(), value) == s.values.end()) s.values.push_back(value);
+    }
+  }
+  SearchSpace space;
+  for (const std::string& name : order) {
+    const Seen& s = seen.at(name);
+    ParamSpec spec;
+    spec.name = name;
+    if (s.numeric) {
+      spec.kind = s.integral ? ParamKind::kInt : ParamKind::kFloat;
+      spec.low = s.low;
+      spec.high = s.high;
+      spec.log = s.low > 0.0 && s.high >= 10.0 * s.low;
+    } else {
+      spec.kind = ParamKind::kCategorical;
+      spec.choices = s.values;
+    }
+    space.params.push_back(std::move(spec));
+  }
+  return space;
 }
 
 }  // namespace cairn

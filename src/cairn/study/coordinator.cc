@@ -356,7 +356,7 @@ void CoordinatorImpl::TellScheduler(const TrialRecord& trial, std::vector<Metric
   const int reports_after_stop = trial.attrs.is_object() ? trial.attrs.value("reports_after_stop", 0) : 0;
   const size_t after_stop = static_cast<size_t>(std::max(0, reports_after_stop));
   seen.resize(seen.size() - std::min(after_stop, seen.size()));
-  parts_.scheduler->OnTrialStart(trial.number);
+  parts_.scheduler->OnTrialStart(trial.number, trial.params);
   for (const auto& [step, value] : seen) (void)parts_.scheduler->OnReport(trial.number, step, value);
   const bool finished_anyway = trial.state == TrialState::kCompleted && trial.attrs.contains("decision");
   parts_.scheduler->OnTrialEnd(trial.number, finished_anyway ? TrialState::kStopped : trial.state);
@@ -398,7 +398,7 @@ Result<bool> CoordinatorImpl::Reattach(TrialRecord& trial) {
   live_.emplace(id, std::move(live));
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
   // The scheduler hears the stored curve again, so its rules see the whole trial.
-  parts_.scheduler->OnTrialStart(trial.number);
+  parts_.scheduler->OnTrialStart(trial.number, trial.params);
   LiveTrial& running = live_.at(id);
   running.record.steps = 0;
   for (const auto& p : points) {
@@ -542,7 +542,7 @@ Status CoordinatorImpl::LaunchNext() {
   }
   live_.emplace(id, std::move(live));
   CAIRN_TRY(parts_.store->UpdateTrial(live_.at(id).record));
-  parts_.scheduler->OnTrialStart(trial.number);
+  parts_.scheduler->OnTrialStart(trial.number, trial.params);
   Status launched = parts_.executor->Launch(request);
   if (launched.code() == StatusCode::kUnavailable) {
     // The cluster, not the trial: it is lost (run again when the study file

@@ -195,9 +195,9 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   int64_t max_steps = 0;
   for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, StepsReached(c, c.values.size()));
   nlohmann::json pruner_settings;
-  auto scheduler = MakeScheduler(options.pruner,
-                                 {spec.direction, max_steps, options.seed, spec.lower_bound, spec.upper_bound},
-                                 options.pruner_options, &pruner_settings);
+  SchedulerContext context{spec.direction, max_steps, options.seed, spec.lower_bound, spec.upper_bound};
+  context.space = SpaceOfCurves(curves);
+  auto scheduler = MakeScheduler(options.pruner, context, options.pruner_options, &pruner_settings);
   if (!scheduler.ok()) return scheduler.status();
   StudyParts parts{store.get(), &executor, &clock, &sampler, scheduler->get()};
   CoordinatorOptions coord;

@@ -132,6 +132,7 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(auto sampler,
                          MakeSampler(spec.sampler, spec.space, spec.direction, spec.seed, spec.sampler_options));
   SchedulerContext context{spec.direction, spec.max_steps, spec.seed, spec.lower_bound, spec.upper_bound};
+  context.space = spec.space;
   CAIRN_ASSIGN_OR_RETURN(auto scheduler, MakeScheduler(spec.pruner, context, spec.pruner_options));
 
   // Opened once the study can run at all: a refused executor, GPU request,

@@ -1,0 +1,51 @@
+#include "cairn/schedule/param_features.h"
+
+#include <cmath>
+
+namespace cairn::schedule {
+
+ParamFeatures::ParamFeatures(const SearchSpace& space) {
+  for (const ParamSpec& spec : space.params) {
+    if (spec.kind == ParamKind::kCategorical) {
+      if (spec.choices.size() < 2 || spec.choices.size() > kMaxChoices) continue;
+      for (size_t i = 1; i < spec.choices.size(); ++i) {
+        columns_.push_back(Column{.name = spec.name + "=" + ParamValueToString(spec.choices[i]),
+                                  .param = spec.name,
+                                  .numeric = false,
+                                  .choice = spec.choices[i]});
+      }
+      continue;
+    }
+    const bool log = spec.log && spec.low > 0.0;
+    const double low = log ? std::log(spec.low) : spec.low;
+    const double high = log ? std::log(spec.high) : spec.high;
+    if (!(high > low) || !std::isfinite(low) || !std::isfinite(high)) continue;  // one value: no information
+    columns_.push_back(Column{.name = spec.name, .param = spec.name, .numeric = true, .log = log, .low = low, .high = high});
+  }
+}
+
+std::vector<std::string> ParamFeatures::Names() const {
+  std::vector<std::string> names;
+  for (const Column& c : columns_) names.push_back(c.name);
+  return names;
+}
+
+std::vector<double> ParamFeatures::Encode(const Params& params) const {
+  std::vector<double> out(columns_.size(), 0.0);
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const Column& c = columns_[i];
+    auto it = params.find(c.param);
+    if (it == params.end()) continue;
+    if (!c.numeric) {
+      out[i] = it->second == c.choice ? 1.0 : 0.0;
+      continue;
+    }
+    const std::optional<double> v = ParamValueAsDouble(it->second);
+    if (!v || !std::isfinite(*v) || (c.log && *v <= 0.0)) continue;
+    const double x = c.log ? std::log(*v) : *v;
+    out[i] = (x - c.low) / (c.high - c.low);
+  }
+  return out;
+}
+
+}  // namespace cairn::schedule
