@@ -7,6 +7,7 @@
 //   CAIRN_ASSIGN_OR_RETURN(nlohmann::json report, ReplayStudy(store, options));
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct ReplayStudyOptions {
   int workers = 0;                   // simulated parallel trials; 0 = the study's own
   uint64_t seed = 0;
   bool list_trials = false;          // add "each": every trial's fate
+  // The search space rules see (the study's own, read by ReplayStudy);
+  // absent: the one the curves' configurations span (SpaceOfCurves).
+  std::optional<SearchSpace> space;
 };
 
 // The study's trials as curves of its objective, in trial order: values by

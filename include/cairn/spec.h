@@ -96,6 +96,10 @@ struct ObjectiveBounds {
 };
 ObjectiveBounds ObjectiveBoundsOf(const nlohmann::json& spec_json);
 
+// The search space in a stored study's spec_json (`space` as
+// StudySpec::ToJson writes it); nullopt when absent or not in that form.
+std::optional<SearchSpace> SpaceOf(const nlohmann::json& spec_json);
+
 // Parses and validates a study file. NotFound when it cannot be opened;
 // InvalidArgument with a position for any mistake in it. Relative paths in
 // it (workdir) are taken from the file's folder; spec.source is absolute.

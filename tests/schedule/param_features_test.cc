@@ -102,6 +102,39 @@ TEST(PredictStats, ScoresRankWhatTrialsArePredictedToReach) {
   EXPECT_NEAR(scores[0], p->mean, 1e-9);  // one walk, the same number
 }
 
+TEST(PredictStats, EqualLevelsFallBackToTheLineNotToRoundingNoise) {
+  // Every trial at level 22.8 (a value whose square is not exact): the
+  // centred sum of the level is rounding noise; a plane on it once gave a
+  // negative leverage and a NaN interval.
+  PredictStats stats(PredictStatsOptions{.features = 1});
+  for (int i = 0; i < 40; ++i) {
+    const double f = (i % 5) / 4.0;
+    stats.AddCompleted({1, 2}, {22.8, 40 + 10 * f}, 40 + 10 * f + 0.01 * (i % 3), {f});
+  }
+  auto p = stats.Predict(1, 30.0, 0.0, {0.5});
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(std::isfinite(p->mean));
+  EXPECT_TRUE(std::isfinite(p->scale));
+  EXPECT_GT(p->scale, 0.0);
+  EXPECT_LT(p->scale, 10.0);
+}
+
+TEST(PredictStats, AFeatureNoTrialVariedIsLeftOutNotABlownUpInterval) {
+  // The second feature (a category none of the completed trials had) is 0
+  // for all of them; a trial that has it must get an ordinary interval.
+  PredictStats stats(PredictStatsOptions{.features = 2});
+  for (int i = 0; i < 30; ++i) {
+    const double wide = i % 2, level = 0.2 + 0.01 * (i % 7);
+    const double final_value = 0.5 + level + 0.3 * wide + 0.002 * ((i % 3) - 1);
+    stats.AddCompleted({1, 2}, {level, final_value}, final_value, {wide, 0.0});
+  }
+  auto seen = stats.Predict(1, 0.23, 0.0, {1.0, 0.0});
+  auto unseen = stats.Predict(1, 0.23, 0.0, {1.0, 1.0});
+  ASSERT_TRUE(seen && unseen);
+  EXPECT_NEAR(unseen->mean, seen->mean, 1e-9);  // nothing learned about it, nothing added
+  EXPECT_NEAR(unseen->scale, seen->scale, 1e-9);
+}
+
 // A study where wide networks learn late: at step 1 they sit below every
 // narrow one, and they end on top, each a little better than the last (so
 // every wide trial may become the best and none is hopeless).

@@ -144,6 +144,40 @@ TEST(ParseValidTest, ObjectiveBoundsMayLeaveASideOpen) {
   EXPECT_EQ(loss->ToJson()["objective"]["bounds"], nlohmann::json::parse("[0.0, null]"));
 }
 
+TEST(ParseValidTest, TheStoredSpaceReadsBackAsTheParsedOne) {
+  auto spec = ParseStudyText(
+      "name: a\ncommand: [p]\n"
+      "space:\n"
+      "  lr: {type: float, low: 1.0e-4, high: 1.0e-3, log: true}\n"
+      "  layers: {type: int, low: 1, high: 4, step: 1}\n"
+      "  opt: {type: categorical, choices: [sgd, adam, 3, true]}\n"
+      "  momentum: {type: float, low: 0.5, high: 0.99, when: {opt: [sgd]}}\n"
+      "objective: {metric: acc}\n",
+      "a.yaml", "/base");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  std::optional<SearchSpace> back = SpaceOf(spec->ToJson());
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->params.size(), spec->space.params.size());
+  for (size_t i = 0; i < back->params.size(); ++i) {
+    const ParamSpec& a = spec->space.params[i];
+    const ParamSpec& b = back->params[i];
+    EXPECT_EQ(b.name, a.name);
+    EXPECT_EQ(b.kind, a.kind) << a.name;
+    EXPECT_EQ(b.low, a.low) << a.name;
+    EXPECT_EQ(b.high, a.high) << a.name;
+    EXPECT_EQ(b.log, a.log) << a.name;
+    EXPECT_EQ(b.step, a.step) << a.name;
+    EXPECT_EQ(b.choices, a.choices) << a.name;
+    EXPECT_EQ(b.condition.has_value(), a.condition.has_value()) << a.name;
+    if (a.condition && b.condition) {
+      EXPECT_EQ(b.condition->parent, a.condition->parent);
+      EXPECT_EQ(b.condition->values, a.condition->values);
+    }
+  }
+  EXPECT_FALSE(SpaceOf(nlohmann::json::object()).has_value());
+  EXPECT_FALSE(SpaceOf(nlohmann::json{{"space", {{{"name", "x"}, {"type", "weird"}}}}}).has_value());
+}
+
 TEST(ParseValidTest, PlainNamesForPluginsAndNumericConditions) {
   const char* text =
       "name: t\n"

@@ -164,30 +164,59 @@ void PredictStats::DesignSums::Add(const Eigen::VectorXd& row, double y_value) {
 
 std::optional<PredictStats::Plane> PredictStats::FitPlane(const DesignSums* s) const {
   if (s == nullptr || s->n == 0) return std::nullopt;
-  const Eigen::Index d = s->z.size();
-  const double n = s->n;
+  if (s->fitted_n != s->n) {
+    s->fitted = Solve(*s);
+    s->fitted_n = s->n;
+  }
+  return s->fitted;
+}
+
+std::optional<PredictStats::Plane> PredictStats::Solve(const DesignSums& s) const {
+  const Eigen::Index d = s.z.size();
+  const double n = s.n;
   if (n < options_.samples_per_coefficient * static_cast<double>(d + 1)) return std::nullopt;
   Plane plane;
   plane.n = n;
-  plane.mean_z = s->z / n;
-  plane.mean_y = s->y / n;
-  Eigen::MatrixXd szz = s->zz.selfadjointView<Eigen::Lower>();
+  plane.mean_z = s.z / n;
+  plane.mean_y = s.y / n;
+  Eigen::MatrixXd szz = s.zz.selfadjointView<Eigen::Lower>();
   szz -= n * plane.mean_z * plane.mean_z.transpose();
-  const Eigen::VectorXd szy = s->zy - n * plane.mean_z * plane.mean_y;
-  const double syy = std::max(0.0, s->yy - n * plane.mean_y * plane.mean_y);
+  const Eigen::VectorXd szy = s.zy - n * plane.mean_z * plane.mean_y;
+  const double syy = std::max(0.0, s.yy - n * plane.mean_y * plane.mean_y);
+  // A column without spread among these trials (every level equal, a
+  // category none of them had) says nothing, and its centred sum is
+  // rounding noise that would make the matrix indefinite: left out, with a
+  // zero coefficient. The same relative test as the line's slope. Without
+  // spread in the level the plane has nothing to go through: the line.
+  auto spread = [&](Eigen::Index j) { return szz(j, j) > 1e-12 * std::max(1.0, s.zz(j, j)); };
+  if (!spread(0)) return std::nullopt;
+  std::vector<Eigen::Index> kept{0};
+  for (Eigen::Index j = 1; j < d; ++j) {
+    if (spread(j)) kept.push_back(j);
+  }
+  const Eigen::Index k = static_cast<Eigen::Index>(kept.size());
   // Ridge on the features, scaled to each one's spread (the same shrinkage
-  // whatever a feature's units); the level is not shrunk, only kept from
-  // a singular matrix when every sample shares one level.
-  Eigen::MatrixXd a = szz;
-  a(0, 0) += 1e-12 * std::max(1.0, szz(0, 0));
-  for (Eigen::Index j = 1; j < d; ++j) a(j, j) += options_.ridge * std::max(szz(j, j) / n, 1e-9);
+  // whatever a feature's units); the level is not shrunk.
+  Eigen::MatrixXd a(k, k);
+  Eigen::VectorXd b(k);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    b(i) = szy(kept[i]);
+    for (Eigen::Index j = 0; j < k; ++j) a(i, j) = szz(kept[i], kept[j]);
+    if (i > 0) a(i, i) += options_.ridge * szz(kept[i], kept[i]) / n;
+  }
   Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
-  if (ldlt.info() != Eigen::Success) return std::nullopt;
-  plane.beta = ldlt.solve(szy);
-  plane.inverse = ldlt.solve(Eigen::MatrixXd::Identity(d, d));
-  if (!plane.beta.allFinite() || !plane.inverse.allFinite()) return std::nullopt;
+  if (ldlt.info() != Eigen::Success || !ldlt.isPositive()) return std::nullopt;
+  const Eigen::VectorXd beta = ldlt.solve(b);
+  const Eigen::MatrixXd inverse = ldlt.solve(Eigen::MatrixXd::Identity(k, k));
+  if (!beta.allFinite() || !inverse.allFinite()) return std::nullopt;
+  plane.beta = Eigen::VectorXd::Zero(d);
+  plane.inverse = Eigen::MatrixXd::Zero(d, d);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    plane.beta(kept[i]) = beta(i);
+    for (Eigen::Index j = 0; j < k; ++j) plane.inverse(kept[i], kept[j]) = inverse(i, j);
+  }
   const double sse = std::max(0.0, syy - 2.0 * plane.beta.dot(szy) + plane.beta.dot(szz * plane.beta));
-  plane.dof = n - static_cast<double>(d) - 1.0;
+  plane.dof = n - static_cast<double>(k) - 1.0;
   plane.sigma = std::sqrt(sse / plane.dof);
   return plane;
 }

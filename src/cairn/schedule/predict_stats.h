@@ -122,10 +122,15 @@ class PredictStats {
                                        const std::vector<double>& features = {}) const;
 
   // What trials at `step` with `levels` and `features` are predicted to
-  // reach: the walk of Predict through rung links and then the final link,
-  // on the links whose regression on (level, features) fits, as far as they
-  // go. Empty when the first link has no such regression yet. One walk for
-  // all, so the scores compare.
+  // reach, for ranking them at a rung: from `step` through the rung links
+  // whose regression on (level, features) fits, stopping at the first that
+  // does not, then through the final link there if its regression fits.
+  // Unlike Predict it uses regressions only (a line's slope can be zero or
+  // negative on few trials, which would tie or reverse the ranks) and needs
+  // no completed trials: rung links learn from stopped trials too, so a rung
+  // can rank by it before predictions start. Empty when no link on the way
+  // has a regression yet. One walk for all, so the scores compare; where the
+  // same links fit, a score equals Predict's mean.
   std::vector<double> ScoreAhead(int64_t step, const std::vector<double>& levels,
                                  const std::vector<std::vector<double>>& features) const;
 
@@ -148,22 +153,27 @@ class PredictStats {
     double Leverage(double x) const { return 1.0 + 1.0 / n + (has_slope ? (x - mean_x) * (x - mean_x) / sxx : 0.0); }
   };
   std::optional<Line> Fit(const Sums& s) const;
-  // Sums of a ridge regression y ~ 1 + z, z = (level, features).
-  struct DesignSums {
-    double n = 0, y = 0, yy = 0;
-    Eigen::VectorXd z, zy;
-    Eigen::MatrixXd zz;
-    void Add(const Eigen::VectorXd& row, double y_value);
-  };
   struct Plane {
     double n = 0, mean_y = 0, sigma = 0, dof = 0;
     Eigen::VectorXd mean_z, beta;
-    Eigen::MatrixXd inverse;  // of the centred, penalised normal matrix
+    Eigen::MatrixXd inverse;  // of the centred, penalised normal matrix (0 for left-out columns)
     double At(const Eigen::VectorXd& row) const { return mean_y + beta.dot(row - mean_z); }
     double Leverage(const Eigen::VectorXd& row) const {
       return 1.0 + 1.0 / n + (row - mean_z).dot(inverse * (row - mean_z));
     }
   };
+  // Sums of a ridge regression y ~ 1 + z, z = (level, features), and its
+  // last fit: the sums change only when a trial ends, predictions come at
+  // every report.
+  struct DesignSums {
+    double n = 0, y = 0, yy = 0;
+    Eigen::VectorXd z, zy;
+    Eigen::MatrixXd zz;
+    void Add(const Eigen::VectorXd& row, double y_value);
+    mutable double fitted_n = -1;  // n when `fitted` was computed
+    mutable std::optional<Plane> fitted;
+  };
+  std::optional<Plane> Solve(const DesignSums& s) const;
   std::optional<Plane> FitPlane(const DesignSums* s) const;
   Eigen::VectorXd Row(double level, const std::vector<double>& features) const;
   // One step of a chain through a link: (mean, var) -> the next, with the

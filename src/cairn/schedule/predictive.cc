@@ -246,7 +246,7 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
 
 void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {
   auto it = running_.find(trial_id);
-  if (it == running_.end()) return;  // never reported, or ended twice
+  if (it == running_.end()) return;  // never started nor reported, or ended twice
   // Completed curves teach the final links and the rung links; stopped ones
   // the rung links they reached (how a value turns into the next rung's).
   // The final is read from the median levels whatever is compared: the bar

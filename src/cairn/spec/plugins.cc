@@ -143,7 +143,7 @@ Status CheckPluginOptions(const YamlContext& ctx, const MapFields& top, const St
     }
   }
   if (const Field* f = top.Find("pruner")) {
-      SchedulerContext context{spec.direction, spec.max_steps, spec.seed, spec.lower_bound, spec.upper_bound};
+    SchedulerContext context{spec.direction, spec.max_steps, spec.seed, spec.lower_bound, spec.upper_bound};
     context.space = spec.space;
     auto scheduler = MakeScheduler(spec.pruner, context, spec.pruner_options);
     if (!scheduler.ok() && scheduler.status().code() == StatusCode::kInvalidArgument) {

@@ -48,6 +48,59 @@ nlohmann::json PathsToJson(const std::vector<std::filesystem::path>& paths) {
 
 }  // namespace
 
+namespace {
+
+std::optional<ParamSpec> ParamFromJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.value("name", nlohmann::json()).is_string()) return std::nullopt;
+  ParamSpec p;
+  p.name = j["name"].get<std::string>();
+  const std::string type = j.value("type", std::string());
+  if (type == "categorical") {
+    p.kind = ParamKind::kCategorical;
+    if (!j.value("choices", nlohmann::json()).is_array()) return std::nullopt;
+    for (const auto& c : j["choices"]) {
+      auto v = ParamValueFromJson(c);
+      if (!v.ok()) return std::nullopt;
+      p.choices.push_back(std::move(*v));
+    }
+  } else if (type == "float" || type == "int") {
+    p.kind = type == "int" ? ParamKind::kInt : ParamKind::kFloat;
+    if (!j.value("low", nlohmann::json()).is_number() || !j.value("high", nlohmann::json()).is_number()) {
+      return std::nullopt;
+    }
+    p.low = j["low"].get<double>();
+    p.high = j["high"].get<double>();
+    p.log = j.value("log", false);
+    if (j.value("step", nlohmann::json()).is_number()) p.step = j["step"].get<double>();
+  } else {
+    return std::nullopt;
+  }
+  if (const auto when = j.value("when", nlohmann::json()); when.is_object()) {
+    Condition c;
+    c.parent = when.value("parent", std::string());
+    for (const auto& v : when.value("values", nlohmann::json::array())) {
+      auto value = ParamValueFromJson(v);
+      if (!value.ok()) return std::nullopt;
+      c.values.push_back(std::move(*value));
+    }
+    p.condition = std::move(c);
+  }
+  return p;
+}
+
+}  // namespace
+
+std::optional<SearchSpace> SpaceOf(const nlohmann::json& spec_json) {
+  if (!spec_json.is_object() || !spec_json.value("space", nlohmann::json()).is_array()) return std::nullopt;
+  SearchSpace space;
+  for (const auto& j : spec_json["space"]) {
+    std::optional<ParamSpec> p = ParamFromJson(j);
+    if (!p) return std::nullopt;
+    space.params.push_back(std::move(*p));
+  }
+  return space;
+}
+
 ObjectiveBounds ObjectiveBoundsOf(const nlohmann::json& spec_json) {
   ObjectiveBounds out;
   if (!spec_json.is_object()) return out;

@@ -196,7 +196,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, StepsReached(c, c.values.size()));
   nlohmann::json pruner_settings;
   SchedulerContext context{spec.direction, max_steps, options.seed, spec.lower_bound, spec.upper_bound};
-  context.space = SpaceOfCurves(curves);
+  context.space = options.space ? *options.space : SpaceOfCurves(curves);
   auto scheduler = MakeScheduler(options.pruner, context, options.pruner_options, &pruner_settings);
   if (!scheduler.ok()) return scheduler.status();
   StudyParts parts{store.get(), &executor, &clock, &sampler, scheduler->get()};
@@ -287,6 +287,9 @@ Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& optio
       study.spec_json.value("/pruner/options"_json_pointer, nlohmann::json::object());
   const bool same_rule = opts.use_study_pruner_options && opts.pruner == recorded_pruner;
   if (same_rule) opts.pruner_options = recorded_options;
+  // The space the study ran with: a rule that learns from parameters encodes
+  // them by it (log scales, the declared choices) as it did live.
+  if (!opts.space) opts.space = SpaceOf(study.spec_json);
   CAIRN_ASSIGN_OR_RETURN(nlohmann::json report, ReplayCurves(curves, opts));
   if (same_rule) report["pruner_options_from"] = "study";
   int64_t steps = 0;
