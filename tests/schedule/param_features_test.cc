@@ -54,6 +54,17 @@ TEST(ParamFeatures, AParameterWithOneValueSaysNothing) {
   EXPECT_EQ(ParamFeatures(space).size(), 0u);
 }
 
+TEST(ParamFeatures, ARangeWiderThanADoubleHoldsIsLeftOut) {
+  // A curve file's values from -1e308 to 1e308: high - low overflows, and
+  // scaling the ends gave NaN features (a NaN P, so no stop at all).
+  SearchSpace space;
+  space.params.push_back({.name = "h", .kind = ParamKind::kFloat, .low = -1e308, .high = 1e308});
+  space.params.push_back({.name = "ok", .kind = ParamKind::kFloat, .low = -1e307, .high = 1e307});
+  ParamFeatures f(space);
+  EXPECT_EQ(f.Names(), (std::vector<std::string>{"ok"}));
+  EXPECT_EQ(f.Encode({{"h", 1e308}, {"ok", 1e307}}), (std::vector<double>{1.0}));
+}
+
 // Completed curves of two kinds: a "wide" parameter adds `gain` to the final
 // whatever the level at step 1.
 PredictStats StatsWithAParameterEffect(double gain, int trials) {

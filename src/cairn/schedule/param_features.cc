@@ -19,7 +19,9 @@ ParamFeatures::ParamFeatures(const SearchSpace& space) {
     const bool log = spec.log && spec.low > 0.0;
     const double low = log ? std::log(spec.low) : spec.low;
     const double high = log ? std::log(spec.high) : spec.high;
-    if (!(high > low) || !std::isfinite(low) || !std::isfinite(high)) continue;  // one value: no information
+    // One value says nothing; a range wider than a double holds (-1e308 to
+    // 1e308) would scale its ends to NaN.
+    if (!(high > low) || !std::isfinite(high - low)) continue;
     columns_.push_back(Column{.name = spec.name, .param = spec.name, .numeric = true, .log = log, .low = low, .high = high});
   }
 }

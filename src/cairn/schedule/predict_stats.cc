@@ -164,6 +164,9 @@ void PredictStats::DesignSums::Add(const Eigen::VectorXd& row, double y_value) {
 
 std::optional<PredictStats::Plane> PredictStats::FitPlane(const DesignSums* s) const {
   if (s == nullptr || s->n == 0) return std::nullopt;
+  // Exact: refit whenever the sums changed. (Refitting only as they grew by
+  // 5 % cut a stress case from 13 s to 5 s but moved Enduro's regret from
+  // 53.9 to 69.2: decisions must not hang on a cache.)
   if (s->fitted_n != s->n) {
     s->fitted = Solve(*s);
     s->fitted_n = s->n;
@@ -204,21 +207,23 @@ std::optional<PredictStats::Plane> PredictStats::Solve(const DesignSums& s) cons
     for (Eigen::Index j = 0; j < k; ++j) a(i, j) = szz(kept[i], kept[j]);
     if (i > 0) a(i, i) += options_.ridge * szz(kept[i], kept[i]) / n;
   }
-  Eigen::LDLT<Eigen::MatrixXd> ldlt(a);
-  if (ldlt.info() != Eigen::Success || !ldlt.isPositive()) return std::nullopt;
-  const Eigen::VectorXd beta = ldlt.solve(b);
-  const Eigen::MatrixXd inverse = ldlt.solve(Eigen::MatrixXd::Identity(k, k));
-  if (!beta.allFinite() || !inverse.allFinite()) return std::nullopt;
+  plane.normal.compute(a);
+  if (plane.normal.info() != Eigen::Success || !plane.normal.isPositive()) return std::nullopt;
+  const Eigen::VectorXd beta = plane.normal.solve(b);
+  if (!beta.allFinite()) return std::nullopt;
   plane.beta = Eigen::VectorXd::Zero(d);
-  plane.inverse = Eigen::MatrixXd::Zero(d, d);
-  for (Eigen::Index i = 0; i < k; ++i) {
-    plane.beta(kept[i]) = beta(i);
-    for (Eigen::Index j = 0; j < k; ++j) plane.inverse(kept[i], kept[j]) = inverse(i, j);
-  }
+  for (Eigen::Index i = 0; i < k; ++i) plane.beta(kept[i]) = beta(i);
+  plane.kept = std::move(kept);
   const double sse = std::max(0.0, syy - 2.0 * plane.beta.dot(szy) + plane.beta.dot(szz * plane.beta));
   plane.dof = n - static_cast<double>(k) - 1.0;
   plane.sigma = std::sqrt(sse / plane.dof);
   return plane;
+}
+
+double PredictStats::Plane::Leverage(const Eigen::VectorXd& row) const {
+  Eigen::VectorXd r(static_cast<Eigen::Index>(kept.size()));
+  for (size_t i = 0; i < kept.size(); ++i) r(static_cast<Eigen::Index>(i)) = row(kept[i]) - mean_z(kept[i]);
+  return 1.0 + 1.0 / n + r.dot(normal.solve(r));
 }
 
 bool PredictStats::Through(const Sums& sums, const DesignSums* design, const std::vector<double>& features,

@@ -155,12 +155,13 @@ class PredictStats {
   std::optional<Line> Fit(const Sums& s) const;
   struct Plane {
     double n = 0, mean_y = 0, sigma = 0, dof = 0;
-    Eigen::VectorXd mean_z, beta;
-    Eigen::MatrixXd inverse;  // of the centred, penalised normal matrix (0 for left-out columns)
+    Eigen::VectorXd mean_z, beta;  // beta 0 for left-out columns
+    std::vector<Eigen::Index> kept;  // the columns fitted
+    Eigen::LDLT<Eigen::MatrixXd> normal;  // of their centred, penalised normal matrix
     double At(const Eigen::VectorXd& row) const { return mean_y + beta.dot(row - mean_z); }
-    double Leverage(const Eigen::VectorXd& row) const {
-      return 1.0 + 1.0 / n + (row - mean_z).dot(inverse * (row - mean_z));
-    }
+    // 1 + 1/n + r' A^-1 r over the fitted columns (a solve, O(d^2): an
+    // explicit inverse cost as much as the fit at every refit).
+    double Leverage(const Eigen::VectorXd& row) const;
   };
   // Sums of a ridge regression y ~ 1 + z, z = (level, features), and its
   // last fit: the sums change only when a trial ends, predictions come at
