@@ -22,7 +22,8 @@ ParamFeatures::ParamFeatures(const SearchSpace& space) {
     // One value says nothing; a range wider than a double holds (-1e308 to
     // 1e308) would scale its ends to NaN.
     if (!(high > low) || !std::isfinite(high - low)) continue;
-    columns_.push_back(Column{.name = spec.name, .param = spec.name, .numeric = true, .log = log, .low = low, .high = high});
+    columns_.push_back(
+        Column{.name = spec.name, .param = spec.name, .numeric = true, .log = log, .low = low, .high = high});
   }
 }
 

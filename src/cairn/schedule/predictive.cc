@@ -76,7 +76,8 @@ std::string PredictiveScheduler::RungText(const RungVerdict& v, int64_t step) co
   const std::string judged_at = step == v.rung_step ? "" : fmt::format(" at step {}", step);
   // Ranked by what the trials are predicted to reach (level and
   // parameters), a rank is not the order of their values: say so.
-  const std::string by = v.scored ? "; ranked by the value each is predicted to reach from its level and parameters" : "";
+  const std::string by =
+      v.scored ? "; ranked by the value each is predicted to reach from its level and parameters" : "";
   return fmt::format("rank {} of {} at rung {} (step {}, keeps the top {}{}{}){}", v.rank, v.recorded, v.rung,
                      v.rung_step, v.kept, stopped, by, judged_at);
 }
