@@ -47,6 +47,16 @@ std::string Render(const nlohmann::json& r) {
                                 options.empty() ? std::string() : " " + options.dump(),
                                 study_options ? " (the study's own settings)" : "", r["workers"].get<int>());
   out += RecordedLine(r);
+  if (const nlohmann::json& p = r.value("parameters", nlohmann::json()); p.is_object()) {
+    auto list = [](const nlohmann::json& names) {
+      std::string text;
+      for (const auto& n : names) text += (text.empty() ? "" : ", ") + n.get<std::string>();
+      return text;
+    };
+    const std::string read = p["read"].empty() ? "none" : list(p["read"]);
+    const std::string left = p["left_out"].empty() ? "" : "; left out: " + list(p["left_out"]);
+    out += fmt::format("  parameters the rule reads: {}{}\n", read, left);
+  }
   out += fmt::format("  steps:   {} of {} ({:.1f}% saved; {} trials stopped early)\n", r["steps_used"].get<int64_t>(),
                      r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>(),
                      r.value("stopped", 0));

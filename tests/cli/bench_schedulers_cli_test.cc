@@ -84,6 +84,25 @@ TEST_F(BenchSchedulersCli, ReplayListsEveryTrial) {
   EXPECT_NE(more.out.find("replayed 16 trials"), std::string::npos) << more.out;
 }
 
+TEST_F(BenchSchedulersCli, ReplaySaysWhichParametersThePredictiveRuleReads) {
+  auto text = RunCairn({"replay", "--curves", file_, "--pruner", "predictive"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("  parameters the rule reads: x\n"), std::string::npos) << text.out;
+  auto json = RunCairn({"replay", "--curves", file_, "--pruner", "predictive", "--json"}).Json();
+  EXPECT_EQ(json["parameters"]["read"], (nlohmann::json{"x"}));
+  EXPECT_EQ(json["parameters"]["left_out"], nlohmann::json::array());
+  // Rules that do not read them, or told not to: no such line.
+  const std::vector<std::vector<std::string>> others = {
+      {"--pruner", "asha"}, {"--pruner", "predictive", "--pruner-options", R"({"params":"ignore"})"}};
+  for (const std::vector<std::string>& extra : others) {
+    std::vector<std::string> args = {"replay", "--curves", file_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = RunCairn(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find("parameters the rule reads"), std::string::npos) << r.out;
+  }
+}
+
 TEST_F(BenchSchedulersCli, TextTableAndSameNumbersForTheSameSeed) {
   std::vector<std::string> args = {"bench", "schedulers", "--curves", file_, "--trials", "12",
                                    "--repeats", "1", "--seed", "3", "--workers", "2"};

@@ -39,6 +39,9 @@ TEST(ParamFeatures, ScalesNumbersIntoTheirRangeAndOneHotsShortChoiceLists) {
   EXPECT_NEAR(row[1], 0.5, 1e-12);
   EXPECT_EQ(row[2], 0.0);
   EXPECT_EQ(row[3], 1.0);
+  // What a replay tells the user the rule reads, and what it leaves out.
+  EXPECT_EQ(f.Read(), (std::vector<std::string>{"lr (log)", "width", "opt (3 choices)"}));
+  EXPECT_EQ(f.LeftOut(), (std::vector<std::string>{"arch (20 choices)"}));
 }
 
 TEST(ParamFeatures, AMissingParameterIsZeroInAllItsColumns) {
@@ -52,6 +55,7 @@ TEST(ParamFeatures, AParameterWithOneValueSaysNothing) {
   space.params.push_back({.name = "fixed", .kind = ParamKind::kFloat, .low = 2, .high = 2});
   space.params.push_back({.name = "only", .kind = ParamKind::kCategorical, .choices = {int64_t{1}}});
   EXPECT_EQ(ParamFeatures(space).size(), 0u);
+  EXPECT_EQ(ParamFeatures(space).LeftOut(), (std::vector<std::string>{"fixed (one value)", "only (one value)"}));
 }
 
 TEST(ParamFeatures, ARangeWiderThanADoubleHoldsIsLeftOut) {
@@ -62,6 +66,7 @@ TEST(ParamFeatures, ARangeWiderThanADoubleHoldsIsLeftOut) {
   space.params.push_back({.name = "ok", .kind = ParamKind::kFloat, .low = -1e307, .high = 1e307});
   ParamFeatures f(space);
   EXPECT_EQ(f.Names(), (std::vector<std::string>{"ok"}));
+  EXPECT_EQ(f.LeftOut(), (std::vector<std::string>{"h (range too wide)"}));
   EXPECT_EQ(f.Encode({{"h", 1e308}, {"ok", 1e307}}), (std::vector<double>{1.0}));
 }
 

@@ -2,18 +2,25 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 namespace cairn::schedule {
 
 ParamFeatures::ParamFeatures(const SearchSpace& space) {
   for (const ParamSpec& spec : space.params) {
     if (spec.kind == ParamKind::kCategorical) {
-      if (spec.choices.size() < 2 || spec.choices.size() > kMaxChoices) continue;
-      for (size_t i = 1; i < spec.choices.size(); ++i) {
+      const size_t k = spec.choices.size();
+      if (k < 2 || k > kMaxChoices) {
+        left_out_.push_back(k < 2 ? spec.name + " (one value)" : fmt::format("{} ({} choices)", spec.name, k));
+        continue;
+      }
+      for (size_t i = 1; i < k; ++i) {
         columns_.push_back(Column{.name = spec.name + "=" + ParamValueToString(spec.choices[i]),
                                   .param = spec.name,
                                   .numeric = false,
                                   .choice = spec.choices[i]});
       }
+      read_.push_back(fmt::format("{} ({} choices)", spec.name, k));
       continue;
     }
     const bool log = spec.log && spec.low > 0.0;
@@ -21,9 +28,13 @@ ParamFeatures::ParamFeatures(const SearchSpace& space) {
     const double high = log ? std::log(spec.high) : spec.high;
     // One value says nothing; a range wider than a double holds (-1e308 to
     // 1e308) would scale its ends to NaN.
-    if (!(high > low) || !std::isfinite(high - low)) continue;
+    if (!(high > low) || !std::isfinite(high - low)) {
+      left_out_.push_back(spec.name + (high > low ? " (range too wide)" : " (one value)"));
+      continue;
+    }
     columns_.push_back(
         Column{.name = spec.name, .param = spec.name, .numeric = true, .log = log, .low = low, .high = high});
+    read_.push_back(log ? spec.name + " (log)" : spec.name);
   }
 }
 

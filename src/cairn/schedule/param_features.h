@@ -34,6 +34,12 @@ class ParamFeatures {
   size_t size() const { return columns_.size(); }
   // Column names ("lr", "optimizer=adam"), for reasons and tests.
   std::vector<std::string> Names() const;
+  // The space's parameters as the rule reads them ("lr (log)", "width",
+  // "opt (3 choices)"), and those it leaves out with why ("arch (200
+  // choices)", "seed (one value)"): a user should see that a stray string
+  // made a number a label, or that a label was dropped.
+  std::vector<std::string> Read() const { return read_; }
+  std::vector<std::string> LeftOut() const { return left_out_; }
   std::vector<double> Encode(const Params& params) const;
 
  private:
@@ -46,6 +52,7 @@ class ParamFeatures {
     ParamValue choice;             // categorical: 1 when the value equals it
   };
   std::vector<Column> columns_;
+  std::vector<std::string> read_, left_out_;
 };
 
 }  // namespace cairn::schedule

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cairn/replay_executor.h"
+#include "cairn/schedule/param_features.h"
 #include "cairn/spec.h"
 #include "cairn/study.h"
 
@@ -266,6 +267,13 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"regret", std::isfinite(regret) ? nlohmann::json(regret) : nlohmann::json(nullptr)},
                         {"cut_short", cut_short}};
   if (options.list_trials) report["each"] = EachTrial(curves, *trials);
+  // Which parameters a rule that learns from them reads, and which it
+  // leaves out (a stray string made a number a label; a label of many
+  // values): otherwise "use" and "ignore" can differ, or not, unexplained.
+  if (options.pruner == "predictive" && pruner_settings.value("params", std::string()) == "use") {
+    const schedule::ParamFeatures features(*context.space);
+    report["parameters"] = {{"read", features.Read()}, {"left_out", features.LeftOut()}};
+  }
   if (cut_short > 0) {
     report["note"] = fmt::format(
         "{} of the {} trials {} cut short in the record (stopped early, failed, or a null value): such trials are "
