@@ -79,4 +79,9 @@ Status CheckPeerBench(const SchedulerBenchOptions& options, const std::string& p
 // A plain-text table of `ours` rows, then `peer` rows when given.
 std::string RenderBenchTable(const nlohmann::json& ours, const nlohmann::json* peer);
 
+// The parameters a rule read, from a report's {"read": [...], "left_out":
+// [...]} (bench and replay): "lr (log), width; left out: arch (200
+// choices)", "none" when it read none.
+std::string DescribeParameters(const nlohmann::json& parameters);
+
 }  // namespace cairn

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "cairn/bench_schedulers.h"
 #include "cairn/json_text.h"
 #include "cairn/replay_study.h"
 #include "cli/common.h"
@@ -48,14 +49,7 @@ std::string Render(const nlohmann::json& r) {
                                 study_options ? " (the study's own settings)" : "", r["workers"].get<int>());
   out += RecordedLine(r);
   if (const nlohmann::json& p = r.value("parameters", nlohmann::json()); p.is_object()) {
-    auto list = [](const nlohmann::json& names) {
-      std::string text;
-      for (const auto& n : names) text += (text.empty() ? "" : ", ") + n.get<std::string>();
-      return text;
-    };
-    const std::string read = p["read"].empty() ? "none" : list(p["read"]);
-    const std::string left = p["left_out"].empty() ? "" : "; left out: " + list(p["left_out"]);
-    out += fmt::format("  parameters the rule reads: {}{}\n", read, left);
+    out += "  parameters the rule reads: " + DescribeParameters(p) + "\n";
   }
   out += fmt::format("  steps:   {} of {} ({:.1f}% saved; {} trials stopped early)\n", r["steps_used"].get<int64_t>(),
                      r["steps_full"].get<int64_t>(), 100.0 * r["saved_fraction"].get<double>(),

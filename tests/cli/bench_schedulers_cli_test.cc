@@ -103,6 +103,24 @@ TEST_F(BenchSchedulersCli, ReplaySaysWhichParametersThePredictiveRuleReads) {
   }
 }
 
+TEST_F(BenchSchedulersCli, BenchSaysWhichParametersThePredictiveRuleRead) {
+  std::vector<std::string> args = {"bench", "schedulers", "--curves", file_, "--trials", "8", "--repeats", "1",
+                                   "--schedulers", "asha,predictive"};
+  auto text = RunCairn(args);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("  predictive read the parameters x\n"), std::string::npos) << text.out;
+  args.push_back("--json");
+  EXPECT_EQ(RunCairn(args).Json()["parameters"]["read"], (nlohmann::json{"x"}));
+  // Told to ignore them, or not run at all: not said.
+  auto ignore = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "8", "--repeats", "1", "--schedulers",
+                          "predictive", "--scheduler-options", R"({"predictive": {"params": "ignore"}})", "--json"});
+  ASSERT_EQ(ignore.exit_code, 0) << ignore.err;
+  EXPECT_FALSE(ignore.Json().contains("parameters")) << ignore.out;
+  auto asha = RunCairn({"bench", "schedulers", "--curves", file_, "--trials", "8", "--repeats", "1", "--schedulers",
+                        "asha", "--json"});
+  EXPECT_FALSE(asha.Json().contains("parameters")) << asha.out;
+}
+
 TEST_F(BenchSchedulersCli, TextTableAndSameNumbersForTheSameSeed) {
   std::vector<std::string> args = {"bench", "schedulers", "--curves", file_, "--trials", "12",
                                    "--repeats", "1", "--seed", "3", "--workers", "2"};

@@ -8,6 +8,7 @@
 
 #include "cairn/hash.h"
 #include "cairn/replay/bench_study.h"
+#include "cairn/schedule/param_features.h"
 
 namespace cairn {
 namespace {
@@ -150,14 +151,26 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
       rows.back()["options"] = options.scheduler_options[name];
     }
   }
-  return nlohmann::json{{"curves", options.curves.string()},
-                        {"n", n},
-                        {"repeats", options.repeats},
-                        {"workers", options.workers},
-                        {"metric", (*curves)[0].metric},
-                        {"mode", CurveModeName(direction)},
-                        {"cut_short", cut},
-                        {"schedulers", std::move(rows)}};
+  nlohmann::json out{{"curves", options.curves.string()},
+                     {"n", n},
+                     {"repeats", options.repeats},
+                     {"workers", options.workers},
+                     {"metric", (*curves)[0].metric},
+                     {"mode", CurveModeName(direction)},
+                     {"cut_short", cut},
+                     {"schedulers", std::move(rows)}};
+  // The parameters the predictive rule read (the file's space), as replay
+  // says them: a stray string that made a number a label shows here.
+  const bool predictive = std::find(options.schedulers.begin(), options.schedulers.end(), "predictive") !=
+                          options.schedulers.end();
+  const nlohmann::json predictive_options =
+      options.scheduler_options.is_object() ? options.scheduler_options.value("predictive", nlohmann::json::object())
+                                            : nlohmann::json::object();
+  if (predictive && predictive_options.is_object() && predictive_options.value("params", "use") == "use") {
+    const schedule::ParamFeatures features(space);
+    out["parameters"] = {{"read", features.Read()}, {"left_out", features.LeftOut()}};
+  }
+  return out;
 }
 
 }  // namespace cairn

@@ -39,6 +39,19 @@ void AddOptions(std::string& out, const nlohmann::json& result) {
 
 }  // namespace
 
+std::string DescribeParameters(const nlohmann::json& parameters) {
+  auto list = [](const nlohmann::json& names) {
+    std::string text;
+    if (names.is_array()) {
+      for (const auto& n : names) text += (text.empty() ? "" : ", ") + n.get<std::string>();
+    }
+    return text;
+  };
+  const std::string read = list(parameters.value("read", nlohmann::json::array()));
+  const std::string left = list(parameters.value("left_out", nlohmann::json::array()));
+  return (read.empty() ? "none" : read) + (left.empty() ? "" : "; left out: " + left);
+}
+
 std::string RenderBenchTable(const nlohmann::json& ours, const nlohmann::json* peer) {
   std::string out = fmt::format(
       "curves {}: n={} repeats={} workers={} metric={} ({})\n",
@@ -56,6 +69,9 @@ std::string RenderBenchTable(const nlohmann::json& ours, const nlohmann::json* p
     AddRows(out, *peer);
   }
   AddOptions(out, ours);
+  if (const auto it = ours.find("parameters"); it != ours.end() && it->is_object()) {
+    out += "  predictive read the parameters " + DescribeParameters(*it) + "\n";
+  }
   return out;
 }
 
