@@ -322,7 +322,8 @@ TEST(PredictiveV2, RejectsBadOptions) {
        {nlohmann::json{{"rung_eta", 1}}, nlohmann::json{{"min_resource", 0}},
         nlohmann::json{{"p_keep", 1.5}}, nlohmann::json{{"min_completed", 2}},
         nlohmann::json{{"window", 0}}, nlohmann::json{{"lookahead", 1}},
-        nlohmann::json{{"level", "mean"}}, nlohmann::json{{"rung_round", 1}}}) {
+        nlohmann::json{{"level", "mean"}}, nlohmann::json{{"rung_round", 1}},
+        nlohmann::json{{"hedge_every", -1}}}) {
     auto made = MakeScheduler("predictive", PartsCtx(), bad);
     EXPECT_FALSE(made.ok()) << bad.dump();
   }
@@ -331,6 +332,12 @@ TEST(PredictiveV2, RejectsBadOptions) {
   auto bad_level = MakeScheduler("predictive", PartsCtx(), {{"level", "mean"}});
   EXPECT_NE(bad_level.status().message().find(R"(level: expected one of "recent_mean", "median", got "mean")"),
             std::string::npos) << bad_level.status().message();
+  // A hedge runs to a ninth of max_steps: without max_steps it is refused.
+  auto no_max = MakeScheduler("predictive", {.direction = Direction::kMaximize, .seed = 1}, {{"hedge_every", 4}});
+  ASSERT_FALSE(no_max.ok());
+  EXPECT_NE(no_max.status().message().find("hedge_every: 4 needs the study's max_steps"), std::string::npos)
+      << no_max.status().message();
+  EXPECT_TRUE(MakeScheduler("predictive", PartsCtx(), {{"hedge_every", 4}}).ok());
   // Version 3.2 stays reachable.
   EXPECT_TRUE(MakeScheduler("predictive", PartsCtx(), {{"level", "median"}, {"rung_round", "down"}}).ok());
 }

@@ -303,6 +303,26 @@ TEST(Predictive, FlatNeverLearningTrialStopsAmongLearners) {
   EXPECT_EQ(RunTrial(*s, 10, Constant(20, 0.0)), 1);
 }
 
+TEST(Predictive, AHedgedTrialRunsUnjudgedToANinthOfMaxSteps) {
+  // max_steps 90: hedged trials (ids 1, 3, 5, ... with hedge_every 2) are
+  // first judged at step 10; the others from step 1, as without the option.
+  const SchedulerContext ctx{.direction = Direction::kMaximize, .max_steps = 90, .seed = 3};
+  auto hedged = Make("predictive", ctx, {{"hedge_every", 2}});
+  auto plain = Make("predictive", ctx);
+  const double ends[] = {0.80, 0.84, 0.86, 0.88, 0.92};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(RunTrial(*hedged, i, Saturating(ends[i] - 0.5, ends[i], 90)), 0) << "trial " << i;
+    ASSERT_EQ(RunTrial(*plain, i, Saturating(ends[i] - 0.5, ends[i], 90)), 0) << "trial " << i;
+  }
+  const std::vector<double> hopeless = Constant(90, 0.05);
+  EXPECT_EQ(RunTrial(*plain, 10, hopeless), 1);
+  EXPECT_EQ(RunTrial(*plain, 11, hopeless), 1);
+  EXPECT_EQ(RunTrial(*hedged, 10, hopeless), 1);
+  Decision last;
+  EXPECT_EQ(RunTrial(*hedged, 11, hopeless, &last), 10);
+  EXPECT_NE(last.reason.find("hopeless"), std::string::npos) << last.reason;
+}
+
 TEST(Predictive, DeterministicForAContext) {
   auto a = Make("predictive", Ctx()), b = Make("predictive", Ctx());
   for (int i = 0; i < 12; ++i) {

@@ -12,7 +12,6 @@ namespace cairn::schedule {
 Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& options,
                                                       const SchedulerContext& context, nlohmann::json* settings) {
   PredictiveOptions o;
-  (void)context;  // every default is valid for any max_steps >= 1
   OptionsReader r("predictive", options);
   CAIRN_TRY(r.Double("p_min", 0.0, 1.0, &o.p_min));
   CAIRN_TRY(r.Double("p_keep", 0.0, 1.0, &o.p_keep));
@@ -27,8 +26,14 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
   CAIRN_TRY(r.Choice("rung_round", {"up", "down"}, &o.rung_round));
   CAIRN_TRY(r.Choice("rung_count", {"promoted", "reached"}, &o.rung_count));
   CAIRN_TRY(r.Choice("params", {"use", "ignore"}, &o.params));
+  CAIRN_TRY(r.Int("hedge_every", 0, &o.hedge_every));
   if (o.rung_eta == 1) {
     return InvalidArgument("predictive scheduler option rung_eta: must be 0 or >= 2, got 1");
+  }
+  if (o.hedge_every > 0 && !context.max_steps) {
+    return InvalidArgument(fmt::format("predictive scheduler option hedge_every: {} needs the study's max_steps "
+                                       "(a hedged trial runs unjudged to a ninth of it); set max_steps or "
+                                       "hedge_every 0", o.hedge_every));
   }
   CAIRN_TRY(r.Finish());
   if (settings) *settings = r.settings();
@@ -41,6 +46,7 @@ PredictiveScheduler::PredictiveScheduler(const SchedulerContext& context,
       options_(options),
       median_level_(options.level == "median"),
       count_stopped_at_rungs_(options.rung_count == "promoted"),
+      hedge_until_(context.max_steps ? (*context.max_steps + 8) / 9 : 0),
       features_(options.params == "use" && context.space ? ParamFeatures(*context.space) : ParamFeatures()),
       stats_(PredictStatsOptions{.final_window = options.window,
                                  .min_samples = options.min_completed,
@@ -238,7 +244,7 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   const bool prior = stats_.completed() < options_.min_completed;
   Decision median = (prior && !rungs_) ? PriorMedian(step, level) : Decision::Continue();
 
-  if (step < options_.min_steps) return Decision::Continue();
+  if (step < options_.min_steps || Hedged(trial_id, step)) return Decision::Continue();
   // Stopping at the last step saves nothing and would lose a finished model.
   if (context_.max_steps && step >= *context_.max_steps) return Decision::Continue();
   if (prior) return rungs_ ? PriorRungs(verdict, step) : median;

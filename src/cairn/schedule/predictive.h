@@ -93,6 +93,14 @@ struct PredictiveOptions {
   // "use": links learn from the trials' parameters too (ParamFeatures), when
   // the context names the search space; "ignore": values alone (version 5).
   std::string params = "use";
+  // Every hedge_every-th trial (by trial id: those whose id % hedge_every is
+  // hedge_every - 1) runs unjudged, by the rungs and the prediction alike,
+  // to a ninth of max_steps, as Hyperband's careful brackets do. Where every
+  // configuration spends its start at chance (ImageNet from scratch), the
+  // rungs before the curves part keep a random share and a prediction from
+  // trials that never learned calls flat trials hopeless; a hedged trial
+  // gets past that. 0 (the default): none. Needs max_steps.
+  int64_t hedge_every = 0;
 
   // settings, when given, gets every option's value in force.
   static Result<PredictiveOptions> FromJson(const nlohmann::json& options,
@@ -157,6 +165,11 @@ class PredictiveScheduler final : public Scheduler {
   };
   // Sets the rungs up at the study's first report when min_resource is auto.
   void EnsureRungs(int64_t first_step);
+  // A hedged trial before its first judged step (hedge_every).
+  bool Hedged(int64_t trial_id, int64_t step) const {
+    return options_.hedge_every > 0 && trial_id % options_.hedge_every == options_.hedge_every - 1 &&
+           step < hedge_until_;
+  }
   Decision PriorMedian(int64_t step, double level);
   Decision PriorRungs(const std::optional<RungVerdict>& verdict, int64_t step);
   Decision Predict(int64_t step, const Curve& curve, const std::optional<RungVerdict>& verdict);
@@ -169,6 +182,7 @@ class PredictiveScheduler final : public Scheduler {
   // The string options, read once (a report must not compare strings).
   bool median_level_;           // level "median"
   bool count_stopped_at_rungs_;  // rung_count "promoted"
+  int64_t hedge_until_;          // a ninth of max_steps, rounded up (hedge_every)
   ParamFeatures features_;  // empty without a space or with params "ignore"
   PredictStats stats_;
   std::optional<PredictRungs> rungs_;                // absent when rung_eta = 0
