@@ -31,6 +31,8 @@
 // by what that walk predicts they reach rather than by their levels: the
 // widest networks of a search often sit low at the first rungs and end on
 // top, and only their parameters say so that early.
+// Hedge (off by default, `hedge_every` N): every N-th trial runs unjudged to
+// a ninth of max_steps, for searches where early ranks are noise.
 // Version 5 is {"params": "ignore"}; version 4 adds {"p_min": 0.05,
 // "rung_count": "reached"}; version 3.2 adds {"level": "median",
 // "rung_round": "down"}.
