@@ -303,24 +303,25 @@ TEST(Predictive, FlatNeverLearningTrialStopsAmongLearners) {
   EXPECT_EQ(RunTrial(*s, 10, Constant(20, 0.0)), 1);
 }
 
-TEST(Predictive, AHedgedTrialRunsUnjudgedToANinthOfMaxSteps) {
-  // max_steps 90: hedged trials (ids 1, 3, 5, ... with hedge_every 2) are
-  // first judged at step 10; the others from step 1, as without the option.
+TEST(Predictive, AHedgedTrialPassesEveryRungBeforeANinthOfMaxSteps) {
+  // max_steps 90: rungs at 1, 3, 9, 27, 81; hedged trials (ids 1, 3, 5, ...
+  // with hedge_every 2) pass those before step 10 and are first judged at
+  // 27. The rungs alone decide (min_completed 50).
   const SchedulerContext ctx{.direction = Direction::kMaximize, .max_steps = 90, .seed = 3};
-  auto hedged = Make("predictive", ctx, {{"hedge_every", 2}});
-  auto plain = Make("predictive", ctx);
-  const double ends[] = {0.80, 0.84, 0.86, 0.88, 0.92};
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(RunTrial(*hedged, i, Saturating(ends[i] - 0.5, ends[i], 90)), 0) << "trial " << i;
-    ASSERT_EQ(RunTrial(*plain, i, Saturating(ends[i] - 0.5, ends[i], 90)), 0) << "trial " << i;
+  auto hedged = Make("predictive", ctx, {{"hedge_every", 2}, {"min_completed", 50}});
+  auto plain = Make("predictive", ctx, {{"min_completed", 50}});
+  for (int i = 0; i < 6; ++i) {
+    const std::vector<double> good = Saturating(0.3 + 0.02 * i, 0.8 + 0.02 * i, 90);
+    ASSERT_EQ(RunTrial(*hedged, i, good), 0) << "trial " << i;
+    ASSERT_EQ(RunTrial(*plain, i, good), 0) << "trial " << i;
   }
-  const std::vector<double> hopeless = Constant(90, 0.05);
-  EXPECT_EQ(RunTrial(*plain, 10, hopeless), 1);
-  EXPECT_EQ(RunTrial(*plain, 11, hopeless), 1);
-  EXPECT_EQ(RunTrial(*hedged, 10, hopeless), 1);
+  const std::vector<double> worst = Constant(90, 0.05);
+  EXPECT_EQ(RunTrial(*plain, 10, worst), 1);
+  EXPECT_EQ(RunTrial(*plain, 11, worst), 1);
+  EXPECT_EQ(RunTrial(*hedged, 10, worst), 1);
   Decision last;
-  EXPECT_EQ(RunTrial(*hedged, 11, hopeless, &last), 10);
-  EXPECT_NE(last.reason.find("hopeless"), std::string::npos) << last.reason;
+  EXPECT_EQ(RunTrial(*hedged, 11, worst, &last), 27);
+  EXPECT_NE(last.reason.find("at rung 3 (step 27"), std::string::npos) << last.reason;
 }
 
 TEST(Predictive, DeterministicForAContext) {

@@ -32,7 +32,7 @@ Result<PredictiveOptions> PredictiveOptions::FromJson(const nlohmann::json& opti
   }
   if (o.hedge_every > 0 && !context.max_steps) {
     return InvalidArgument(fmt::format("predictive scheduler option hedge_every: {} needs the study's max_steps "
-                                       "(a hedged trial runs unjudged to a ninth of it); set max_steps or "
+                                       "(a hedged trial passes every rung before a ninth of it); set max_steps or "
                                        "hedge_every 0", o.hedge_every));
   }
   CAIRN_TRY(r.Finish());
@@ -244,7 +244,9 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   const bool prior = stats_.completed() < options_.min_completed;
   Decision median = (prior && !rungs_) ? PriorMedian(step, level) : Decision::Continue();
 
-  if (step < options_.min_steps || Hedged(trial_id, step)) return Decision::Continue();
+  // A hedged trial passes the rungs before hedge_until_ whatever its rank.
+  if (verdict && Hedged(trial_id, step)) verdict->promoted = true;
+  if (step < options_.min_steps) return Decision::Continue();
   // Stopping at the last step saves nothing and would lose a finished model.
   if (context_.max_steps && step >= *context_.max_steps) return Decision::Continue();
   if (prior) return rungs_ ? PriorRungs(verdict, step) : median;

@@ -31,8 +31,8 @@
 // by what that walk predicts they reach rather than by their levels: the
 // widest networks of a search often sit low at the first rungs and end on
 // top, and only their parameters say so that early.
-// Hedge (off by default, `hedge_every` N): every N-th trial runs unjudged to
-// a ninth of max_steps, for searches where early ranks are noise.
+// Hedge (off by default, `hedge_every` N): every N-th trial passes every
+// rung before a ninth of max_steps, for searches where early ranks are noise.
 // Version 5 is {"params": "ignore"}; version 4 adds {"p_min": 0.05,
 // "rung_count": "reached"}; version 3.2 adds {"level": "median",
 // "rung_round": "down"}.
@@ -96,12 +96,12 @@ struct PredictiveOptions {
   // the context names the search space; "ignore": values alone (version 5).
   std::string params = "use";
   // Every hedge_every-th trial (by trial id: those whose id % hedge_every is
-  // hedge_every - 1) runs unjudged, by the rungs and the prediction alike,
-  // to a ninth of max_steps, as Hyperband's careful brackets do. Where every
-  // configuration spends its start at chance (ImageNet from scratch), the
-  // rungs before the curves part keep a random share and a prediction from
-  // trials that never learned calls flat trials hopeless; a hedged trial
-  // gets past that. 0 (the default): none. Needs max_steps.
+  // hedge_every - 1) passes every rung before a ninth of max_steps, as
+  // Hyperband's careful brackets start their rungs late; the prediction may
+  // still call it hopeless. Where every configuration spends its start at
+  // chance (ImageNet from scratch), rungs before the curves part keep a
+  // random share, and a hedged trial gets past them. 0 (the default): none.
+  // Needs max_steps.
   int64_t hedge_every = 0;
 
   // settings, when given, gets every option's value in force.
@@ -167,7 +167,7 @@ class PredictiveScheduler final : public Scheduler {
   };
   // Sets the rungs up at the study's first report when min_resource is auto.
   void EnsureRungs(int64_t first_step);
-  // A hedged trial before its first judged step (hedge_every).
+  // A hedged trial before the first rung it can lose (hedge_every).
   bool Hedged(int64_t trial_id, int64_t step) const {
     return options_.hedge_every > 0 && trial_id % options_.hedge_every == options_.hedge_every - 1 &&
            step < hedge_until_;
