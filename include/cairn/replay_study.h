@@ -46,10 +46,11 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& st
 // "steps_full", "steps_used", "saved_fraction", "seconds_full",
 // "seconds_used", "hours_saved", "best_all": {number, value},
 // "best_found": {number, value} | null, "lost_winner": bool, "regret",
-// "stopped": N, "winner": {number, state, steps, reports, reason} | null}, where
-// "winner" is what the replay did to best_all's trial (steps: the step it
-// reached; reports: how many values it reported; reason: the rule's
-// words when it was stopped). With list_trials, "each": [{number, id, state,
+// "stopped": N, "winner": {number, state, steps, reports, reason, kept?} | null},
+// where "winner" is what the replay did to best_all's trial (steps: the step
+// it reached; reports: how many values it reported; reason: the rule's
+// words when it was stopped; kept: the rungs it lost and the rule kept it
+// past, each {step, rule, reason, ...} as Decision::ToJson). With list_trials, "each": [{number, id, state,
 // step, reports, final, reason}] in trial order (state "cut short": it ran
 // all the record holds, which ended early): how far the rule let every
 // trial run, what it would have ended at (null when the record cut it

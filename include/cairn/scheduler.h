@@ -33,6 +33,11 @@ struct Decision {
   // below the ones that taught it): the decision stands, the numbers are
   // less sure than their interval says.
   bool extrapolated = false;
+  // A continue that overrules a stop: the trial lost a rung and the rule
+  // kept it (the prediction defends it, or the hedge spares it); `reason`
+  // says which. The coordinator records these with the trial, so a study
+  // can tell when its best trial is one its rungs would have stopped.
+  bool kept = false;
 
   bool stop() const { return action == Action::kStop; }
   nlohmann::json ToJson() const;

@@ -88,6 +88,14 @@ std::string Render(const nlohmann::json& r) {
     }
   } else {
     out += "  the winner would have been kept\n";
+    const nlohmann::json& w = r["winner"];
+    if (w.is_object() && w.contains("kept") && w["kept"].is_array() && !w["kept"].empty()) {
+      // Kept only because the rule overruled its rungs: the early ranks
+      // did not pick it.
+      const nlohmann::json& k = w["kept"].front();
+      out += fmt::format("  ... though trial {} lost a rung at step {} and was kept past it: {}\n",
+                         w["number"].get<int>(), k.value("step", int64_t{0}), k.value("reason", std::string()));
+    }
   }
   if (r.contains("note")) out += "  note: " + r["note"].get<std::string>() + "\n";
   if (r.contains("each")) {

@@ -274,6 +274,8 @@ TEST(PredictiveV2, KeepsARungLoserWhoseStudyPredictsAWin) {
   ASSERT_TRUE(first.probability.has_value());
   EXPECT_GE(*first.probability, 0.5);
   EXPECT_NE(first.reason.find("kept although rank 5 of 5"), std::string::npos) << first.reason;
+  EXPECT_TRUE(first.kept);
+  EXPECT_EQ(first.ToJson()["kept"], true);
   // 0.20 is below every start the study learned from: the reason says so.
   EXPECT_NE(first.reason.find("(extrapolated: its level 0.2 lies outside the 0.25 to 0.4 of the trials"),
             std::string::npos) << first.reason;

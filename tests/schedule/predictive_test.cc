@@ -322,6 +322,19 @@ TEST(Predictive, AHedgedTrialPassesEveryRungBeforeANinthOfMaxSteps) {
   Decision last;
   EXPECT_EQ(RunTrial(*hedged, 11, worst, &last), 27);
   EXPECT_NE(last.reason.find("at rung 3 (step 27"), std::string::npos) << last.reason;
+  // The rung it lost and passed says so, for the trial's record.
+  const Decision kept = hedged->OnReport(13, 1, 0.05);
+  EXPECT_FALSE(kept.stop());
+  EXPECT_TRUE(kept.kept);
+  EXPECT_EQ(kept.reason.rfind("kept by the hedge (one trial in 2 passes the rungs before step 10) although rank ", 0),
+            0u)
+      << kept.reason;
+  EXPECT_EQ(kept.ToJson()["kept"], true);
+  // A hedged trial that wins its rung was not kept by anything.
+  const Decision won = hedged->OnReport(15, 1, 0.99);
+  EXPECT_FALSE(won.stop());
+  EXPECT_FALSE(won.kept);
+  EXPECT_FALSE(won.ToJson().contains("kept"));
 }
 
 TEST(Predictive, DeterministicForAContext) {

@@ -141,6 +141,68 @@ TEST_F(CoordinatorTest, TheSchedulerHearsEachTrialsParametersAtItsStart) {
   }
 }
 
+// Overrules a rung loss of trial 1 at step 2 (as the predictive rule's
+// hedge or prediction does): a continue that says it kept the trial.
+class KeepsTrialOne final : public Scheduler {
+ public:
+  Decision OnReport(int64_t trial_id, int64_t step, double) override {
+    Decision d;
+    if (trial_id == 1 && step == 2) {
+      d.rule = "test";
+      d.kept = true;
+      d.reason = "kept by the test although rank 2 of 2";
+    }
+    return d;
+  }
+  std::string Name() const override { return "keeps-trial-one"; }
+};
+
+// The rung losses a rule overruled are recorded with the trial, and when
+// such a trial is the best of a few completed ones the study says so once:
+// its early ranks did not pick its best.
+TEST_F(CoordinatorTest, RecordsRungLossesARuleOverruledAndSaysWhenTheBestHadOne) {
+  // Trial 1 is the best; parallel 1, so 0, 1, 2, 3 end in order.
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) {
+    Script s;
+    s.values.assign(5, r.number == 1 ? 0.9 : 0.1 * (r.number + 1));
+    return s;
+  });
+  StudySpec spec = MakeSpec(4, 1);
+  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
+  ASSERT_TRUE(sampler.ok());
+  KeepsTrialOne keeps;
+  CoordinatorOptions options;
+  options.trials_root = dir_ / "trials";
+  std::vector<std::string> messages;
+  options.on_message = [&](const std::string& m) { messages.push_back(m); };
+  auto coordinator = Coordinator::Create(spec, StudyParts{store_.get(), &exec, &clock_, sampler->get(), &keeps}, options);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  ASSERT_TRUE((*coordinator)->Run().ok());
+  for (const TrialRecord& t : Trials()) {
+    EXPECT_EQ(t.state, TrialState::kCompleted) << t.number;
+    if (t.number != 1) {
+      EXPECT_FALSE(t.attrs.contains("kept")) << t.number;
+      continue;
+    }
+    ASSERT_TRUE(t.attrs.contains("kept"));
+    ASSERT_EQ(t.attrs["kept"].size(), 1u);
+    const nlohmann::json& k = t.attrs["kept"][0];
+    EXPECT_EQ(k.value("step", 0), 2);
+    EXPECT_EQ(k.value("rule", std::string()), "test");
+    EXPECT_EQ(k.value("kept", false), true);
+    EXPECT_EQ(k.value("action", std::string()), "continue");
+  }
+  // Said once, when trial 1 was the best of three completed (trial 2's end),
+  // not at trial 1's own end (two completed) nor again at trial 3's.
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].rfind("trial 1, the best of 3 completed trials (score = 0.9), lost a rung at step 2 and was "
+                              "kept past it (kept by the test although rank 2 of 2): early ranks did not pick",
+                              0),
+            0u)
+      << messages[0];
+  EXPECT_NE(messages[0].find("`cairn show fake 1`"), std::string::npos) << messages[0];
+}
+
 TEST_F(CoordinatorTest, RunsTheBudgetWithBoundedParallelism) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
   auto summary = RunStudy(MakeSpec(6, 2), exec);

@@ -283,6 +283,38 @@ TEST(ReplayStudyTest, AReportOfALostWinnerSaysWhichRuleStoppedItAndWhen) {
   EXPECT_EQ((*sparse)["winner"]["reports"], 1) << (*sparse)["winner"];
 }
 
+// A winner kept only because the rule overruled its first rung (here the
+// predictive rule's hedge) is reported with that rung: the early ranks did
+// not pick it.
+TEST(ReplayStudyTest, AReportSaysWhenTheWinnerLostARungAndWasKept) {
+  auto curves = Curves();
+  // Fourth in the order (number 3, hedged with hedge_every 4): the worst at
+  // its first report, the best from its second on.
+  CurveRecord slow = curves.front();
+  slow.id = "test/slow-start";
+  for (int s = 1; s <= 20; ++s) slow.values[s - 1] = s == 1 ? 0.0 : 1.2 * (1 - std::exp(-0.3 * s));
+  curves.insert(curves.begin() + 3, slow);
+  auto r = ReplayCurves(curves, {.pruner = "predictive", .pruner_options = {{"hedge_every", 4}}, .workers = 1});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE((*r)["lost_winner"].get<bool>());
+  const nlohmann::json& winner = (*r)["winner"];
+  EXPECT_EQ(winner["number"], 3);
+  ASSERT_TRUE(winner.contains("kept")) << winner.dump();
+  ASSERT_EQ(winner["kept"].size(), 1u) << winner.dump();
+  EXPECT_EQ(winner["kept"][0]["step"], 1);
+  EXPECT_EQ(winner["kept"][0]["reason"].get<std::string>().rfind("kept by the hedge (one trial in 4 passes the "
+                                                                   "rungs before step 3) although rank 4 of 4",
+                                                                   0),
+            0u)
+      << winner.dump();
+  // Without the hedge the rung stops it at once.
+  auto plain = ReplayCurves(curves, {.pruner = "predictive", .workers = 1});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE((*plain)["lost_winner"].get<bool>());
+  EXPECT_EQ((*plain)["winner"]["steps"], 1);
+  EXPECT_FALSE((*plain)["winner"].contains("kept"));
+}
+
 // A store in `dir` holding study "s" (objective acc) whose trials are the
 // Curves(), value i reported at step `step_of(i)` and time 1000 + `time_of(i)`
 // seconds; `extra(id)` returns more points for a trial.

@@ -53,6 +53,19 @@ TEST(RenderTrialDetails, SaysWhichTrialARerunOrRetryRepeats) {
       << RenderTrialDetails(d);
 }
 
+TEST(RenderTrialDetails, ListsTheRungsATrialLostAndWasKeptPast) {
+  nlohmann::json d = Details("completed");
+  d["attrs"].erase("decision");
+  d["attrs"]["kept"] = {{{"step", 1}, {"rule", "predictive"}, {"kept", true}, {"reason", "kept by the hedge"}},
+                        {{"step", 3}, {"rule", "predictive"}, {"kept", true}, {"reason", "kept although rank 3"}}};
+  const std::string out = RenderTrialDetails(d);
+  EXPECT_NE(out.find("  lost a rung and was kept:\n    step 1, rule predictive: kept by the hedge\n"
+                     "    step 3, rule predictive: kept although rank 3\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(RenderTrialDetails(Details("completed")).find("was kept"), std::string::npos);
+}
+
 TEST(RenderTrialDetails, NamesTheBarAndAnExtrapolatedPrediction) {
   nlohmann::json d = Details("stopped");
   d["attrs"]["decision"] = {{"rule", "predictive"}, {"predicted", 0.83},      {"lower", 0.73},

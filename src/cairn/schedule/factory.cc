@@ -20,6 +20,7 @@ nlohmann::json Decision::ToJson() const {
   if (upper) j["upper"] = *upper;
   if (threshold) j["threshold"] = *threshold;
   if (extrapolated) j["extrapolated"] = true;
+  if (kept) j["kept"] = true;
   if (probability) j["probability"] = *probability;
   return j;
 }

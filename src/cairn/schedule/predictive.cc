@@ -215,6 +215,7 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
   } else if (rung_stop) {
     out.reason = fmt::format("{} and {}; {}", RungText(*verdict, step), probability, basis);
   } else {
+    out.kept = true;
     out.reason = fmt::format("kept although {}: {}; {}", RungText(*verdict, step), probability, basis);
   }
   return out;
@@ -244,13 +245,24 @@ Decision PredictiveScheduler::OnReport(int64_t trial_id, int64_t step, double va
   const bool prior = stats_.completed() < options_.min_completed;
   Decision median = (prior && !rungs_) ? PriorMedian(step, level) : Decision::Continue();
 
-  // A hedged trial passes the rungs before hedge_until_ whatever its rank.
-  if (verdict && Hedged(trial_id, step)) verdict->promoted = true;
   if (step < options_.min_steps) return Decision::Continue();
   // Stopping at the last step saves nothing and would lose a finished model.
   if (context_.max_steps && step >= *context_.max_steps) return Decision::Continue();
-  if (prior) return rungs_ ? PriorRungs(verdict, step) : median;
-  return Predict(step, curve, verdict);
+  // A hedged trial passes the rungs before hedge_until_ whatever its rank;
+  // the prediction may still stop it.
+  std::optional<RungVerdict> lost_hedged;
+  if (verdict && !verdict->promoted && Hedged(trial_id, step)) {
+    lost_hedged = verdict;
+    verdict->promoted = true;
+  }
+  Decision out = prior ? (rungs_ ? PriorRungs(verdict, step) : median) : Predict(step, curve, verdict);
+  if (lost_hedged && !out.stop()) {
+    out.rule = "predictive";
+    out.kept = true;
+    out.reason = fmt::format("kept by the hedge (one trial in {} passes the rungs before step {}) although {}",
+                             options_.hedge_every, hedge_until_, RungText(*lost_hedged, step));
+  }
+  return out;
 }
 
 void PredictiveScheduler::OnTrialEnd(int64_t trial_id, TrialState state) {

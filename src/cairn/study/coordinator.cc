@@ -66,6 +66,9 @@ struct LiveTrial {
   StopCause stop_cause = StopCause::kNone;
   std::string stop_detail;
   std::optional<Decision> decision;  // the scheduler's stop decision
+  // Rung losses the scheduler overruled (Decision::kept), with their steps:
+  // one per rung at most, so a handful.
+  nlohmann::json kept = nlohmann::json::array();
   std::optional<int64_t> last_step;  // last objective step counted into the value
   // Last objective step read, counted or not (past max_steps, after a stop):
   // a report without a step key comes after it.
@@ -155,6 +158,7 @@ class CoordinatorImpl final : public Coordinator {
   Status FlushMetrics();
   void Heartbeat();
   void CountEnded(const TrialRecord& trial);
+  void NoteKeptBest();
   StudyProgress Progress() const;
   void MaybeReportProgress(bool force);
   Status StoreChangedDescriptions();
@@ -196,6 +200,9 @@ class CoordinatorImpl final : public Coordinator {
   std::map<TrialState, int> ended_;
   std::optional<double> best_;
   std::optional<int> best_trial_;
+  // The best trial's first overruled rung loss (its attrs "kept"), if any.
+  nlohmann::json best_kept_;
+  bool said_best_was_kept_ = false;  // NoteKeptBest has spoken this run
 };
 
 // A grid has nothing new to offer after one pass: a budget beyond it would
@@ -646,6 +653,11 @@ void CoordinatorImpl::HandleObjective(LiveTrial& live, int64_t step, double valu
       RequestStop(live, StopCause::kScheduler, detail);
       return;
     }
+    if (d.kept) {
+      nlohmann::json entry = d.ToJson();
+      entry["step"] = step;
+      live.kept.push_back(std::move(entry));
+    }
   }
   if (spec_.max_steps && step >= *spec_.max_steps && !live.max_steps_deadline) {
     // A program that runs exactly max_steps is about to finish by itself
@@ -730,6 +742,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   trial.ended_at = parts_.clock->WallTime();
   trial.attrs["exit"] = {{"kind", ExitKindName(exit.kind)}, {"message", exit.message}};
   if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
+  if (!live.kept.empty()) trial.attrs["kept"] = live.kept;
   if (live.reports_after_stop > 0) trial.attrs["reports_after_stop"] = live.reports_after_stop;
   if (auto where = parts_.executor->Describe(trial.id); !where.empty()) trial.attrs["executor"] = where;
   trial.attrs["metrics"] = MetricsSummary(live);
@@ -905,8 +918,32 @@ void CoordinatorImpl::CountEnded(const TrialRecord& trial) {
         (*trial.value == *best_ && trial.number < *best_trial_)) {
       best_ = trial.value;
       best_trial_ = trial.number;
+      auto kept = trial.attrs.is_object() ? trial.attrs.find("kept") : trial.attrs.end();
+      const bool was_kept = kept != trial.attrs.end() && kept->is_array() && !kept->empty() &&
+                            kept->front().is_object();
+      best_kept_ = was_kept ? kept->front() : nlohmann::json();
     }
+    NoteKeptBest();
   }
+}
+
+// A best trial that lost a rung and was kept past it (by the predictive
+// rule's hedge or its prediction) means the early ranks did not pick this
+// study's best, and the rungs may have stopped trials like it: said once a
+// run, while the study can still be changed, once it is the best of a few.
+void CoordinatorImpl::NoteKeptBest() {
+  constexpr int kFewCompleted = 3;
+  if (said_best_was_kept_ || !options_.on_message || !best_kept_.is_object() ||
+      ended_[TrialState::kCompleted] < kFewCompleted) {
+    return;
+  }
+  said_best_was_kept_ = true;
+  options_.on_message(fmt::format(
+      "trial {}, the best of {} completed trials ({} = {:.6g}), lost a rung at step {} and was kept past it ({}): "
+      "early ranks did not pick the best here, so the rungs may have stopped others like it; `cairn show {} {}` "
+      "says more, docs/schedulers.md (\"The hedge\") what to change",
+      *best_trial_, ended_[TrialState::kCompleted], spec_.metric, *best_, best_kept_.value("step", int64_t{0}),
+      best_kept_.value("reason", std::string()), spec_.name, *best_trial_));
 }
 
 // Trials other coordinators of the study ended after this one last read the

@@ -112,11 +112,15 @@ nlohmann::json WinnerFate(const std::vector<CurveRecord>& curves, const std::vec
   const int number = best_all["number"].get<int>();
   for (const auto& t : trials) {
     if (t.number != number) continue;
-    return {{"number", number},
-            {"state", ReplayedState(curves, t)},
-            {"steps", StepReached(curves, t)},
-            {"reports", t.steps},
-            {"reason", t.end_reason}};
+    nlohmann::json fate = {{"number", number},
+                           {"state", ReplayedState(curves, t)},
+                           {"steps", StepReached(curves, t)},
+                           {"reports", t.steps},
+                           {"reason", t.end_reason}};
+    // Rungs it lost and the rule kept it past: a winner kept only so says
+    // the early ranks did not pick it.
+    if (t.attrs.is_object() && t.attrs.contains("kept")) fate["kept"] = t.attrs["kept"];
+    return fate;
   }
   return nullptr;
 }

@@ -258,6 +258,24 @@ std::string StepsText(const nlohmann::json& d) {
   return fmt::format("after {} step{}", steps, steps == 1 ? "" : "s");
 }
 
+namespace {
+
+// The rungs a trial lost and its rule kept it past (Decision::kept), one
+// line each: where a study's best trial is among them, its early ranks did
+// not pick it.
+std::string KeptText(const nlohmann::json& attrs) {
+  if (!attrs.contains("kept") || !attrs["kept"].is_array()) return "";
+  std::string out = "  lost a rung and was kept:\n";
+  for (const auto& k : attrs["kept"]) {
+    if (!k.is_object()) continue;
+    out += fmt::format("    step {}, rule {}: {}\n", k.value("step", int64_t{0}), k.value("rule", std::string("?")),
+                       k.value("reason", std::string()));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string RenderTrialDetails(const nlohmann::json& d) {
   std::string out = fmt::format("study {} trial {}: {}\n", d["study"].get<std::string>(), d["number"].get<int>(),
                                 d["state"].get<std::string>());
@@ -312,6 +330,7 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
                  : fmt::format("  probability of beating the rule's bar: {}\n", FormatValue(dec["probability"]));
     }
   }
+  out += KeptText(attrs);
   out += fmt::format("  params: {}\n", FormatParams(d["params"]));
   if (attrs.contains("argv")) out += fmt::format("  argv: {}\n", attrs["argv"].dump());
   if (attrs.contains("seed")) out += fmt::format("  seed: {}\n", attrs["seed"].dump());
