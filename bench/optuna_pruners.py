@@ -13,10 +13,16 @@ Protocol (fixed so that the numbers are reproducible):
   sorted by the hex SHA-256 digest of "<r>:<id>" (ties in file order), first n.
 - Trials run one after another with an in-memory study (fixed study name,
   since Hyperband assigns brackets by hashing it). Trial t replays order[t]:
-  for each step s = 1..T it reports the value with trial.report(value, s)
-  (a null value is not reported, but the step still costs an epoch) and, for
-  s < T, asks trial.should_prune(); a pruned trial is told PRUNED, a trial that
-  reaches step T is told its last non-null value.
+  for each of its T values, the i-th (1-based) at step s_i = steps[i-1] when
+  the curve has "steps" (else s_i = i), it reports the value with
+  trial.report(value, s_i) (a null value is not reported, but the step still
+  costs its epochs) and, for i < T, asks trial.should_prune(); a pruned trial
+  is told PRUNED, a trial that reaches its last value is told its last
+  non-null value.
+- Epochs are counted in steps, as cairn bench schedulers counts them: a trial
+  pruned at its i-th value used s_i epochs, a full curve costs s_T (a curve
+  recorded every 3rd epoch and pruned at its 2nd value ran 6 epochs).
+  Hyperband's max_resource is the largest step in the file.
 """
 
 import argparse
@@ -43,6 +49,7 @@ def read_curves(path):
             if line.strip():
                 rec = json.loads(line)
                 if rec.get("state", "completed") == "completed":
+                    rec["_steps"] = steps_of(rec)
                     records.append(rec)
     return records
 
@@ -51,6 +58,28 @@ def order_for(records, r, n):
     keyed = sorted(range(len(records)),
                    key=lambda i: hashlib.sha256(f"{r}:{records[i]['id']}".encode()).hexdigest())
     return [records[i] for i in keyed[:n]]
+
+
+def steps_of(rec):
+    """The step of each value: the curve's "steps" (one increasing integer per
+    value, as cairn reads it), or 1, 2, ..., T when absent or null."""
+    values = rec["values"]
+    steps = rec.get("steps")
+    if steps is None:
+        return list(range(1, len(values) + 1))
+    where = f"curve {rec.get('id')!r}: field 'steps'"
+    if not isinstance(steps, list):
+        raise ValueError(f"{where}: expected a list of integers or null")
+    if len(steps) != len(values):
+        raise ValueError(f"{where}: has {len(steps)} entries but 'values' has {len(values)}")
+    for i, s in enumerate(steps):
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise ValueError(f"{where}: steps[{i}] is not an integer: {s!r}")
+        if i > 0 and s <= steps[i - 1]:
+            raise ValueError(f"{where}: steps[{i}] = {s} does not follow {steps[i - 1]}: steps must increase")
+    if steps and steps[0] < 0:
+        raise ValueError(f"{where}: steps[0] = {steps[0]}: Optuna's trial.report needs steps >= 0")
+    return list(steps)
 
 
 def final_value(values):
@@ -97,26 +126,31 @@ def run_study(order, pruner_name, direction, max_steps, study_name):
     found = []
     for rec in order:
         values = rec["values"]
+        steps = rec["_steps"]
         secs = step_seconds(rec)
         T = len(values)
-        full += T
+        full += steps[-1] if steps else 0  # epochs in steps, as cairn counts them
         sec_full += sum(secs)
         t0 = time.perf_counter()
         trial = study.ask()
         spent += time.perf_counter() - t0
         pruned = False
-        for s in range(1, T + 1):
-            used += 1
-            sec_used += secs[s - 1]
-            v = values[s - 1]
+        reached = 0  # the step of the last value consumed
+        for i in range(1, T + 1):
+            s = steps[i - 1]
+            reached = s
+            sec_used += secs[i - 1]
+            v = values[i - 1]
             t0 = time.perf_counter()
             if v is not None:
                 trial.report(float(v), s)
-            if s < T and trial.should_prune():
+            # Not asked at the last value: a stop there would save nothing.
+            if i < T and trial.should_prune():
                 pruned = True
             spent += time.perf_counter() - t0
             if pruned:
                 break
+        used += reached
         final = final_value(values)
         t0 = time.perf_counter()
         if pruned:
@@ -146,7 +180,8 @@ def regret_of(order, found, direction):
 def bench(records, n, repeats, seed, pruners, study_name=STUDY_NAME):
     mode = records[0].get("mode", "max")
     direction = "maximize" if mode in ("max", "maximize") else "minimize"
-    max_steps = max(len(r["values"]) for r in records)
+    # The largest step (not the number of values), as cairn's max_steps.
+    max_steps = max([r["_steps"][-1] for r in records if r["_steps"]] + [1])
     rows = []
     for name in pruners:
         acc = dict(used=0.0, full=0.0, saved=0.0, regret=0.0, regret_norm=0.0, found=0.0,

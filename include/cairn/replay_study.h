@@ -28,16 +28,25 @@ struct ReplayStudyOptions {
   // says "pruner_options_from": "study").
   bool use_study_pruner_options = false;
   int workers = 0;                   // simulated parallel trials; 0 = the study's own
-  uint64_t seed = 0;
+  // The rules' seed (Hyperband's brackets hang on it). ReplayStudy: absent
+  // = the study's own, so its own rule replays as it ran; ReplayCurves: 0.
+  std::optional<uint64_t> seed;
+  // The steps a full trial runs: what the rules are told, and no value past
+  // it is replayed. ReplayStudy: absent = the study's budget.max_steps;
+  // ReplayCurves: absent = the longest curve's last step.
+  std::optional<int64_t> max_steps;
   bool list_trials = false;          // add "each": every trial's fate
   // The search space rules see (the study's own, read by ReplayStudy);
   // absent: the one the curves' configurations span (SpaceOfCurves).
   std::optional<SearchSpace> space;
 };
 
-// The study's trials as curves of its objective, in trial order: values by
-// step, seconds per step from the report times (one unit per step when a
-// trial has fewer than two reports).
+// The study's trials as curves of its objective, curve i for trial number i
+// (a trial that reported nothing is an empty curve, so numbers, and what
+// rules derive from them, match the study's): values by step up to the
+// study's budget.max_steps (later reports are points only, not the trial's
+// value), seconds per step from the report times, and extra {"trial",
+// "state"}.
 Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& study);
 
 // Replays `curves` (in their order, `workers` at a time) through the real

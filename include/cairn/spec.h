@@ -96,6 +96,10 @@ struct ObjectiveBounds {
 };
 ObjectiveBounds ObjectiveBoundsOf(const nlohmann::json& spec_json);
 
+// `budget.max_steps` in a stored study's spec_json; nullopt when absent,
+// null or not a positive integer.
+std::optional<int64_t> MaxStepsOf(const nlohmann::json& spec_json);
+
 // The search space in a stored study's spec_json (`space` as
 // StudySpec::ToJson writes it); nullopt when absent or not in that form.
 std::optional<SearchSpace> SpaceOf(const nlohmann::json& spec_json);

@@ -18,7 +18,7 @@ struct ReplayArgs {
   std::string pruner_options;  // empty: the study's own for the rule it ran with, else the defaults
   int workers = 0;
   int trials = 0;
-  uint64_t seed = 0;
+  std::optional<uint64_t> seed;
   bool json = false;
   bool list = false;
 };
@@ -178,7 +178,8 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
                   "rule it ran with, else the rule's defaults; '{}' for the defaults)");
   cmd->add_option("--workers", args->workers, "simulated trials at once (default: the study's parallel)");
   cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves");
-  cmd->add_option("--seed", args->seed, "seed of the pruner")
+  cmd->add_option("--seed", args->seed, "seed of the pruner (default: the study's own seed, so its own rule replays\n"
+                                       "as it ran; 0 with --curves)")
       ->check(AtLeast(0));
   cmd->add_flag("--list", args->list,
                 "also list every trial: how far the rule let it run, its recorded final, why it ended");

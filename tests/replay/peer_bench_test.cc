@@ -67,6 +67,34 @@ TEST(PeerBench, RunsTheScriptAndMatchesOurNoneRow) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(PeerBench, CountsEpochsInTheFilesSteps) {
+  if (!HaveOptuna()) GTEST_SKIP() << kPython << " has no optuna (Debian python3-optuna)";
+  auto dir = testing::MakeTempDir("cairn-peer-steps");
+  auto curves = SmallFile();
+  for (auto& c : curves) {
+    for (size_t i = 0; i < c.values.size(); ++i) c.steps.push_back(3 * static_cast<int64_t>(i + 1));
+  }
+  SchedulerBenchOptions o;
+  o.curves = dir / "stepped.jsonl";
+  ASSERT_TRUE(WriteCurvesFile(o.curves, curves).ok());
+  o.n = 10;
+  o.repeats = 2;
+  o.peer_script = testing::SourceDir() / "bench" / "optuna_pruners.py";
+  auto peer = RunPeerBench(o, kPython);
+  ASSERT_TRUE(peer.ok()) << peer.status().ToString();
+  std::map<std::string, nlohmann::json> rows;
+  for (const auto& row : (*peer)["schedulers"]) rows[row["name"]] = row;
+  // 10 curves of 6 values at steps 3, 6, ..., 18: 180 epochs, not 60 reports.
+  EXPECT_DOUBLE_EQ(rows["optuna-none"]["epochs_full"].get<double>(), 180.0);
+  EXPECT_DOUBLE_EQ(rows["optuna-none"]["epochs_used"].get<double>(), 180.0);
+  o.schedulers = {"none"};
+  auto ours = RunSchedulerBench(o);
+  ASSERT_TRUE(ours.ok()) << ours.status().ToString();
+  EXPECT_DOUBLE_EQ(rows["optuna-none"]["epochs_full"].get<double>(),
+                   (*ours)["schedulers"][0]["epochs_full"].get<double>());
+  std::filesystem::remove_all(dir);
+}
+
 TEST(PeerBench, MissingScriptIsUnavailable) {
   SchedulerBenchOptions o;
   o.curves = "whatever.jsonl";

@@ -363,6 +363,58 @@ TEST(ReplayStudyTest, ReplaysAStudyFromTheStore) {
   std::filesystem::remove_all(dir);
 }
 
+// A study's replay keeps its trial numbers (a trial that reported nothing
+// stays in its place, as it failed), its seed (Hyperband's brackets hang on
+// it) and its budget: reports past max_steps are not a trial's value.
+TEST(ReplayStudyTest, AStudysReplayKeepsItsTrialNumbersSeedAndBudget) {
+  auto dir = testing::MakeTempDir("cairn-replay-numbers");
+  auto store = OpenStore("sqlite://" + (dir / "db").string());
+  ASSERT_TRUE(store.ok());
+  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
+  study.spec_json = {{"budget", {{"parallel", 1}, {"max_steps", 10}}},
+                     {"sampler", {{"name", "random"}, {"seed", 5}}},
+                     {"pruner", {{"name", "none"}}}};
+  auto study_id = (*store)->CreateStudy(study);
+  ASSERT_TRUE(study_id.ok());
+  // Trial 0 ends at 0.9 at step 10, then collapses; trial 1 failed before
+  // reporting; trial 2 ends at 0.5 at step 10 and jumps to 0.99 after.
+  const std::vector<std::pair<TrialState, std::function<double(int)>>> trials = {
+      {TrialState::kCompleted, [](int s) { return s <= 10 ? 0.09 * s : 0.1; }},
+      {TrialState::kFailed, nullptr},
+      {TrialState::kCompleted, [](int s) { return s <= 10 ? 0.05 * s : 0.99; }}};
+  for (size_t n = 0; n < trials.size(); ++n) {
+    auto id = (*store)->CreateTrial(
+        {.study_id = *study_id, .number = static_cast<int>(n), .state = trials[n].first});
+    ASSERT_TRUE(id.ok());
+    if (!trials[n].second) continue;
+    std::vector<MetricPoint> points;
+    for (int step = 1; step <= 15; ++step) points.push_back({*id, "acc", step, trials[n].second(step), 1000.0 + step});
+    ASSERT_TRUE((*store)->AppendMetrics(points).ok());
+  }
+  auto curves = StudyCurves(**store, "s");
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_EQ(curves->size(), 3u);
+  EXPECT_EQ((*curves)[0].values.size(), 10u) << "cut at max_steps";
+  EXPECT_TRUE((*curves)[1].values.empty());
+  EXPECT_EQ((*curves)[1].extra["state"], "failed");
+
+  auto r = ReplayStudy(**store, {.study = "s", .pruner = "none", .list_trials = true});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["seed"], 5) << "the study's own seed";
+  EXPECT_EQ((*r)["max_steps"], 10);
+  EXPECT_EQ((*r)["steps_full"], 20);
+  EXPECT_EQ((*r)["best_all"]["number"], 0) << "0.9 at step 10, not trial 2's 0.99 at step 11";
+  EXPECT_DOUBLE_EQ((*r)["best_all"]["value"].get<double>(), 0.9);
+  ASSERT_EQ((*r)["each"].size(), 3u);
+  EXPECT_EQ((*r)["each"][1]["number"], 1);
+  EXPECT_EQ((*r)["each"][1]["state"], "cut short") << "it ended where the record ends";
+  EXPECT_EQ((*r)["each"][2]["number"], 2);
+  auto seeded = ReplayStudy(**store, {.study = "s", .pruner = "none", .seed = 3});
+  ASSERT_TRUE(seeded.ok());
+  EXPECT_EQ((*seeded)["seed"], 3) << "--seed overrides it";
+  std::filesystem::remove_all(dir);
+}
+
 // `cairn replay STUDY --pruner median` of a study that ran median with its
 // own options replays those options, and says so; another rule, or options
 // given, are not touched.

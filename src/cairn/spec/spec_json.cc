@@ -111,6 +111,13 @@ ObjectiveBounds ObjectiveBoundsOf(const nlohmann::json& spec_json) {
   return out;
 }
 
+std::optional<int64_t> MaxStepsOf(const nlohmann::json& spec_json) {
+  if (!spec_json.is_object()) return std::nullopt;
+  const nlohmann::json steps = spec_json.value("/budget/max_steps"_json_pointer, nlohmann::json());
+  if (!steps.is_number_integer() || steps.get<int64_t>() < 1) return std::nullopt;
+  return steps.get<int64_t>();
+}
+
 nlohmann::json StudySpec::ToJson() const {
   nlohmann::json patterns_json = nlohmann::json::array();
   for (const auto& p : patterns) patterns_json.push_back({{"name", p.name}, {"regex", p.regex}});

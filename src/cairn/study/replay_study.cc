@@ -62,7 +62,7 @@ StudySpec ReplaySpec(const std::vector<CurveRecord>& curves, const ReplayStudyOp
   spec.trials = static_cast<int>(curves.size());
   // More workers than trials would sit idle; the report says how many ran.
   spec.parallel = std::clamp(options.workers, 1, static_cast<int>(curves.size()));
-  spec.seed = options.seed;
+  spec.seed = options.seed.value_or(0);
   spec.pruner = options.pruner;
   spec.pruner_options = options.pruner_options;
   spec.lower_bound = curves.front().lower_bound;
@@ -150,20 +150,33 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& na
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
   CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
   const ObjectiveBounds bounds = ObjectiveBoundsOf(study.spec_json);
+  const std::optional<int64_t> max_steps = MaxStepsOf(study.spec_json);
   std::vector<CurveRecord> curves;
-  for (const auto& t : trials) {
-    CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, study.objective}));
-    if (points.empty()) continue;
+  bool any_value = false;
+  auto blank = [&](int number, TrialState state) {
     CurveRecord c;
-    c.id = fmt::format("{}/{}", study.name, t.number);
-    c.params = t.params;
+    c.id = fmt::format("{}/{}", study.name, number);
     c.metric = study.objective;
     c.direction = study.direction;
     c.lower_bound = bounds.lower;
     c.upper_bound = bounds.upper;
-    c.extra = {{"trial", t.number}, {"state", TrialStateName(t.state)}};
-    double previous = t.started_at.value_or(points.front().time);
+    c.extra = {{"trial", number}, {"state", TrialStateName(state)}};
+    return c;
+  };
+  for (const auto& t : trials) {
+    if (t.number < 0) continue;
+    // Numbers run 0, 1, ...; a gap (none is expected) is a trial that left
+    // no record, replayed as one that reported nothing.
+    while (curves.size() < static_cast<size_t>(t.number)) {
+      curves.push_back(blank(static_cast<int>(curves.size()), TrialState::kLost));
+    }
+    if (curves.size() > static_cast<size_t>(t.number)) continue;  // a number twice: the first counts
+    CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, study.objective}));
+    CurveRecord c = blank(t.number, t.state);
+    c.params = t.params;
+    double previous = t.started_at.value_or(points.empty() ? 0.0 : points.front().time);
     for (const auto& p : points) {
+      if (max_steps && p.step > *max_steps) break;  // past the budget: not the trial's value
       // One value per distinct step, at the steps reported (a program that
       // reports every 10th epoch is replayed at 10, 20, ...); points come in
       // step order and the last report of a step wins, as in a curves export.
@@ -178,9 +191,10 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& na
       c.values.push_back(p.value);
       c.seconds.push_back(seconds);
     }
+    any_value = any_value || !c.values.empty();
     curves.push_back(std::move(c));
   }
-  if (curves.empty()) return InvalidArgument("study '" + name + "' has no recorded " + study.objective + " values");
+  if (!any_value) return InvalidArgument("study '" + name + "' has no recorded " + study.objective + " values");
   return curves;
 }
 
@@ -195,12 +209,16 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   SimulatedClock clock;
   ReplayExecutorOptions exec_options;
   exec_options.metric_key = spec.metric;
-  ReplayExecutor executor(shared, &clock, exec_options);
   RecordedOrderSampler sampler(&curves);
   int64_t max_steps = 0;
   for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, StepsReached(c, c.values.size()));
+  if (options.max_steps) {
+    max_steps = *options.max_steps;
+    exec_options.max_steps = max_steps;
+  }
+  ReplayExecutor executor(shared, &clock, exec_options);
   nlohmann::json pruner_settings;
-  SchedulerContext context{spec.direction, max_steps, options.seed, spec.lower_bound, spec.upper_bound};
+  SchedulerContext context{spec.direction, max_steps, spec.seed, spec.lower_bound, spec.upper_bound};
   context.space = options.space ? *options.space : SpaceOfCurves(curves);
   auto scheduler = MakeScheduler(options.pruner, context, options.pruner_options, &pruner_settings);
   if (!scheduler.ok()) return scheduler.status();
@@ -256,6 +274,8 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
                         {"pruner_settings", pruner_settings},  // every option in force, defaults included
                         {"trials", curves.size()},
                         {"workers", spec.parallel},
+                        {"seed", spec.seed},
+                        {"max_steps", max_steps},
                         {"steps_full", steps_full},
                         {"steps_used", steps_used},
                         {"saved_fraction", steps_full ? 1.0 - double(steps_used) / double(steps_full) : 0.0},
@@ -302,6 +322,9 @@ Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& optio
   // The space the study ran with: a rule that learns from parameters encodes
   // them by it (log scales, the declared choices) as it did live.
   if (!opts.space) opts.space = SpaceOf(study.spec_json);
+  // Its own seed and budget, so its own rule replays as it ran.
+  if (!opts.seed) opts.seed = study.spec_json.value("/sampler/seed"_json_pointer, uint64_t{0});
+  if (!opts.max_steps) opts.max_steps = MaxStepsOf(study.spec_json);
   CAIRN_ASSIGN_OR_RETURN(nlohmann::json report, ReplayCurves(curves, opts));
   if (same_rule) report["pruner_options_from"] = "study";
   int64_t steps = 0;
