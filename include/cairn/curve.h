@@ -223,8 +223,11 @@ CurveKind ClassifyCurve(std::span<const double> values, Direction direction, dou
 
 struct LabeledCurve {
   std::string id;
-  std::vector<double> values;  // values[i] at step i + 1; NaN allowed
+  std::vector<double> values;  // values[i] at step steps[i] (i + 1 without steps); NaN allowed
   Direction direction = Direction::kMaximize;
+  // The step of each value, increasing (a program that reports every 5th
+  // epoch: 5, 10, ...); empty: 1, 2, ... Rank stability is judged at steps.
+  std::vector<int64_t> steps = {};
 };
 
 struct CurveIndexOptions {
@@ -276,8 +279,9 @@ struct CurveIndexReport {
   double file_range = 0.0;
   std::map<CurveKind, int> kind_counts;
   std::vector<CurveIndexCell> cells;
-  // At steps 1, 3, 9, 27, ... (the predictive rule's default rungs) below
-  // the longest curve, with 3 or more curves.
+  // At steps f, 3f, 9f, 27f, ... (the predictive rule's default rungs: f is
+  // the first step reported, 1 for curves without steps) below the last
+  // step reached, with 3 or more curves.
   std::vector<RankStability> rank_stability;
   // Per kind: predictors best first (mean over fractions of median norm error).
   std::map<CurveKind, std::vector<std::string>> ranking;

@@ -9,6 +9,7 @@
 
 #include "cairn/curve.h"
 #include "cairn/curves_file.h"
+#include "cairn/replay_study.h"
 #include "cairn/spec.h"
 #include "cli/common.h"
 
@@ -73,39 +74,30 @@ Result<IndexSource> CurvesOfFile(const std::string& path) {
       source.lower_bound = r.lower_bound;
       source.upper_bound = r.upper_bound;
     }
-    source.curves.push_back({std::move(r.id), std::move(r.values), r.direction});
+    source.curves.push_back({std::move(r.id), std::move(r.values), r.direction, std::move(r.steps)});
   }
   return source;
 }
 
-// One curve per completed trial that reported the objective: its values in
-// step order (a step reported twice counts once, with its last value).
+// One curve per completed trial that reported the objective, as a replay
+// reads it (StudyCurves: in step order, a step reported twice counts once
+// with its last value, nothing past the study's max_steps), at its steps.
 // The study file's objective bounds come along.
 Result<IndexSource> CurvesOfStudy(Store& store, const std::string& name) {
   CAIRN_ASSIGN_OR_RETURN(StudyRecord study, store.GetStudy(name));
-  CAIRN_ASSIGN_OR_RETURN(auto trials, store.ListTrials(study.id));
+  CAIRN_ASSIGN_OR_RETURN(auto records, StudyCurves(store, name));
   IndexSource source;
   ObjectiveBounds bounds = ObjectiveBoundsOf(study.spec_json);
   source.lower_bound = bounds.lower;
   source.upper_bound = bounds.upper;
-  std::vector<LabeledCurve>& curves = source.curves;
-  for (const auto& t : trials) {
-    if (t.state != TrialState::kCompleted) {
-      source.cut_short += t.steps > 0;
+  for (auto& r : records) {
+    if (!RanToItsEnd(r)) {
+      source.cut_short += !r.values.empty();
       continue;
     }
-    CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, study.objective}));
-    LabeledCurve c{fmt::format("{}/trial {}", study.name, t.number), {}, study.direction};
-    int64_t last_step = 0;
-    for (const auto& p : points) {
-      if (!c.values.empty() && p.step == last_step) {
-        c.values.back() = p.value;
-      } else {
-        c.values.push_back(p.value);
-      }
-      last_step = p.step;
-    }
-    if (!c.values.empty()) curves.push_back(std::move(c));
+    if (r.values.empty()) continue;
+    source.curves.push_back({fmt::format("{}/trial {}", study.name, r.extra.value("trial", 0)), std::move(r.values),
+                             r.direction, std::move(r.steps)});
   }
   return source;
 }

@@ -431,6 +431,18 @@ TEST_F(ExportFormatsTest, CurvesHoldObjectiveByStepAndSecondsPerStep) {
   EXPECT_FALSE(RanToItsEnd((*curves)[2]));  // failed
 }
 
+// Reports past the study's max_steps are points, not the trial's value:
+// the curves stop at it, as a replay and the index read a study.
+TEST_F(ExportFormatsTest, CurvesStopAtTheStudysMaxSteps) {
+  json capped = bundle_;
+  capped["study"]["spec_json"]["budget"]["max_steps"] = 2;
+  auto curves = BuildCurves(capped);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_FALSE(curves->empty());
+  EXPECT_EQ((*curves)[0].values.size(), 2u);
+  EXPECT_EQ((*curves)[0].steps.back(), 2);
+}
+
 TEST_F(ExportFormatsTest, MalformedBundlesAreErrorsNotCrashes) {
   json no_attrs = bundle_;
   no_attrs["trials"][1].erase("attrs");

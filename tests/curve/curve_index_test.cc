@@ -240,6 +240,35 @@ TEST(CurveIndexTest, RankStabilitySaysWhereEarlyRanksMislead) {
   EXPECT_NE(report->ToTable().find("rank stability"), std::string::npos);
 }
 
+// Curves reported every 5th step: the rungs sit at the steps a rule would
+// judge them at (5, 15, 45, 135 from the first report, as min_resource
+// "auto"), and each is judged at its first report there, so the table is the
+// one of the same values at steps 1, 2, 3, ... relabelled.
+TEST(CurveIndexTest, RankStabilityIsAtTheCurvesSteps) {
+  std::vector<LabeledCurve> unit, every5;
+  for (int i = 0; i < 30; ++i) {
+    double final_value = 0.5 + 0.01 * i;
+    double tau = 1.0 + 0.3 * i;
+    LabeledCurve c = Curve(fmt::format("c{}", i),
+                           Sample([=](double x) { return final_value * (1 - std::exp(-x / tau)); }, 60, 0.0, i));
+    unit.push_back(c);
+    for (size_t k = 0; k < c.values.size(); ++k) c.steps.push_back(5 * static_cast<int64_t>(k + 1));
+    every5.push_back(c);
+  }
+  CurveIndexOptions options;
+  options.fractions = {0.5};
+  Result<CurveIndexReport> a = BuildCurveIndex(unit, options), b = BuildCurveIndex(every5, options);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(b->rank_stability.size(), 4u);  // 5, 15, 45, 135 below 300
+  const int64_t steps[] = {5, 15, 45, 135};
+  for (size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(b->rank_stability[k].step, steps[k]);
+    EXPECT_EQ(b->rank_stability[k].count, a->rank_stability[k].count) << k;
+    EXPECT_DOUBLE_EQ(b->rank_stability[k].spearman, a->rank_stability[k].spearman) << k;
+    EXPECT_DOUBLE_EQ(b->rank_stability[k].top_kept, a->rank_stability[k].top_kept) << k;
+  }
+}
+
 TEST(CurveIndexTest, RankStabilityOfTiedLevelsIsUndefined) {
   std::vector<LabeledCurve> curves;
   for (int i = 0; i < 5; ++i) curves.push_back(Curve(fmt::format("c{}", i), {0.1, 0.2, 0.3 + 0.1 * i}));

@@ -36,6 +36,8 @@ std::vector<CurveRecord> Curves(const json& bundle) {
   const json& study = bundle["study"];
   std::string objective = study.value("objective", "");
   const ObjectiveBounds bounds = ObjectiveBoundsOf(study.value("spec_json", json::object()));
+  // Reports past the budget are points, not the trial's value (as live).
+  const std::optional<int64_t> max_steps = MaxStepsOf(study.value("spec_json", json::object()));
   std::vector<CurveRecord> out;
   for (const auto& t : bundle.value("trials", json::array())) {
     int number = t.value("number", 0);
@@ -51,6 +53,7 @@ std::vector<CurveRecord> Curves(const json& bundle) {
     // One value per distinct step, in step order (the last report of a step wins).
     std::vector<SeriesPoint> points;
     for (const auto& p : series[objective]) {
+      if (max_steps && p.step > *max_steps) break;
       if (!points.empty() && points.back().step == p.step) points.back() = p;
       else points.push_back(p);
     }

@@ -205,11 +205,26 @@ std::map<CurveKind, std::vector<std::string>> Rank(const std::vector<CurveIndexC
   return ranking;
 }
 
+// The step of value i of `c`.
+int64_t StepOf(const LabeledCurve& c, size_t i) {
+  return i < c.steps.size() ? c.steps[i] : static_cast<int64_t>(i) + 1;
+}
+
+// How many values a rung at `step` has seen of `c`: up to its first report
+// at or past the step, where the predictive rule judges it.
+size_t ReportsAtRung(const LabeledCurve& c, int64_t step) {
+  size_t i = 0;
+  while (i < c.values.size() && StepOf(c, i) < step) ++i;
+  return i + 1;
+}
+
 std::optional<RankStability> RankStabilityAt(const std::vector<const LabeledCurve*>& curves, int64_t step) {
   std::vector<double> levels, finals;
   for (const LabeledCurve* c : curves) {
-    if (static_cast<int64_t>(c->values.size()) <= step || !std::isfinite(c->values.back())) continue;
-    std::optional<double> level = SignedLevelAt(*c, step);
+    // Curves that go on past the rung (judged there before their end).
+    const size_t reports = ReportsAtRung(*c, step);
+    if (c->values.size() <= reports || !std::isfinite(c->values.back())) continue;
+    std::optional<double> level = SignedLevelAt(*c, static_cast<int64_t>(reports));
     if (!level) continue;
     levels.push_back(*level);
     finals.push_back(c->direction == Direction::kMaximize ? c->values.back() : -c->values.back());
@@ -237,12 +252,19 @@ std::optional<RankStability> RankStabilityAt(const std::vector<const LabeledCurv
   return out;
 }
 
-// At the predictive rule's default rungs (1, 3, 9, ...) below the longest curve.
+// At the predictive rule's default rungs (first, 3 first, 9 first, ...,
+// from the first step reported, as its min_resource "auto") below the last
+// step reached.
 std::vector<RankStability> RankStabilities(const std::vector<const LabeledCurve*>& curves) {
-  size_t longest = 0;
-  for (const LabeledCurve* c : curves) longest = std::max(longest, c->values.size());
+  int64_t first = 0, last = 0;
+  for (const LabeledCurve* c : curves) {
+    if (c->values.empty()) continue;
+    const int64_t f = StepOf(*c, 0);
+    first = first == 0 ? f : std::min(first, f);
+    last = std::max(last, StepOf(*c, c->values.size() - 1));
+  }
   std::vector<RankStability> out;
-  for (int64_t step = 1; step < static_cast<int64_t>(longest); step *= 3) {
+  for (int64_t step = std::max<int64_t>(first, 1); step < last; step *= 3) {
     if (std::optional<RankStability> r = RankStabilityAt(curves, step)) out.push_back(*r);
   }
   return out;
