@@ -115,6 +115,32 @@ TEST_F(StudyCurvesTest, OtherMetricsHaveNoPredictions) {
   EXPECT_TRUE(RenderCurvesSvg(*plot, {}).ok());
 }
 
+// A program ahead of the stop reported on after the rule's decision, and
+// one past max_steps: the objective's line ends where the value was taken
+// (attrs value_step), so the stop dot and the prediction start where the
+// rule judged the trial; other metrics are drawn whole.
+TEST_F(StudyCurvesTest, TheObjectiveEndsAtTheStepItsValueWasTakenAt) {
+  int64_t study = AddStudy({{"budget", {{"max_steps", 3}}}});
+  nlohmann::json stopped = Decision(0.4);
+  stopped["value_step"] = 1;
+  AddTrial(study, 0, TrialState::kStopped, {0.1, 0.2, 0.3, 0.4, 0.5}, stopped);
+  AddTrial(study, 1, TrialState::kCompleted, {0.2, 0.5, 0.8, 0.1}, {{"value_step", 3}});
+  AddTrial(study, 2, TrialState::kFailed, {0.2, 0.3}, {{"value_step", 1}});
+  auto plot = LoadStudyCurves(*store_, "demo", "");
+  ASSERT_TRUE(plot.ok()) << plot.status().ToString();
+  ASSERT_EQ(plot->curves.size(), 3u);
+  EXPECT_EQ(plot->curves[0].steps, (std::vector<int64_t>{1}));
+  EXPECT_EQ(plot->curves[1].steps, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(plot->curves[2].steps, (std::vector<int64_t>{1, 2})) << "a failed trial shows all it reported";
+  auto svg = RenderCurvesSvg(*plot, {});
+  ASSERT_TRUE(svg.ok());
+  EXPECT_NE(svg->find("trial 0 (stopped)"), std::string::npos);
+  EXPECT_NE(svg->find("at step 1"), std::string::npos) << *svg;
+  auto loss = LoadStudyCurves(*store_, "demo", "loss");
+  ASSERT_TRUE(loss.ok());
+  EXPECT_EQ(loss->curves[0].steps.size(), 5u);
+}
+
 TEST_F(StudyCurvesTest, RepeatedStepKeepsTheLastValue) {
   int64_t study = AddStudy(nlohmann::json::object());
   int64_t t = AddTrial(study, 0, TrialState::kCompleted, {0.1});

@@ -15,7 +15,8 @@ std::optional<double> JsonNumber(const nlohmann::json& j, const char* key) {
   return j[key].get<double>();
 }
 
-// The step a full trial reaches: budget.max_steps of the stored spec.
+// The step a full trial reaches: budget.max_steps of the stored spec (as
+// MaxStepsOf in spec.h reads it; plot does not depend on spec).
 std::optional<int64_t> SpecMaxSteps(const StudyRecord& study) {
   const auto& spec = study.spec_json;
   if (!spec.is_object() || !spec.contains("budget")) return std::nullopt;
@@ -51,13 +52,26 @@ std::optional<PlotPrediction> DecisionPrediction(const TrialRecord& t, int64_t d
   return p;
 }
 
+// The last step counted into a stopped or completed trial's value: its
+// objective's reports after a stop (a program ahead of the signal) or past
+// max_steps are points, not where the rule judged it or the trial ended.
+std::optional<int64_t> ValueStep(const TrialRecord& t) {
+  if (t.state != TrialState::kStopped && t.state != TrialState::kCompleted) return std::nullopt;
+  auto step = t.attrs.is_object() ? JsonNumber(t.attrs, "value_step") : std::nullopt;
+  if (!step) return std::nullopt;
+  return static_cast<int64_t>(*step);
+}
+
 // One curve from a trial's points of one key (ordered by step, then time):
-// a step reported twice keeps its last value.
-PlotCurve TrialCurve(const TrialRecord& t, const std::vector<MetricPoint>& points) {
+// a step reported twice keeps its last value; the objective ends at the
+// trial's value step (ValueStep).
+PlotCurve TrialCurve(const TrialRecord& t, const std::vector<MetricPoint>& points, bool objective) {
   PlotCurve c;
   c.label = fmt::format("trial {}", t.number);
   c.state = t.state;
+  const std::optional<int64_t> last = objective ? ValueStep(t) : std::nullopt;
   for (const auto& p : points) {
+    if (last && p.step > *last) break;
     if (!c.steps.empty() && c.steps.back() == p.step) {
       c.values.back() = p.value;
       continue;
@@ -83,7 +97,11 @@ Result<CurvesPlot> LoadStudyCurves(Store& store, const std::string& name, const 
   for (const auto& t : trials) {
     CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({t.id, plot.metric}));
     if (points.empty()) continue;
-    plot.curves.push_back(TrialCurve(t, points));
+    plot.curves.push_back(TrialCurve(t, points, plot.metric == study.objective));
+    if (plot.curves.back().steps.empty()) {
+      plot.curves.pop_back();
+      continue;
+    }
     used.push_back(&t);
     longest = std::max(longest, plot.curves.back().steps.back());
   }
