@@ -26,6 +26,23 @@ TEST(Factory, RejectsUnknownNamesAndOptions) {
   }
 }
 
+// An integer option beyond 64 bits is refused with the value written, not
+// wrapped into a negative number (or cast with undefined behaviour).
+TEST(Factory, IntegerOptionsOutOfRangeSayWhatWasWritten) {
+  SchedulerContext ctx;
+  const nlohmann::json huge[] = {nlohmann::json(1e30), nlohmann::json(uint64_t{9223372036854775808ULL}),
+                                 nlohmann::json::parse("18446744073709551621"), nlohmann::json(-1e300)};
+  for (const nlohmann::json& v : huge) {
+    auto made = MakeScheduler("median", ctx, {{"startup_trials", v}});
+    ASSERT_FALSE(made.ok()) << v.dump();
+    EXPECT_NE(made.status().message().find("startup_trials: " + v.dump() + " is out of range for an integer option"),
+              std::string::npos)
+        << made.status().message();
+  }
+  EXPECT_FALSE(MakeScheduler("asha", ctx, {{"min_resource", 1e300}}).ok());
+  EXPECT_TRUE(MakeScheduler("median", ctx, {{"startup_trials", 4.0}}).ok()) << "4.0 is 4";
+}
+
 TEST(SchedulerSettings, ListEveryOptionWithTheValueInForce) {
   auto predictive = SchedulerSettings("predictive");
   ASSERT_TRUE(predictive.ok()) << predictive.status().ToString();

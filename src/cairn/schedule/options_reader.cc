@@ -1,6 +1,7 @@
 #include "cairn/schedule/options_reader.h"
 
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -25,6 +26,13 @@ Status OptionsReader::Int(const std::string& key, int64_t min_value, int64_t* ou
       return Error(key, fmt::format("expected an integer, got {}", v.dump()));
     }
   }
+  // Beyond int64 (1e30, or an unsigned 2^63 and up) is no count of steps or
+  // trials; a cast would wrap or be undefined, so say what was written.
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  const bool too_large = v.is_number_unsigned()
+                             ? v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+                             : v.is_number_float() && std::fabs(v.get<double>()) >= kTwoTo63;
+  if (too_large) return Error(key, fmt::format("{} is out of range for an integer option", v.dump()));
   int64_t value = v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
   if (value < min_value) return Error(key, fmt::format("must be >= {}, got {}", min_value, value));
   *out = value;
