@@ -137,7 +137,22 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,2],"steps":[10,10]})",
                 "field 'steps[1]': 10 does not follow 10: steps must increase"},
         BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,2],"steps":[10,20.5]})",
-                "field 'steps[1]': expected an integer"}));
+                "field 'steps[1]': expected an integer"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1,2],"steps":[-5,-1]})",
+                "field 'steps[0]': -5 is negative"},
+        BadLine{R"({"id":"x","metric":"m","mode":"max","values":[1],"state":"running"})",
+                "field 'state': expected a trial state (completed, stopped"},
+        BadLine{std::string(R"({"id":"x","metric":"m","mode":"max","values":[1]})") + '\0' + "junk",
+                "bad.jsonl:3: a NUL byte in the line"}));
+
+// Step 0 (an evaluation before training) is a step like any other.
+TEST_F(CurvesFileTest, StepsMayStartAtZero) {
+  auto path = dir_ / "zero.jsonl";
+  WriteFile(path, R"({"id":"x","metric":"m","mode":"max","values":[0.1,0.5],"steps":[0,1]})" "\n");
+  auto curves = ReadCurvesFile(path);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  EXPECT_EQ((*curves)[0].steps, (std::vector<int64_t>{0, 1}));
+}
 
 TEST_F(CurvesFileTest, AFileOfTwoMetricsNamesTheLineOfTheOddCurve) {
   auto path = dir_ / "mixed.jsonl";

@@ -59,6 +59,10 @@ Result<std::vector<int64_t>> ParseSteps(const nlohmann::json& obj, size_t values
       return FieldError(where, fmt::format("steps[{}]", i), "expected an integer, got " + Shorten(v));
     }
     out.push_back(v.get<int64_t>());
+    if (i == 0 && out[0] < 0) {
+      return FieldError(where, "steps[0]", fmt::format("{} is negative: steps count from 0 (an evaluation before "
+                                                       "training) or 1", out[0]));
+    }
     if (i > 0 && out[i] <= out[i - 1]) {
       return FieldError(where, fmt::format("steps[{}]", i),
                         fmt::format("{} does not follow {}: steps must increase", out[i], out[i - 1]));
@@ -141,11 +145,20 @@ struct GzCloser {
 using GzPtr = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
 
 // Reads one line (without the newline) into `line`; false at end of file.
-bool ReadLine(gzFile f, std::string& line, bool& error, bool& disk_error) {
+bool ReadLine(gzFile f, std::string& line, bool& error, bool& disk_error, bool& nul) {
   line.clear();
   char buf[1 << 16];
+  z_off_t before = gztell(f);
   while (gzgets(f, buf, sizeof buf) != nullptr) {
     size_t n = std::strlen(buf);
+    // gzgets reads past a NUL byte that strlen stops at: the uncompressed
+    // position says how much it read. Such a line is not text.
+    const z_off_t after = gztell(f);
+    if (before >= 0 && after >= 0 && static_cast<size_t>(after - before) != n) {
+      nul = true;
+      return false;
+    }
+    before = after;
     line.append(buf, n);
     if (n > 0 && buf[n - 1] == '\n') {
       line.pop_back();
@@ -158,6 +171,12 @@ bool ReadLine(gzFile f, std::string& line, bool& error, bool& disk_error) {
   error = errnum != Z_OK && errnum != Z_STREAM_END;
   disk_error = errnum == Z_ERRNO;
   return !line.empty() && !error;
+}
+
+// A state a curve in a file can end in: not queued or running.
+bool IsEndState(const std::string& name) {
+  const std::optional<TrialState> state = ParseTrialState(name);
+  return state && IsFinal(*state);
 }
 
 bool IsBlank(const std::string& s) {
@@ -187,7 +206,7 @@ Result<CurveRecord> ParseCurveLine(const std::string& line, const std::string& w
   CAIRN_ASSIGN_OR_RETURN(rec.seconds, ParseSeconds(obj, rec.values.size(), where));
   CAIRN_ASSIGN_OR_RETURN(rec.steps, ParseSteps(obj, rec.values.size(), where));
   CAIRN_TRY(ParseBounds(obj, where, rec));
-  if (auto it = obj.find("state"); it != obj.end() && !(it->is_string() && ParseTrialState(it->get<std::string>()))) {
+  if (auto it = obj.find("state"); it != obj.end() && !(it->is_string() && IsEndState(it->get<std::string>()))) {
     return FieldError(where, "state",
                       "expected a trial state (completed, stopped, failed, interrupted, lost), got " + Shorten(*it));
   }
@@ -238,8 +257,9 @@ Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& pat
   std::vector<CurveRecord> out;
   std::unordered_map<std::string, int> line_of_id;
   std::string line;
-  bool error = false, disk_error = false;
-  for (int lineno = 1; ReadLine(f.get(), line, error, disk_error); ++lineno) {
+  bool error = false, disk_error = false, nul = false;
+  int lineno = 1;
+  for (; ReadLine(f.get(), line, error, disk_error, nul); ++lineno) {
     if (IsBlank(line)) continue;
     const std::string where = fmt::format("{}:{}", path.string(), lineno);
     auto rec = ParseCurveLine(line, where);
@@ -252,6 +272,10 @@ Result<std::vector<CurveRecord>> ReadCurvesFile(const std::filesystem::path& pat
     }
     rec->line = lineno;
     out.push_back(std::move(*rec));
+  }
+  if (nul) {
+    return InvalidArgument(fmt::format("{}:{}: a NUL byte in the line; expected text (JSON Lines, or gzip of it)",
+                                       path.string(), lineno));
   }
   if (disk_error) return IoError(fmt::format("{}: read error: {}", path.string(), std::strerror(errno)));
   if (error) return InvalidArgument(path.string() + ": truncated or corrupt gzip data");

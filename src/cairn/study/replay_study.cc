@@ -212,6 +212,7 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
   RecordedOrderSampler sampler(&curves);
   int64_t max_steps = 0;
   for (const auto& c : curves) max_steps = std::max<int64_t>(max_steps, StepsReached(c, c.values.size()));
+  max_steps = std::max<int64_t>(max_steps, 1);  // a file of step-0 values only
   if (options.max_steps) {
     max_steps = *options.max_steps;
     exec_options.max_steps = max_steps;
