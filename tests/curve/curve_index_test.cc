@@ -68,6 +68,18 @@ TEST(ClassifyCurveTest, ShortCurvesAreNotAllLate) {
   EXPECT_EQ(ClassifyCurve(late, Direction::kMaximize, 1.0), CurveKind::kLateLearner);
 }
 
+// Two or three points that rise are a curve that learns; one point, or two
+// that do not rise, show no learning.
+TEST(ClassifyCurveTest, TheShortestCurvesAreReadByTheirRise) {
+  const std::vector<double> three = {0.1, 0.5, 0.9}, two = {0.1, 0.9}, flat = {0.5, 0.5}, one = {0.9};
+  EXPECT_EQ(ClassifyCurve(three, Direction::kMaximize, 1.0), CurveKind::kNormal);
+  EXPECT_EQ(ClassifyCurve(two, Direction::kMaximize, 1.0), CurveKind::kNormal);
+  EXPECT_EQ(ClassifyCurve(flat, Direction::kMaximize, 1.0), CurveKind::kNeverLearns);
+  EXPECT_EQ(ClassifyCurve(one, Direction::kMaximize, 1.0), CurveKind::kNeverLearns);
+  const std::vector<double> falls = {0.9, 0.5, 0.1};
+  EXPECT_EQ(ClassifyCurve(falls, Direction::kMinimize, 1.0), CurveKind::kNormal) << "a loss that falls";
+}
+
 TEST(CurveIndexTest, ScoresEveryPredictorPerKindAndFraction) {
   CurveIndexOptions options;
   Result<CurveIndexReport> report = BuildCurveIndex(KindSet(), options);
