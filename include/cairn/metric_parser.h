@@ -4,7 +4,10 @@
 // by printing lines. A line is tried, in order, as:
 //   1. a JSON object:  {"epoch": 3, "val_acc": 0.91, "loss": "nan"}
 //      numeric fields (and the strings "nan", "inf", "-inf") are metrics;
-//      other fields are ignored.
+//      other fields are ignored. The bare NaN, Infinity and -Infinity that
+//      Python's json.dumps writes for non-finite floats are read as those
+//      values: they are not JSON, but a trial that prints them reported
+//      NaN and must be recorded as such.
 //   2. key=value pairs separated by whitespace, ',' or ';':
 //      epoch=3 val_acc=0.91 loss=0.3
 //      keys match [A-Za-z_][A-Za-z0-9_./-]*; values are numbers (1e-3, nan,

@@ -85,6 +85,28 @@ TEST(MetricParserTest, JsonObject) {
   EXPECT_EQ(r->metrics.at("grad"), -std::numeric_limits<double>::infinity());
 }
 
+// Python's json.dumps writes NaN, Infinity and -Infinity bare: not JSON,
+// but a trial that prints them reported a non-finite value, which must
+// fail it rather than pass unseen. Inside strings they are text.
+TEST(MetricParserTest, PythonsBareNonFiniteFloatsAreRead) {
+  MetricParser parser = MakeParser();
+  auto r = parser.Parse(R"({"epoch": 6, "val_acc": NaN, "loss": Infinity, "low": -Infinity, "note": "NaN Infinity"})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->step, 6);
+  ASSERT_EQ(r->metrics.size(), 3u);
+  EXPECT_TRUE(std::isnan(r->metrics.at("val_acc")));
+  EXPECT_EQ(r->metrics.at("loss"), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(r->metrics.at("low"), -std::numeric_limits<double>::infinity());
+  // A key named NaN, a word that only starts like one, and escaped quotes
+  // stay what they are.
+  auto keys = parser.Parse(R"({"NaN": 1, "x\"y": NaNa, "epoch": 2})");
+  EXPECT_FALSE(keys.has_value()) << "NaNa is no value: still not JSON";
+  auto quoted = parser.Parse(R"({"a\"NaN": 0.5, "b": NaN})");
+  ASSERT_TRUE(quoted.has_value());
+  EXPECT_DOUBLE_EQ(quoted->metrics.at("a\"NaN"), 0.5);
+  EXPECT_TRUE(std::isnan(quoted->metrics.at("b")));
+}
+
 TEST(MetricParserTest, JsonWithoutMetricIsNotReportAndNotKeyValue) {
   MetricParser parser = MakeParser();
   EXPECT_FALSE(parser.Parse(R"({"msg": "loss=0.3"})").has_value());

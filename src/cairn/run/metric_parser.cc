@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +52,40 @@ std::optional<double> JsonNumber(const nlohmann::json& value) {
   std::optional<double> parsed = ParseMetricNumber(value.get_ref<const std::string&>());
   if (parsed && std::isfinite(*parsed)) return std::nullopt;
   return parsed;
+}
+
+// `line` with the bare NaN, Infinity and -Infinity outside strings (what
+// Python's json.dumps writes for non-finite floats) made the strings "nan",
+// "inf" and "-inf" that JsonNumber reads; nullopt when there are none.
+std::optional<std::string> QuoteNonFiniteTokens(std::string_view line) {
+  static constexpr std::pair<std::string_view, std::string_view> kTokens[] = {
+      {"-Infinity", "\"-inf\""}, {"Infinity", "\"inf\""}, {"NaN", "\"nan\""}};
+  std::string out;
+  bool in_string = false, changed = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < line.size()) out += line[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    bool replaced = false;
+    const bool word_start = i == 0 || !IsKeyChar(line[i - 1]);
+    for (const auto& [token, quoted] : kTokens) {
+      const bool word_end = i + token.size() >= line.size() || !IsKeyChar(line[i + token.size()]);
+      if (word_start && line.substr(i, token.size()) == token && word_end) {
+        out += quoted;
+        i += token.size() - 1;
+        replaced = changed = true;
+        break;
+      }
+    }
+    if (!replaced) out += c;
+  }
+  if (!changed) return std::nullopt;
+  return out;
 }
 
 }  // namespace
@@ -112,6 +148,11 @@ bool MetricParser::Add(const std::string& name, double value, ParsedReport* repo
 bool MetricParser::ParseJson(std::string_view line, std::optional<ParsedReport>* out) const {
   if (line.front() != '{' || line.back() != '}') return false;
   nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    if (std::optional<std::string> quoted = QuoteNonFiniteTokens(line)) {
+      parsed = nlohmann::json::parse(*quoted, nullptr, /*allow_exceptions=*/false);
+    }
+  }
   if (!parsed.is_object()) return false;
   ParsedReport report;
   for (const auto& [name, value] : parsed.items()) {
