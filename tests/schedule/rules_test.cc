@@ -43,6 +43,24 @@ TEST(Factory, IntegerOptionsOutOfRangeSayWhatWasWritten) {
   EXPECT_TRUE(MakeScheduler("median", ctx, {{"startup_trials", 4.0}}).ok()) << "4.0 is 4";
 }
 
+// A first rung past max_steps would judge no trial: refused, not run as a
+// rule that never stops anything.
+TEST(Factory, AFirstRungPastMaxStepsIsRefused) {
+  const SchedulerContext ctx{.direction = Direction::kMaximize, .max_steps = 30};
+  for (const char* name : {"asha", "hyperband"}) {
+    auto made = MakeScheduler(name, ctx, {{"min_resource", 50}});
+    ASSERT_FALSE(made.ok()) << name;
+    EXPECT_NE(made.status().message().find(std::string(name) + " scheduler option min_resource: 50 is past the "
+                                           "study's max_steps 30"),
+              std::string::npos)
+        << made.status().message();
+    EXPECT_TRUE(MakeScheduler(name, ctx, {{"min_resource", 30}}).ok()) << name;
+    EXPECT_TRUE(MakeScheduler(name, SchedulerContext{}, {{"min_resource", 50}}).ok()) << "no max_steps known";
+  }
+  // An explicit max_resource is hyperband's own budget.
+  EXPECT_TRUE(MakeScheduler("hyperband", ctx, {{"min_resource", 50}, {"max_resource", 100}}).ok());
+}
+
 TEST(SchedulerSettings, ListEveryOptionWithTheValueInForce) {
   auto predictive = SchedulerSettings("predictive");
   ASSERT_TRUE(predictive.ok()) << predictive.status().ToString();
