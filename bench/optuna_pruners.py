@@ -217,6 +217,7 @@ def bench(records, n, repeats, seed, pruners, study_name=STUDY_NAME):
         "curves": None,
         "n": n,
         "repeats": repeats,
+        "seed": seed,
         "workers": 1,
         "metric": records[0].get("metric", ""),
         "mode": "max" if direction == "maximize" else "min",

@@ -1,5 +1,6 @@
 // cairn curves index FILE|STUDY: which curve families predict which kinds of
 // curve, on a recorded curve file or on a study's trials.
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -45,16 +46,23 @@ Result<Bounds> ParseBounds(const std::string& text) {
   };
   if (comma == std::string::npos || text.find(',', comma + 1) != std::string::npos) return bad("not two sides");
   std::optional<double> sides[2];
-  const std::string parts[2] = {text.substr(0, comma), text.substr(comma + 1)};
+  std::string parts[2] = {text.substr(0, comma), text.substr(comma + 1)};
+  for (std::string& part : parts) {  // "0, 1" as "0,1"
+    part.erase(0, part.find_first_not_of(' '));
+    part.erase(part.find_last_not_of(' ') + 1);
+  }
   for (int i = 0; i < 2; ++i) {
     if (parts[i].empty()) continue;
-    size_t used = 0;
-    try {
-      sides[i] = std::stod(parts[i], &used);
-    } catch (const std::exception&) {
-      used = 0;
+    // from_chars reads decimal only (stod took "0x1" for 1) and throws nothing.
+    double value = 0.0;
+    const char* first = parts[i].data();
+    const char* last = first + parts[i].size();
+    if (*first == '+') ++first;
+    auto [end, ec] = std::from_chars(first, last, value);
+    if (ec != std::errc() || end != last || !std::isfinite(value)) {
+      return bad(fmt::format("'{}' is not a number", parts[i]));
     }
-    if (used != parts[i].size() || !std::isfinite(*sides[i])) return bad(fmt::format("'{}' is not a number", parts[i]));
+    sides[i] = value;
   }
   if (sides[0] && sides[1] && !(*sides[0] < *sides[1])) return bad("the lower bound is not below the upper");
   return Bounds{sides[0], sides[1]};
@@ -106,12 +114,21 @@ Result<IndexSource> CurvesOfStudy(Store& store, const std::string& name) {
 // missing path that looks like a file is reported as a missing file.
 Result<IndexSource> LoadCurves(const std::string& source, const Context& ctx) {
   std::error_code ec;
-  // A folder goes to the file reader too, which says it is not a file.
-  if (std::filesystem::is_regular_file(source, ec) || std::filesystem::is_directory(source, ec)) {
-    return CurvesOfFile(source);
-  }
+  if (std::filesystem::is_regular_file(source, ec)) return CurvesOfFile(source);
   bool looks_like_file = source.find('/') != std::string::npos || source.ends_with(".jsonl") ||
                          source.ends_with(".gz") || source.ends_with(".json");
+  // A folder named like a study (the study file's own folder, as
+  // examples/digits) does not hide the study; without one, the file reader
+  // says it is a folder.
+  if (std::filesystem::is_directory(source, ec)) {
+    if (looks_like_file) return CurvesOfFile(source);
+    auto store = OpenCliStore(ctx);
+    if (store.ok()) {
+      auto curves = CurvesOfStudy(**store, source);
+      if (curves.ok() || curves.status().code() != StatusCode::kNotFound) return curves;
+    }
+    return CurvesOfFile(source);
+  }
   if (looks_like_file) return NotFound(fmt::format("{}: no such curve file", source));
   auto store = OpenCliStore(ctx);
   if (!store.ok()) {

@@ -177,7 +177,7 @@ void RegisterReplay(CLI::App& app, Context& ctx) {
                   "the pruner's options as a JSON object (default: the study's own when --pruner names the\n"
                   "rule it ran with, else the rule's defaults; '{}' for the defaults)");
   cmd->add_option("--workers", args->workers, "simulated trials at once (default: the study's parallel)");
-  cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves");
+  cmd->add_option("--trials", args->trials, "with --curves: replay only the first N curves (0, the default: all)");
   cmd->add_option("--seed", args->seed, "seed of the pruner (default: the study's own seed, so its own rule replays\n"
                                        "as it ran; 0 with --curves)")
       ->check(AtLeast(0));

@@ -70,6 +70,20 @@ TEST_F(CurvesIndexCli, IndexesAStudysObjectiveCurves) {
   EXPECT_NE(r.err.find("left out 3 curves cut short"), std::string::npos) << r.err;
 }
 
+// Run where a folder shares the study's name (a study file's own folder,
+// as examples/digits): the study is indexed, the folder does not hide it.
+TEST_F(CurvesIndexCli, AFolderNamedLikeTheStudyDoesNotHideIt) {
+  BuildSampleStore(dir_ / "s.db");
+  std::filesystem::create_directories(dir_ / "demo");
+  auto r = RunCairn({"curves", "index", "demo", "--store", "sqlite://" + (dir_ / "s.db").string(), "--json"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.Json()["num_curves"], 3);
+  std::filesystem::create_directories(dir_ / "other");
+  auto folder = RunCairn({"curves", "index", "other", "--store", "sqlite://" + (dir_ / "s.db").string()}, dir_);
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_NE(folder.err.find("other: is a folder, not a curve file"), std::string::npos) << folder.err;
+}
+
 TEST_F(CurvesIndexCli, ExportToStandardOutputForAPipe) {
   BuildSampleStore(dir_ / "s.db");
   const std::string store = "sqlite://" + (dir_ / "s.db").string();
@@ -108,7 +122,8 @@ TEST_F(CurvesIndexCli, BoundsReachTheFits) {
   auto open_top = RunCairn({"curves", "index", file.string(), "--bounds", "0,"});
   EXPECT_EQ(open_top.exit_code, 0) << open_top.err;
   EXPECT_NE(open_top.err.find("within [0, inf]"), std::string::npos) << open_top.err;
-  for (const char* bad : {"1", "0,x", "1,0", "0,1,2"}) {
+  EXPECT_EQ(RunCairn({"curves", "index", file.string(), "--bounds", "0, 1"}).exit_code, 0) << "a space is fine";
+  for (const char* bad : {"1", "0,x", "1,0", "0,1,2", "0x1,2", "0,1e"}) {
     auto r = RunCairn({"curves", "index", file.string(), "--bounds", bad});
     EXPECT_EQ(r.exit_code, 2) << bad;
     EXPECT_NE(r.err.find("--bounds '" + std::string(bad) + "'"), std::string::npos) << r.err;

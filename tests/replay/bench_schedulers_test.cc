@@ -75,6 +75,7 @@ TEST_F(BenchTest, ExactMetricsWithAToyScheduler) {
   const auto& j = *result;
   EXPECT_EQ(j["n"], 4);
   EXPECT_EQ(j["repeats"], 1);
+  EXPECT_EQ(j["seed"], o.seed) << "a saved result says which orders it ran";
   EXPECT_EQ(j["workers"], 1);
   EXPECT_EQ(j["metric"], "acc");
   EXPECT_EQ(j["mode"], "max");

@@ -471,7 +471,7 @@ TEST_F(LateStopTest, AProgramThatFinishedBeforeTheStopIsCompleted) {
   EXPECT_EQ(t.state, TrialState::kCompleted) << t.end_reason;
   EXPECT_EQ(t.steps, 5);
   EXPECT_DOUBLE_EQ(t.value.value_or(0), 0.5);
-  EXPECT_NE(t.end_reason.find("before the stop reached it (median"), std::string::npos) << t.end_reason;
+  EXPECT_NE(t.end_reason.find("before the stop took effect (median"), std::string::npos) << t.end_reason;
   EXPECT_EQ(t.attrs["decision"]["rule"], "median");  // what the rule asked stays on record
   EXPECT_FALSE(t.attrs.contains("reports_after_stop"));
 }

@@ -154,6 +154,7 @@ Result<nlohmann::json> RunSchedulerBench(const SchedulerBenchOptions& options,
   nlohmann::json out{{"curves", options.curves.string()},
                      {"n", n},
                      {"repeats", options.repeats},
+                     {"seed", options.seed},  // the orders are seed .. seed + repeats - 1
                      {"workers", options.workers},
                      {"metric", (*curves)[0].metric},
                      {"mode", CurveModeName(direction)},

@@ -684,7 +684,8 @@ bool CoordinatorImpl::CountObjective(LiveTrial& live, int64_t step, double value
 }
 
 // A program ahead of a scheduler's stop that reported max_steps and exited 0
-// by itself finished its run before the stop reached it: nothing was saved
+// by itself finished its run before the stop took effect (it was ahead of
+// the signal, or ignored SIGTERM for the grace period): nothing was saved
 // and its model is whole. (Without max_steps a clean exit after the stop
 // cannot be told from a program that saved and quit on SIGTERM.)
 bool CoordinatorImpl::FinishedBeforeTheStop(const LiveTrial& live, const ExitEvent& exit) const {
@@ -721,7 +722,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
       if (step <= *spec_.max_steps) CountObjective(live, step, value);
     }
     live.reports_after_stop = 0;  // they are the value now
-    end = {TrialState::kCompleted, fmt::format("ran to max_steps {} and exited 0 before the stop reached it ({})",
+    end = {TrialState::kCompleted, fmt::format("ran to max_steps {} and exited 0 before the stop took effect ({})",
                                                *spec_.max_steps, live.stop_detail)};
   } else {
     end = ClassifyTrialEnd(exit, live.stop_cause, live.stop_detail);
