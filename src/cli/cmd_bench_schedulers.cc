@@ -33,6 +33,10 @@ int RunBench(SchedulerBenchArgs args) {
     name.erase(name.find_last_not_of(" \t") + 1);
   }
   for (auto it = args.schedulers.begin(); it != args.schedulers.end(); ++it) {
+    if (it->empty()) {
+      return Fail(InvalidArgument("--schedulers: an empty name; expected rules separated by commas, such as "
+                                  "none,median,asha,hyperband,predictive"));
+    }
     if (std::find(args.schedulers.begin(), it, *it) != it) {
       return Fail(InvalidArgument(fmt::format("--schedulers: '{}' is named twice", *it)));
     }

@@ -235,6 +235,9 @@ TEST_F(BenchSchedulersCli, SchedulerNamesAreTrimmedAndCheckedBeforeAnyReplay) {
   auto twice = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", "median, median"});
   EXPECT_EQ(twice.exit_code, 2);
   EXPECT_NE(twice.err.find("--schedulers: 'median' is named twice"), std::string::npos) << twice.err;
+  auto empty = RunCairn({"bench", "schedulers", "--curves", file_, "--schedulers", ""});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("--schedulers: an empty name"), std::string::npos) << empty.err;
 }
 
 TEST_F(BenchSchedulersCli, ReplayRefusesOptionsItWouldIgnore) {

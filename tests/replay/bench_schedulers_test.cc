@@ -59,6 +59,21 @@ std::vector<CurveRecord> FourCurves() {
           MakeCurve("d", {0.55, 0.6, 0.7, 0.8, 0.85})};  // final 0.85
 }
 
+// Curves without one value: nothing to find and nothing lost, so regret 0
+// and found_best 1, as found_best means regret 0.
+TEST_F(BenchTest, CurvesWithoutValuesLoseNothing) {
+  SchedulerBenchOptions o;
+  o.curves = Write({MakeCurve("a", {kNull, kNull}), MakeCurve("b", {kNull})});
+  o.n = 2;
+  o.repeats = 1;
+  o.schedulers = {"none"};
+  auto result = RunSchedulerBench(o);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  const auto& row = (*result)["schedulers"][0];
+  EXPECT_DOUBLE_EQ(row["regret"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(row["found_best"].get<double>(), 1.0);
+}
+
 TEST_F(BenchTest, ExactMetricsWithAToyScheduler) {
   SchedulerBenchOptions o;
   o.curves = Write(FourCurves());

@@ -291,6 +291,17 @@ TEST(PredictiveV2, KeepsARungLoserWhoseStudyPredictsAWin) {
   EXPECT_TRUE(t->OnReport(10, 1, 0.20).stop());
 }
 
+// A level just past the range it was learned from prints with the digits
+// it takes to read outside it, not as the range's end.
+TEST(PredictiveV2, AnExtrapolatedLevelPrintsOutsideItsRange) {
+  auto s = Make("predictive", PartsCtx(), {{"min_completed", 4}});
+  const double starts[] = {0.25, 0.30, 0.35, 0.40};
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*s, i, Linear(starts[i], 1.3 - starts[i], 20)), 0) << i;
+  const Decision d = s->OnReport(10, 1, 0.4000001);
+  ASSERT_TRUE(d.extrapolated) << d.reason;
+  EXPECT_NE(d.reason.find("its level 0.4000001 lies outside the 0.25 to 0.4 "), std::string::npos) << d.reason;
+}
+
 TEST(PredictiveV2, StopsAHopelessTrialBetweenRungs) {
   auto s = Make("predictive", PartsCtx());
   for (int i = 0; i < 4; ++i) ASSERT_EQ(RunTrial(*s, i, Linear(0.3 + 0.1 * i, 0.6 + 0.1 * i, 20)), 0);

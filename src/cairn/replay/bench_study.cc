@@ -141,7 +141,10 @@ StudyOutcome ReplayStudy(std::shared_ptr<const std::vector<CurveRecord>> curves,
     if (!worst || IsBetter(direction, *worst, final)) worst = final;
     if (!b.stopped && (!found || IsBetter(direction, final, *found))) found = final;
   }
-  if (!best) return out;  // no curve has a value: nothing to find
+  if (!best) {  // no curve has a value: nothing to find, nothing lost
+    out.found_best = true;
+    return out;
+  }
   const double spread = std::fabs(*best - *worst);
   // Finding nothing is as bad as picking the worst configuration.
   out.regret = found ? std::fabs(*best - *found) : spread;

@@ -207,8 +207,13 @@ Decision PredictiveScheduler::Predict(int64_t step, const Curve& curve,
     // its interval says.
     const double lo = std::min(sign() * p->learned_min, sign() * p->learned_max);
     const double hi = std::max(sign() * p->learned_min, sign() * p->learned_max);
-    basis += fmt::format(" (extrapolated: its level {:.4g} lies outside the {:.4g} to {:.4g} of the trials "
-                         "the line was learned from)", sign() * level, lo, hi);
+    // Four digits, or as many as it takes for the level not to print as
+    // the end of the range it lies outside ("2.25 lies outside 2.185 to 2.25").
+    const double own = sign() * level, nearest = own < lo ? lo : hi;
+    int digits = 4;
+    while (digits < 17 && fmt::format("{:.{}g}", own, digits) == fmt::format("{:.{}g}", nearest, digits)) ++digits;
+    basis += fmt::format(" (extrapolated: its level {:.{}g} lies outside the {:.{}g} to {:.{}g} of the trials "
+                         "the line was learned from)", own, digits, lo, digits, hi, digits);
   }
   if (hopeless) {
     out.reason = fmt::format("hopeless: {}; {}", probability, basis);
