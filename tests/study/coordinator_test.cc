@@ -88,6 +88,18 @@ class CoordinatorTest : public ::testing::Test {
     return coordinator.ok() ? std::move(*coordinator) : nullptr;
   }
 
+  // Runs `spec` with a random sampler (seed 7) and `scheduler`, which the
+  // caller keeps; options.trials_root is the test's.
+  Status RunWith(const StudySpec& spec, FakeExecutor& exec, Scheduler& scheduler, CoordinatorOptions options = {}) {
+    auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
+    if (!sampler.ok()) return sampler.status();
+    options.trials_root = dir_ / "trials";
+    auto coordinator =
+        Coordinator::Create(spec, StudyParts{store_.get(), &exec, &clock_, sampler->get(), &scheduler}, options);
+    if (!coordinator.ok()) return coordinator.status();
+    return (*coordinator)->Run().status();
+  }
+
   std::vector<TrialRecord> Trials() {
     auto study = store_->GetStudy("fake");
     EXPECT_TRUE(study.ok());
@@ -125,15 +137,8 @@ class StartsSeen final : public Scheduler {
 
 TEST_F(CoordinatorTest, TheSchedulerHearsEachTrialsParametersAtItsStart) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
-  StudySpec spec = MakeSpec(4, 2);
-  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
-  ASSERT_TRUE(sampler.ok());
   StartsSeen seen;
-  CoordinatorOptions options;
-  options.trials_root = dir_ / "trials";
-  auto coordinator = Coordinator::Create(spec, StudyParts{store_.get(), &exec, &clock_, sampler->get(), &seen}, options);
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
-  ASSERT_TRUE((*coordinator)->Run().ok());
+  ASSERT_TRUE(RunWith(MakeSpec(4, 2), exec, seen).ok());
   ASSERT_EQ(seen.starts.size(), 4u);
   for (const TrialRecord& t : Trials()) {
     ASSERT_TRUE(seen.starts.count(t.number)) << t.number;
@@ -167,17 +172,11 @@ TEST_F(CoordinatorTest, RecordsRungLossesARuleOverruledAndSaysWhenTheBestHadOne)
     s.values.assign(5, r.number == 1 ? 0.9 : 0.1 * (r.number + 1));
     return s;
   });
-  StudySpec spec = MakeSpec(4, 1);
-  auto sampler = MakeSampler("random", spec.space, spec.direction, 7);
-  ASSERT_TRUE(sampler.ok());
   KeepsTrialOne keeps;
   CoordinatorOptions options;
-  options.trials_root = dir_ / "trials";
   std::vector<std::string> messages;
   options.on_message = [&](const std::string& m) { messages.push_back(m); };
-  auto coordinator = Coordinator::Create(spec, StudyParts{store_.get(), &exec, &clock_, sampler->get(), &keeps}, options);
-  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
-  ASSERT_TRUE((*coordinator)->Run().ok());
+  ASSERT_TRUE(RunWith(MakeSpec(4, 1), exec, keeps, options).ok());
   for (const TrialRecord& t : Trials()) {
     EXPECT_EQ(t.state, TrialState::kCompleted) << t.number;
     if (t.number != 1) {
