@@ -286,6 +286,13 @@ struct CurveIndexReport {
   // Per kind: predictors best first (mean over fractions of median norm error).
   std::map<CurveKind, std::vector<std::string>> ranking;
 
+  // The first rank-stability step whose rung keeps at least `share` of the
+  // best tenth (top_kept): where a first rung (a rule's min_resource) may
+  // sit without stopping most of the eventual best. nullopt when no step
+  // keeps that many, or there is no table.
+  std::optional<RankStability> FirstSafeRung(double share = kSafeRungShare) const;
+  static constexpr double kSafeRungShare = 0.8;
+
   nlohmann::json ToJson() const;
   std::string ToTable() const;  // plain text, one row per cell, plus rankings
 };

@@ -250,6 +250,18 @@ TEST(CurveIndexTest, RankStabilitySaysWhereEarlyRanksMislead) {
   ASSERT_EQ(j["rank_stability"].size(), 4u);
   EXPECT_EQ(j["rank_stability"][3]["step"], 27);
   EXPECT_NE(report->ToTable().find("rank stability"), std::string::npos);
+  // Where a first rung may sit: the first step keeping 80 % of the best tenth.
+  const std::optional<RankStability> safe = report->FirstSafeRung();
+  ASSERT_TRUE(safe.has_value());
+  EXPECT_GT(safe->step, 1);
+  EXPECT_GE(safe->top_kept, 0.8);
+  for (const RankStability& r : report->rank_stability) {
+    if (r.step < safe->step) EXPECT_LT(r.top_kept, 0.8) << r.step;
+  }
+  EXPECT_EQ(j["first_safe_rung"]["step"], safe->step);
+  EXPECT_NE(report->ToTable().find(fmt::format("(min_resource: {})", safe->step)), std::string::npos)
+      << report->ToTable();
+  EXPECT_FALSE(report->FirstSafeRung(1.01).has_value()) << "no step keeps more than all";
 }
 
 // Curves reported every 5th step: the rungs sit at the steps a rule would

@@ -1,5 +1,6 @@
 // CurveIndexReport: JSON and a plain-text table.
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -33,9 +34,24 @@ nlohmann::json CurveIndexReport::ToJson() const {
                               {"spearman", std::isfinite(r.spearman) ? nlohmann::json(r.spearman) : nlohmann::json()},
                               {"top_kept", r.top_kept}});
   }
-  return {{"num_curves", num_curves}, {"num_used", num_used},  {"file_range", file_range},
-          {"kind_counts", kinds},     {"cells", cells_json},   {"ranking", ranking_json},
-          {"rank_stability", stability_json}};
+  const std::optional<RankStability> safe = FirstSafeRung();
+  return {{"num_curves", num_curves},
+          {"num_used", num_used},
+          {"file_range", file_range},
+          {"kind_counts", kinds},
+          {"cells", cells_json},
+          {"ranking", ranking_json},
+          {"rank_stability", stability_json},
+          {"first_safe_rung", safe ? nlohmann::json{{"step", safe->step}, {"top_kept", safe->top_kept},
+                                                    {"share", kSafeRungShare}}
+                                   : nlohmann::json()}};
+}
+
+std::optional<RankStability> CurveIndexReport::FirstSafeRung(double share) const {
+  for (const RankStability& r : rank_stability) {
+    if (r.top_kept >= share) return r;
+  }
+  return std::nullopt;
 }
 
 std::string CurveIndexReport::ToTable() const {
@@ -72,6 +88,19 @@ std::string CurveIndexReport::ToTable() const {
     for (const auto& r : rank_stability) {
       std::string rho = std::isfinite(r.spearman) ? fmt::format("{:.2f}", r.spearman) : "-";
       out += fmt::format("  {:>6} {:>7} {:>9} {:>9.2f}\n", r.step, r.count, rho, r.top_kept);
+    }
+    const std::optional<RankStability> safe = FirstSafeRung();
+    const int percent = static_cast<int>(std::lround(100 * kSafeRungShare));
+    if (!safe) {
+      out += fmt::format("no step here keeps {} % of the best tenth: rungs at these steps would stop most of the "
+                         "eventual best (a rule without early rungs, such as median, is safer)\n", percent);
+    } else if (safe->step == rank_stability.front().step) {
+      out += fmt::format("a rung at the first step, {}, already keeps {:.0f} % of the best tenth\n", safe->step,
+                         100 * safe->top_kept);
+    } else {
+      out += fmt::format("the first step whose rung keeps {} % or more of the best tenth is {} ({:.0f} %): rungs "
+                         "before it stop more of the eventual best; for a study like this, a first rung there "
+                         "(min_resource: {})\n", percent, safe->step, 100 * safe->top_kept, safe->step);
     }
   }
   return out;
