@@ -93,6 +93,8 @@ TEST(ParseValidTest, FullFileFillsEveryField) {
   EXPECT_EQ(spec->pruner_options, (nlohmann::json{{"warmup_steps", 5}}));
   ASSERT_EQ(spec->datasets.size(), 2u);
   EXPECT_EQ(spec->datasets[0], std::filesystem::path("/studies/a/code/data/train.csv"));
+  // "data/" is the folder "data": one path whichever way it is written.
+  EXPECT_EQ(spec->datasets[1], std::filesystem::path("/studies/a/code/data"));
   EXPECT_EQ(spec->executor, "slurm");
   EXPECT_EQ(spec->executor_options["partition"], "gpu");
   EXPECT_EQ(spec->executor_options["time"], "02:00:00");
@@ -258,7 +260,7 @@ TEST(ParseValidTest, ToJsonHoldsSpaceWithConditionsAndEverySection) {
   EXPECT_EQ(j["sampler"]["options"]["gamma"], 0.25);
   EXPECT_EQ(j["pruner"]["name"], "median");
   EXPECT_EQ(j["executor"]["options"]["pack"], 4);
-  EXPECT_EQ(j["datasets"][1], "/studies/a/code/data/");
+  EXPECT_EQ(j["datasets"][1], "/studies/a/code/data");
   EXPECT_EQ(j["metrics"]["patterns"][0]["regex"], spec->patterns[0].regex);
   // The JSON survives a text round trip unchanged.
   EXPECT_EQ(nlohmann::json::parse(j.dump()), j);

@@ -164,7 +164,12 @@ Status ReadDatasets(const YamlContext& ctx, const Field& field, StudySpec& spec)
   CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> paths, ctx.StringList(field));
   for (size_t i = 0; i < paths.size(); ++i) {
     if (paths[i].empty()) return ctx.Error(field.value[i].Mark(), "a path in 'datasets' is empty", "a file or folder path");
-    spec.datasets.push_back((spec.workdir / paths[i]).lexically_normal());
+    // "data/" and "data" are one folder: without the trailing separator
+    // (lexically_normal keeps it), so queries by name, the crate's names
+    // and diffs between studies see the same path.
+    std::filesystem::path path = (spec.workdir / paths[i]).lexically_normal();
+    if (!path.has_filename() && path.has_relative_path()) path = path.parent_path();
+    spec.datasets.push_back(std::move(path));
     if (!IsUtf8(paths[i])) {
       return ctx.Error(field.value[i].Mark(), fmt::format("the dataset path {} is not UTF-8 text", Shown(paths[i])),
                        kUtf8Expected);

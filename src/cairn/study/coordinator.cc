@@ -205,6 +205,20 @@ class CoordinatorImpl final : public Coordinator {
   bool said_best_was_kept_ = false;  // NoteKeptBest has spoken this run
 };
 
+// A recorded spec_json section as a resume compares it: dataset folders
+// were recorded as "data/" before the parser dropped the trailing
+// separator, and are the same folder as "data".
+nlohmann::json Comparable(const std::string& key, nlohmann::json section) {
+  if (key != "datasets" || !section.is_array()) return section;
+  for (auto& path : section) {
+    if (!path.is_string()) continue;
+    std::string text = path.get<std::string>();
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    path = text;
+  }
+  return section;
+}
+
 // A grid has nothing new to offer after one pass: a budget beyond it would
 // run the same parameters again. (A decomposed search's parts share their
 // combinations through the store, so no one part's size bounds the study.)
@@ -238,7 +252,8 @@ Status CoordinatorImpl::Attach() {
     // is a resume. (A moved work folder is too.)
     const nlohmann::json now = spec_.ToJson();
     for (const char* key : {"command", "space", "env", "datasets"}) {
-      if (study_.spec_json.is_object() && study_.spec_json.contains(key) && study_.spec_json[key] != now[key]) {
+      if (study_.spec_json.is_object() && study_.spec_json.contains(key) &&
+          Comparable(key, study_.spec_json[key]) != Comparable(key, now[key])) {
         return InvalidArgument(fmt::format(
             "study '{}' exists in {} with another {}: recorded {}, the study file says {}; rename the study "
             "(name: in the file) or use another store",
