@@ -7,7 +7,9 @@
 //      other fields are ignored. The bare NaN, Infinity and -Infinity that
 //      Python's json.dumps writes for non-finite floats are read as those
 //      values: they are not JSON, but a trial that prints them reported
-//      NaN and must be recorded as such.
+//      NaN and must be recorded as such. Keys that are empty, longer than
+//      256 bytes or hold control characters are ignored (no store can name
+//      a metric so, and one line of output must not end a study).
 //   2. key=value pairs separated by whitespace, ',' or ';':
 //      epoch=3 val_acc=0.91 loss=0.3
 //      keys match [A-Za-z_][A-Za-z0-9_./-]*; values are numbers (1e-3, nan,

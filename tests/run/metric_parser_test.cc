@@ -107,6 +107,19 @@ TEST(MetricParserTest, PythonsBareNonFiniteFloatsAreRead) {
   EXPECT_TRUE(std::isnan(quoted->metrics.at("b")));
 }
 
+// Keys no store can name a metric by are left out, not passed on to end
+// the study when the store refuses them.
+TEST(MetricParserTest, JsonKeysAStoreCannotNameAreIgnored) {
+  MetricParser parser = MakeParser();
+  auto r = parser.Parse(R"({"epoch": 1, "acc": 0.5, "": 1, "a\u0000b": 2, "c\nd": 3})");
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->metrics.size(), 1u);
+  EXPECT_DOUBLE_EQ(r->metrics.at("acc"), 0.5);
+  const std::string long_key(300, 'k');
+  EXPECT_FALSE(parser.Parse("{\"" + long_key + "\": 1}").has_value());
+  EXPECT_TRUE(parser.Parse("{\"" + std::string(256, 'k') + "\": 1}").has_value());
+}
+
 TEST(MetricParserTest, JsonWithoutMetricIsNotReportAndNotKeyValue) {
   MetricParser parser = MakeParser();
   EXPECT_FALSE(parser.Parse(R"({"msg": "loss=0.3"})").has_value());

@@ -3,6 +3,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -52,6 +53,15 @@ std::optional<double> JsonNumber(const nlohmann::json& value) {
   std::optional<double> parsed = ParseMetricNumber(value.get_ref<const std::string&>());
   if (parsed && std::isfinite(*parsed)) return std::nullopt;
   return parsed;
+}
+
+// A JSON key a metric can have: not empty, at most kMaxKeyBytes, without
+// control characters (a NUL cannot be stored in PostgreSQL text, and a
+// newline would break every table that shows the key).
+bool IsStorableJsonKey(const std::string& key) {
+  constexpr size_t kMaxKeyBytes = 256;
+  if (key.empty() || key.size() > kMaxKeyBytes) return false;
+  return std::none_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
 // `line` with the bare NaN, Infinity and -Infinity outside strings (what
@@ -156,6 +166,7 @@ bool MetricParser::ParseJson(std::string_view line, std::optional<ParsedReport>*
   if (!parsed.is_object()) return false;
   ParsedReport report;
   for (const auto& [name, value] : parsed.items()) {
+    if (!IsStorableJsonKey(name)) continue;  // "" or "a\u0000b": no metric a store can name
     std::optional<double> number = JsonNumber(value);
     if (!number) {
       if (name == step_key_) return true;  // a step that is not a number: no report
