@@ -822,7 +822,8 @@ TEST_F(CoordinatorTest, ResumeReattachesATrialItsExecutorStillRuns) {
 
 TEST_F(CoordinatorTest, ResumeRerunsATrialItsExecutorNoLongerHas) {
   StudySpec spec = MakeSpec(1, 1);
-  LeaveRunningTrial(*store_, spec, clock_.WallTime(), {{"fake_job", "gone"}});
+  const double left_at = clock_.WallTime();
+  LeaveRunningTrial(*store_, spec, left_at, {{"fake_job", "gone"}});
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
 
   auto summary = RunStudy(spec, exec);
@@ -831,6 +832,10 @@ TEST_F(CoordinatorTest, ResumeRerunsATrialItsExecutorNoLongerHas) {
   auto trials = Trials();
   ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[0].state, TrialState::kLost);
+  // Its end is its last sign of life (the heartbeat 600 s before), not the
+  // resume: the time between would count as its run time.
+  ASSERT_TRUE(trials[0].ended_at.has_value());
+  EXPECT_DOUBLE_EQ(*trials[0].ended_at, left_at - 600);
   EXPECT_NE(trials[0].attrs.value("reattach_error", ""), "");
   EXPECT_EQ(trials[1].attrs.value("rerun_of", -1), 0);
   EXPECT_EQ(trials[1].state, TrialState::kCompleted);

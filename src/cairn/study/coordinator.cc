@@ -444,7 +444,12 @@ Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
   if (!points.empty()) trial.value = points.back().value;
   trial.state = TrialState::kLost;
   trial.end_reason = "its coordinator stopped while it ran";
-  trial.ended_at = parts_.clock->WallTime();
+  // When it ended is not known; the last sign of life is (its last
+  // heartbeat or report). The time of this recovery, maybe a day later,
+  // would count that day as its run time and its compute hours.
+  double last_seen = trial.heartbeat_at.value_or(trial.started_at.value_or(trial.created_at));
+  if (!points.empty()) last_seen = std::max(last_seen, points.back().time);
+  trial.ended_at = std::min(parts_.clock->WallTime(), last_seen);
   return parts_.store->UpdateTrial(trial);
 }
 
