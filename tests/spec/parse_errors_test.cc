@@ -92,6 +92,10 @@ const ErrorCase kCases[] = {
      "5:42", "a float without a step"},
     {"an integer too large", Doc({"name: t", "command: [p]", "space:", "  n: {type: int, low: 0, high: 99999999999999999999}"}),
      "4:32", "(too large); expected an integer between"},
+    {"an integer past 2^53", Doc({"name: t", "command: [p]", "space:",
+                                  "  n: {type: int, low: 1, high: 9223372036854775807, log: true}"}),
+     "4:32", "'high' (9223372036854775807) of parameter 'n' is beyond what a sampler draws exactly; expected an "
+             "integer between -9007199254740992 and 9007199254740992 (2^53)"},
     {"margin without packing", Doc({HEAD, "objective: {metric: acc}", "resources: {gpus: 1, margin: 0.2}"}), "7:22",
      "'margin' in 'resources' is set without packing: auto"},
     {"bad direction", Doc({HEAD, "objective: {metric: acc, direction: up}"}), "6:37", "maximize, minimize"},

@@ -49,6 +49,14 @@ Result<double> ReadBound(const YamlContext& ctx, const MapFields& map, std::stri
   CAIRN_ASSIGN_OR_RETURN(const Field* f, ctx.Require(map, key, expected));
   if (kind == ParamKind::kInt) {
     CAIRN_ASSIGN_OR_RETURN(int64_t i, ctx.Int(*f));
+    // Samplers draw in double, which holds every integer up to 2^53 and no
+    // more: beyond it draws leave the range or the step grid.
+    constexpr int64_t kExactInDouble = int64_t{1} << 53;
+    if (i > kExactInDouble || i < -kExactInDouble) {
+      return ctx.Error(f->ValueMark(), fmt::format("'{}' ({}) of {} is beyond what a sampler draws exactly", key, i,
+                                                   map.what()),
+                       fmt::format("an integer between -{} and {} (2^53)", kExactInDouble, kExactInDouble));
+    }
     return static_cast<double>(i);
   }
   return ctx.Number(*f);
