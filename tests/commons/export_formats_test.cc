@@ -386,6 +386,18 @@ TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
   ASSERT_TRUE(BuildModelCard(bundle_, 1).ok());
   EXPECT_NE(BuildModelCard(bundle_, 1)->find("stopped"), std::string::npos);
   EXPECT_EQ(BuildModelCard(bundle_, 9).status().code(), StatusCode::kNotFound);
+  // Table cells and the command survive characters Markdown and shells
+  // treat specially: a '|' is escaped, an argv word with a space quoted.
+  json odd = bundle_;
+  for (auto& t : odd["trials"]) {
+    if (t["number"] != 0) continue;
+    t["params"]["a|b"] = "x|y";
+    t["attrs"]["argv"] = {"python3", "train.py", "--note", "two words", "it's"};
+  }
+  auto card_odd = BuildModelCard(odd, 0);
+  ASSERT_TRUE(card_odd.ok()) << card_odd.status().ToString();
+  EXPECT_NE(card_odd->find("| a\\|b | `\"x\\|y\"` |"), std::string::npos) << *card_odd;
+  EXPECT_NE(card_odd->find("python3 train.py --note 'two words' 'it'\\''s'"), std::string::npos) << *card_odd;
   // A trial whose every value was NaN: its metrics are an empty list.
   json all_nan = bundle_;
   for (auto& row : all_nan["metrics"]["2"]) row[2] = "nan";

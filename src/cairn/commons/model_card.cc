@@ -1,9 +1,11 @@
 // A Hugging Face style model card (README.md with YAML front matter) for one
 // trial, built from a bundle.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <optional>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -14,6 +16,30 @@
 
 namespace cairn {
 namespace {
+
+// Text for one cell of a Markdown table: a '|' would end the cell even
+// inside backticks (GitHub), a line break the row.
+std::string Cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+// One argv word as a shell would need it to be pasted back: as is when it
+// holds only characters no shell treats specially, else in single quotes.
+std::string ShellWord(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./=:,+-@%").find(c) != std::string_view::npos;
+  });
+  if (plain) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
 
 using nlohmann::json;
 using namespace commons;
@@ -98,18 +124,18 @@ std::string Details(const json& bundle, const json& trial) {
   const json files = TrialContext(trial).value("program_files", json::array());
   for (const auto& f : files.is_array() ? files : json::array()) {
     const json& sha = f.value("sha256", json());
-    md << fmt::format("| File `{}` | sha256 `{}` |\n", f.value("path", "?"),
+    md << fmt::format("| File `{}` | sha256 `{}` |\n", Cell(f.value("path", "?")),
                       sha.is_string() ? sha.get<std::string>() : "not taken (over 16 MiB)");
   }
   if (trial["attrs"].contains("seed")) md << fmt::format("| Seed | {} |\n", trial["attrs"]["seed"].dump());
   std::string command;
   for (const auto& a : trial["attrs"].value("argv", json::array())) {
-    command += (command.empty() ? "" : " ") + (a.is_string() ? a.get<std::string>() : a.dump());
+    command += (command.empty() ? "" : " ") + ShellWord(a.is_string() ? a.get<std::string>() : a.dump());
   }
   md << fmt::format("\nCommand:\n\n```\n{}\n```\n\nParameters:\n\n| name | value |\n|---|---|\n", command);
   const json& params = trial.value("params", json::object());
   for (auto it = params.begin(); it != params.end(); ++it) {
-    md << fmt::format("| {} | `{}` |\n", it.key(), it.value().dump());
+    md << fmt::format("| {} | `{}` |\n", Cell(it.key()), Cell(it.value().dump()));
   }
   return md.str();
 }
@@ -168,7 +194,7 @@ std::string Results(const std::map<std::string, MetricSummary>& metrics) {
   std::ostringstream md;
   md << "\n## Evaluation results\n\n| metric | final | best | min | max | reports |\n|---|---|---|---|---|---|\n";
   for (const auto& [key, s] : metrics) {
-    md << fmt::format("| {} | {} | {} | {} | {} | {} |\n", key, Number(s.last), s.best ? Number(*s.best) : "-",
+    md << fmt::format("| {} | {} | {} | {} | {} | {} |\n", Cell(key), Number(s.last), s.best ? Number(*s.best) : "-",
                       Number(s.min), Number(s.max), s.steps);
   }
   return md.str();
