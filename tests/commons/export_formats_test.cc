@@ -309,7 +309,32 @@ TEST_F(ExportFormatsTest, ProvJsonIsStructurallyValid) {
   const json& informed = (*prov)["wasInformedBy"].begin().value();
   EXPECT_EQ(informed["prov:informed"], "study:t3");
   EXPECT_EQ(informed["prov:informant"], "study:t2");
-  EXPECT_TRUE(entities.count("cairn:dataset-" + fixture_.dataset_sha.substr(0, 16)));
+  // One entity per dataset file, found by its hash and location.
+  auto datasets_of = [&](const json& doc) {
+    std::set<std::string> locations;
+    for (auto it = doc["entity"].begin(); it != doc["entity"].end(); ++it) {
+      if (it.value().value("cairn:sha256", "") == fixture_.dataset_sha) {
+        EXPECT_EQ(it.key().rfind("cairn:dataset-", 0), 0u) << it.key();
+        locations.insert(it.value().value("prov:location", ""));
+      }
+    }
+    return locations;
+  };
+  EXPECT_EQ(datasets_of(*prov).size(), 1u) << "the same file in every trial is one entity";
+  // The same bytes at another path are another dataset, with its own location.
+  json twin = bundle_;
+  for (auto& t : twin["trials"]) {
+    json& ds = t["attrs"]["context"]["datasets"];
+    if (!ds.is_array() || ds.empty()) continue;
+    json copy = ds[0];
+    copy["path"] = "/elsewhere/copy.csv";
+    ds.push_back(copy);
+  }
+  auto twin_prov = BuildProv(twin);
+  ASSERT_TRUE(twin_prov.ok()) << twin_prov.status().ToString();
+  const std::set<std::string> locations = datasets_of(*twin_prov);
+  EXPECT_EQ(locations.size(), 2u);
+  EXPECT_TRUE(locations.count("/elsewhere/copy.csv"));
   EXPECT_EQ((*prov)["agent"]["cairn:cairn"]["cairn:version"], "0.1.0");
   EXPECT_EQ(prefix["study"], "https://n2t.net/" + fixture_.study_ark + "/");
   // What the model was made on: the host's hardware, the software

@@ -121,7 +121,10 @@ class ProvBuilder {
     json context = TrialContext(t);
     for (const auto& d : context.value("datasets", json::array())) {
       if (!d.value("sha256", json()).is_string()) continue;
-      std::string dataset = "cairn:dataset-" + d.value("sha256", json()).get<std::string>().substr(0, 16);
+      // One entity per file: the same bytes at two paths are two datasets
+      // (each with its location), the same file in every trial is one.
+      const std::string sha = d.value("sha256", json()).get<std::string>();
+      std::string dataset = "cairn:dataset-" + Sha256Hex(d.value("path", "") + '\n' + sha).substr(0, 16);
       Entity(dataset, {{"prov:type", "cairn:Dataset"}, {"prov:location", d.value("path", "")},
                        {"cairn:sha256", d.value("sha256", json())}, {"cairn:bytes", d.value("bytes", int64_t{0})}});
       Used(id, dataset);
