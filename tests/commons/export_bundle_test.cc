@@ -207,6 +207,14 @@ TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("bundle trial 2: field 'ark': expected \"" + fixture_.study_ark + "/t2\""),
             std::string::npos) << s.message();
+  // Nor can a study without an ARK hand its trials one of any choosing.
+  json no_study_ark = *bundle;
+  no_study_ark["study"]["ark"] = "";
+  no_study_ark["trials"][0]["ark"] = "ark:/99999/whatever";
+  s = ImportBundle(*target, no_study_ark);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("bundle trial 0: field 'ark': expected none, as the study has no ARK"),
+            std::string::npos) << s.message();
 
   json bad_spec = *bundle;
   bad_spec["study"]["spec_yaml"] = "name: digits\ncommand: [\"train\"]\nspace: {lr: {type: flaot}}\n";

@@ -118,6 +118,13 @@ Result<DecodedBundle> Decode(const json& bundle) {
                                          "trial's number), got \"{}\"",
                                          number, TrialArk(out.study.ark, number), trial.record.ark));
     }
+    // Without a study ARK there is nothing a trial's could derive from: one
+    // given anyway could name any trial, or several.
+    if (out.study.ark.empty() && !trial.record.ark.empty()) {
+      return InvalidArgument(fmt::format("bundle trial {}: field 'ark': expected none, as the study has no ARK "
+                                         "(field 'study.ark' is empty), got \"{}\"",
+                                         number, trial.record.ark));
+    }
     if (auto m = metrics.find(std::to_string(number)); m != metrics.end()) {
       CAIRN_ASSIGN_OR_RETURN(trial.metrics,
                              commons::MetricsFromBundle(*m, fmt::format("bundle metrics of trial {}", number)));
