@@ -222,6 +222,20 @@ TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("bundle study 'digits': field 'spec_yaml': spec_yaml:3:"), std::string::npos)
       << s.message();
+  // A study file that parses but contradicts the record: reproduce and a
+  // resume would refuse it, so import does.
+  json other_space = *bundle;
+  std::string yaml = other_space["study"]["spec_yaml"].get<std::string>();
+  yaml.replace(yaml.find("high: 256"), 9, "high: 512");
+  other_space["study"]["spec_yaml"] = yaml;
+  s = ImportBundle(*target, other_space);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("field 'spec_yaml': its space is"), std::string::npos) << s.message();
+  json other_metric = *bundle;
+  other_metric["study"]["objective"] = "loss";
+  s = ImportBundle(*target, other_metric);
+  EXPECT_NE(s.message().find("field 'spec_yaml': its objective is acc (maximize) but the study's is loss"),
+            std::string::npos) << s.message();
 
   auto studies = target->ListStudies();
   ASSERT_TRUE(studies.ok());

@@ -90,6 +90,26 @@ Result<std::vector<Blob>> DecodeBlobs(const json& bundle) {
   return out;
 }
 
+// The study file must be the one the rest of the record describes: a
+// resume or `reproduce` runs from it, and refuses a study whose objective,
+// command or space it contradicts (an edited bundle could pass otherwise).
+Status SpecAgrees(const StudyRecord& study, const StudySpec& spec) {
+  const std::string where = "bundle study '" + study.name + "': field 'spec_yaml'";
+  if (spec.metric != study.objective || spec.direction != study.direction) {
+    return InvalidArgument(fmt::format("{}: its objective is {} ({}) but the study's is {} ({})", where, spec.metric,
+                                       DirectionName(spec.direction), study.objective,
+                                       DirectionName(study.direction)));
+  }
+  const json now = spec.ToJson();
+  for (const char* key : {"command", "space"}) {
+    if (study.spec_json.is_object() && study.spec_json.contains(key) && study.spec_json[key] != now[key]) {
+      return InvalidArgument(fmt::format("{}: its {} is {} but field 'spec_json' has {}", where, key,
+                                         now[key].dump(), study.spec_json[key].dump()));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<DecodedBundle> Decode(const json& bundle) {
   CAIRN_TRY(CheckHeader(bundle));
   DecodedBundle out;
@@ -98,6 +118,7 @@ Result<DecodedBundle> Decode(const json& bundle) {
   if (!out.study.spec_yaml.empty()) {
     auto spec = ParseStudyText(out.study.spec_yaml, "spec_yaml", std::filesystem::temp_directory_path());
     if (!spec.ok()) return spec.status().WithContext("bundle study '" + out.study.name + "': field 'spec_yaml'");
+    CAIRN_TRY(SpecAgrees(out.study, *spec));
   }
   const json& trials = bundle.value("trials", json());
   if (!trials.is_array()) return InvalidArgument("bundle: field 'trials': expected a list");
