@@ -286,6 +286,36 @@ TEST_F(ReproduceTest, RefusesWhileTheStudyHasUnfinishedTrials) {
   EXPECT_EQ(ReproduceTrial(*store_, "repro", 5, Options()).status().code(), StatusCode::kNotFound);
 }
 
+// An exported study holds "<redacted>" where its secrets were: a redacted
+// env entry is taken from this environment (or the run is refused), and a
+// redacted command word refuses the run; the placeholder is never passed.
+TEST_F(ReproduceTest, RedactedSecretsComeFromTheEnvironmentOrRefuseTheRun) {
+  auto study = store_->GetStudy("repro");
+  ASSERT_TRUE(study.ok());
+  StudyRecord redacted = *study;
+  std::string yaml = redacted.spec_yaml;
+  yaml.replace(yaml.find("budget:"), 0, "env: {CAIRN_TEST_SECRET_KEY: \"<redacted>\"}\n");
+  redacted.spec_yaml = yaml;
+  ASSERT_TRUE(store_->UpdateStudy(redacted).ok());
+  unsetenv("CAIRN_TEST_SECRET_KEY");
+  auto refused = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("env CAIRN_TEST_SECRET_KEY was redacted"), std::string::npos)
+      << refused.status().message();
+  setenv("CAIRN_TEST_SECRET_KEY", "the-real-one", 1);
+  EXPECT_TRUE(ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true)).ok());
+  unsetenv("CAIRN_TEST_SECRET_KEY");
+
+  redacted.spec_yaml = study->spec_yaml;
+  redacted.spec_yaml.replace(redacted.spec_yaml.find("\"--lr\""), 6, "\"--token=<redacted>\", \"--lr\"");
+  ASSERT_TRUE(store_->UpdateStudy(redacted).ok());
+  auto command = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  EXPECT_EQ(command.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(command.status().message().find("word 2 of the study's command, \"--token=<redacted>\", was redacted"),
+            std::string::npos)
+      << command.status().message();
+}
+
 TEST(CompareContexts, NamesEachDifference) {
   ContextSnapshot a, b;
   a.code = {{"is_repo", true}, {"commit", "abc"}, {"diff_sha256", ""}, {"untracked", {".cairn/cairn.db", "notes.txt"}}};

@@ -1,7 +1,9 @@
 // ReproduceTrial: compare contexts, run the trial again through the
 // coordinator, compare results.
 #include <cmath>
+#include <cstdlib>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -109,6 +111,38 @@ Result<StudySpec> LoadSpec(const StudyRecord& study, const ReproduceOptions& opt
     }
   }
   return spec;
+}
+
+// What `cairn export` writes in place of a secret.
+constexpr std::string_view kRedacted = "<redacted>";
+
+// An exported study's secrets are "<redacted>" in its study file. A
+// redacted env entry is left to this process's environment, where the user
+// sets the secret again (docs/export.md); the run must not pass the
+// placeholder for it. A command word cannot be supplied so: refused.
+Status SupplyRedacted(StudySpec& spec) {
+  for (auto it = spec.env.begin(); it != spec.env.end();) {
+    if (it->second.find(kRedacted) == std::string::npos) {
+      ++it;
+      continue;
+    }
+    if (std::getenv(it->first.c_str()) == nullptr) {
+      return FailedPrecondition(fmt::format(
+          "the study file's env {} was redacted when the study was exported; set {} in the environment to "
+          "reproduce the trial with it",
+          it->first, it->first));
+    }
+    it = spec.env.erase(it);  // the trial inherits it from this environment
+  }
+  for (size_t i = 0; i < spec.command.size(); ++i) {
+    if (spec.command[i].find(kRedacted) != std::string::npos) {
+      return FailedPrecondition(fmt::format(
+          "word {} of the study's command, \"{}\", was redacted when the study was exported: the trial cannot "
+          "be run as recorded; reproduce it from a store that holds the original study",
+          i, spec.command[i]));
+    }
+  }
+  return Status::Ok();
 }
 
 Status CheckResumable(const std::vector<TrialRecord>& trials, const std::string& study) {
@@ -234,6 +268,7 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
   CAIRN_ASSIGN_OR_RETURN(TrialRecord original, TrialOfStudy(store, study, number));
   std::filesystem::path recorded_workdir;
   CAIRN_ASSIGN_OR_RETURN(StudySpec spec, LoadSpec(study, options, &recorded_workdir));
+  CAIRN_TRY(SupplyRedacted(spec));
   // Without its work folder the run can only fail, and would leave a failed
   // trial in the study: refuse before anything is captured or run.
   if (std::error_code ec; !std::filesystem::is_directory(spec.workdir, ec)) {
