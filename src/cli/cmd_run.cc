@@ -68,9 +68,17 @@ int Run(const RunArgs& args, const Context& ctx) {
   progress.Finish(summary->progress);
   const auto& p = summary->progress;
   if (summary->ran == 0 && !summary->interrupted) {
-    std::cerr << fmt::format("cairn: nothing to run: the study's budget of {} trial{} is used (raise "
-                             "budget.trials in {}, or give --trials, to run more)\n",
-                             summary->budget, summary->budget == 1 ? "" : "s", args.study_file);
+    const int asked = args.trials.value_or(spec->trials);
+    if (asked > summary->budget) {
+      // A grid (or another finite space) ran every parameter set it holds:
+      // a larger budget would only repeat them.
+      std::cerr << fmt::format("cairn: nothing to run: the space holds {} parameter set{} and every one has run\n",
+                               summary->budget, summary->budget == 1 ? "" : "s");
+    } else {
+      std::cerr << fmt::format("cairn: nothing to run: the study's budget of {} trial{} is used (raise "
+                               "budget.trials in {}, or give --trials, to run more)\n",
+                               summary->budget, summary->budget == 1 ? "" : "s", args.study_file);
+    }
   }
   if (args.json) {
     PrintJson({{"study", p.study}, {"completed", p.completed}, {"stopped", p.stopped}, {"failed", p.failed},

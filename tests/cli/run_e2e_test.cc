@@ -201,6 +201,15 @@ TEST_F(E2ERun, ARunWithTheBudgetUsedSaysThereIsNothingToRun) {
                            "once.yaml, or give --trials, to run more)"),
             std::string::npos)
       << again.err;
+  // A grid that has run every point: more trials would only repeat them.
+  std::string grid = OneTrialStudy("grid2") + "sampler: grid\n";
+  WriteFile(dir_ / "grid.yaml", grid);
+  ASSERT_EQ(RunCairn({"run", "grid.yaml", "--store", store_, "--trials", "2"}, dir_).exit_code, 0);
+  auto more = RunCairn({"run", "grid.yaml", "--store", store_, "--trials", "6"}, dir_);
+  EXPECT_EQ(more.exit_code, 0) << more.err;
+  EXPECT_NE(more.err.find("cairn: nothing to run: the space holds 2 parameter sets and every one has run"),
+            std::string::npos)
+      << more.err;
   // `diff STUDY A B` is `diff STUDY:A STUDY:B`.
   auto diff = RunCairn({"diff", "once", "0", "0", "--store", store_, "--json"}, dir_);
   ASSERT_EQ(diff.exit_code, 0) << diff.err;

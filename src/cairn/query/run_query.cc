@@ -160,7 +160,7 @@ std::string RenderQueryTable(const TrialIndex& index, const QueryResult& result)
   if (result.matched > static_cast<int>(result.trials.size())) {
     out += fmt::format("({} of {} matching trials shown)\n", result.trials.size(), result.matched);
   } else {
-    out += fmt::format("({} matching trials)\n", result.matched);
+    out += fmt::format("({} matching trial{})\n", result.matched, result.matched == 1 ? "" : "s");
   }
   return out;
 }

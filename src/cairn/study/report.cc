@@ -280,7 +280,10 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   std::string out = fmt::format("study {} trial {}: {}\n", d["study"].get<std::string>(), d["number"].get<int>(),
                                 d["state"].get<std::string>());
   if (!d["ark"].get<std::string>().empty()) out += fmt::format("  id: {}\n", d["ark"].get<std::string>());
-  out += fmt::format("  ended: {}\n", d["end_reason"].get<std::string>());
+  // A running trial has not ended: no empty "ended:" line.
+  if (!d["end_reason"].get<std::string>().empty()) {
+    out += fmt::format("  ended: {}\n", d["end_reason"].get<std::string>());
+  }
   if (d.contains("stderr_tail")) {
     out += "  stderr.log ends with:\n";
     for (const auto& line : d["stderr_tail"]) out += "    " + line.get<std::string>() + "\n";
