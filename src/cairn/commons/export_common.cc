@@ -1,7 +1,10 @@
 #include "cairn/commons/export_common.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -35,6 +38,16 @@ json BundleBlob(const json& bundle, const json& hash) {
   auto it = blobs->find(hash.get<std::string>());
   if (it == blobs->end() || !it->is_object()) return nullptr;
   return it->value("body", json());
+}
+
+std::string ShellWord(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./=:,+-@%").find(c) != std::string_view::npos;
+  });
+  if (plain) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
 }
 
 json TrialContext(const json& trial) {

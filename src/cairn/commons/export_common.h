@@ -32,6 +32,9 @@ std::string ProgramName(const nlohmann::json& bundle);
 std::string CodeVersionString(const nlohmann::json& bundle);
 // "file:///abs/path" with characters outside the URI path set percent-encoded.
 std::string FileUri(const std::string& absolute_path);
+// One argv word as a shell needs it to be pasted back: as is when it holds
+// only characters no shell treats specially, else in single quotes.
+std::string ShellWord(const std::string& word);
 // Per metric key: points of trial `number` in step order as (step, value, time).
 struct SeriesPoint {
   int64_t step = 0;

@@ -1,11 +1,9 @@
 // A Hugging Face style model card (README.md with YAML front matter) for one
 // trial, built from a bundle.
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <optional>
 #include <sstream>
-#include <string_view>
 
 #include <fmt/format.h>
 
@@ -27,18 +25,6 @@ std::string Cell(const std::string& text) {
     else out += c;
   }
   return out;
-}
-
-// One argv word as a shell would need it to be pasted back: as is when it
-// holds only characters no shell treats specially, else in single quotes.
-std::string ShellWord(const std::string& word) {
-  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./=:,+-@%").find(c) != std::string_view::npos;
-  });
-  if (plain) return word;
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 using nlohmann::json;
@@ -130,7 +116,7 @@ std::string Details(const json& bundle, const json& trial) {
   if (trial["attrs"].contains("seed")) md << fmt::format("| Seed | {} |\n", trial["attrs"]["seed"].dump());
   std::string command;
   for (const auto& a : trial["attrs"].value("argv", json::array())) {
-    command += (command.empty() ? "" : " ") + ShellWord(a.is_string() ? a.get<std::string>() : a.dump());
+    command += (command.empty() ? "" : " ") + commons::ShellWord(a.is_string() ? a.get<std::string>() : a.dump());
   }
   md << fmt::format("\nCommand:\n\n```\n{}\n```\n\nParameters:\n\n| name | value |\n|---|---|\n", command);
   const json& params = trial.value("params", json::object());

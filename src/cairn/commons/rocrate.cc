@@ -159,7 +159,9 @@ struct CrateBuilder {
     std::string reason = trial.value("end_reason", "");
     json argv = trial["attrs"].value("argv", json::array());
     std::string command;
-    for (const auto& a : argv) command += (command.empty() ? "" : " ") + (a.is_string() ? a.get<std::string>() : a.dump());
+    for (const auto& a : argv) {
+      command += (command.empty() ? "" : " ") + ShellWord(a.is_string() ? a.get<std::string>() : a.dump());
+    }
 
     json object = DatasetEntities(context);
     object.push_back(Ref(kStudyFile));
