@@ -119,6 +119,21 @@ TEST(RenderCurvesSvg, BestIsTheRecordedValueTheFirstOfTiesAndOffTheLogScaleToo) 
   ASSERT_TRUE(svg.ok()) << svg.status().ToString();
   EXPECT_NE(svg->find(">best: a</text>"), std::string::npos) << "-0.4 is off a log axis but still the best";
   EXPECT_NE(svg->find("loss = -0.4"), std::string::npos);
+
+  // A best with no positive point at all has nothing on a log axis to
+  // mark: no marker (it was drawn from before the start of its points).
+  CurvesPlot negative = loss;
+  negative.curves[0] = Curve("a", TrialState::kCompleted, {-1, -2, -3});
+  negative.curves[1] = Curve("b", TrialState::kCompleted, {3, 2, 1});
+  svg = RenderCurvesSvg(negative, {.log_y = true});
+  ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+  EXPECT_NE(svg->find(">best: a</text>"), std::string::npos);
+  // Every mark lies on the canvas (1200 x 700 by default).
+  const std::regex circle(R"re(<circle cx="([-0-9.e+]+)" cy="([-0-9.e+]+)")re");
+  for (auto it = std::sregex_iterator(svg->begin(), svg->end(), circle); it != std::sregex_iterator(); ++it) {
+    const double cx = std::stod((*it)[1]), cy = std::stod((*it)[2]);
+    EXPECT_TRUE(cx >= 0 && cx <= 1200 && cy >= 0 && cy <= 700) << it->str();
+  }
 }
 
 TEST(RenderCurvesSvg, IsDeterministic) {

@@ -244,6 +244,7 @@ void DrawBest(SvgWriter& svg, const CurvesPlot& p, const Summary& s, const Axis&
   const auto& c = p.curves[s.best];
   DrawCurve(svg, c, {.stroke = plot::kBestBlue, .stroke_width = 2.6}, x, y, log_y);
   int last = LastDrawable(c, log_y);
+  if (last < 0) return;  // nothing of it can be drawn (no positive value on a log axis)
   svg.Circle(x.Map(static_cast<double>(c.steps[last])), y.Map(c.values[last]), 4,
              {.stroke = "#ffffff", .stroke_width = 1.2, .fill = plot::kBestBlue});
 }
