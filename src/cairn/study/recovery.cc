@@ -49,7 +49,20 @@ void KillOrphan(const TrialRecord& trial) {
   auto owner = ParseOwner(trial.owner);
   if (!owner || owner->host != HostName()) return;
   int pid = trial.attrs.value("pid", 0);
-  if (pid > 1) kill(-pid, SIGKILL);  // its whole process group
+  // The pid may long since name another process (a reboot, or just time):
+  // only one whose environment names this trial is it.
+  if (pid > 1 && IsTrialProcess(pid, trial.id)) kill(-pid, SIGKILL);  // its whole process group
+}
+
+bool IsTrialProcess(int pid, int64_t trial_id) {
+  std::ifstream environ("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  if (!environ) return false;  // gone, or not ours to read: not provably the trial
+  const std::string wanted = "CAIRN_TRIAL_ID=" + std::to_string(trial_id);
+  std::string entry;
+  while (std::getline(environ, entry, '\0')) {
+    if (entry == wanted) return true;
+  }
+  return false;
 }
 
 Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const TrialRecord& trial) {

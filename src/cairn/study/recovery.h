@@ -21,9 +21,15 @@ inline constexpr double kHeartbeatTimeoutS = 60.0;
 bool OwnerIsGone(const TrialRecord& trial, double now_wall);
 
 // Kills the process group `attrs.pid` of a trial whose coordinator died,
-// when it still runs on this host: without its coordinator nobody reads its
-// output, and it will be run again.
+// when it still runs on this host and is the trial (IsTrialProcess: the pid
+// may name another process by now): without its coordinator nobody reads
+// its output, and it will be run again.
 void KillOrphan(const TrialRecord& trial);
+
+// Whether process `pid` is trial `trial_id`'s program: its environment
+// (/proc/PID/environ) holds CAIRN_TRIAL_ID=<trial_id>. False when it is
+// gone, unreadable or another process that reused the pid.
+bool IsTrialProcess(int pid, int64_t trial_id);
 
 // Reads the trial's stdout.log (in attrs.trial_dir) with the study's metric
 // parser and appends every report whose (key, step) the store lacks: the

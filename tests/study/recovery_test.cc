@@ -1,0 +1,74 @@
+// Recovering after a coordinator died: only the trial's own process is
+// killed, never another that took its pid since.
+#include "cairn/study/recovery.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace cairn::study_internal {
+namespace {
+
+// `sleep 30` with CAIRN_TRIAL_ID=`id` in its environment, leading its own
+// process group as a trial does; its pid.
+pid_t SleepAsTrial(const std::string& id) {
+  std::string variable = "CAIRN_TRIAL_ID=" + id;
+  char* argv[] = {const_cast<char*>("sleep"), const_cast<char*>("30"), nullptr};
+  char* envp[] = {variable.data(), nullptr};
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, "/bin/sleep", nullptr, &attr, argv, envp);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return 0;
+  // Until it has exec'd, the child's environment is still this process's.
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string first;
+    if (std::getline(cmdline, first, '\0') && first == "sleep") break;
+    usleep(10000);
+  }
+  return pid;
+}
+
+TEST(IsTrialProcess, OnlyAProcessWhoseEnvironmentNamesTheTrial) {
+  const pid_t pid = SleepAsTrial("42");
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(IsTrialProcess(pid, 42));
+  EXPECT_FALSE(IsTrialProcess(pid, 4)) << "a prefix of the id is another trial";
+  EXPECT_FALSE(IsTrialProcess(pid, 420));
+  EXPECT_FALSE(IsTrialProcess(getpid(), 42)) << "this test is no trial";
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  EXPECT_FALSE(IsTrialProcess(pid, 42)) << "a process that is gone";
+}
+
+// A recorded pid now used by an unrelated process is left alone.
+TEST(KillOrphan, LeavesAProcessThatReusedThePid) {
+  const pid_t pid = SleepAsTrial("7");
+  ASSERT_GT(pid, 0);
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  TrialRecord trial;
+  trial.id = 8;  // the record names trial 8; the process is trial 7's
+  trial.owner = std::string(host) + ":1:0";
+  trial.attrs = {{"pid", pid}};
+  KillOrphan(trial);
+  EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "still running";
+  trial.id = 7;
+  KillOrphan(trial);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+}  // namespace
+}  // namespace cairn::study_internal
