@@ -114,6 +114,26 @@ TEST_P(StoreMigrationTest, NewerDatabaseIsRefused) {
   EXPECT_NE(store.status().message().find("upgrade Cairn"), std::string::npos);
 }
 
+// Another application's database (a mistyped --store) is refused, and
+// Cairn's tables are not added to it.
+TEST_P(StoreMigrationTest, AnotherApplicationsDatabaseIsNotTouched) {
+  {
+    auto raw = Raw();
+    ASSERT_TRUE(raw);
+    ASSERT_TRUE(raw->ExecDdl("CREATE TABLE mydata (x INTEGER)").ok());
+  }
+  auto store = OpenStore(url_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("holds 1 table but no Cairn schema"), std::string::npos)
+      << store.status().message();
+  auto raw = Raw();
+  auto cairn_tables = raw->TableExists("studies");
+  ASSERT_TRUE(cairn_tables.ok());
+  EXPECT_FALSE(*cairn_tables);
+  EXPECT_EQ(*store::SchemaVersion(*raw), 0);
+}
+
 TEST_P(StoreMigrationTest, ReopeningDoesNotMigrateAgain) {
   ASSERT_TRUE(Open());
   ASSERT_TRUE(Open());

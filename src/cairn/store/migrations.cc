@@ -1,5 +1,7 @@
 #include "cairn/store/migrations.h"
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "cairn/clock.h"
@@ -138,6 +140,15 @@ Result<int> SchemaVersion(SqlConnection& db) {
   return static_cast<int>(AsInt(rows[0][0]));
 }
 
+// Tables in the database that Cairn would create its schema beside.
+Result<int64_t> CountTables(SqlConnection& db) {
+  const char* sql = db.dialect() == Dialect::kPostgres
+                        ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                        : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+  CAIRN_ASSIGN_OR_RETURN(auto rows, db.Query(sql));
+  return rows.empty() ? 0 : AsInt(rows[0][0]);
+}
+
 Status Migrate(SqlConnection& db) {
   // Fast path without a write lock: most opens find the schema current.
   CAIRN_ASSIGN_OR_RETURN(int found, SchemaVersion(db));
@@ -150,6 +161,18 @@ Status Migrate(SqlConnection& db) {
   // Another process may have migrated while we waited for the lock.
   CAIRN_ASSIGN_OR_RETURN(found, SchemaVersion(db));
   if (found > kSchemaVersion) return NewerThanUs(db, found);
+  // Another application's database (a mistyped --store): never add
+  // Cairn's tables to it. A new store starts empty. (Asked under the lock:
+  // a coordinator creating the store at the same moment is done by now.)
+  if (found == 0) {
+    CAIRN_ASSIGN_OR_RETURN(int64_t tables, CountTables(db));
+    if (tables > 0) {
+      return FailedPrecondition(fmt::format("{} holds {} table{} but no Cairn schema (no schema_version table): it "
+                                            "is not a Cairn store, and Cairn does not add its tables to another "
+                                            "database; give an empty database or a Cairn store",
+                                            db.where(), tables, tables == 1 ? "" : "s"));
+    }
+  }
   CAIRN_TRY(db.ExecDdl(ExpandSql(kCreateVersionTable, db.dialect())));
   for (const Migration& m : kMigrations) {
     if (m.version > found) CAIRN_TRY(Apply(db, m));
