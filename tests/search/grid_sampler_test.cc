@@ -1,11 +1,13 @@
 #include "cairn/search/grid_sampler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
 #include <gtest/gtest.h>
 
 #include "cairn/sampler.h"
+#include "cairn/search/param_codec.h"
 #include "search/spaces.h"
 
 namespace cairn::search {
@@ -37,6 +39,28 @@ TEST(GridSamplerTest, EnumeratesExactlyTheExpectedCombinations) {
   ASSERT_EQ(grid->size(), 12u);
   // Exact equality: 0.5 + 0.2 is the decimal 0.7, not 0.7000000000000001.
   EXPECT_EQ(AsSet(*grid), expected);
+}
+
+// Zero on a grid that crosses it is 0, not -0.3 + 3 * 0.1 = 5.55e-17, so a
+// condition on it (when: {a: 0}) holds; the same for grid_points.
+TEST(GridSamplerTest, ZeroOnAGridIsZero) {
+  SearchSpace s;
+  s.params.push_back({.name = "a", .kind = ParamKind::kFloat, .low = -0.3, .high = 0.3, .step = 0.1});
+  auto grid = EnumerateGrid(s, {});
+  ASSERT_TRUE(grid.ok()) << grid.status().ToString();
+  std::vector<double> values;
+  for (const auto& p : *grid) values.push_back(std::get<double>(p.at("a")));
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(values, (std::vector<double>{-0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3}));
+  SearchSpace free;
+  free.params.push_back({.name = "b", .kind = ParamKind::kFloat, .low = -0.7, .high = 0.7});
+  auto points = EnumerateGrid(free, {.grid_points = 15});
+  ASSERT_TRUE(points.ok()) << points.status().ToString();
+  bool zero = false;
+  for (const auto& p : *points) zero = zero || std::get<double>(p.at("b")) == 0.0;
+  EXPECT_TRUE(zero);
+  // Snapping an outside number (what TPE and random do) lands on 0 too.
+  EXPECT_EQ(std::get<double>(Snap(s.params[0], 1e-12)), 0.0);
 }
 
 TEST(GridSamplerTest, EachTrialOnceThenCycles) {

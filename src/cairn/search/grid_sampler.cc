@@ -30,7 +30,8 @@ Result<std::vector<ParamValue>> FloatPoints(const ParamSpec& spec, const GridOpt
     double x = lo + (hi - lo) * i / (k - 1);
     // The decimal meant (1e-4..1 in 5 points: 0.001, not 0.0010000000000000002),
     // clipped back inside should rounding step over a bound.
-    out.push_back(std::clamp(CleanDecimal(spec.log ? std::exp(x) : x), spec.low, spec.high));
+    const double v = spec.log ? CleanDecimal(std::exp(x)) : CleanGridDecimal(x, lo, hi, (hi - lo) / (k - 1));
+    out.push_back(std::clamp(v, spec.low, spec.high));
   }
   out.emplace_back(spec.high);
   return out;

@@ -69,7 +69,18 @@ int64_t GridCount(const ParamSpec& spec) {
 ParamValue GridValue(const ParamSpec& spec, int64_t k) {
   double v = std::min(Lo(spec) + static_cast<double>(k) * StepOf(spec), Hi(spec));
   if (spec.kind == ParamKind::kInt) return static_cast<int64_t>(std::llround(v));
-  return std::clamp(CleanDecimal(v), spec.low, spec.high);
+  return std::clamp(CleanGridDecimal(v, spec.low, spec.high, StepOf(spec)), spec.low, spec.high);
+}
+
+double CleanGridDecimal(double v, double low, double high, double step) {
+  // -0.3 + 3 * 0.1 is 5.55e-17, not 0: significant digits of the value
+  // itself cannot clean that. Round to 15 significant digits of the range's
+  // magnitude (above the rounding error of its arithmetic, far below any
+  // step a grid can have), then read it back as the decimal it prints as.
+  const double scale = std::max({std::fabs(low), std::fabs(high), step});
+  if (!(scale > 0) || !std::isfinite(scale)) return CleanDecimal(v);
+  const double quantum = std::pow(10.0, std::floor(std::log10(scale)) - 14);
+  return CleanDecimal(std::round(v / quantum) * quantum);
 }
 
 double CleanDecimal(double v) {

@@ -29,6 +29,10 @@ ParamValue GridValue(const ParamSpec& spec, int64_t k);
 // `v` rounded to 15 significant digits: the decimal a computed grid point
 // (0.1 * 3, exp(log(1e-4) + ...)) stands for.
 double CleanDecimal(double v);
+// A point of a linear grid from `low` to `high` by `step` as the decimal it
+// stands for, zero included (-0.3 + 3 * 0.1 is 5.55e-17, which 15
+// significant digits of its own keep): 15 significant digits of the range.
+double CleanGridDecimal(double v, double low, double high, double step);
 
 // Rounds an external number onto the parameter's grid (ints and steps) and
 // clips it into [low, high]. The result has the parameter's type.
