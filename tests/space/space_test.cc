@@ -26,6 +26,22 @@ TEST(SpaceTest, ConditionalParameterIsActiveOnlyForItsParentValue) {
   EXPECT_FALSE(s.IsActive(*s.Find("momentum"), adam));
 }
 
+// Choices 1 and true are two choices: a condition on one is not met by
+// the other (1 and 1.0 are one number).
+TEST(SpaceTest, AConditionOnOneIsNotMetByTrue) {
+  SearchSpace s;
+  s.params.push_back({.name = "opt", .kind = ParamKind::kCategorical, .choices = {ParamValue(int64_t{1}), ParamValue(true)}});
+  ParamSpec m{.name = "m", .kind = ParamKind::kInt, .low = 0, .high = 2};
+  m.condition = Condition{"opt", {ParamValue(int64_t{1})}};
+  s.params.push_back(m);
+  EXPECT_TRUE(s.IsActive(*s.Find("m"), {{"opt", int64_t{1}}}));
+  EXPECT_TRUE(s.IsActive(*s.Find("m"), {{"opt", 1.0}}));
+  EXPECT_FALSE(s.IsActive(*s.Find("m"), {{"opt", true}}));
+  s.params[1].condition = Condition{"opt", {ParamValue(true)}};
+  EXPECT_TRUE(s.IsActive(*s.Find("m"), {{"opt", true}}));
+  EXPECT_FALSE(s.IsActive(*s.Find("m"), {{"opt", int64_t{1}}}));
+}
+
 TEST(SpaceTest, ValidateNamesTheParameter) {
   SearchSpace s = TwoLevelSpace();
   Params ok{{"optimizer", std::string("sgd")}, {"momentum", 0.9}, {"layers", int64_t{2}}};

@@ -32,9 +32,11 @@ bool SearchSpace::IsActive(const ParamSpec& spec, const Params& values) const {
   if (it == values.end()) return false;
   for (const auto& v : spec.condition->values) {
     if (v == it->second) return true;
-    // 1 and 1.0 name the same choice.
+    // 1 and 1.0 name the same choice; true is not 1 (the study file keeps
+    // them apart as choices, so a condition must too).
+    const bool boolean = std::holds_alternative<bool>(v) || std::holds_alternative<bool>(it->second);
     auto a = ParamValueAsDouble(v), b = ParamValueAsDouble(it->second);
-    if (a && b && !std::holds_alternative<std::string>(v) && *a == *b) return true;
+    if (a && b && !boolean && !std::holds_alternative<std::string>(v) && *a == *b) return true;
   }
   return false;
 }

@@ -144,13 +144,18 @@ bool ParentCanTake(const ParamSpec& parent, const ParamValue& v) {
     return false;
   }
   if (!is_number || *as_number < parent.low || *as_number > parent.high) return false;
-  return parent.kind == ParamKind::kFloat || std::trunc(*as_number) == *as_number;
+  if (parent.kind == ParamKind::kInt && std::trunc(*as_number) != *as_number) return false;
+  if (!parent.step) return true;
+  // On the step grid from low (within rounding: 0.1-steps are inexact).
+  const double k = (*as_number - parent.low) / *parent.step;
+  return std::fabs(k - std::round(k)) < 1e-9;
 }
 
 std::string ParentDomain(const ParamSpec& parent) {
   if (parent.kind != ParamKind::kCategorical) {
-    return fmt::format("{} in [{}, {}]", parent.kind == ParamKind::kInt ? "an integer" : "a number",
-                       parent.low, parent.high);
+    return fmt::format("{} in [{}, {}]{}", parent.kind == ParamKind::kInt ? "an integer" : "a number",
+                       parent.low, parent.high,
+                       parent.step ? fmt::format(" on its step {} from {}", *parent.step, parent.low) : "");
   }
   std::vector<std::string> names;
   for (const auto& c : parent.choices) names.push_back(ParamValueToString(c));
