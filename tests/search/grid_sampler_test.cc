@@ -73,6 +73,28 @@ TEST(GridSamplerTest, EachTrialOnceThenCycles) {
   for (int i = 0; i < 12; ++i) EXPECT_EQ((*s)->Ask(i + 12), (*s)->Ask(i));
 }
 
+// A retry or a re-run takes a trial number without asking the sampler:
+// the pass still covers every combination once, not the first again.
+TEST(GridSamplerTest, NumbersTakenByRetriesDoNotRepeatOrSkipCombinations) {
+  auto s = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 3);
+  ASSERT_TRUE(s.ok());
+  std::vector<Params> run;
+  for (int i = 0; i < 5; ++i) run.push_back((*s)->Ask(i));
+  // Trial 4 failed; trial 5 is its retry (same parameters, no Ask).
+  (*s)->Tell({4, run[4], TrialState::kFailed, std::nullopt, {}});
+  for (int i = 6; i < 13; ++i) run.push_back((*s)->Ask(i));
+  EXPECT_EQ(run.size(), 12u);
+  EXPECT_EQ(AsSet(run), AsSet(*EnumerateGrid(SmallSpace(), {}))) << "each combination once";
+  // A resumed study's sampler is told what ran and asks only for the rest.
+  auto resumed = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 3);
+  ASSERT_TRUE(resumed.ok());
+  for (int i = 0; i < 7; ++i) (*resumed)->Tell({i, run[static_cast<size_t>(i)], TrialState::kCompleted, 1.0, {}});
+  std::set<Params> rest;
+  for (int i = 9; i < 14; ++i) rest.insert((*resumed)->Ask(i));
+  std::set<Params> expected(run.begin() + 7, run.end());
+  EXPECT_EQ(rest, expected);
+}
+
 TEST(GridSamplerTest, OrderIsShuffledBySeedUnlessAskedNotTo) {
   auto a = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 1);
   auto b = MakeSampler("grid", SmallSpace(), Direction::kMinimize, 1);

@@ -85,9 +85,24 @@ Result<std::vector<Params>> EnumerateGrid(const SearchSpace& space, const GridOp
   return out;
 }
 
+GridSampler::GridSampler(std::vector<Params> grid) : grid_(std::move(grid)), taken_(grid_.size(), false) {
+  for (size_t i = 0; i < grid_.size(); ++i) index_.emplace(grid_[i], i);
+}
+
 Params GridSampler::Ask(int number) {
   const int64_t n = static_cast<int64_t>(grid_.size());
-  return grid_[static_cast<size_t>(((number % n) + n) % n)];
+  const size_t start = static_cast<size_t>(((number % n) + n) % n);
+  for (size_t k = 0; k < grid_.size(); ++k) {
+    const size_t i = (start + k) % grid_.size();
+    if (taken_[i]) continue;
+    taken_[i] = true;
+    return grid_[i];
+  }
+  return grid_[start];  // every combination has run: a second pass
+}
+
+void GridSampler::Tell(const TrialOutcome& outcome) {
+  if (auto it = index_.find(outcome.params); it != index_.end()) taken_[it->second] = true;
 }
 
 Result<std::vector<Params>> GridVisitOrder(const SearchSpace& space, uint64_t seed, const GridOptions& options) {

@@ -6,11 +6,16 @@
 // option such floats are an error. A conditional parameter is expanded only
 // under the parent values that activate it.
 //
-// Beyond the grid, trials cycle: trial n gets combination n mod size
-// (in a seed-shuffled order unless `shuffle` is false). Capacity() says the
-// size so a coordinator can stop after one pass.
+// Trial n gets combination n mod size (in a seed-shuffled order unless
+// `shuffle` is false), or, when that one was already asked for or told
+// (a retry or a re-run took a trial number without asking), the next one
+// not yet run, so a pass covers every combination once. Beyond the grid,
+// trials cycle. Capacity() says the size so a coordinator can stop after one
+// pass. Coordinators sharing a study each ask by their trials' numbers,
+// which the store keeps distinct.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -34,15 +39,18 @@ Result<std::vector<Params>> EnumerateGrid(const SearchSpace& space, const GridOp
 class GridSampler : public Sampler {
  public:
   // REQUIRES: `grid` is non-empty (EnumerateGrid always gives one combination or more).
-  explicit GridSampler(std::vector<Params> grid) : grid_(std::move(grid)) {}
+  explicit GridSampler(std::vector<Params> grid);
 
   Params Ask(int number) override;
-  void Tell(const TrialOutcome&) override {}  // a grid learns nothing
+  // A grid learns nothing but which combinations have run.
+  void Tell(const TrialOutcome& outcome) override;
   std::string Name() const override { return "grid"; }
   std::optional<int64_t> Capacity() const override { return static_cast<int64_t>(grid_.size()); }
 
  private:
   std::vector<Params> grid_;
+  std::map<Params, size_t> index_;  // combination -> its place in grid_
+  std::vector<bool> taken_;         // asked for or told, by place
 };
 
 // EnumerateGrid, shuffled with `seed` when options.shuffle: the order in
