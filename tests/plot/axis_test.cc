@@ -1,5 +1,6 @@
 #include "cairn/plot/axis.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -66,6 +67,31 @@ TEST(LogTicks, DecadesLabelledAndMinorTicksUnlabelled) {
 TEST(LogTicks, NarrowRangeLabelsTwosAndFives) {
   EXPECT_EQ(Labels(LogTicks(1.0, 10.0)), (std::vector<std::string>{"1", "2", "5", "10"}));
   EXPECT_TRUE(LogTicks(0.0, 10.0).empty());
+}
+
+// A log axis inside one decade without a 1, 2 or 5 (a loss from 2.1 to
+// 3.9) is labelled like a linear one rather than left bare.
+TEST(LogTicks, InsideADecadeWithoutOneTwoOrFiveLabelsLinearly) {
+  const auto ticks = LogTicks(2.1, 3.9);
+  std::vector<std::string> labelled;
+  for (const auto& t : ticks) {
+    if (!t.label.empty()) labelled.push_back(t.label);
+    EXPECT_GE(t.value, 2.1);
+    EXPECT_LE(t.value, 3.9);
+  }
+  EXPECT_GE(labelled.size(), 2u);
+}
+
+// Ticks a step apart read differently at any magnitude, and zero beside
+// tiny ticks reads 0.
+TEST(LinearTicks, LargeValuesAndTinyStepsStayDistinct) {
+  const auto big = Labels(LinearTicks(1234567.1, 1234567.9, 4));
+  ASSERT_GE(big.size(), 2u);
+  for (size_t i = 1; i < big.size(); ++i) EXPECT_NE(big[i], big[i - 1]) << big[i];
+  EXPECT_EQ(big.front(), "1234567.2");
+  const auto tiny = Labels(LinearTicks(-1e-9, 1e-9, 4));
+  EXPECT_NE(std::find(tiny.begin(), tiny.end(), "0"), tiny.end());
+  EXPECT_NE(std::find(tiny.begin(), tiny.end(), "5e-10"), tiny.end());
 }
 
 TEST(Axis, MapsLinearAndLogRanges) {

@@ -36,8 +36,13 @@ double NiceStep(double range, int target) {
 std::string FormatTick(double value, double step) {
   if (std::fabs(value) < step * 1e-6) value = 0.0;  // no "-0.0" or "1e-17"
   double big = std::max(std::fabs(value), step);
-  if (big >= 1e6 || (step < 1e-4 && std::fabs(value) > 0 && std::fabs(value) < 1e-3)) {
-    return fmt::format("{:.3g}", value);
+  if (big >= 1e6 || (step < 1e-4 && std::fabs(value) < 1e-3)) {
+    if (value == 0.0) return "0";  // beside "5e-10", not "0.0000000000"
+    // Enough significant digits to tell ticks a step apart: 1234567.2 and
+    // 1234567.4 are not both "1.23e+06".
+    const int digits = std::max(3, static_cast<int>(std::floor(std::log10(std::fabs(value))) -
+                                                    std::floor(std::log10(step) + 1e-9)) + 1);
+    return fmt::format("{:.{}g}", value, std::min(digits, 17));
   }
   int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
   return fmt::format("{:.{}f}", value, decimals);
@@ -82,6 +87,11 @@ std::vector<Tick> LogTicks(double lo, double hi) {
       }
     }
   }
+  // Inside one decade without a 1, 2 or 5 (a loss from 2.1 to 3.9) the
+  // axis would have one label or none: label it as a linear one (the
+  // positions are still on the log scale).
+  const auto labelled = std::count_if(ticks.begin(), ticks.end(), [](const Tick& t) { return !t.label.empty(); });
+  if (labelled < 2) return LinearTicks(lo, hi, 4, 0.0);
   return ticks;
 }
 
