@@ -207,6 +207,16 @@ TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("bundle trial 2: field 'ark': expected \"" + fixture_.study_ark + "/t2\""),
             std::string::npos) << s.message();
+  // Counts and times that cannot be: refused, naming the field.
+  json negative_steps = *bundle;
+  negative_steps["trials"][0]["steps"] = -3;
+  s = ImportBundle(*target, negative_steps);
+  EXPECT_NE(s.message().find("bundle trial 0: field 'steps'"), std::string::npos) << s.message();
+  json backwards = *bundle;
+  backwards["trials"][0]["started_at"] = 100.0;
+  backwards["trials"][0]["ended_at"] = 50.0;
+  s = ImportBundle(*target, backwards);
+  EXPECT_NE(s.message().find("bundle trial 0: field 'ended_at'"), std::string::npos) << s.message();
   // Nor can a study without an ARK hand its trials one of any choosing.
   json no_study_ark = *bundle;
   no_study_ark["study"]["ark"] = "";

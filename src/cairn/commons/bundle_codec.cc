@@ -157,9 +157,13 @@ Result<TrialRecord> TrialFromBundle(const json& j) {
   t.params = std::move(*p);
   CAIRN_ASSIGN_OR_RETURN(t.value, r.OptDouble("value"));
   CAIRN_ASSIGN_OR_RETURN(t.steps, r.Int("steps"));
+  if (t.steps < 0) return r.Error("steps", "a count of reports, 0 or more");
   CAIRN_ASSIGN_OR_RETURN(t.created_at, r.Double("created_at"));
   CAIRN_ASSIGN_OR_RETURN(t.started_at, r.OptDouble("started_at"));
   CAIRN_ASSIGN_OR_RETURN(t.ended_at, r.OptDouble("ended_at"));
+  if (t.started_at && t.ended_at && *t.ended_at < *t.started_at) {
+    return r.Error("ended_at", "a time at or after started_at");
+  }
   CAIRN_ASSIGN_OR_RETURN(t.end_reason, r.String("end_reason"));
   CAIRN_ASSIGN_OR_RETURN(t.exit_code, r.OptInt("exit_code"));
   CAIRN_ASSIGN_OR_RETURN(t.signal, r.OptInt("signal"));

@@ -449,7 +449,7 @@ Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
   // would count that day as its run time and its compute hours.
   double last_seen = trial.heartbeat_at.value_or(trial.started_at.value_or(trial.created_at));
   if (!points.empty()) last_seen = std::max(last_seen, points.back().time);
-  trial.ended_at = std::min(parts_.clock->WallTime(), last_seen);
+  trial.ended_at = std::max(std::min(parts_.clock->WallTime(), last_seen), trial.started_at.value_or(last_seen));
   return parts_.store->UpdateTrial(trial);
 }
 
