@@ -3,6 +3,7 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -411,6 +412,13 @@ TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
   ASSERT_TRUE(BuildModelCard(bundle_, 1).ok());
   EXPECT_NE(BuildModelCard(bundle_, 1)->find("stopped"), std::string::npos);
   EXPECT_EQ(BuildModelCard(bundle_, 9).status().code(), StatusCode::kNotFound);
+  // The trials the study holds, not the first run's budget.trials.
+  json more = bundle_;
+  more["study"]["spec_json"]["budget"]["trials"] = 1;
+  auto card_more = BuildModelCard(more, 0);
+  ASSERT_TRUE(card_more.ok());
+  EXPECT_NE(card_more->find(fmt::format("Cairn searched {} trials", more["trials"].size())), std::string::npos)
+      << *card_more;
   // Table cells and the command survive characters Markdown and shells
   // treat specially: a '|' is escaped, an argv word with a space quoted.
   json odd = bundle_;

@@ -298,18 +298,24 @@ TEST_F(ReproduceTest, RedactedSecretsComeFromTheEnvironmentOrRefuseTheRun) {
   redacted.spec_yaml = yaml;
   ASSERT_TRUE(store_->UpdateStudy(redacted).ok());
   unsetenv("CAIRN_TEST_SECRET_KEY");
-  auto refused = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  auto refused = ReproduceTrial(*store_, "repro", 0, Options());
   EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.status().message().find("env CAIRN_TEST_SECRET_KEY was redacted"), std::string::npos)
       << refused.status().message();
+  // A dry run runs nothing: it compares, and warns of the missing secret.
+  auto dry = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_TRUE(Mentions((*dry)["warnings"], "env CAIRN_TEST_SECRET_KEY was redacted"));
   setenv("CAIRN_TEST_SECRET_KEY", "the-real-one", 1);
-  EXPECT_TRUE(ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true)).ok());
+  auto supplied = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  ASSERT_TRUE(supplied.ok());
+  EXPECT_FALSE(Mentions((*supplied)["warnings"], "was redacted"));
   unsetenv("CAIRN_TEST_SECRET_KEY");
 
   redacted.spec_yaml = study->spec_yaml;
   redacted.spec_yaml.replace(redacted.spec_yaml.find("\"--lr\""), 6, "\"--token=<redacted>\", \"--lr\"");
   ASSERT_TRUE(store_->UpdateStudy(redacted).ok());
-  auto command = ReproduceTrial(*store_, "repro", 0, Options(/*dry_run=*/true));
+  auto command = ReproduceTrial(*store_, "repro", 0, Options());
   EXPECT_EQ(command.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(command.status().message().find("word 2 of the study's command, \"--token=<redacted>\", was redacted"),
             std::string::npos)

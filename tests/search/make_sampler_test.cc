@@ -36,6 +36,9 @@ TEST(MakeSamplerTest, UnknownOrBadOptionsNameTheKey) {
   ExpectInvalid(Try("random", {{"seed", 3}}), "seed");
   ExpectInvalid(Try("grid", {{"grid_points", 1}}), "grid_points");
   ExpectInvalid(Try("grid", {{"points", 4}}), "points");
+  // The sampler is named once, as for the others.
+  EXPECT_EQ(Try("grid", {{"points", 4}}).message().rfind("grid sampler: unknown option 'points'", 0), 0u)
+      << Try("grid", {{"points", 4}}).message();
   ExpectInvalid(Try("tpe", nlohmann::json::array()), "object");
   EXPECT_TRUE(Try("tpe", {{"n_startup_trials", 5}, {"n_ei_candidates", 48}, {"gamma", 0.2},
                           {"prior_weight", 2.0}, {"multivariate", false}}).ok());

@@ -158,9 +158,11 @@ std::string Procedure(const json& bundle, const json& trial) {
   const json& spec = bundle["study"]["spec_json"];
   std::ostringstream md;
   md << "\n## Training procedure\n\n";
+  // The trials the study holds: budget.trials is the first run's, and a
+  // resume, --trials or a reproduction adds more.
   md << fmt::format("Cairn searched {} trials with the `{}` sampler (seed {}) and the `{}` early-stopping rule, "
                     "optimising `{}` ({}).\n\n",
-                    spec.value("budget", json::object()).value("trials", 0),
+                    bundle.value("trials", json::array()).size(),
                     spec.value("sampler", json::object()).value("name", "?"),
                     spec.value("sampler", json::object()).value("seed", json(0)).dump(),
                     spec.value("pruner", json::object()).value("name", "none"),

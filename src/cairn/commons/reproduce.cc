@@ -268,7 +268,10 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
   CAIRN_ASSIGN_OR_RETURN(TrialRecord original, TrialOfStudy(store, study, number));
   std::filesystem::path recorded_workdir;
   CAIRN_ASSIGN_OR_RETURN(StudySpec spec, LoadSpec(study, options, &recorded_workdir));
-  CAIRN_TRY(SupplyRedacted(spec));
+  // A dry run runs nothing: a missing secret is a warning there, and the
+  // contexts are compared all the same.
+  const Status supplied = SupplyRedacted(spec);
+  if (!supplied.ok() && !options.dry_run) return supplied;
   // Without its work folder the run can only fail, and would leave a failed
   // trial in the study: refuse before anything is captured or run.
   if (std::error_code ec; !std::filesystem::is_directory(spec.workdir, ec)) {
@@ -297,6 +300,7 @@ Result<json> ReproduceTrial(Store& store, const std::string& study_name, int num
   ContextSnapshot recorded = RecordedSnapshot(store, study, original);
   if (!options.workdir.empty()) recorded.datasets = MovedDatasets(recorded.datasets, recorded_workdir, spec.workdir);
   std::vector<std::string> warnings = CompareContexts(recorded, SnapshotOf(now_study, now_trial));
+  if (!supplied.ok()) warnings.insert(warnings.begin(), supplied.message());
   if (!original.attrs.contains("context")) {
     warnings.insert(warnings.begin(), fmt::format("trial {} has no recorded context: nothing to compare", number));
   }

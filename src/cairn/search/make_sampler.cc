@@ -39,7 +39,11 @@ Result<Out> MakeBase(const std::string& name, const SearchSpace& space, Directio
   }
   if (name == "grid") {
     auto sampler = MakeGrid(space, seed, options, decomposed);
-    if (!sampler.ok()) return sampler.status().WithContext("grid sampler");
+    // The option checks name the sampler already; the grid's own errors
+    // (a float without a step) do not.
+    if (!sampler.ok() && !sampler.status().message().starts_with("grid sampler")) {
+      return sampler.status().WithContext("grid sampler");
+    }
     return sampler;
   }
   return InvalidArgument(fmt::format("unknown sampler '{}' (known: random, tpe, grid)", name));
