@@ -78,6 +78,10 @@ nlohmann::json CodeVersionToJson(const CodeVersion& code);
 // that read like a random token (a webhook's), become "<redacted>".
 std::string StripUrlCredentials(std::string_view url);
 
+// What every redaction below puts in place of a secret (and what a
+// reproduction of an exported study must not pass on as one).
+inline constexpr std::string_view kRedacted = "<redacted>";
+
 // ---- Environment variables ------------------------------------------------
 
 // True when the name contains TOKEN, SECRET, KEY, PASSWORD, CREDENTIAL,

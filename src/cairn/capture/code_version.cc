@@ -68,7 +68,7 @@ std::string RedactQuery(std::string_view query) {
     const bool secret = IsSecretName(name) || lower == "sig" || lower.find("signature") != std::string::npos;
     if (!first) out += '&';
     first = false;
-    out += eq != std::string_view::npos && secret ? std::string(name) + "=<redacted>" : std::string(pair);
+    out += eq != std::string_view::npos && secret ? std::string(name) + "=" + std::string(kRedacted) : std::string(pair);
   }
   return out;
 }
@@ -96,7 +96,7 @@ std::string RedactPath(std::string_view path) {
   for (std::string_view segment : SplitView(path, '/')) {
     if (!first) out += '/';
     first = false;
-    out += LooksLikeToken(segment) ? "<redacted>" : std::string(segment);
+    out += LooksLikeToken(segment) ? std::string(kRedacted) : std::string(segment);
   }
   return out;
 }

@@ -19,7 +19,7 @@ bool IsSecretName(std::string_view name) {
 std::string RedactEnvValue(std::string_view name, const std::string& value) {
   // A URL value may carry credentials under an innocent name
   // (DATABASE_URL=postgresql://user:pw@host/db, HTTPS_PROXY=...).
-  return IsSecretName(name) ? "<redacted>" : StripUrlCredentials(value);
+  return IsSecretName(name) ? std::string(kRedacted) : StripUrlCredentials(value);
 }
 
 std::map<std::string, std::string> RedactEnv(const std::map<std::string, std::string>& env) {
@@ -32,13 +32,13 @@ std::string RedactArgWord(std::string_view previous, const std::string& word) {
   // "--token=X"
   if (word.starts_with("-")) {
     size_t eq = word.find('=');
-    if (eq != std::string::npos && IsSecretName(word.substr(0, eq))) return word.substr(0, eq + 1) + "<redacted>";
+    if (eq != std::string::npos && IsSecretName(word.substr(0, eq))) return word.substr(0, eq + 1) + std::string(kRedacted);
     return word;
   }
   // "--api-key X"; a placeholder ("{key}") is a parameter, recorded anyway.
   if (previous.starts_with("-") && previous.find('=') == std::string_view::npos && IsSecretName(previous) &&
       word.find('{') == std::string::npos) {
-    return "<redacted>";
+    return std::string(kRedacted);
   }
   return StripUrlCredentials(word);
 }

@@ -113,9 +113,6 @@ Result<StudySpec> LoadSpec(const StudyRecord& study, const ReproduceOptions& opt
   return spec;
 }
 
-// What `cairn export` writes in place of a secret.
-constexpr std::string_view kRedacted = "<redacted>";
-
 // An exported study's secrets are "<redacted>" in its study file. A
 // redacted env entry is left to this process's environment, where the user
 // sets the secret again (docs/export.md); the run must not pass the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <tuple>
 
 #include <boost/math/distributions/students_t.hpp>
@@ -256,15 +257,15 @@ std::optional<RankStability> RankStabilityAt(const std::vector<const LabeledCurv
 // from the first step reported, as its min_resource "auto") below the last
 // step reached.
 std::vector<RankStability> RankStabilities(const std::vector<const LabeledCurve*>& curves) {
-  int64_t first = 0, last = 0;
+  std::optional<int64_t> first;
+  int64_t last = 0;
   for (const LabeledCurve* c : curves) {
     if (c->values.empty()) continue;
-    const int64_t f = StepOf(*c, 0);
-    first = first == 0 ? f : std::min(first, f);
+    first = std::min(first.value_or(StepOf(*c, 0)), StepOf(*c, 0));
     last = std::max(last, StepOf(*c, c->values.size() - 1));
   }
   std::vector<RankStability> out;
-  for (int64_t step = std::max<int64_t>(first, 1); step < last; step *= 3) {
+  for (int64_t step = std::max<int64_t>(first.value_or(1), 1); step < last; step *= 3) {
     if (std::optional<RankStability> r = RankStabilityAt(curves, step)) out.push_back(*r);
   }
   return out;

@@ -19,10 +19,17 @@ using Out = std::unique_ptr<Sampler>;
 // A grid in a decomposed study skips what any sub-space already ran
 // (subgrid_sampler.h); alone it keeps the plain n mod size order.
 Result<Out> MakeGrid(const SearchSpace& space, uint64_t seed, const nlohmann::json& options, bool decomposed) {
+  // The option checks name the sampler themselves; the grid's own errors
+  // (a float without a step) are named here.
   CAIRN_ASSIGN_OR_RETURN(auto grid, search::ParseGridOptions(options));
-  if (!decomposed) return search::MakeGridSampler(space, seed, grid);
-  CAIRN_ASSIGN_OR_RETURN(auto order, search::GridVisitOrder(space, seed, grid));
-  return Out(std::make_unique<search::SubgridSampler>(std::move(order)));
+  if (!decomposed) {
+    auto sampler = search::MakeGridSampler(space, seed, grid);
+    if (!sampler.ok()) return sampler.status().WithContext("grid sampler");
+    return sampler;
+  }
+  auto order = search::GridVisitOrder(space, seed, grid);
+  if (!order.ok()) return order.status().WithContext("grid sampler");
+  return Out(std::make_unique<search::SubgridSampler>(std::move(*order)));
 }
 
 bool IsKnown(const std::string& name) { return name == "random" || name == "tpe" || name == "grid"; }
@@ -38,13 +45,7 @@ Result<Out> MakeBase(const std::string& name, const SearchSpace& space, Directio
     return Out(std::make_unique<search::TpeSampler>(space, direction, seed, tpe));
   }
   if (name == "grid") {
-    auto sampler = MakeGrid(space, seed, options, decomposed);
-    // The option checks name the sampler already; the grid's own errors
-    // (a float without a step) do not.
-    if (!sampler.ok() && !sampler.status().message().starts_with("grid sampler")) {
-      return sampler.status().WithContext("grid sampler");
-    }
-    return sampler;
+    return MakeGrid(space, seed, options, decomposed);
   }
   return InvalidArgument(fmt::format("unknown sampler '{}' (known: random, tpe, grid)", name));
 }
