@@ -31,6 +31,9 @@ struct RunStudyOptions {
   // study file's; the file's executor options are dropped when it names
   // another executor.
   std::optional<std::string> executor;
+  // Seconds to wait for a store that answers "unavailable" before the
+  // study gives up (StorePatience; default 300).
+  std::optional<double> store_patience_s;
   const std::atomic<bool>* interrupt = nullptr;  // set to stop the study (Ctrl-C)
   const std::atomic<bool>* kill = nullptr;       // set to kill its trials now (a second Ctrl-C)
   std::function<void(const StudyProgress&)> on_progress;

@@ -11,6 +11,7 @@
 // docs/store.md.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cairn/clock.h"
 #include "cairn/status.h"
 #include "cairn/trial.h"
 
@@ -80,6 +82,36 @@ class Store {
 // "postgresql://user@host/db". Creates the database and schema when missing
 // and migrates an older schema.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
+
+// How long a long-running writer (the coordinator) waits for a store that
+// answers "unavailable" (kUnavailable: SQLite locked past its busy timeout,
+// a PostgreSQL server restarting or a dropped connection) before it gives up.
+struct StorePatience {
+  double patience_s = 300.0;  // from the first failure of one call
+  double first_pause_s = 0.1;  // doubled after each try, up to max_pause_s
+  double max_pause_s = 5.0;
+  // Time and waiting; defaults: the real clock and sleeping. Tests pass a
+  // SimulatedClock and a sleep that advances it.
+  const Clock* clock = nullptr;
+  std::function<void(double seconds)> sleep;
+  // Told once when the store stops answering and once when it answers again
+  // (or the wait is given up), so a person knows why the study stalls.
+  std::function<void(const std::string&)> on_message;
+  // Set (Ctrl-C) to stop waiting at once.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// `store` behind a retry: every call that fails with kUnavailable is tried
+// again after a growing pause until it succeeds, fails otherwise, or
+// `patience_s` has passed (then the last error is returned, saying how long
+// it waited). Calls inside Atomically are not retried one by one (the
+// transaction failed as a whole); Atomically itself is not retried either,
+// as `writes` may not be safe to run twice. A trial insert whose first try
+// may have reached the database (a connection lost mid-statement) and
+// whose retry finds its number taken returns the row that try wrote when
+// it is the same trial (same owner and created_at), so no phantom trial
+// is left behind.
+std::unique_ptr<Store> PatientStore(std::unique_ptr<Store> store, StorePatience patience = {});
 
 // The trial numbered `number` of `study`; a NotFound names the study and
 // the numbers its trials have (the store itself only knows the study's id).

@@ -33,6 +33,7 @@ struct RunArgs {
   std::optional<uint64_t> seed;
   std::optional<int> subspace;
   std::optional<std::string> executor;
+  std::optional<double> store_patience_s;
   bool json = false;
 };
 
@@ -47,6 +48,7 @@ int Run(const RunArgs& args, const Context& ctx) {
   options.seed = args.seed;
   options.subspace = args.subspace;
   options.executor = args.executor;
+  options.store_patience_s = args.store_patience_s;
   options.interrupt = &g_interrupt;
   options.kill = &g_kill;
   options.on_progress = [&](const StudyProgress& p) { progress.Update(p); };
@@ -124,6 +126,12 @@ void RegisterRun(CLI::App& app, Context& ctx) {
                   "names slurm too)")
       ->check(CLI::IsMember({"local", "slurm"}))
       ->type_name("NAME");
+  cmd->add_option("--store-patience", args->store_patience_s,
+                  "seconds to wait for a store that stops answering (SQLite locked by another program, a "
+                  "PostgreSQL server restarting) before the study gives up; trials keep running meanwhile "
+                  "(default 300)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("SECONDS");
   cmd->add_flag("--json", args->json, "print the outcome as JSON");
   cmd->footer(
       "Running the same study file again resumes the study (another budget, sampler or pruner is fine).\n"

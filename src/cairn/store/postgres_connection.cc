@@ -106,7 +106,7 @@ std::string MaskPassword(const std::string& url) {
 }
 
 Result<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(const std::string& url) {
-  std::unique_ptr<PostgresConnection> c(new PostgresConnection(MaskPassword(url)));
+  std::unique_ptr<PostgresConnection> c(new PostgresConnection(url, MaskPassword(url)));
   Status s = Guard(c->where_, "connect", [&] { c->conn_ = std::make_unique<pqxx::connection>(url); });
   if (!s.ok()) return Unavailable(s.message());  // a server we cannot reach may come back
   return c;
@@ -115,6 +115,15 @@ Result<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(const std::
 PostgresConnection::~PostgresConnection() {
   Rollback();
   conn_.reset();
+}
+
+Status PostgresConnection::EnsureConnected() {
+  if (tx_ || (conn_ && conn_->is_open())) return Status::Ok();
+  prepared_.clear();
+  conn_.reset();
+  Status s = Guard(where_, "connect again", [&] { conn_ = std::make_unique<pqxx::connection>(url_); });
+  if (!s.ok()) return Unavailable(s.message());
+  return Status::Ok();
 }
 
 std::string PostgresConnection::PreparedName(std::string_view sql) {
@@ -129,6 +138,7 @@ std::string PostgresConnection::PreparedName(std::string_view sql) {
 
 Result<std::vector<SqlRow>> PostgresConnection::Query(std::string_view sql,
                                                       std::span<const SqlValue> params) {
+  CAIRN_TRY(EnsureConnected());
   std::vector<SqlRow> rows;
   TextParams text(params);
   Status s = Guard(where_, sql.substr(0, 60), [&] {
@@ -149,6 +159,7 @@ Result<std::vector<SqlRow>> PostgresConnection::Query(std::string_view sql,
 }
 
 Status PostgresConnection::ExecDdl(std::string_view sql) {
+  CAIRN_TRY(EnsureConnected());
   return Guard(where_, sql.substr(0, 60), [&] {
     if (tx_) {
       tx_->exec(std::string(sql));
@@ -173,6 +184,7 @@ Result<bool> PostgresConnection::TableExists(std::string_view table) {
 }
 
 Status PostgresConnection::Begin() {
+  CAIRN_TRY(EnsureConnected());
   return Guard(where_, "begin", [&] { tx_ = std::make_unique<pqxx::work>(*conn_); });
 }
 

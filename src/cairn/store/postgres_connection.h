@@ -36,10 +36,17 @@ class PostgresConnection final : public SqlConnection {
   Status InsertMetrics(std::span<const MetricRow> rows) override;
 
  private:
-  explicit PostgresConnection(std::string where) : where_(std::move(where)) {}
+  PostgresConnection(std::string url, std::string where) : url_(std::move(url)), where_(std::move(where)) {}
+  // Connects again when the connection was lost (a restarted server, an
+  // idle connection dropped by a firewall) and no transaction is open: the
+  // statement that saw the loss failed (kUnavailable), the next one gets a
+  // new connection. Prepared statements belong to a connection, so they are
+  // prepared again.
+  Status EnsureConnected();
   // The prepared statement's name for `sql`, preparing it on first use.
   std::string PreparedName(std::string_view sql);
 
+  std::string url_;    // to connect again; holds the password, never printed
   std::string where_;  // URL with the password masked
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::work> tx_;  // the open transaction, if any

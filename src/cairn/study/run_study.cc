@@ -138,7 +138,14 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   // Opened once the study can run at all: a refused executor, GPU request,
   // sampler or pruner leaves no empty store behind.
   std::string cwd = std::filesystem::current_path().string();
-  CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore(ResolveStoreUrl(options.store_url, cwd)));
+  CAIRN_ASSIGN_OR_RETURN(auto opened, OpenStore(ResolveStoreUrl(options.store_url, cwd)));
+  // A store that stops answering for a while (locked, restarting) stalls
+  // the study instead of ending it with its trials half recorded.
+  StorePatience patience;
+  if (options.store_patience_s) patience.patience_s = *options.store_patience_s;
+  patience.on_message = options.on_message;
+  patience.cancel = options.interrupt;
+  auto store = PatientStore(std::move(opened), std::move(patience));
   CaptureOptions capture_options;
   capture_options.fingerprint_cache_file = std::filesystem::path(cwd) / ".cairn" / "fingerprints.json";
   Capturer capturer(capture_options);
