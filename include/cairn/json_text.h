@@ -7,6 +7,7 @@
 //   // or "--pruner-options: invalid JSON: number overflow parsing '1e400'"
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,5 +24,12 @@ namespace cairn {
 // prefixes are dropped.
 // Never throws.
 Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& where);
+
+// A metric value in a JSON summary: the number, or "inf", "-inf" or "nan"
+// (JSON has no such numbers, and null would read as "no value", hiding a
+// loss that diverged).
+nlohmann::json MetricValueJson(double value);
+// What MetricValueJson wrote; nullopt for null or anything else.
+std::optional<double> MetricValueFromJson(const nlohmann::json& j);
 
 }  // namespace cairn

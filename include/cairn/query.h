@@ -28,38 +28,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cairn/metric_summary.h"
 #include "cairn/status.h"
 #include "cairn/store.h"
 #include "cairn/trial.h"
 
 namespace cairn {
-
-// The summary of one metric key of one trial.
-struct MetricSummary {
-  int64_t steps = 0;            // points reported
-  std::optional<double> last;   // the final value ("metrics.KEY")
-  std::optional<double> best;   // the objective's, by the study's direction; empty for other metrics
-  std::optional<double> min;
-  std::optional<double> max;
-  // Wall times of the first and last point (absent in older summaries).
-  std::optional<double> first_at;
-  std::optional<double> last_at;
-  // Steps of the first and last point (absent in older summaries). A program
-  // that reports every 10th step has 10 points by step 100.
-  std::optional<int64_t> first_step;
-  std::optional<int64_t> last_step;
-};
-
-// {key: {"steps","last","best","min","max"}} as the coordinator writes it into
-// trial.attrs["metrics"]. Only the study's `objective` has a best (from
-// `direction` when not given): another metric's direction is unknown (a loss
-// beside an accuracy), so its best stays empty and min/max say what there is.
-std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::json& j, Direction direction,
-                                                             const std::string& objective);
-// The same summary computed from metric points (any order within a key is
-// fine: points are ordered by step here).
-std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoint> points, Direction direction,
-                                                           const std::string& objective);
 
 struct IndexedStudy {
   StudyRecord record;

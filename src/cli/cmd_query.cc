@@ -85,8 +85,8 @@ void RegisterQuery(CLI::App& app, Context& ctx) {
       "  cairn query 'study = \"digits\" AND (params.lr < 0.01 OR params.optimizer IN (\"adam\", \"sgd\"))\n"
       "               AND metrics.val_acc > 0.9 AND gpu.name ~ \"A100\"' --sort -value --limit 10\n"
       "Fields: study objective number id ark state value steps (reports) step (last step reached)\n"
-      "  params.NAME metrics.KEY[.best|.min|.max|.last|.steps] end_reason exit_code signal created started\n"
-      "  ended duration gpu.name gpu.uuid gpu.memory gpu.count\n"
+      "  params.NAME metrics.KEY[.best|.min|.max|.last|.steps|.nonfinite] end_reason exit_code signal created\n"
+      "  started ended duration gpu.name gpu.uuid gpu.memory gpu.count\n"
       "  host.FIELD env.PACKAGE envvar.NAME dataset.PATH code.commit code.branch code.dirty seed attrs.PATH\n"
       "Operators: = != < <= > >= ~ (RE2 search) !~ IN (...) NOT IN (...) EXISTS f, f IS [NOT] NULL,\n"
       "  AND OR NOT ( ). Dates: created > \"2026-11-01\". See docs/query.md.");

@@ -136,6 +136,38 @@ TEST_F(QueryEvalTest, NanAndInfiniteValuesAreNoValueAndSortLast) {
   for (const auto& row : QueryResultJson(*index_, *r)) EXPECT_TRUE(row["value"].is_null()) << row;
 }
 
+// A loss that diverged: its summary (written by the coordinator, or computed
+// from the points of a trial without one) keeps the inf rather than
+// dropping it, and counts the non-finite points, so a query finds it.
+TEST_F(QueryEvalTest, DivergedMetricsAreFoundByTheirSummary) {
+  int64_t digits = 0;
+  for (const auto& s : index_->studies()) {
+    if (s.record.name == "digits") digits = s.record.id;
+  }
+  TrialRecord summarized{.study_id = digits, .number = 4, .state = TrialState::kFailed};
+  summarized.attrs = {{"metrics", {{"loss", {{"steps", 3}, {"last", "inf"}, {"min", 0.5}, {"max", "inf"},
+                                             {"nonfinite", 1}}}}}};
+  ASSERT_TRUE(store_->CreateTrial(summarized).ok());
+  TrialRecord from_points{.study_id = digits, .number = 5, .state = TrialState::kFailed};
+  auto id = store_->CreateTrial(from_points);
+  ASSERT_TRUE(id.ok());
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<MetricPoint> points = {{*id, "loss", 1, 0.9, 1.0}, {*id, "loss", 2, inf, 2.0},
+                                     {*id, "loss", 3, nan, 3.0}};
+  ASSERT_TRUE(store_->AppendMetrics(points).ok());
+  auto index = TrialIndex::Build(*store_);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  index_ = std::make_unique<TrialIndex>(std::move(*index));
+
+  EXPECT_EQ(Run("metrics.loss.nonfinite > 0"), (V{"digits:4", "digits:5"}));
+  EXPECT_EQ(Run("metrics.loss.nonfinite = 2"), (V{"digits:5"}));
+  EXPECT_EQ(Run("metrics.loss.max > 1e30"), (V{"digits:4", "digits:5"}));
+  EXPECT_EQ(Run("metrics.loss.min < 0.6 AND number >= 4"), (V{"digits:4"}));
+  // The last point of trial 5 is NaN: it compares with nothing.
+  EXPECT_EQ(Run("metrics.loss > 1e30"), (V{"digits:4"}));
+  EXPECT_EQ(Run("metrics.loss.nonfinite = 0 AND study = \"digits\""), (V{"digits:0", "digits:1", "digits:2"}));
+}
+
 TEST_F(QueryEvalTest, Dates) {
   EXPECT_EQ(Run("started > \"2026-11-01\" AND study = \"digits\""), (V{"digits:0", "digits:1", "digits:3"}));
   EXPECT_EQ(Run("created >= \"2026-11-02\""), (V{"mnist:0"}));

@@ -413,6 +413,25 @@ TEST_F(CoordinatorTest, RecordsCrashesAndNonFiniteValuesAsFailed) {
   EXPECT_EQ(summary->progress.failed, 3);
 }
 
+// The metric summary of a trial whose objective diverged keeps the inf
+// (JSON has no inf: "inf") and counts it, so `query` can find the trial.
+TEST_F(CoordinatorTest, TheSummaryOfADivergedMetricKeepsItsInfinity) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) {
+    Script s = Rising(r, 4);
+    s.values[2] = std::numeric_limits<double>::infinity();
+    return s;
+  });
+  ASSERT_TRUE(RunStudy(MakeSpec(1, 1), exec).ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::kFailed);
+  const nlohmann::json& m = trials[0].attrs["metrics"]["score"];
+  EXPECT_EQ(m["max"], "inf") << m;
+  EXPECT_EQ(m["nonfinite"], 1) << m;
+  EXPECT_TRUE(m["min"].is_number()) << m;
+  EXPECT_EQ(m["best"], "inf") << m;  // the objective is maximised
+}
+
 TEST_F(CoordinatorTest, MedianRuleStopsTrialsThatFallBehind) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 20); });
   auto summary = RunStudy(MakeSpec(20, 1), exec, "median");

@@ -2,6 +2,8 @@
 #include "cairn/json_text.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -83,6 +85,22 @@ Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& w
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgument(fmt::format("{}: invalid JSON: {}", where, Reason(e.what())));
   }
+}
+
+nlohmann::json MetricValueJson(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return value;
+}
+
+std::optional<double> MetricValueFromJson(const nlohmann::json& j) {
+  if (j.is_number()) return j.get<double>();
+  if (!j.is_string()) return std::nullopt;
+  const std::string& s = j.get_ref<const std::string&>();
+  if (s == "inf") return std::numeric_limits<double>::infinity();
+  if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+  return std::nullopt;
 }
 
 }  // namespace cairn

@@ -45,7 +45,7 @@ const std::map<std::string_view, FieldKind>& PrefixFields() {
 void ReadMetricStat(Field* f) {
   static const std::map<std::string_view, MetricStat> kStats = {
       {"last", MetricStat::kLast}, {"best", MetricStat::kBest}, {"min", MetricStat::kMin},
-      {"max", MetricStat::kMax},   {"steps", MetricStat::kSteps}};
+      {"max", MetricStat::kMax},   {"steps", MetricStat::kSteps}, {"nonfinite", MetricStat::kNonfinite}};
   size_t dot = f->name.rfind('.');
   if (dot == std::string::npos || dot == 0) return;
   auto it = kStats.find(std::string_view(f->name).substr(dot + 1));
@@ -107,6 +107,7 @@ void LookupMetric(const Field& f, const IndexedTrial& t, std::vector<Value>* out
     case MetricStat::kMin: return AppendOptional(m.min, out);
     case MetricStat::kMax: return AppendOptional(m.max, out);
     case MetricStat::kSteps: out->push_back(Value::Num(static_cast<double>(m.steps))); return;
+    case MetricStat::kNonfinite: out->push_back(Value::Num(static_cast<double>(m.nonfinite))); return;
   }
 }
 

@@ -44,7 +44,7 @@ enum class FieldKind {
   kAttrs,       // attrs.PATH into trial.attrs
 };
 
-enum class MetricStat { kLast, kBest, kMin, kMax, kSteps };
+enum class MetricStat { kLast, kBest, kMin, kMax, kSteps, kNonfinite };
 
 struct Field {
   FieldKind kind = FieldKind::kStudy;

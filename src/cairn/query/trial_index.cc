@@ -9,63 +9,6 @@
 
 namespace cairn {
 
-namespace {
-
-std::optional<double> NumberOf(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
-}
-
-
-}  // namespace
-
-std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::json& j, Direction direction,
-                                                             const std::string& objective) {
-  std::map<std::string, MetricSummary> out;
-  if (!j.is_object()) return out;
-  for (const auto& [key, m] : j.items()) {
-    if (!m.is_object()) continue;
-    MetricSummary s;
-    s.steps = m.value("steps", nlohmann::json(0)).is_number() ? m["steps"].get<int64_t>() : 0;
-    s.last = NumberOf(m, "last");
-    s.min = NumberOf(m, "min");
-    s.max = NumberOf(m, "max");
-    s.best = NumberOf(m, "best");
-    s.first_at = NumberOf(m, "first_at");
-    s.last_at = NumberOf(m, "last_at");
-    if (auto step = NumberOf(m, "first_step")) s.first_step = static_cast<int64_t>(*step);
-    if (auto step = NumberOf(m, "last_step")) s.last_step = static_cast<int64_t>(*step);
-    if (!s.best && key == objective) s.best = direction == Direction::kMaximize ? s.max : s.min;
-    out[key] = s;
-  }
-  return out;
-}
-
-std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoint> points, Direction direction,
-                                                           const std::string& objective) {
-  std::stable_sort(points.begin(), points.end(), [](const MetricPoint& a, const MetricPoint& b) {
-    return a.key != b.key ? a.key < b.key : a.step < b.step;
-  });
-  std::map<std::string, MetricSummary> out;
-  for (const auto& p : points) {
-    MetricSummary& s = out[p.key];
-    ++s.steps;
-    if (!s.first_step) s.first_step = p.step;  // points are in step order here
-    s.last_step = p.step;
-    s.first_at = std::min(s.first_at.value_or(p.time), p.time);
-    s.last_at = std::max(s.last_at.value_or(p.time), p.time);
-    s.last = std::isfinite(p.value) ? std::optional<double>(p.value) : std::nullopt;
-    if (!std::isfinite(p.value)) continue;
-    s.min = s.min ? std::min(*s.min, p.value) : p.value;
-    s.max = s.max ? std::max(*s.max, p.value) : p.value;
-  }
-  if (auto it = out.find(objective); it != out.end()) {
-    it->second.best = direction == Direction::kMaximize ? it->second.max : it->second.min;
-  }
-  return out;
-}
-
 TrialIndex::TrialIndex(BlobLookup blobs) : lookup_(std::move(blobs)) {}
 
 Result<std::shared_ptr<const nlohmann::json>> TrialIndex::Blob(const nlohmann::json& hash) {

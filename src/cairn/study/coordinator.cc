@@ -13,6 +13,7 @@
 #include "cairn/gpu_packing.h"
 #include "cairn/gpu_slots.h"
 #include "cairn/hash.h"
+#include "cairn/metric_summary.h"
 #include "cairn/scheduler.h"
 #include "cairn/study.h"
 #include "cairn/study/recovery.h"
@@ -27,8 +28,8 @@ using study_internal::StopCause;
 using study_internal::TrailRecorder;
 
 // Running summary of one metric of one trial, written to attrs["metrics"] at
-// its end so queries need not read every point.
-struct MetricSummary {
+// its end (as MetricSummaryJson) so queries need not read every point.
+struct RunningSummary {
   int64_t steps = 0;
   double last = 0.0;  // at the latest step (not a re-report of an earlier one)
   std::optional<int64_t> first_step, last_step;
@@ -47,14 +48,25 @@ struct MetricSummary {
     }
     if (!first_at) first_at = at;
     last_at = at;
-    if (std::isfinite(v)) {
-      min = std::min(min, v);
-      max = std::max(max, v);
+    if (!std::isfinite(v)) ++nonfinite;
+    if (std::isnan(v)) return;
+    ++numbers;
+    min = std::min(min, v);
+    max = std::max(max, v);
+  }
+  int64_t nonfinite = 0;  // NaN and infinite points: a loss that diverged
+  int64_t numbers = 0;    // points that are not NaN (min and max are over these)
+
+  MetricSummary Summary() const {
+    MetricSummary s{.steps = steps, .last = last, .first_at = first_at, .last_at = last_at,
+                    .first_step = first_step, .last_step = last_step, .nonfinite = nonfinite};
+    if (numbers > 0) {
+      s.min = min;
+      s.max = max;
     }
+    return s;
   }
 };
-
-nlohmann::json FiniteOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 // A trial this coordinator is running.
 struct LiveTrial {
@@ -79,7 +91,7 @@ struct LiveTrial {
   // ahead of the signal may have finished its whole run meanwhile.
   std::vector<std::pair<int64_t, double>> after_stop;
   std::vector<std::pair<int64_t, double>> curve;  // objective by step
-  std::map<std::string, MetricSummary> metrics;
+  std::map<std::string, RunningSummary> metrics;
   std::filesystem::path trial_dir;
   std::optional<double> max_steps_deadline;  // stop it then if still running
   // A re-attached trial: the executor reads its output from the start again;
@@ -917,15 +929,10 @@ std::filesystem::path CoordinatorImpl::FreshTrialDir(TrialRecord& trial, const s
 
 nlohmann::json CoordinatorImpl::MetricsSummary(const LiveTrial& live) const {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, m] : live.metrics) {
-    nlohmann::json j = {{"steps", m.steps}, {"last", FiniteOrNull(m.last)}, {"min", FiniteOrNull(m.min)},
-                        {"max", FiniteOrNull(m.max)}};
-    if (m.first_at) j["first_at"] = *m.first_at;
-    if (m.last_at) j["last_at"] = *m.last_at;
-    if (m.first_step) j["first_step"] = *m.first_step;
-    if (m.last_step) j["last_step"] = *m.last_step;
-    if (key == spec_.metric) j["best"] = spec_.direction == Direction::kMaximize ? j["max"] : j["min"];
-    out[key] = std::move(j);
+  for (const auto& [key, running] : live.metrics) {
+    MetricSummary m = running.Summary();
+    if (key == spec_.metric) m.best = spec_.direction == Direction::kMaximize ? m.max : m.min;
+    out[key] = MetricSummaryJson(m);
   }
   return out;
 }

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cairn/metric_summary.h"
 #include "cairn/study/text_table.h"
 #include "cairn/study/trial_trail.h"
 
@@ -75,26 +76,11 @@ std::string FormatParams(const nlohmann::json& params) {
 }
 
 // Per-metric summary of a trial's points: steps, last, best (for the
-// objective's direction), min, max.
+// objective's direction), min, max, and how many were NaN or infinite.
 nlohmann::json SummarizeMetrics(const std::vector<MetricPoint>& points, const std::string& objective,
                                 Direction direction) {
-  std::map<std::string, std::vector<const MetricPoint*>> by_key;
-  for (const auto& p : points) by_key[p.key].push_back(&p);
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, pts] : by_key) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto* p : pts) {
-      if (!std::isfinite(p->value)) continue;
-      lo = std::min(lo, p->value);
-      hi = std::max(hi, p->value);
-    }
-    int64_t last_step = pts.front()->step;
-    for (const auto* p : pts) last_step = std::max(last_step, p->step);
-    nlohmann::json m = {{"steps", pts.size()}, {"last", NumberOrNull(pts.back()->value)},
-                        {"min", NumberOrNull(lo)}, {"max", NumberOrNull(hi)}, {"last_step", last_step}};
-    if (key == objective) m["best"] = direction == Direction::kMaximize ? m["max"] : m["min"];
-    out[key] = m;
-  }
+  for (const auto& [key, m] : SummarizeMetricPoints(points, direction, objective)) out[key] = MetricSummaryJson(m);
   return out;
 }
 
