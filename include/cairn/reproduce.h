@@ -46,12 +46,16 @@ struct ContextSnapshot {
   nlohmann::json gpus = nlohmann::json::array();      // [GpuInfo json]
   nlohmann::json datasets = nlohmann::json::array();  // [fingerprint json]
   nlohmann::json program_files = nullptr;  // FingerprintProgramFiles form, or null when not recorded
+  nlohmann::json env = nullptr;  // the trial's environment variables ({name: value}, redacted), or null
 };
 
 // One sentence per difference: code commit and uncommitted changes, the
 // files the command names (changed or gone), Python
 // and Debian packages (old -> new), Python version, dataset fingerprints,
-// host CPU/OS/kernel/architecture, GPU models. Unknown sides are skipped.
+// host CPU/OS/kernel/architecture, GPU models, and one for the environment
+// variables that differ (OMP_NUM_THREADS, PYTHONPATH, ...; not Cairn's own
+// per-trial CAIRN_*, the shell's PWD/OLDPWD/SHLVL/_ or CUDA_VISIBLE_DEVICES,
+// which Cairn sets from the GPUs compared above). Unknown sides are skipped.
 std::vector<std::string> CompareContexts(const ContextSnapshot& recorded, const ContextSnapshot& current);
 
 // Reproduces trial `number` of `study` (see the file comment). The new trial

@@ -349,6 +349,34 @@ TEST(CompareContexts, NamesEachDifference) {
   EXPECT_TRUE(CompareContexts(a, a).empty());
 }
 
+// The shell's variables are recorded, not restored: those that differ are
+// named with both values, Cairn's per-trial ones and the shell's
+// bookkeeping are not, and a long list is cut.
+TEST(CompareContexts, NamesEnvironmentVariablesThatDiffer) {
+  ContextSnapshot a, b;
+  a.env = {{"OMP_NUM_THREADS", "4"}, {"PYTHONPATH", "/src"}, {"CAIRN_TRIAL_ID", "7"}, {"PWD", "/a"},
+           {"SHLVL", "1"}, {"CUDA_VISIBLE_DEVICES", "0"}, {"HOME", "/root"}};
+  b.env = {{"OMP_NUM_THREADS", "8"}, {"CAIRN_TRIAL_ID", "9"}, {"PWD", "/b"}, {"SHLVL", "2"},
+           {"CUDA_VISIBLE_DEVICES", "1"}, {"HOME", "/root"}, {"TF_DETERMINISTIC_OPS", "1"}};
+  auto w = CompareContexts(a, b);
+  ASSERT_EQ(w.size(), 1u) << json(w).dump();
+  EXPECT_EQ(w[0], "environment: 3 variables differ: OMP_NUM_THREADS 4 -> 8; PYTHONPATH /src -> (unset); "
+                  "TF_DETERMINISTIC_OPS (unset) -> 1");
+  // A record from before environments were compared (no env) says nothing.
+  ContextSnapshot old = a;
+  old.env = nullptr;
+  EXPECT_TRUE(CompareContexts(old, b).empty());
+  json many = json::object();
+  for (int i = 0; i < 10; ++i) many["V" + std::to_string(i)] = std::string(100, 'x');
+  b.env = many;
+  a.env = json::object();
+  w = CompareContexts(a, b);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_TRUE(Mentions(json(w), "environment: 10 variables differ: V0 (unset) -> xxxxxxxx")) << w[0];
+  EXPECT_TRUE(Mentions(json(w), "...; V1")) << w[0];
+  EXPECT_TRUE(Mentions(json(w), "and 4 more")) << w[0];
+}
+
 // Outside git the files the command names are the code's only record.
 TEST(CompareContexts, NamesChangedAndMissingProgramFiles) {
   ContextSnapshot a, b;

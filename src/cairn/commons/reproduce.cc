@@ -46,6 +46,7 @@ ContextSnapshot RecordedSnapshot(Store& store, const StudyRecord& study, const T
   s.gpus = tc.value("gpus", json::array());
   s.datasets = tc.value("datasets", json::array());
   s.program_files = tc.value("program_files", json());
+  s.env = tc.value("env", json());
   return s;
 }
 
@@ -65,6 +66,7 @@ ContextSnapshot SnapshotOf(const CapturedContext& study, const CapturedContext& 
   s.gpus = trial.record.value("gpus", json::array());
   s.datasets = trial.record.value("datasets", json::array());
   s.program_files = trial.record.value("program_files", json());
+  s.env = trial.record.value("env", json());
   return s;
 }
 

@@ -1,4 +1,5 @@
 // CompareContexts: the warnings `cairn reproduce` prints before it runs.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -151,6 +152,47 @@ void CompareHost(const json& a, const json& b, std::vector<std::string>* out) {
   }
 }
 
+// Variables that differ between two runs of the same trial without saying
+// anything about it: Cairn's per-trial ones, the shell's bookkeeping, and
+// the GPU selection (Cairn sets it; the GPUs themselves are compared).
+bool IgnoredVariable(const std::string& name) {
+  static const std::set<std::string> kIgnored = {"PWD", "OLDPWD", "SHLVL", "_", "CUDA_VISIBLE_DEVICES"};
+  return name.rfind("CAIRN_", 0) == 0 || kIgnored.count(name) > 0;
+}
+
+std::string EnvValue(const json& v) {
+  if (v.is_null()) return "(unset)";
+  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  constexpr size_t kMax = 40;
+  return text.size() > kMax ? text.substr(0, kMax - 3) + "..." : text;
+}
+
+// One warning naming the variables that differ: a thread count, a library
+// path or a seed variable changes results as surely as a package does, and
+// the shell's variables are recorded, not restored.
+void CompareEnv(const json& a, const json& b, std::vector<std::string>* out) {
+  if (!a.is_object() || !b.is_object()) return;
+  std::set<std::string> names;
+  for (auto it = a.begin(); it != a.end(); ++it) names.insert(it.key());
+  for (auto it = b.begin(); it != b.end(); ++it) names.insert(it.key());
+  std::vector<std::string> changes;
+  for (const auto& name : names) {
+    if (IgnoredVariable(name)) continue;
+    json old_value = a.value(name, json()), new_value = b.value(name, json());
+    if (old_value == new_value) continue;
+    changes.push_back(fmt::format("{} {} -> {}", name, EnvValue(old_value), EnvValue(new_value)));
+  }
+  if (changes.empty()) return;
+  constexpr size_t kShown = 6;
+  std::string list;
+  for (size_t i = 0; i < std::min(changes.size(), kShown); ++i) list += (i ? "; " : "") + changes[i];
+  if (changes.size() > kShown) {
+    list += fmt::format("; and {} more (cairn show --json lists the recorded ones)", changes.size() - kShown);
+  }
+  out->push_back(fmt::format("environment: {} variable{} differ{}: {}", changes.size(), changes.size() == 1 ? "" : "s",
+                             changes.size() == 1 ? "s" : "", list));
+}
+
 std::vector<std::string> GpuNames(const json& gpus) {
   std::vector<std::string> names;
   for (const auto& g : gpus) names.push_back(g.value("name", g.value("id", "unknown")));
@@ -168,6 +210,7 @@ std::vector<std::string> CompareContexts(const ContextSnapshot& recorded, const 
   CompareHost(recorded.host, current.host, &out);
   auto ga = GpuNames(recorded.gpus), gb = GpuNames(current.gpus);
   if (ga != gb) out.push_back(fmt::format("GPUs: {} -> {}", json(ga).dump(), json(gb).dump()));
+  CompareEnv(recorded.env, current.env, &out);
   return out;
 }
 
