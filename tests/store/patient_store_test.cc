@@ -47,6 +47,21 @@ class PatientStoreTest : public StoreBackendTest {
     return s.ok() ? std::move(*s) : nullptr;
   }
 
+  // A trial in the store, and another program holding the write lock on it
+  // (locker_) until the test releases it.
+  TrialRecord SeedAndLock() {
+    plain_ = Open();
+    EXPECT_NE(plain_, nullptr);
+    if (!plain_) return {};
+    TrialRecord trial = SeedTrial(*plain_);
+    locker_ = Raw();
+    EXPECT_NE(locker_, nullptr);
+    if (locker_) EXPECT_TRUE(locker_->Begin().ok());
+    return trial;
+  }
+
+  std::unique_ptr<Store> plain_;
+  std::unique_ptr<store::SqlConnection> locker_;
   std::vector<std::string> messages_;
   StorePatience Patience(double patience_s) {
     StorePatience p;
@@ -61,12 +76,8 @@ CAIRN_INSTANTIATE_BACKENDS(PatientStoreTest);
 
 TEST_P(PatientStoreTest, WaitsOutAnotherProgramsWriteLock) {
   if (postgres()) GTEST_SKIP() << "SQLite's file lock";
-  auto plain = Open();
-  ASSERT_NE(plain, nullptr);
-  TrialRecord trial = SeedTrial(*plain);
-  auto locker = Raw();  // another program, holding the write lock
-  ASSERT_NE(locker, nullptr);
-  ASSERT_TRUE(locker->Begin().ok());
+  TrialRecord trial = SeedAndLock();
+  ASSERT_NE(locker_, nullptr);
 
   auto impatient = ImpatientSqlite();
   ASSERT_NE(impatient, nullptr);
@@ -78,13 +89,13 @@ TEST_P(PatientStoreTest, WaitsOutAnotherProgramsWriteLock) {
 
   std::thread release([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ASSERT_TRUE(locker->Commit().ok());
+    ASSERT_TRUE(locker_->Commit().ok());
   });
   auto patient = PatientStore(std::move(impatient), Patience(60));
   Status write = patient->UpdateTrial(trial);
   release.join();
   ASSERT_TRUE(write.ok()) << write.ToString();
-  auto back = plain->GetTrial(trial.id);
+  auto back = plain_->GetTrial(trial.id);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->state, TrialState::kCompleted);
   ASSERT_EQ(messages_.size(), 2u);
@@ -95,12 +106,8 @@ TEST_P(PatientStoreTest, WaitsOutAnotherProgramsWriteLock) {
 
 TEST_P(PatientStoreTest, GivesUpAfterItsPatienceAndSaysHowLongItWaited) {
   if (postgres()) GTEST_SKIP() << "SQLite's file lock";
-  auto plain = Open();
-  ASSERT_NE(plain, nullptr);
-  TrialRecord trial = SeedTrial(*plain);
-  auto locker = Raw();
-  ASSERT_NE(locker, nullptr);
-  ASSERT_TRUE(locker->Begin().ok());  // never released
+  TrialRecord trial = SeedAndLock();  // never released
+  ASSERT_NE(locker_, nullptr);
 
   SimulatedClock clock;
   StorePatience p = Patience(30);
@@ -122,17 +129,13 @@ TEST_P(PatientStoreTest, GivesUpAfterItsPatienceAndSaysHowLongItWaited) {
   EXPECT_GT(clock.Now(), 25.0);
   ASSERT_EQ(messages_.size(), 2u);
   EXPECT_NE(messages_[1].find("gave up"), std::string::npos) << messages_[1];
-  locker->Rollback();
+  locker_->Rollback();
 }
 
 TEST_P(PatientStoreTest, CtrlCEndsTheWait) {
   if (postgres()) GTEST_SKIP() << "SQLite's file lock";
-  auto plain = Open();
-  ASSERT_NE(plain, nullptr);
-  TrialRecord trial = SeedTrial(*plain);
-  auto locker = Raw();
-  ASSERT_NE(locker, nullptr);
-  ASSERT_TRUE(locker->Begin().ok());
+  TrialRecord trial = SeedAndLock();
+  ASSERT_NE(locker_, nullptr);
   std::atomic<bool> cancel{true};
   StorePatience p = Patience(3600);
   p.cancel = &cancel;
@@ -141,7 +144,7 @@ TEST_P(PatientStoreTest, CtrlCEndsTheWait) {
   auto patient = PatientStore(ImpatientSqlite(), p);
   EXPECT_EQ(patient->UpdateTrial(trial).code(), StatusCode::kUnavailable);
   EXPECT_EQ(sleeps, 0);
-  locker->Rollback();
+  locker_->Rollback();
 }
 
 TEST_P(PatientStoreTest, OtherErrorsAreNotRetried) {
