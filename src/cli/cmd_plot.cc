@@ -80,6 +80,10 @@ Result<CurvesPlot> LoadPlot(const PlotArgs& args, const Context& ctx) {
   if (!args.curves_file.empty()) return PlotOfFile(args.curves_file, args.metric);
   CAIRN_ASSIGN_OR_RETURN(auto store, OpenCliStore(ctx));
   CAIRN_ASSIGN_OR_RETURN(CurvesPlot plot, LoadStudyCurves(*store, args.study, args.metric));
+  if (plot.curves.empty()) {
+    return InvalidArgument(fmt::format("study '{}' has no trial with metric '{}' to plot", args.study, plot.metric));
+  }
+  // Said only when there is a plot for it to be about.
   if (!args.metric.empty() && args.direction.empty()) {
     auto study = store->GetStudy(args.study);
     if (study.ok() && study->objective != args.metric) {
@@ -111,10 +115,7 @@ int RunPlotCurves(const PlotArgs& args, const Context& ctx) {
   auto plot = LoadPlot(args, ctx);
   if (!plot.ok()) return Fail(plot.status());
   if (direction) plot->direction = *direction;
-  if (plot->curves.empty()) {
-    return Fail(InvalidArgument(fmt::format("study '{}' has no trial with metric '{}' to plot", args.study,
-                                            plot->metric)));
-  }
+  if (plot->curves.empty()) return Fail(InvalidArgument(fmt::format("{} has no curve to plot", args.curves_file)));
   CurvesPlotOptions options{.width = args.width, .height = args.height, .log_y = args.log_y};
   if (Status s = WriteCurvesSvg(args.output, *plot, options); !s.ok()) return Fail(s);
   int stopped = 0, predicted = 0;
