@@ -197,6 +197,20 @@ TEST_F(LocalExecutorTest, HangTimesOut) {
   EXPECT_EQ(outcomes_[1].reports.size(), 1u);
 }
 
+// The caller was held up (a store that did not answer) past a trial's
+// timeout while the program finished on time: it exited 0, not timed out.
+TEST_F(LocalExecutorTest, AProgramThatEndedBeforeAnyoneLookedDidNotTimeOut) {
+  LaunchRequest r = Shell(1, "echo epoch=1 a=1");
+  r.timeout_s = 0.3;
+  ASSERT_TRUE(Exec().Launch(r).ok());
+  usleep(600 * 1000);  // no Poll: past the timeout, the program long gone
+  Drain();
+  const ExitEvent& exit = ExitOf(1);
+  EXPECT_EQ(exit.kind, ExitKind::kExited) << exit.message;
+  EXPECT_EQ(exit.exit_code, 0);
+  EXPECT_EQ(outcomes_[1].reports.size(), 1u);
+}
+
 TEST_F(LocalExecutorTest, IgnoringSigtermGetsKilledAfterGrace) {
   ASSERT_TRUE(Exec().Launch(Shell(1, R"(
     trap '' TERM

@@ -225,6 +225,10 @@ std::vector<ExecutorEvent> LocalExecutorImpl::Poll(std::optional<double> timeout
 void LocalExecutorImpl::HandleTimers(double now, std::vector<ExecutorEvent>* events) {
   for (auto& [id, trial] : trials_) {
     if (!trial->reaped) {
+      // A program that exited on its own while nobody polled (the caller
+      // was held up, e.g. waiting for its store) did not time out.
+      if (trial->timeout_at && now >= *trial->timeout_at) CheckEnded(*trial, now);
+      if (trial->reaped) continue;
       if (trial->timeout_at && now >= *trial->timeout_at) Signal(*trial, EndCause::kTimedOut, now);
       if (trial->kill_at && now >= *trial->kill_at) {
         kill(-trial->pid, SIGKILL);
