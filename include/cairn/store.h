@@ -87,7 +87,11 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url);
 // answers "unavailable" (kUnavailable: SQLite locked past its busy timeout,
 // a PostgreSQL server restarting or a dropped connection) before it gives up.
 struct StorePatience {
-  double patience_s = 300.0;  // from the first failure of one call
+  // From the first failure of one call, which itself comes after the back
+  // end's own wait (SQLite's 10 s busy timeout); a try under way when the
+  // patience ends still finishes, so the whole wait can exceed it by one
+  // such timeout.
+  double patience_s = 300.0;
   double first_pause_s = 0.1;  // doubled after each try, up to max_pause_s
   double max_pause_s = 5.0;
   // Time and waiting; defaults: the real clock and sleeping. Tests pass a
@@ -97,7 +101,7 @@ struct StorePatience {
   // Told once when the store stops answering and once when it answers again
   // (or the wait is given up), so a person knows why the study stalls.
   std::function<void(const std::string&)> on_message;
-  // Set (Ctrl-C) to stop waiting at once.
+  // Set (Ctrl-C) to stop waiting at once: the call then fails kCancelled.
   const std::atomic<bool>* cancel = nullptr;
 };
 

@@ -66,7 +66,11 @@ int Run(const RunArgs& args, const Context& ctx) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   std::signal(SIGHUP, SIG_DFL);
-  if (!summary.ok()) return Fail(summary.status());
+  if (!summary.ok()) {
+    const int code = Fail(summary.status());
+    // Ctrl-C while the store did not answer: stopped on request all the same.
+    return summary.status().code() == StatusCode::kCancelled ? 130 : code;
+  }
   progress.Finish(summary->progress);
   const auto& p = summary->progress;
   if (summary->ran == 0 && !summary->interrupted) {

@@ -211,6 +211,22 @@ TEST_F(LocalExecutorTest, AProgramThatEndedBeforeAnyoneLookedDidNotTimeOut) {
   EXPECT_EQ(outcomes_[1].reports.size(), 1u);
 }
 
+// The caller stops polling and goes away (it gave up on its store): what
+// the program printed is in its log, for a resume to re-read.
+TEST_F(LocalExecutorTest, OutputNobodyReadIsLoggedWhenTheExecutorGoes) {
+  ASSERT_TRUE(Exec().Launch(Shell(1, "echo epoch=1 a=1; echo epoch=2 a=2; echo bye >&2")).ok());
+  ASSERT_TRUE(Exec().Launch(Shell(2, "echo epoch=1 b=1; sleep 30")).ok());
+  usleep(500 * 1000);  // no Poll
+  exec_.reset();
+  auto read = [&](const std::string& path) {
+    std::ifstream in(dir_ / path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(read("trial-1/stdout.log"), "epoch=1 a=1\nepoch=2 a=2\n");
+  EXPECT_EQ(read("trial-1/stderr.log"), "bye\n");
+  EXPECT_EQ(read("trial-2/stdout.log"), "epoch=1 b=1\n");
+}
+
 TEST_F(LocalExecutorTest, IgnoringSigtermGetsKilledAfterGrace) {
   ASSERT_TRUE(Exec().Launch(Shell(1, R"(
     trap '' TERM

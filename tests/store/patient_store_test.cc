@@ -56,7 +56,9 @@ class PatientStoreTest : public StoreBackendTest {
     TrialRecord trial = SeedTrial(*plain_);
     locker_ = Raw();
     EXPECT_NE(locker_, nullptr);
-    if (locker_) EXPECT_TRUE(locker_->Begin().ok());
+    if (locker_) {
+      EXPECT_TRUE(locker_->Begin().ok());
+    }
     return trial;
   }
 
@@ -142,8 +144,13 @@ TEST_P(PatientStoreTest, CtrlCEndsTheWait) {
   int sleeps = 0;
   p.sleep = [&](double) { ++sleeps; };
   auto patient = PatientStore(ImpatientSqlite(), p);
-  EXPECT_EQ(patient->UpdateTrial(trial).code(), StatusCode::kUnavailable);
+  Status write = patient->UpdateTrial(trial);
+  EXPECT_EQ(write.code(), StatusCode::kCancelled) << write.ToString();
+  EXPECT_NE(write.message().find("interrupted while waiting for the store to update trial"), std::string::npos)
+      << write.ToString();
   EXPECT_EQ(sleeps, 0);
+  ASSERT_EQ(messages_.size(), 2u);
+  EXPECT_NE(messages_[1].find("stopped waiting (interrupted)"), std::string::npos) << messages_[1];
   locker_->Rollback();
 }
 

@@ -72,11 +72,16 @@ LocalExecutorImpl::LocalExecutorImpl(const LocalExecutorOptions& options, Clock*
 
 LocalExecutorImpl::~LocalExecutorImpl() {
   for (auto& [id, trial] : trials_) {
-    if (trial->reaped) continue;
-    kill(-trial->pid, SIGKILL);
-    while (waitpid(trial->pid, nullptr, 0) < 0 && errno == EINTR) {
+    if (!trial->reaped) {
+      kill(-trial->pid, SIGKILL);
+      while (waitpid(trial->pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      CloseFd(&trial->pidfd);
     }
-    CloseFd(&trial->pidfd);
+    // Output nobody read yet (the caller stopped polling: it failed, or
+    // gave up on its store) goes to the logs, which a resume re-reads.
+    trial->out->DrainToLog();
+    trial->err->DrainToLog();
   }
   trials_.clear();
   CloseFd(&wake_[0]);

@@ -50,6 +50,16 @@ void TrialOutput::Close(double now, std::vector<ExecutorEvent>* events) {
   Emit(lines, now, events);
 }
 
+void TrialOutput::DrainToLog() {
+  while (pipe_fd_ >= 0) {
+    char buffer[kChunkBytes];
+    ssize_t n = read(pipe_fd_, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nothing more now (EAGAIN: a grandchild holds the pipe), end of file or an error
+    Log(std::string_view(buffer, static_cast<size_t>(n)));
+  }
+}
+
 void TrialOutput::Note(std::string_view text) {
   Log(text);
   Log("\n");

@@ -29,6 +29,10 @@ class TrialOutput {
   void Read(double now, std::vector<ExecutorEvent>* events);
   // Stops reading: flushes the unterminated line and closes the pipe.
   void Close(double now, std::vector<ExecutorEvent>* events);
+  // Logs whatever the pipe holds now, without waiting for more and without
+  // parsing it: what a program printed before Cairn went away (killed, or
+  // given up on its store) stays in its log for a resume to read.
+  void DrainToLog();
   // Appends a line Cairn itself wants in the log (launch errors).
   void Note(std::string_view text);
 

@@ -92,7 +92,13 @@ class PatientStoreImpl final : public Store {
                     inner_->Url(), StatusOf(result).message(), p_.patience_s));
     for (;;) {
       double waited = p_.clock->Now() - start;
-      if (Cancelled() || waited + pause > p_.patience_s) {
+      if (Cancelled()) {
+        Say(fmt::format("store {}: stopped waiting (interrupted)", inner_->Url()));
+        return Status(StatusCode::kCancelled,
+                      fmt::format("interrupted while waiting for the store to {} ({})", what,
+                                  StatusOf(result).message()));
+      }
+      if (waited + pause > p_.patience_s) {
         Say(fmt::format("store {}: gave up after {:.0f} s", inner_->Url(), waited));
         return Status(StatusCode::kUnavailable,
                       fmt::format("{} (gave up after waiting {:.0f} s to {})", StatusOf(result).message(),
