@@ -439,6 +439,8 @@ TEST_F(ExportFormatsTest, ModelCardFrontMatterParsesAndHoldsTheBestTrial) {
   YAML::Node front2 = YAML::Load(card2->substr(4, card2->find("\n---\n", 4) - 4));
   EXPECT_TRUE(front2["model-index"][0]["results"][0]["metrics"].IsSequence()) << *card2;
   EXPECT_EQ(front2["model-index"][0]["results"][0]["metrics"].size(), 0u);
+  // ... and its table says they were NaN rather than dropping them.
+  EXPECT_NE(card2->find("| nan | - | - | - |"), std::string::npos) << *card2;
   // A trial run under an earlier study file says what it ran under.
   json resumed = bundle_;
   for (auto& t : resumed["trials"]) {

@@ -1,4 +1,6 @@
 // DiffTrials: references, sections, package changes and data drift.
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "cairn/diff.h"
@@ -101,6 +103,33 @@ TEST_F(DiffTest, AddedAndRemovedAcrossStudies) {
   EXPECT_EQ((*Row(d, "metrics", "n_params"))["change"], "added");
   EXPECT_EQ((*Row(d, "packages", "torch"))["change"], "removed");
   EXPECT_EQ((*Row(d, "trial", "study"))["b"], "mnist");
+}
+
+// Two trials whose loss ended in NaN (and one whose max is inf) are the
+// same there: NaN is spelled "nan", not compared as a number (NaN != NaN)
+// nor written as null ("no value").
+TEST_F(DiffTest, NanAndInfAreValuesThatCanBeTheSame) {
+  int64_t digits = 0;
+  auto studies = store_->ListStudies();
+  ASSERT_TRUE(studies.ok());
+  for (const auto& s : *studies) {
+    if (s.name == "digits") digits = s.id;
+  }
+  for (int number : {10, 11}) {
+    TrialRecord t{.study_id = digits, .number = number, .state = TrialState::kFailed};
+    t.value = std::numeric_limits<double>::quiet_NaN();
+    t.attrs = {{"metrics", {{"loss", {{"steps", 3}, {"last", "nan"}, {"min", 0.5}, {"max", "inf"},
+                                      {"nonfinite", 2}}}}}};
+    ASSERT_TRUE(store_->CreateTrial(t).ok());
+  }
+  json d = Diff("digits:10", "digits:11");
+  const json* loss = Row(d, "metrics", "loss");
+  ASSERT_NE(loss, nullptr) << d.dump(2);
+  EXPECT_EQ((*loss)["change"], "same") << loss->dump();
+  EXPECT_EQ((*loss)["a"]["last"], "nan") << loss->dump();
+  const json* value = Row(d, "trial", "value");
+  ASSERT_NE(value, nullptr) << d.dump(2);
+  EXPECT_EQ((*value)["change"], "same") << value->dump();
 }
 
 TEST_F(DiffTest, RenderShowsDifferencesOnlyUnlessAll) {

@@ -166,6 +166,12 @@ TEST_F(QueryEvalTest, DivergedMetricsAreFoundByTheirSummary) {
   // The last point of trial 5 is NaN: it compares with nothing.
   EXPECT_EQ(Run("metrics.loss > 1e30"), (V{"digits:4"}));
   EXPECT_EQ(Run("metrics.loss.nonfinite = 0 AND study = \"digits\""), (V{"digits:0", "digits:1", "digits:2"}));
+  // --json spells them out too: null would read as "no value".
+  auto r = RunQuery(*index_, "metrics.loss.max > 1e30", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  nlohmann::json rows = QueryResultJson(*index_, *r);
+  ASSERT_EQ(rows.size(), 2u) << rows.dump();
+  for (const auto& row : rows) EXPECT_EQ(row["fields"]["metrics.loss.max"], "inf") << row.dump();
 }
 
 TEST_F(QueryEvalTest, Dates) {

@@ -73,9 +73,13 @@ TEST(StatsConstructed, SavedHoursUseTheMedianCompletedStepsWithoutABudget) {
   add(TrialState::kRunning, 3, 0, std::nullopt, 1);
   trials.back().ended_at.reset();
   add(TrialState::kFailed, 0, 36, std::nullopt, 1);  // crashed before its first report: no model, but 36 s
-  // Reported only NaN (then stopped for it): no model either, but 12 s.
+  // Reported only NaN (then stopped for it): no model either, but 12 s. Its
+  // summary as the coordinator writes it, the NaN spelled out, and one
+  // model size that is NaN, which is no size.
   add(TrialState::kFailed, 1, 12, std::numeric_limits<double>::quiet_NaN(), 1);
-  trials.back().attrs["metrics"] = {{"loss", {{"steps", 1}, {"last", nullptr}, {"min", nullptr}, {"max", nullptr}}}};
+  trials.back().attrs["metrics"] = {
+      {"loss", {{"steps", 1}, {"last", "nan"}, {"min", nullptr}, {"max", nullptr}, {"nonfinite", 1}}},
+      {"n_params", {{"steps", 1}, {"last", "nan"}, {"min", nullptr}, {"max", nullptr}, {"nonfinite", 1}}}};
   ASSERT_TRUE(index.AddStudy(study, trials).ok());
   json stats = ComputeStats(index);
   json s = stats["studies"][0];

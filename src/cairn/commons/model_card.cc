@@ -11,6 +11,8 @@
 #include "cairn/commons/bundle_codec.h"
 #include "cairn/commons/export_common.h"
 #include "cairn/export.h"
+#include "cairn/json_text.h"
+#include "cairn/metric_summary.h"
 
 namespace cairn {
 namespace {
@@ -36,35 +38,23 @@ std::string Quote(const std::string& s) { return json(s).dump(); }
 
 std::string Number(double v) { return json(v).dump(); }
 
-struct MetricSummary {
-  double last = 0.0;
-  double min = 0.0;
-  double max = 0.0;
-  std::optional<double> best;  // the objective's only: other metrics have no known direction
-  int64_t steps = 0;
-};
-
+// Per-metric summaries of the trial's points, as `show` and `query` make
+// them (MetricSummary): inf and NaN count, they are not dropped.
 std::map<std::string, MetricSummary> Summaries(const json& bundle, int number, Direction objective_dir,
                                                const std::string& objective) {
-  std::map<std::string, MetricSummary> out;
+  std::vector<MetricPoint> points;
   for (const auto& [key, series] : TrialSeries(bundle, number)) {
     if (key.rfind("sys/", 0) == 0) continue;  // utilization, not results
-    MetricSummary s;
-    bool any = false;
-    for (const auto& p : series) {
-      if (!std::isfinite(p.value)) continue;
-      s.min = any ? std::min(s.min, p.value) : p.value;
-      s.max = any ? std::max(s.max, p.value) : p.value;
-      s.last = p.value;
-      any = true;
-      ++s.steps;
-    }
-    // Only the objective has a known direction: a loss beside an accuracy
-    // has no "best", its min and max say what there is.
-    if (any && key == objective) s.best = objective_dir == Direction::kMaximize ? s.max : s.min;
-    if (any) out[key] = s;
+    for (const auto& p : series) points.push_back({0, key, p.step, p.value, p.time});
   }
-  return out;
+  return SummarizeMetricPoints(std::move(points), objective_dir, objective);
+}
+
+// A summary's number for the card: "-" when there is none, inf and NaN as
+// MetricValueJson spells them (JSON's "null" would say "no value").
+std::string Value(const std::optional<double>& v) {
+  if (!v) return "-";
+  return std::isfinite(*v) ? Number(*v) : MetricValueJson(*v).get<std::string>();
 }
 
 std::string FrontMatter(const json& bundle, const json& trial, const std::map<std::string, MetricSummary>& metrics) {
@@ -86,11 +76,16 @@ std::string FrontMatter(const json& bundle, const json& trial, const std::map<st
   y << "    results:\n";
   y << "      - task:\n          type: " << Quote("hyperparameter-search") << "\n";
   y << "          name: " << Quote(study.value("objective", "") + " (" + study.value("direction", "") + ")") << "\n";
-  // A trial whose every value was NaN has no metric: an empty list, not null.
-  y << (metrics.empty() ? "        metrics: []\n" : "        metrics:\n");
+  // Results are final values that are numbers: a metric that ended in NaN
+  // or inf is in the table below, not here. None: an empty list, not null.
+  std::vector<std::pair<std::string, double>> finals;
   for (const auto& [key, s] : metrics) {
+    if (s.last && std::isfinite(*s.last)) finals.emplace_back(key, *s.last);
+  }
+  y << (finals.empty() ? "        metrics: []\n" : "        metrics:\n");
+  for (const auto& [key, last] : finals) {
     y << "          - type: " << Quote(key) << "\n";
-    y << "            value: " << Number(s.last) << "\n";
+    y << "            value: " << Number(last) << "\n";
     y << "            name: " << Quote(key + " (final)") << "\n";
   }
   y << "---\n";
@@ -182,8 +177,8 @@ std::string Results(const std::map<std::string, MetricSummary>& metrics) {
   std::ostringstream md;
   md << "\n## Evaluation results\n\n| metric | final | best | min | max | reports |\n|---|---|---|---|---|---|\n";
   for (const auto& [key, s] : metrics) {
-    md << fmt::format("| {} | {} | {} | {} | {} | {} |\n", Cell(key), Number(s.last), s.best ? Number(*s.best) : "-",
-                      Number(s.min), Number(s.max), s.steps);
+    md << fmt::format("| {} | {} | {} | {} | {} | {} |\n", Cell(key), Value(s.last), Value(s.best), Value(s.min),
+                      Value(s.max), s.steps);
   }
   return md.str();
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cairn/diff.h"
+#include "cairn/json_text.h"
 #include "cairn/query/trial_ref.h"
 
 namespace cairn {
@@ -47,7 +48,9 @@ json ObjectRows(const json& a, const json& b, const std::string& prefix = "",
   return rows;
 }
 
-json OptionalJson(const std::optional<double>& v) { return v ? json(*v) : json(); }
+// inf and NaN as MetricValueJson spells them: null would read as "no value",
+// and NaN compares unequal to itself ("nan nan changed").
+json OptionalJson(const std::optional<double>& v) { return v ? MetricValueJson(*v) : json(); }
 json OptionalJson(const std::optional<int>& v) { return v ? json(*v) : json(); }
 
 json TrialFacts(const Side& s) {

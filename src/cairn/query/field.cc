@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "cairn/json_text.h"
+
 namespace cairn::query {
 
 namespace {
@@ -325,6 +327,8 @@ std::string ValueToString(const Value& v) {
 nlohmann::json ValueToJson(const Value& v) {
   switch (v.type) {
     case Value::Type::kNumber:
+      // JSON has no inf or NaN; null would read as "no value".
+      if (!std::isfinite(v.number)) return MetricValueJson(v.number);
       // Integers stay integers (a seed is 3000003, not 3000003.0).
       if (v.number == std::trunc(v.number) && std::fabs(v.number) < 9007199254740992.0) {
         return static_cast<int64_t>(v.number);

@@ -33,7 +33,8 @@ bool Trained(const IndexedTrial& t, const std::string& objective) {
   auto it = t.metrics.find(objective);
   if (it == t.metrics.end()) return true;
   const MetricSummary& m = it->second;
-  return (m.max && std::isfinite(*m.max)) || (m.min && std::isfinite(*m.min)) || (!m.min && !m.max && m.last);
+  return (m.max && std::isfinite(*m.max)) || (m.min && std::isfinite(*m.min)) ||
+         (!m.min && !m.max && m.last && std::isfinite(*m.last));
 }
 
 double Hours(const TrialRecord& r) { return Ran(r) ? std::max(0.0, *r.ended_at - *r.started_at) / 3600.0 : 0.0; }
@@ -137,7 +138,7 @@ double SavedHours(const IndexedTrial& t, const std::string& objective, double ta
 std::optional<double> ModelSize(const IndexedTrial& t, std::string* source) {
   for (const char* key : kSizeMetrics) {
     auto it = t.metrics.find(key);
-    if (it != t.metrics.end() && it->second.last) {
+    if (it != t.metrics.end() && it->second.last && std::isfinite(*it->second.last)) {
       *source = fmt::format("metric {}", key);
       return *it->second.last;
     }
