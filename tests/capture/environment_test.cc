@@ -11,10 +11,12 @@ namespace {
 TEST(Redaction, SecretNamesAnyCase) {
   for (const char* name : {"HF_TOKEN", "aws_secret_access_key", "API_KEY", "DB_PASSWORD",
                            "GOOGLE_APPLICATION_CREDENTIALS", "MYSQL_PASSWD", "AuthHeader",
-                           "WANDB_API_KEY"}) {
+                           "WANDB_API_KEY", "GITHUB_PAT", "MYSQL_PWD", "SSHPASS", "GPG_PASSPHRASE",
+                           "SESSION_COOKIE", "pat", "--pwd"}) {
     EXPECT_TRUE(IsSecretName(name)) << name;
   }
-  for (const char* name : {"PATH", "HOME", "CUDA_VISIBLE_DEVICES", "CAIRN_PARAMS", "LANG"}) {
+  for (const char* name : {"PATH", "HOME", "CUDA_VISIBLE_DEVICES", "CAIRN_PARAMS", "LANG", "PWD", "OLDPWD",
+                           "PATTERN_DIR", "LD_LIBRARY_PATH", "SPATIAL_DIMS"}) {
     EXPECT_FALSE(IsSecretName(name)) << name;
   }
 }

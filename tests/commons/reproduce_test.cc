@@ -366,6 +366,25 @@ TEST(CompareContexts, NamesEnvironmentVariablesThatDiffer) {
   ContextSnapshot old = a;
   old.env = nullptr;
   EXPECT_TRUE(CompareContexts(old, b).empty());
+  // A login session's variables are noise too.
+  a.env = {{"SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22"}, {"XDG_SESSION_ID", "3"}, {"TMUX_PANE", "%1"},
+           {"WINDOWID", "1"}, {"XLA_FLAGS", "--xla_gpu_deterministic_ops"}};
+  b.env = {{"SSH_CONNECTION", "9.9.9.9 5 6.7.8.9 22"}, {"XDG_SESSION_ID", "4"}, {"TMUX_PANE", "%2"},
+           {"WINDOWID", "2"}};
+  w = CompareContexts(a, b);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "environment: 1 variable differs: XLA_FLAGS --xla_gpu_deterministic_ops -> (unset)");
+  // Long values that share a start show where they differ, cut between
+  // UTF-8 characters (a cut inside one made --json fail).
+  a.env = {{"PYTHONPATH", "/home/alice/work/project-a/src:/opt/venv/lib/python3.11/site-packages:/x/one"},
+           {"PROJECT", "/home/user/donn\u00e9es/projets/mod\u00e8le-\u00e9t\u00e9-\u00f1and\u00fa-\u03b1\u03b2\u03b3"}};
+  b.env = {{"PYTHONPATH", "/home/alice/work/project-a/src:/opt/venv/lib/python3.11/site-packages:/x/two"},
+           {"PROJECT", "/home/user/donn\u00e9es/projets/mod\u00e8le-\u00e9t\u00e9-\u00f1and\u00fa-\u03b4\u03b5\u03b6"}};
+  w = CompareContexts(a, b);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("PYTHONPATH ...ckages:/x/one -> ...ckages:/x/two"), std::string::npos) << w[0];
+  EXPECT_NO_THROW(json(w).dump()) << w[0];  // valid UTF-8
+  EXPECT_NE(w[0].find("\u03b1\u03b2\u03b3 -> "), std::string::npos) << w[0];
   json many = json::object();
   for (int i = 0; i < 10; ++i) many["V" + std::to_string(i)] = std::string(100, 'x');
   b.env = many;

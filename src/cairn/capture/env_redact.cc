@@ -7,13 +7,27 @@
 namespace cairn {
 
 bool IsSecretName(std::string_view name) {
-  static constexpr std::array<std::string_view, 7> kWords = {
-      "TOKEN", "SECRET", "KEY", "PASSWORD", "CREDENTIAL", "PASSWD", "AUTH"};
+  // Anywhere in the name: PASS covers PASSWORD, PASSWD, PASSPHRASE, SSHPASS.
+  static constexpr std::array<std::string_view, 7> kWords = {"TOKEN", "SECRET",     "KEY",   "PASS",
+                                                             "CREDENTIAL", "AUTH", "COOKIE"};
+  // As a whole word of the name (GITHUB_PAT, MYSQL_PWD): inside another word
+  // they are too common (PATH, PATTERN).
+  static constexpr std::array<std::string_view, 2> kWholeWords = {"PAT", "PWD"};
   std::string upper(name);
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return std::any_of(kWords.begin(), kWords.end(),
-                     [&](std::string_view w) { return upper.find(w) != std::string::npos; });
+  if (std::any_of(kWords.begin(), kWords.end(), [&](std::string_view w) { return upper.find(w) != std::string::npos; })) {
+    return true;
+  }
+  if (upper == "PWD") return false;  // the shell's working folder
+  std::string_view rest(upper);
+  while (!rest.empty()) {
+    size_t end = 0;
+    while (end < rest.size() && std::isalnum(static_cast<unsigned char>(rest[end]))) ++end;
+    if (std::find(kWholeWords.begin(), kWholeWords.end(), rest.substr(0, end)) != kWholeWords.end()) return true;
+    rest.remove_prefix(std::min(rest.size(), end + 1));
+  }
+  return false;
 }
 
 std::string RedactEnvValue(std::string_view name, const std::string& value) {

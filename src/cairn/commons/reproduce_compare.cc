@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cairn/env_names.h"
 #include "cairn/reproduce.h"
 
 namespace cairn {
@@ -152,19 +153,45 @@ void CompareHost(const json& a, const json& b, std::vector<std::string>* out) {
   }
 }
 
-// Variables that differ between two runs of the same trial without saying
-// anything about it: Cairn's per-trial ones, the shell's bookkeeping, and
-// the GPU selection (Cairn sets it; the GPUs themselves are compared).
+// Besides a session's variables: the GPU selection, which Cairn sets (the
+// GPUs themselves are compared).
 bool IgnoredVariable(const std::string& name) {
-  static const std::set<std::string> kIgnored = {"PWD", "OLDPWD", "SHLVL", "_", "CUDA_VISIBLE_DEVICES"};
-  return name.rfind("CAIRN_", 0) == 0 || kIgnored.count(name) > 0;
+  return IsSessionVariable(name) || name == "CUDA_VISIBLE_DEVICES";
 }
 
-std::string EnvValue(const json& v) {
-  if (v.is_null()) return "(unset)";
-  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+// Where two texts first differ, backed up to the start of a UTF-8
+// character.
+size_t FirstDifference(const std::string& a, const std::string& b) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  while (i > 0 && (static_cast<unsigned char>(a[i < a.size() ? i : a.size() - 1]) & 0xC0) == 0x80) --i;
+  return i;
+}
+
+// At most about 40 bytes of `text` from byte `from`, cut between UTF-8
+// characters, with "..." where something was left out.
+std::string Excerpt(const std::string& text, size_t from) {
   constexpr size_t kMax = 40;
-  return text.size() > kMax ? text.substr(0, kMax - 3) + "..." : text;
+  auto boundary = [&](size_t i) {
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    return std::min(i, text.size());
+  };
+  size_t start = from > 10 ? boundary(from - 10) : 0;
+  size_t end = boundary(start + kMax);
+  return (start > 0 ? "..." : "") + text.substr(start, end - start) + (end < text.size() ? "..." : "");
+}
+
+// Both values of a changed variable, short, and showing where they differ:
+// two long PYTHONPATHs that share their first 40 bytes must not print alike.
+std::string EnvChange(const std::string& name, const json& a, const json& b) {
+  auto text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  if (a.is_null() || b.is_null()) {
+    return fmt::format("{} {} -> {}", name, a.is_null() ? "(unset)" : Excerpt(text(a), 0),
+                       b.is_null() ? "(unset)" : Excerpt(text(b), 0));
+  }
+  const std::string ta = text(a), tb = text(b);
+  const size_t from = FirstDifference(ta, tb);
+  return fmt::format("{} {} -> {}", name, Excerpt(ta, from), Excerpt(tb, from));
 }
 
 // One warning naming the variables that differ: a thread count, a library
@@ -180,7 +207,7 @@ void CompareEnv(const json& a, const json& b, std::vector<std::string>* out) {
     if (IgnoredVariable(name)) continue;
     json old_value = a.value(name, json()), new_value = b.value(name, json());
     if (old_value == new_value) continue;
-    changes.push_back(fmt::format("{} {} -> {}", name, EnvValue(old_value), EnvValue(new_value)));
+    changes.push_back(EnvChange(name, old_value, new_value));
   }
   if (changes.empty()) return;
   constexpr size_t kShown = 6;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cairn/diff.h"
+#include "cairn/env_names.h"
 #include "cairn/json_text.h"
 #include "cairn/query/trial_ref.h"
 
@@ -35,7 +36,7 @@ void AddRow(json* rows, const std::string& key, const json& a, const json& b) {
 
 // Rows for every key of two JSON objects (missing objects count as empty).
 json ObjectRows(const json& a, const json& b, const std::string& prefix = "",
-                bool (*skip)(const std::string&) = nullptr) {
+                bool (*skip)(std::string_view) = nullptr) {
   json rows = json::array();
   std::set<std::string> keys;
   for (const json* j : {&a, &b}) {
@@ -140,16 +141,6 @@ json MetricRows(const Side& a, const Side& b) {
   return ObjectRows(metrics(a), metrics(b));
 }
 
-// Cairn's own variables differ between any two trials and are shown in the
-// trial and params sections already.
-// Variables that differ between any two trials, or between any two shells
-// (`_` is the shell's last command, OLDPWD its previous folder, SHLVL its
-// depth): noise in a diff, not a difference in how a model was made.
-bool IsPerTrialVariable(const std::string& name) {
-  return name.starts_with("CAIRN_TRIAL") || name == "CAIRN_PARAMS" || name == "CAIRN_SEED" || name == "_" ||
-         name == "OLDPWD" || name == "SHLVL";
-}
-
 json Identity(const Side& s) {
   const TrialRecord& r = s.trial().record;
   return {{"study", s.study().record.name}, {"number", r.number}, {"ark", r.ark}};
@@ -173,7 +164,7 @@ Result<json> DiffTrials(Store& store, const TrialRef& ref_a, const TrialRef& ref
       {{"name", "code"}, {"rows", ObjectRows(CodeFacts(a), CodeFacts(b))}},
       {{"name", "packages"}, {"rows", ObjectRows(Packages(a), Packages(b))}},
       {{"name", "env"}, {"rows", ObjectRows(a.context().value("env", json()), b.context().value("env", json()), "",
-                                            IsPerTrialVariable)}},
+                                            IsSessionVariable)}},
       {{"name", "host"}, {"rows", ObjectRows(host_a, host_b)}},
       {{"name", "gpus"}, {"rows", ObjectRows(Gpus(a), Gpus(b))}},
       {{"name", "datasets"}, {"rows", DatasetRows(a, b)}},
