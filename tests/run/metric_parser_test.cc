@@ -69,6 +69,12 @@ TEST(MetricParserTest, NanAndInfAreKept) {
   EXPECT_TRUE(std::isnan(r->metrics.at("loss")));
   EXPECT_EQ(r->metrics.at("grad"), INFINITY);
   EXPECT_EQ(r->metrics.at("low"), -INFINITY);
+  // Beyond a double's range: a loss that blew up is inf, not dropped.
+  r = parser.Parse("epoch=5 loss=1e999 neg=-2e400 tiny=1e-400");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->metrics.at("loss"), INFINITY);
+  EXPECT_EQ(r->metrics.at("neg"), -INFINITY);
+  EXPECT_EQ(r->metrics.at("tiny"), 0.0);
 }
 
 TEST(MetricParserTest, JsonObject) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <utility>
@@ -111,7 +112,14 @@ std::optional<double> ParseMetricNumber(std::string_view text) {
   }
   double value = 0.0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (end != text.data() + text.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) {
+    // 1e999 overflows to inf (a value that diverged must not vanish), 1e-400
+    // underflows to 0, as strtod rounds them.
+    value = std::strtod(std::string(text).c_str(), nullptr);
+  } else if (ec != std::errc()) {
+    return std::nullopt;
+  }
   return negative ? -value : value;
 }
 
