@@ -58,6 +58,14 @@ const ErrorCase kCases[] = {
     {"unknown parameter key", Doc({"name: t", "command: [p]", "space:", "  lr: {type: float, low: 0, hihg: 1}"}),
      "4:29", "did you mean 'high'?"},
     {"duplicate key", Doc({HEAD, "objective: {metric: acc}", "name: u"}), "7:1", "duplicate key 'name'"},
+    {"a NUL byte", std::string("name: t\ncommand: [prog, \"x") + '\0' + "y\"]\n", "2:19", "a NUL byte"},
+    {"not UTF-8", Doc({"name: t", "# caf\xe9", "command: [prog]"}), "2:6", "byte 0xE9, which is not UTF-8"},
+    {"a cut UTF-8 character", Doc({"name: t\xc3"}), "1:8", "byte 0xC3, which is not UTF-8"},
+    {"a non-finite choice", Doc({HEAD, "  p: {type: categorical, choices: [a, .nan]}", "objective: {metric: acc}"}),
+     "6:39", "a choice of parameter 'p' is .nan; expected a finite number, or a quoted string"},
+    {"a non-finite condition value",
+     Doc({HEAD, "  p: {type: float, low: 0, high: 1, when: {opt: .inf}}", "objective: {metric: acc}"}), "6:49",
+     ".inf"},
     {"missing top key", Doc({HEAD}), "1:1", "missing key 'objective' in the study file"},
     {"missing metric", Doc({HEAD, "objective: {direction: max}"}), "6:12", "missing key 'metric' in 'objective'"},
     {"bounds not a pair", Doc({HEAD, "objective: {metric: acc, bounds: [0, 1, 2]}"}), "6:34", "is not a list of two"},
@@ -235,10 +243,13 @@ TEST(ParseStudyPaths, AWorkFolderThatIsNotUtf8IsRefused) {
       << in_base.status().message();
   auto named = ParseStudyText(head + "workdir: code\xff\n", "s.yaml", "/base");
   ASSERT_FALSE(named.ok());
-  EXPECT_EQ(named.status().message().rfind("s.yaml:5:10: the work folder", 0), 0u) << named.status().message();
+  // Bytes in the file that are not UTF-8 are refused where they stand.
+  EXPECT_EQ(named.status().message().rfind("s.yaml:5:14: byte 0xFF, which is not UTF-8", 0), 0u)
+      << named.status().message();
   auto data = ParseStudyText(head + "datasets: [ok.csv, d\xff.csv]\n", "s.yaml", "/base");
   ASSERT_FALSE(data.ok());
-  EXPECT_EQ(data.status().message().rfind("s.yaml:5:20: the dataset path", 0), 0u) << data.status().message();
+  EXPECT_EQ(data.status().message().rfind("s.yaml:5:21: byte 0xFF, which is not UTF-8", 0), 0u)
+      << data.status().message();
 }
 
 }  // namespace

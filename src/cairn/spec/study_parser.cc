@@ -227,6 +227,52 @@ Result<YAML::Node> LoadDocument(const YamlContext& ctx, const std::string& text)
   return docs[0];
 }
 
+// Length of the UTF-8 character that starts at `at`, 0 when the bytes there
+// are not one (a stray continuation byte, a cut sequence, an overlong form,
+// a surrogate or a code point past U+10FFFF).
+size_t Utf8Length(std::string_view s, size_t at) {
+  auto byte = [&](size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
+  auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) { return byte(i) >= lo && byte(i) <= hi; };
+  const unsigned c = byte(at);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(at + 1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const bool second = c == 0xE0 ? cont(at + 1, 0xA0) : c == 0xED ? cont(at + 1, 0x80, 0x9F) : cont(at + 1);
+    return second && cont(at + 2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const bool second = c == 0xF0 ? cont(at + 1, 0x90) : c == 0xF4 ? cont(at + 1, 0x80, 0x8F) : cont(at + 1);
+    return second && cont(at + 2) && cont(at + 3) ? 4 : 0;
+  }
+  return 0;
+}
+
+// The study file must be UTF-8 text without NUL bytes: YAML would cut a
+// value at a NUL (the program got "x" where the record says "x\0y"), and
+// text that is not UTF-8 reaches argv as one thing and the record (JSON) as
+// another, or not at all.
+Status CheckText(const YamlContext& ctx, const std::string& text) {
+  YAML::Mark mark;
+  mark.line = 0;
+  mark.column = 0;
+  for (size_t at = 0; at < text.size();) {
+    if (text[at] == '\0') return ctx.Error(mark, "a NUL byte", "text without NUL bytes");
+    const size_t length = Utf8Length(text, at);
+    if (length == 0) {
+      return ctx.Error(mark, fmt::format("byte 0x{:02X}, which is not UTF-8", static_cast<unsigned char>(text[at])),
+                       "a UTF-8 text file");
+    }
+    if (text[at] == '\n') {
+      ++mark.line;
+      mark.column = 0;
+    } else {
+      ++mark.column;
+    }
+    at += length;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const std::vector<std::string>& CommandExtraNames() {
@@ -238,6 +284,7 @@ Result<StudySpec> ParseStudyText(const std::string& text, const std::string& sou
                                  const std::filesystem::path& base_dir) {
   YamlContext ctx(source_name);
   try {
+    CAIRN_TRY(CheckText(ctx, text));
     CAIRN_ASSIGN_OR_RETURN(YAML::Node root, LoadDocument(ctx, text));
     CAIRN_ASSIGN_OR_RETURN(MapFields top, ctx.Map(root, root.Mark(), "the study file", kTopKeys));
     StudySpec spec;

@@ -220,7 +220,14 @@ Result<ParamValue> YamlContext::Value(const YAML::Node& node, const YAML::Mark& 
   if (IsQuoted(node)) return ParamValue(text);
   if (auto b = ParseBoolText(text)) return ParamValue(*b);
   if (auto i = ParseIntText(text)) return ParamValue(*i);
-  if (auto d = ParseDoubleText(text)) return ParamValue(*d);
+  if (auto d = ParseDoubleText(text)) {
+    // .nan and .inf have no JSON form (the record would hold null) and no
+    // place in a search: a choice of "nan" is a string, quoted.
+    if (!std::isfinite(*d)) {
+      return Error(mark, fmt::format("{} is {}", label, text), "a finite number, or a quoted string (\"nan\")");
+    }
+    return ParamValue(*d);
+  }
   return ParamValue(text);
 }
 
