@@ -785,6 +785,31 @@ TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
   EXPECT_EQ(reruns, interrupted);
 }
 
+// A resume interrupted before it started the re-runs it queued leaves them
+// to the next resume: the interrupted trials are not marked as re-run.
+TEST_F(CoordinatorTest, AResumeInterruptedBeforeItsRerunsLeavesThemToTheNext) {
+  std::atomic<bool> interrupt{false};
+  FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  auto summary = RunStudy(MakeSpec(3, 3), first, "none", &interrupt, [&](const StudyProgress& p) {
+    if (p.elapsed_s >= 2) interrupt = true;
+  });
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  int interrupted = 0;
+  for (const auto& t : Trials()) interrupted += t.state == TrialState::kInterrupted;
+  ASSERT_EQ(interrupted, 3);
+
+  std::atomic<bool> at_once{true};  // Ctrl-C before the resume launched anything
+  FakeExecutor second(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  ASSERT_TRUE(RunStudy(MakeSpec(3, 1), second, "none", &at_once).ok());
+  for (const auto& t : Trials()) EXPECT_FALSE(t.attrs.value("rerun", false)) << "trial " << t.number;
+
+  FakeExecutor third(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  ASSERT_TRUE(RunStudy(MakeSpec(3, 3), third).ok());
+  int completed = 0;
+  for (const auto& t : Trials()) completed += t.state == TrialState::kCompleted;
+  EXPECT_EQ(completed, 3);
+}
+
 // The store as a coordinator on another host leaves it when it is killed
 // mid-trial: trial 0 running, its heartbeat long silent, steps 1..4 stored.
 int64_t LeaveRunningTrial(Store& store, const StudySpec& spec, double now_wall, const nlohmann::json& executor) {

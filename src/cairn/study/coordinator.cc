@@ -106,6 +106,7 @@ struct Rerun {
   int retry = 0;        // 1 for the first retry of a failure
   bool counts = false;  // whether it uses up a trial of the budget
   bool whole_gpu = false;  // it ran out of GPU memory sharing one: give it a GPU alone
+  bool marked = false;  // the store says attrs.rerun of trial `origin`: it is queued here
 };
 
 std::string OwnerName(double start) {
@@ -163,8 +164,11 @@ class CoordinatorImpl final : public Coordinator {
   bool FinishedBeforeTheStop(const LiveTrial& live, const ExitEvent& exit) const;
   Status HandleExit(const ExitEvent& exit);
   void RequestStop(LiveTrial& live, StopCause cause, std::string detail);
-  void InterruptAll();
-  void KillAll();
+  Status InterruptAll();
+  Status KillAll();
+  // Gives the trials of re-runs queued but not started back to the store
+  // (their attrs.rerun unset), so that the next resume runs them.
+  Status ReleaseQueuedReruns();
   Status CountOthersEnded();
   void EnforceMaxSteps();
   Status FlushMetrics();
@@ -350,7 +354,7 @@ Status CoordinatorImpl::Refresh() {
     bool rerun = (trial.state == TrialState::kLost || trial.state == TrialState::kInterrupted) &&
                  !trial.attrs.value("rerun", false);
     if (rerun) {
-      reruns_.push_back({trial.params, trial.number, 0, false});
+      reruns_.push_back({trial.params, trial.number, 0, false, false, /*marked=*/true});
       trial.attrs["rerun"] = true;  // re-run once, even if this coordinator dies too
       CAIRN_TRY(parts_.store->UpdateTrial(trial));
     }
@@ -995,9 +999,20 @@ void CoordinatorImpl::EnforceMaxSteps() {
   }
 }
 
-void CoordinatorImpl::InterruptAll() {
-  interrupted_ = true;
+Status CoordinatorImpl::ReleaseQueuedReruns() {
+  for (const Rerun& r : reruns_) {
+    if (!r.marked) continue;
+    CAIRN_ASSIGN_OR_RETURN(TrialRecord trial, parts_.store->GetTrialByNumber(study_.id, r.origin));
+    trial.attrs.erase("rerun");
+    CAIRN_TRY(parts_.store->UpdateTrial(trial));
+  }
   reruns_.clear();
+  return Status::Ok();
+}
+
+Status CoordinatorImpl::InterruptAll() {
+  interrupted_ = true;
+  Status released = ReleaseQueuedReruns();
   for (auto& [id, live] : live_) {
     RequestStop(live, StopCause::kInterrupt,
                 "interrupted: cairn was told to stop (Ctrl-C, SIGTERM or SIGHUP); running it again re-runs this trial");
@@ -1007,15 +1022,17 @@ void CoordinatorImpl::InterruptAll() {
                                     "(budget.grace); interrupt again to kill them now",
                                     live_.size(), spec_.grace_s));
   }
+  return released;
 }
 
-void CoordinatorImpl::KillAll() {
-  if (!interrupted_) InterruptAll();
+Status CoordinatorImpl::KillAll() {
+  Status interrupted = interrupted_ ? Status::Ok() : InterruptAll();
   killed_ = true;
   for (auto& [id, live] : live_) parts_.executor->Kill(id);
   if (options_.on_message && !live_.empty()) {
     options_.on_message(fmt::format("killing {} running trial(s) now", live_.size()));
   }
+  return interrupted;
 }
 
 Status CoordinatorImpl::FlushMetrics() {
@@ -1087,8 +1104,8 @@ void CoordinatorImpl::MaybeReportProgress(bool force) {
 
 Result<StudySummary> CoordinatorImpl::Run() {
   for (;;) {
-    if (!interrupted_ && options_.interrupt && options_.interrupt->load()) InterruptAll();
-    if (!killed_ && options_.kill && options_.kill->load()) KillAll();
+    if (!interrupted_ && options_.interrupt && options_.interrupt->load()) CAIRN_TRY(InterruptAll());
+    if (!killed_ && options_.kill && options_.kill->load()) CAIRN_TRY(KillAll());
     // Other coordinators may share the study: see what they did before
     // taking more of the budget.
     if (ShouldLaunch() && parts_.clock->Now() - last_refresh_ >= options_.refresh_interval_s) CAIRN_TRY(Refresh());
