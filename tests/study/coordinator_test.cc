@@ -842,6 +842,27 @@ Script TenSteps() {
   return s;
 }
 
+// Another host's coordinator shares the study; this one is held up for 90 s
+// (its store did not answer). Over those 90 s the other's heartbeat went
+// silent too, for the same reason: it is not taken for gone until it has
+// been silent for a whole timeout after this coordinator hears the store
+// again, so its running trial is not re-run twice over.
+TEST_F(CoordinatorTest, AStallDoesNotMakeAnotherCoordinatorsTrialsLookLost) {
+  StudySpec spec = MakeSpec(3, 1);
+  int64_t other = LeaveRunningTrial(*store_, spec, clock_.WallTime(), nlohmann::json::object());
+  TrialRecord fresh = *store_->GetTrial(other);
+  fresh.heartbeat_at = clock_.WallTime();  // alive when this coordinator starts
+  ASSERT_TRUE(store_->UpdateTrial(fresh).ok());
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  exec.extra_turn_s[3] = 90;  // held up for 90 s in its fourth turn
+  auto summary = RunStudy(spec, exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].state, TrialState::kRunning) << trials[0].end_reason;
+  for (const auto& t : trials) EXPECT_FALSE(t.attrs.contains("rerun_of")) << "trial " << t.number;
+}
+
 TEST_F(CoordinatorTest, ResumeReattachesATrialItsExecutorStillRuns) {
   StudySpec spec = MakeSpec(1, 1);
   int64_t id = LeaveRunningTrial(*store_, spec, clock_.WallTime(), {{"fake_job", "job-7"}});

@@ -41,7 +41,8 @@ std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
   std::vector<ExecutorEvent> events;
   if (running_.empty()) return events;
   events.reserve(running_.size());
-  clock_->Advance(1.0);
+  auto extra = extra_turn_s.find(turns_++);
+  clock_->Advance(1.0 + (extra == extra_turn_s.end() ? 0.0 : extra->second));
   double now = clock_->Now();
   for (auto it = running_.begin(); it != running_.end();) {
     Live& live = it->second;

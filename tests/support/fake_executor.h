@@ -31,6 +31,9 @@ class FakeExecutor final : public Executor {
   int stop_delay = 0;
   // When set, Launch returns it (and starts nothing): a cluster out of reach.
   std::optional<Status> refuse_launches;
+  // Seconds a Poll turn takes (simulated): 1, or what extra_turn_s says for
+  // turn n (0-based), e.g. a coordinator held up by its store.
+  std::map<int, double> extra_turn_s;
 
   FakeExecutor(SimulatedClock* clock, std::function<Script(const LaunchRequest&)> script_for)
       : clock_(clock), script_for_(std::move(script_for)) {}
@@ -65,6 +68,7 @@ class FakeExecutor final : public Executor {
   SimulatedClock* clock_;
   std::function<Script(const LaunchRequest&)> script_for_;
   std::map<int64_t, Live> running_;
+  int turns_ = 0;
 };
 
 }  // namespace cairn::testing

@@ -206,6 +206,16 @@ class CoordinatorImpl final : public Coordinator {
   int ran_here_ = 0;  // trials this coordinator launched or re-attached to
   int budget_ = 0;   // budget.trials, or fewer when the sampler has only so many parameter sets
   double last_refresh_ = 0.0;
+  // Wall time this coordinator's view of the store resumed after its last
+  // stall (a turn or a read longer than kStallS): other coordinators'
+  // heartbeats count from here (OwnerIsGone), since the store silenced
+  // theirs as long as it held this one up.
+  double heard_since_ = 0.0;
+  double last_turn_wall_ = 0.0;
+  void NoteStall(double started_wall) {
+    const double now = parts_.clock->WallTime();
+    if (now - started_wall > study_internal::kStallS) heard_since_ = now;
+  }
   std::set<int> told_;  // trial numbers the sampler has been told (or that we run)
   bool interrupted_ = false;
   bool killed_ = false;  // every running trial was killed (a second Ctrl-C)
@@ -332,7 +342,9 @@ Status CoordinatorImpl::KeepTheNewStudyFile(const nlohmann::json& now) {
 // recovered (their logs re-read into the store), marked lost and re-run.
 Status CoordinatorImpl::Refresh() {
   last_refresh_ = parts_.clock->Now();
+  const double asked = parts_.clock->WallTime();
   CAIRN_ASSIGN_OR_RETURN(auto trials, parts_.store->ListTrials(study_.id));
+  NoteStall(asked);
   int budget_trials = 0;
   for (auto& trial : trials) {
     next_number_ = std::max(next_number_, trial.number + 1);
@@ -341,7 +353,9 @@ Status CoordinatorImpl::Refresh() {
     if (told_.count(trial.number)) continue;
     bool running = trial.state == TrialState::kRunning || trial.state == TrialState::kQueued;
     if (running) {
-      if (trial.owner == owner_ || !study_internal::OwnerIsGone(trial, parts_.clock->WallTime())) continue;
+      if (trial.owner == owner_ || !study_internal::OwnerIsGone(trial, parts_.clock->WallTime(), heard_since_)) {
+        continue;
+      }
       CAIRN_ASSIGN_OR_RETURN(bool reattached, Reattach(trial));
       if (reattached) {
         ++ran_here_;
@@ -1070,6 +1084,12 @@ void CoordinatorImpl::Heartbeat() {
     live.record.heartbeat_at = parts_.clock->WallTime();
     live.steps_written = live.record.steps;
     (void)parts_.store->UpdateTrial(live.record);
+    // A write that waited for the store went in with the stamp of before
+    // the wait, already stale to the others: stamp it again.
+    if (parts_.clock->WallTime() - *live.record.heartbeat_at > kAliveEveryS) {
+      live.record.heartbeat_at = parts_.clock->WallTime();
+      (void)parts_.store->UpdateTrial(live.record);
+    }
   }
 }
 
@@ -1103,7 +1123,10 @@ void CoordinatorImpl::MaybeReportProgress(bool force) {
 }
 
 Result<StudySummary> CoordinatorImpl::Run() {
+  last_turn_wall_ = parts_.clock->WallTime();
   for (;;) {
+    NoteStall(last_turn_wall_);
+    last_turn_wall_ = parts_.clock->WallTime();
     if (!interrupted_ && options_.interrupt && options_.interrupt->load()) CAIRN_TRY(InterruptAll());
     if (!killed_ && options_.kill && options_.kill->load()) CAIRN_TRY(KillAll());
     // Other coordinators may share the study: see what they did before

@@ -1,5 +1,6 @@
 #include "cairn/study/recovery.h"
 
+#include <algorithm>
 #include <signal.h>
 #include <unistd.h>
 
@@ -38,11 +39,11 @@ bool ProcessExists(int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == E
 
 }  // namespace
 
-bool OwnerIsGone(const TrialRecord& trial, double now_wall) {
+bool OwnerIsGone(const TrialRecord& trial, double now_wall, double heard_since) {
   auto owner = ParseOwner(trial.owner);
   if (owner && owner->host == HostName()) return !ProcessExists(owner->pid);
   double last = trial.heartbeat_at.value_or(trial.started_at.value_or(trial.created_at));
-  return now_wall - last > kHeartbeatTimeoutS;
+  return now_wall - std::max(last, heard_since) > kHeartbeatTimeoutS;
 }
 
 void KillOrphan(const TrialRecord& trial) {

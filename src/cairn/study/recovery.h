@@ -17,8 +17,15 @@ inline constexpr double kHeartbeatTimeoutS = 60.0;
 
 // True when the coordinator named `owner` ("host:pid:start") is gone: on
 // this host, its process no longer exists; elsewhere, its heartbeat is older
-// than kHeartbeatTimeoutS.
-bool OwnerIsGone(const TrialRecord& trial, double now_wall);
+// than kHeartbeatTimeoutS, counted from `heard_since` when that is later:
+// the time the caller's own view of the store resumed after a stall (a
+// store that answered no one for minutes silenced every heartbeat, and a
+// coordinator held up as long is not gone).
+bool OwnerIsGone(const TrialRecord& trial, double now_wall, double heard_since = 0.0);
+
+// A coordinator turn (or one read of the store) longer than this was a
+// stall: the store did not answer, or the machine slept.
+inline constexpr double kStallS = 15.0;
 
 // Kills the process group `attrs.pid` of a trial whose coordinator died,
 // when it still runs on this host and is the trial (IsTrialProcess: the pid
