@@ -80,7 +80,11 @@ int Fail(const Status& status) {
   return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound ? 2 : 1;
 }
 
-void PrintJson(const nlohmann::json& j) { std::cout << j.dump(2) << "\n"; }
+// Text a program printed (a stderr tail, a label) need not be UTF-8; JSON
+// must be: such bytes become U+FFFD rather than failing the whole command.
+void PrintJson(const nlohmann::json& j) {
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 namespace {
 struct Registration {

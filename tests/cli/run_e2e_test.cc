@@ -256,5 +256,17 @@ TEST_F(E2ERun, ExecutorFlagOverridesTheStudyFile) {
   EXPECT_EQ(local.Json()["completed"], 1) << local.out;
 }
 
+// --store-patience takes seconds; NaN (which passes a range check) is
+// refused before the store is opened.
+TEST_F(E2ERun, StorePatienceMustBeANumberOfSeconds) {
+  auto nan = RunCairn({"run", "study.yaml", "--store-patience", "nan", "--store", store_}, dir_);
+  EXPECT_EQ(nan.exit_code, 2) << nan.err;
+  EXPECT_NE(nan.err.find("--store-patience nan: expected a number of seconds"), std::string::npos) << nan.err;
+  auto negative = RunCairn({"run", "study.yaml", "--store-patience", "-1", "--store", store_}, dir_);
+  EXPECT_EQ(negative.exit_code, 2) << negative.err;
+  auto ok = RunCairn({"run", "study.yaml", "--store-patience", "30", "--trials", "1", "--store", store_}, dir_);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
 }  // namespace
 }  // namespace cairn::testing

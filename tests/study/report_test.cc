@@ -176,6 +176,12 @@ TEST_F(StudyStatusTest, AFailedTrialShowsTheEndOfItsStderr) {
   auto completed = TrialDetailsJson(*store_, "digits", 0);
   ASSERT_TRUE(completed.ok());
   EXPECT_FALSE(completed->contains("stderr_tail"));
+  // A long line is cut between UTF-8 characters, not inside one.
+  testing::WriteFile(dir / "stderr.log", std::string(199, 'E') + "\xc3\xa9tait\n");
+  details = TrialDetailsJson(*store_, "digits", 4);
+  ASSERT_TRUE(details.ok());
+  EXPECT_EQ((*details)["stderr_tail"], (nlohmann::json{std::string(199, 'E')}));
+  EXPECT_NO_THROW((void)details->dump());
   std::filesystem::remove_all(dir);
 }
 

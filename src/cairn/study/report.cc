@@ -21,6 +21,14 @@ nlohmann::json NumberOrNull(const std::optional<double>& v) {
   return *v;
 }
 
+// At most `bytes` bytes of `text`, not cutting a UTF-8 character in two.
+std::string Utf8Prefix(const std::string& text, size_t bytes) {
+  if (text.size() <= bytes) return text;
+  size_t end = bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 // The last lines of a failed trial's stderr.log (its traceback), read from
 // the last 4 KiB; empty when the folder is elsewhere (another machine).
 nlohmann::json StderrTail(const TrialRecord& t) {
@@ -40,7 +48,7 @@ nlohmann::json StderrTail(const TrialRecord& t) {
   for (size_t at = 0; at < text.size();) {
     size_t nl = text.find('\n', at);
     std::string line = text.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
-    if (line.find_first_not_of(" \t\r") != std::string::npos) all.push_back(line.substr(0, 200));
+    if (line.find_first_not_of(" \t\r") != std::string::npos) all.push_back(Utf8Prefix(line, 200));
     if (nl == std::string::npos) break;
     at = nl + 1;
   }

@@ -135,6 +135,11 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   context.space = spec.space;
   CAIRN_ASSIGN_OR_RETURN(auto scheduler, MakeScheduler(spec.pruner, context, spec.pruner_options));
 
+  if (options.store_patience_s &&
+      (!(*options.store_patience_s >= 0) || !std::isfinite(*options.store_patience_s))) {
+    return InvalidArgument(
+        fmt::format("--store-patience {}: expected a number of seconds, 0 or more", *options.store_patience_s));
+  }
   // Opened once the study can run at all: a refused executor, GPU request,
   // sampler or pruner leaves no empty store behind.
   std::string cwd = std::filesystem::current_path().string();
