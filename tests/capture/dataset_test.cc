@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <thread>
 
@@ -82,6 +83,15 @@ TEST_F(DatasetTest, FileAndMissingPaths) {
   auto missing = FingerprintDataset(dir_ / "nope", cache);
   EXPECT_EQ(missing["kind"], "missing");
   EXPECT_TRUE(missing["sha256"].is_null());
+  // A FIFO (reading it would block) and a device (/dev/zero never ends)
+  // are named, not read.
+  ASSERT_EQ(mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+  for (const auto& special : {dir_ / "fifo", std::filesystem::path("/dev/zero")}) {
+    auto j = FingerprintDataset(special, cache);
+    EXPECT_EQ(j["kind"], "special") << j;
+    EXPECT_TRUE(j["sha256"].is_null()) << j;
+    ASSERT_EQ(j["errors"].size(), 1u) << j;
+  }
 }
 
 TEST_F(DatasetTest, CorruptCacheFileIsAnEmptyCache) {

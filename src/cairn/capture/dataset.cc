@@ -48,6 +48,13 @@ nlohmann::json FingerprintDataset(const fs::path& path, FingerprintCache& cache)
     return out;
   }
   const bool is_dir = fs::is_directory(status);
+  if (!is_dir && !fs::is_regular_file(status)) {
+    // A FIFO would block the read forever, a device (/dev/zero) never end:
+    // named as what it is, with no content hash.
+    out.update({{"kind", "special"}, {"files", 0}, {"bytes", 0}, {"sha256", nullptr}});
+    out["errors"].push_back(abs.filename().string() + " is not a regular file or a folder (a FIFO, socket or device)");
+    return out;
+  }
   std::vector<std::string> files =
       is_dir ? FilesUnder(abs) : std::vector<std::string>{abs.filename().string()};
   const fs::path base = is_dir ? abs : abs.parent_path();
