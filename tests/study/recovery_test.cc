@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <fstream>
 #include <string>
 
@@ -37,6 +38,28 @@ pid_t SleepAsTrial(const std::string& id) {
     usleep(10000);
   }
   return pid;
+}
+
+// A coordinator on this host is gone when its pid is, and when the pid now
+// names a process that started after the coordinator did (a container
+// restarted, its new `cairn run` is pid 1 again).
+TEST(OwnerIsGone, APidTakenByALaterProcessIsGone) {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  const double now = static_cast<double>(time(nullptr));
+  TrialRecord trial;
+  trial.heartbeat_at = now;
+  auto owner = [&](const std::string& start) {
+    return std::string(host) + ":" + std::to_string(getpid()) + (start.empty() ? "" : ":" + start);
+  };
+  trial.owner = owner(std::to_string(now));  // this very process, started before now
+  EXPECT_FALSE(OwnerIsGone(trial, now));
+  trial.owner = owner(std::to_string(now - 100000));  // a coordinator long before this process
+  EXPECT_TRUE(OwnerIsGone(trial, now));
+  trial.owner = owner("");  // an owner without its start: the pid alone decides
+  EXPECT_FALSE(OwnerIsGone(trial, now));
+  trial.owner = std::string(host) + ":999999999:" + std::to_string(now);  // no such process
+  EXPECT_TRUE(OwnerIsGone(trial, now));
 }
 
 TEST(IsTrialProcess, OnlyAProcessWhoseEnvironmentNamesTheTrial) {

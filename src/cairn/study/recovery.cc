@@ -1,12 +1,14 @@
 #include "cairn/study/recovery.h"
 
-#include <algorithm>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "cairn/metric_parser.h"
 
@@ -16,6 +18,7 @@ namespace {
 struct Owner {
   std::string host;
   int pid = 0;
+  std::optional<double> start;  // the coordinator's start, wall seconds
 };
 
 std::optional<Owner> ParseOwner(const std::string& owner) {
@@ -23,10 +26,39 @@ std::optional<Owner> ParseOwner(const std::string& owner) {
   auto second = owner.find(':', first == std::string::npos ? first : first + 1);
   if (first == std::string::npos || second == std::string::npos) return std::nullopt;
   try {
-    return Owner{owner.substr(0, first), std::stoi(owner.substr(first + 1, second - first - 1))};
+    Owner out{owner.substr(0, first), std::stoi(owner.substr(first + 1, second - first - 1)), std::nullopt};
+    size_t used = 0;
+    const std::string start = owner.substr(second + 1);
+    const double value = std::stod(start, &used);
+    if (used == start.size() && std::isfinite(value)) out.start = value;
+    return out;
   } catch (...) {
     return std::nullopt;
   }
+}
+
+// When process `pid` started, in seconds since the Unix epoch: the boot
+// time (/proc/stat btime) plus its start in clock ticks after boot
+// (/proc/PID/stat, field 22); nullopt when either cannot be read.
+std::optional<double> ProcessStartWall(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return std::nullopt;
+  const size_t paren = line.rfind(')');  // the command name may hold spaces and parentheses
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i < 22) continue;
+    std::ifstream boot("/proc/stat");
+    for (std::string key; boot >> key;) {
+      double btime = 0;
+      if (key == "btime" && boot >> btime) {
+        return btime + std::stod(field) / static_cast<double>(sysconf(_SC_CLK_TCK));
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 std::string HostName() {
@@ -41,7 +73,15 @@ bool ProcessExists(int pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == E
 
 bool OwnerIsGone(const TrialRecord& trial, double now_wall, double heard_since) {
   auto owner = ParseOwner(trial.owner);
-  if (owner && owner->host == HostName()) return !ProcessExists(owner->pid);
+  if (owner && owner->host == HostName()) {
+    if (!ProcessExists(owner->pid)) return true;
+    // The pid may name another process by now (a container restarted: its
+    // new `cairn run` is pid 1 again). One that started after the owner
+    // recorded its own start is not the owner.
+    constexpr double kSlackS = 5.0;
+    const std::optional<double> started = ProcessStartWall(owner->pid);
+    return owner->start && started && *started > *owner->start + kSlackS;
+  }
   double last = trial.heartbeat_at.value_or(trial.started_at.value_or(trial.created_at));
   return now_wall - std::max(last, heard_since) > kHeartbeatTimeoutS;
 }

@@ -16,7 +16,8 @@ namespace cairn::study_internal {
 inline constexpr double kHeartbeatTimeoutS = 60.0;
 
 // True when the coordinator named `owner` ("host:pid:start") is gone: on
-// this host, its process no longer exists; elsewhere, its heartbeat is older
+// this host, its process no longer exists or the pid names a process that
+// started after it (pid reuse: a restarted container); elsewhere, its heartbeat is older
 // than kHeartbeatTimeoutS, counted from `heard_since` when that is later:
 // the time the caller's own view of the store resumed after a stall (a
 // store that answered no one for minutes silenced every heartbeat, and a
