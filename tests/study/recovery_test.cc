@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "support/paths.h"
 
 namespace cairn::study_internal {
 namespace {
@@ -60,6 +63,38 @@ TEST(OwnerIsGone, APidTakenByALaterProcessIsGone) {
   EXPECT_FALSE(OwnerIsGone(trial, now));
   trial.owner = std::string(host) + ":999999999:" + std::to_string(now);  // no such process
   EXPECT_TRUE(OwnerIsGone(trial, now));
+}
+
+// The log is read in chunks as the executor reads its pipe: a report cut
+// by a chunk's end, one after a line far too long to be a report, and a
+// last line without a newline all count; what the store has is not added.
+TEST(ReingestTrialLog, ReadsEveryReportTheStoreLacks) {
+  auto dir = testing::MakeTempDir("cairn-reingest");
+  auto store = OpenStore("sqlite://" + (dir / "s.db").string());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto study = (*store)->CreateStudy(StudyRecord{.name = "s", .objective = "loss"});
+  ASSERT_TRUE(study.ok());
+  TrialRecord trial{.study_id = *study, .number = 0, .state = TrialState::kRunning};
+  trial.attrs = {{"trial_dir", dir.string()}};
+  auto id = (*store)->CreateTrial(trial);
+  ASSERT_TRUE(id.ok());
+  trial.id = *id;
+  std::vector<MetricPoint> stored = {{*id, "loss", 1, 0.9, 1.0}};
+  ASSERT_TRUE((*store)->AppendMetrics(stored).ok());
+  std::string log = "epoch=1 loss=0.9\n" + std::string((1 << 16) - 30, 'x') + "\nepoch=2 loss=0.8\n" +
+                    std::string(3 << 20, 'y') + "\nepoch=3 loss=0.7\nepoch=4 loss=0.6";
+  testing::WriteFile(dir / "stdout.log", log);
+  StudySpec spec;
+  spec.step_key = "epoch";
+  auto added = ReingestTrialLog(**store, spec, trial);
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_EQ(*added, 3);
+  auto points = (*store)->ReadMetrics({*id, std::string("loss")});
+  ASSERT_TRUE(points.ok());
+  ASSERT_EQ(points->size(), 4u);
+  EXPECT_EQ((*points)[3].step, 4);
+  EXPECT_DOUBLE_EQ((*points)[3].value, 0.6);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(IsTrialProcess, OnlyAProcessWhoseEnvironmentNamesTheTrial) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cairn/metric_parser.h"
+#include "cairn/run/line_splitter.h"
 
 namespace cairn::study_internal {
 namespace {
@@ -122,15 +123,29 @@ Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const Tria
   double time = trial.heartbeat_at.value_or(trial.created_at);
   std::vector<MetricPoint> missing;
   std::map<std::string, int64_t> count;  // reports without a step count per key
-  std::string line;
-  while (std::getline(log, line)) {
-    auto report = parser.Parse(line);
-    if (!report) continue;
-    for (const auto& [key, value] : report->metrics) {
-      int64_t step = report->step.value_or(++count[key]);
-      if (have.insert({key, step}).second) missing.push_back({trial.id, key, step, value, time});
+  auto ingest = [&](const std::vector<std::string>& lines) {
+    for (const std::string& line : lines) {
+      auto report = parser.Parse(line);
+      if (!report) continue;
+      for (const auto& [key, value] : report->metrics) {
+        int64_t step = report->step.value_or(++count[key]);
+        if (have.insert({key, step}).second) missing.push_back({trial.id, key, step, value, time});
+      }
     }
+  };
+  // Split as the live executor splits: a line too long to be a report is
+  // skipped, not read whole (a program may write gigabytes without a newline).
+  run_internal::LineSplitter splitter(MetricParser::kMaxLineBytes);
+  std::vector<char> chunk(1 << 16);
+  std::vector<std::string> lines;
+  while (log.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || log.gcount() > 0) {
+    lines.clear();
+    splitter.Feed(std::string_view(chunk.data(), static_cast<size_t>(log.gcount())), &lines);
+    ingest(lines);
   }
+  lines.clear();
+  splitter.Finish(&lines);
+  ingest(lines);
   if (!missing.empty()) CAIRN_TRY(store.AppendMetrics(missing));
   return static_cast<int64_t>(missing.size());
 }

@@ -36,6 +36,10 @@ TrialEnd ClassifyTrialEnd(const ExitEvent& exit, StopCause cause, const std::str
     case StopCause::kMaxSteps:
       return {TrialState::kCompleted, cause_detail};
     case StopCause::kInterrupt:
+      // The program had ended by itself before the signal could reach it
+      // (its output was still draining): its own exit decides, and a
+      // finished model is not run again.
+      if (exit.kind == ExitKind::kExited) return ClassifyNaturalEnd(exit);
       return {TrialState::kInterrupted, cause_detail};
   }
   return ClassifyNaturalEnd(exit);
