@@ -760,6 +760,36 @@ TEST_F(CoordinatorTest, RetriesFailedTrialsWithTheSameParameters) {
   EXPECT_EQ(trials[2].attrs["seed"], trials[0].attrs["seed"]);
 }
 
+// A retry of a re-run, and a re-run of a re-run, repeat the first trial:
+// they get its seed, not one derived from the trial they directly repeat.
+TEST_F(CoordinatorTest, RepeatsOfRepeatsKeepTheFirstTrialsSeed) {
+  std::atomic<bool> interrupt{false};
+  FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  StudySpec spec = MakeSpec(1, 1);
+  spec.seed = 7;
+  spec.max_retries = 1;
+  ASSERT_TRUE(RunStudy(spec, first, "none", &interrupt, [&](const StudyProgress& p) {
+                if (p.elapsed_s >= 2) interrupt = true;
+              }).ok());
+  std::atomic<bool> again{false};
+  FakeExecutor second(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  ASSERT_TRUE(RunStudy(spec, second, "none", &again, [&](const StudyProgress& p) {
+                if (p.elapsed_s >= 2) again = true;
+              }).ok());
+  FakeExecutor failing(&clock_, [](const LaunchRequest& r) {
+    Script s = Rising(r, 2);
+    s.exit_code = 1;
+    return s;
+  });
+  ASSERT_TRUE(RunStudy(spec, failing).ok());
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 4u);  // 0 interrupted, 1 re-runs 0 (interrupted), 2 re-runs 1 (fails), 3 retries 2
+  EXPECT_EQ(trials[1].attrs["rerun_of"], 0);
+  EXPECT_EQ(trials[2].attrs["rerun_of"], 1);
+  EXPECT_EQ(trials[3].attrs["retry_of"], 2);
+  for (const auto& t : trials) EXPECT_EQ(t.attrs["seed"], trials[0].attrs["seed"]) << "trial " << t.number;
+}
+
 TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
   std::atomic<bool> interrupt{false};
   FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });

@@ -107,7 +107,16 @@ struct Rerun {
   bool counts = false;  // whether it uses up a trial of the budget
   bool whole_gpu = false;  // it ran out of GPU memory sharing one: give it a GPU alone
   bool marked = false;  // the store says attrs.rerun of trial `origin`: it is queued here
+  // The seed of the trial it repeats (its attrs.seed): a re-run of a re-run,
+  // or a retry of a re-run, still gets the first one's seed.
+  std::optional<uint64_t> seed;
 };
+
+std::optional<uint64_t> RecordedSeed(const nlohmann::json& attrs) {
+  auto it = attrs.find("seed");
+  if (it == attrs.end() || !it->is_number_unsigned()) return std::nullopt;
+  return it->get<uint64_t>();
+}
 
 std::string OwnerName(double start) {
   char host[256] = {0};
@@ -368,7 +377,7 @@ Status CoordinatorImpl::Refresh() {
     bool rerun = (trial.state == TrialState::kLost || trial.state == TrialState::kInterrupted) &&
                  !trial.attrs.value("rerun", false);
     if (rerun) {
-      reruns_.push_back({trial.params, trial.number, 0, false, false, /*marked=*/true});
+      reruns_.push_back({trial.params, trial.number, 0, false, false, /*marked=*/true, RecordedSeed(trial.attrs)});
       trial.attrs["rerun"] = true;  // re-run once, even if this coordinator dies too
       CAIRN_TRY(parts_.store->UpdateTrial(trial));
     }
@@ -532,8 +541,10 @@ Status CoordinatorImpl::LaunchNext() {
   nlohmann::json attrs = nlohmann::json::object();
   bool from_budget = reruns_.empty();
   double share = NextShare();
+  std::optional<uint64_t> repeated_seed;
   if (!from_budget) {
     const Rerun& r = reruns_.front();
+    repeated_seed = r.seed;
     params_for = [params = r.params](int) { return params; };
     attrs[r.retry > 0 ? "retry_of" : "rerun_of"] = r.origin;
     if (r.retry > 0) attrs["retry"] = r.retry;
@@ -561,7 +572,7 @@ Status CoordinatorImpl::LaunchNext() {
       FreshTrialDir(trial, options_.trials_root / spec_.name / std::to_string(trial.number));
   // A re-run or retry repeats a trial: it gets that trial's seed.
   const int seed_number = trial.attrs.value("rerun_of", trial.attrs.value("retry_of", trial.number));
-  uint64_t seed = spec_.seed * 1000003ULL + static_cast<uint64_t>(seed_number);
+  uint64_t seed = repeated_seed.value_or(spec_.seed * 1000003ULL + static_cast<uint64_t>(seed_number));
   if (auto it = params.find("seed"); it != params.end()) {
     if (auto d = ParamValueAsDouble(it->second)) seed = static_cast<uint64_t>(*d);
   }
@@ -815,7 +826,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   bool rerun_alone = trial.attrs.value("rerun", false);  // after running out of GPU memory
   if (trial.state == TrialState::kFailed && retry < spec_.max_retries && !interrupted_ && !rerun_alone) {
     int origin = trial.attrs.value("retry_of", trial.number);
-    reruns_.push_back({trial.params, origin, retry + 1, false});
+    reruns_.push_back({trial.params, origin, retry + 1, false, false, false, RecordedSeed(trial.attrs)});
   }
   return Status::Ok();
 }
@@ -839,7 +850,7 @@ void CoordinatorImpl::NoteGpuOutOfMemory(LiveTrial& live) {
   if (live.gpu_share >= 1.0 || trial.attrs.contains("rerun_reason") || interrupted_) return;
   if (packing_) packing_->RecordOutOfMemory(live.per_gpu);
   int origin = trial.attrs.value("rerun_of", trial.number);
-  reruns_.push_back({trial.params, origin, 0, false, /*whole_gpu=*/true});
+  reruns_.push_back({trial.params, origin, 0, false, /*whole_gpu=*/true, false, RecordedSeed(trial.attrs)});
   trial.attrs["rerun"] = true;
 }
 
