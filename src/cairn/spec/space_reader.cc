@@ -104,6 +104,15 @@ Status ReadNumeric(const YamlContext& ctx, const MapFields& map, ParamSpec& spec
       return ctx.Error(f->key_node.Mark(), fmt::format("{} is set together with 'log: true'", f->Label()),
                        "either a log scale or a step, not both");
     }
+    // Past 1e15 points, low + k * step no longer lands on the grid in double
+    // precision, and the grid's size overflows: no step is that fine.
+    constexpr double kMaxGridPoints = 1e15;
+    if ((spec.high - spec.low) / step > kMaxGridPoints) {
+      return ctx.Error(f->ValueMark(), fmt::format("{} is {}, {:.3g} points from low to high", f->Label(), step,
+                                                   (spec.high - spec.low) / step),
+                       fmt::format("a step of at least (high - low) / 1e15 ({:.3g}), or no step",
+                                   (spec.high - spec.low) / kMaxGridPoints));
+    }
     spec.step = step;
   }
   return Status::Ok();
