@@ -61,6 +61,8 @@ const ErrorCase kCases[] = {
     {"a step too fine for a grid",
      Doc({HEAD, "  p: {type: float, low: 0, high: 1, step: 1e-300}", "objective: {metric: acc}"}), "6:43",
      "a step of at least (high - low) / 1e15"},
+    {"tab indentation", Doc({"name: t", "space:", "\tx: {type: float, low: 0, high: 1}"}), "3:3",
+     "line 3 is indented with a tab: YAML indents with spaces"},
     {"a NUL byte", std::string("name: t\ncommand: [prog, \"x") + '\0' + "y\"]\n", "2:19", "a NUL byte"},
     {"not UTF-8", Doc({"name: t", "# caf\xe9", "command: [prog]"}), "2:6", "byte 0xE9, which is not UTF-8"},
     {"a cut UTF-8 character", Doc({"name: t\xc3"}), "1:8", "byte 0xC3, which is not UTF-8"},

@@ -208,13 +208,29 @@ Status ReadSections(const YamlContext& ctx, const MapFields& top, const std::fil
   return Status::Ok();
 }
 
+// YAML indents with spaces only, and yaml-cpp's complaint about a tab
+// ("illegal map value") never names it: say which line starts with one.
+std::string TabHint(const std::string& text) {
+  int line = 1;
+  for (size_t at = 0; at < text.size(); ++line) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const size_t indent_end = text.find_first_not_of(" \t", at);
+    if (indent_end != std::string::npos && indent_end < end && text.find('\t', at) < indent_end) {
+      return fmt::format(" (line {} is indented with a tab: YAML indents with spaces)", line);
+    }
+    at = end + 1;
+  }
+  return "";
+}
+
 // Loads the one YAML document of `text`; syntax errors carry yaml-cpp's mark.
 Result<YAML::Node> LoadDocument(const YamlContext& ctx, const std::string& text) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
-    return ctx.Error(e.mark, e.msg, "valid YAML");
+    return ctx.Error(e.mark, e.msg + TabHint(text), "valid YAML");
   } catch (const YAML::Exception& e) {
     return ctx.Error(e.mark, e.msg, "valid YAML");
   }
