@@ -256,7 +256,9 @@ TEST(CurveIndexTest, RankStabilitySaysWhereEarlyRanksMislead) {
   EXPECT_GT(safe->step, 1);
   EXPECT_GE(safe->top_kept, 0.8);
   for (const RankStability& r : report->rank_stability) {
-    if (r.step < safe->step) EXPECT_LT(r.top_kept, 0.8) << r.step;
+    if (r.step < safe->step) {
+      EXPECT_LT(r.top_kept, 0.8) << r.step;
+    }
   }
   EXPECT_EQ(j["first_safe_rung"]["step"], safe->step);
   EXPECT_NE(report->ToTable().find(fmt::format("(min_resource: {})", safe->step)), std::string::npos)
