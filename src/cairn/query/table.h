@@ -4,19 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "cairn/text_table.h"
+
 namespace cairn::query {
 
-class Table {
- public:
-  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
-  void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
-  // Columns padded to their widest cell, two spaces apart; one line per row.
-  std::string Render() const;
-
- private:
-  std::vector<std::string> header_;
-  std::vector<std::vector<std::string>> rows_;
-};
+// The CLI's one table renderer (TextTable, in core).
+using Table = TextTable;
 
 // Integers exactly, other numbers as %.6g.
 std::string FormatNumber(double v);

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "cairn/metric_summary.h"
-#include "cairn/study/text_table.h"
+#include "cairn/text_table.h"
 #include "cairn/study/trial_trail.h"
 
 namespace cairn {

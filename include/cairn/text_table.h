@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cairn {
@@ -11,11 +12,16 @@ class TextTable {
   explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
   void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   // Columns padded to their widest cell, two spaces apart; one line per row.
+  // Widths count characters, not bytes ("données" is 7 wide); a newline or
+  // tab inside a cell is shown as \n or \t, so a row stays one line.
   std::string Render() const;
 
  private:
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+// Characters (UTF-8 code points) in `text`.
+size_t DisplayWidth(std::string_view text);
 
 }  // namespace cairn
