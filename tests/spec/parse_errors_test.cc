@@ -63,6 +63,8 @@ const ErrorCase kCases[] = {
      "a step of at least (high - low) / 1e15"},
     {"tab indentation", Doc({"name: t", "space:", "\tx: {type: float, low: 0, high: 1}"}), "3:3",
      "line 3 is indented with a tab: YAML indents with spaces"},
+    {"a budget past int64", Doc({HEAD, "objective: {metric: acc}", "budget: {trials: 99999999999999999999}"}),
+     "7:18", "is 99999999999999999999; expected an integer from 1 below 1000000000"},
     {"a NUL byte", std::string("name: t\ncommand: [prog, \"x") + '\0' + "y\"]\n", "2:19", "a NUL byte"},
     {"not UTF-8", Doc({"name: t", "# caf\xe9", "command: [prog]"}), "2:6", "byte 0xE9, which is not UTF-8"},
     {"a cut UTF-8 character", Doc({"name: t\xc3"}), "1:8", "byte 0xC3, which is not UTF-8"},

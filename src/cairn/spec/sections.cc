@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cairn/metric_parser.h"
+#include "cairn/spec/scalar_text.h"
 
 namespace cairn::spec_internal {
 namespace {
@@ -19,10 +20,16 @@ Result<int64_t> IntAtLeast(const YamlContext& ctx, const Field& f, int64_t min) 
 
 // int fields of StudySpec; larger values are surely mistakes.
 Result<int> SmallIntAtLeast(const YamlContext& ctx, const Field& f, int64_t min) {
-  CAIRN_ASSIGN_OR_RETURN(int64_t v, IntAtLeast(ctx, f, min));
-  if (v > 1'000'000'000) {
-    return ctx.Error(f.ValueMark(), fmt::format("{} is {}", f.Label(), v), "an integer below 1000000000");
+  constexpr int64_t kMax = 1'000'000'000;
+  const std::string expected = fmt::format("an integer from {} below {}", min, kMax);
+  // Past int64 too: the limit that matters is this one, not int64's.
+  if (f.value.IsScalar()) {
+    if (auto d = ParseDoubleText(f.value.Scalar()); d && std::isfinite(*d) && *d >= static_cast<double>(kMax)) {
+      return ctx.Error(f.ValueMark(), fmt::format("{} is {}", f.Label(), f.value.Scalar()), expected);
+    }
   }
+  CAIRN_ASSIGN_OR_RETURN(int64_t v, IntAtLeast(ctx, f, min));
+  if (v >= kMax) return ctx.Error(f.ValueMark(), fmt::format("{} is {}", f.Label(), v), expected);
   return static_cast<int>(v);
 }
 
