@@ -29,6 +29,8 @@ Result<nlohmann::json> ParseJsonText(std::string_view text, const std::string& w
 // (JSON has no such numbers, and null would read as "no value", hiding a
 // loss that diverged).
 nlohmann::json MetricValueJson(double value);
+// The same, null when there is no value.
+nlohmann::json MetricValueJson(const std::optional<double>& value);
 // What MetricValueJson wrote; nullopt for null or anything else.
 std::optional<double> MetricValueFromJson(const nlohmann::json& j);
 

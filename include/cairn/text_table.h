@@ -2,7 +2,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace cairn {
@@ -20,8 +19,5 @@ class TextTable {
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
-
-// Characters (UTF-8 code points) in `text`.
-size_t DisplayWidth(std::string_view text);
 
 }  // namespace cairn

@@ -1,5 +1,6 @@
 // TextTable: the CLI's plain-text tables.
 #include "cairn/text_table.h"
+#include "cairn/utf8.h"
 
 #include <gtest/gtest.h>
 

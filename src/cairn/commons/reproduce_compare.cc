@@ -7,6 +7,7 @@
 
 #include "cairn/env_names.h"
 #include "cairn/reproduce.h"
+#include "cairn/utf8.h"
 
 namespace cairn {
 namespace {
@@ -159,26 +160,20 @@ bool IgnoredVariable(const std::string& name) {
   return IsSessionVariable(name) || name == "CUDA_VISIBLE_DEVICES";
 }
 
-// Where two texts first differ, backed up to the start of a UTF-8
-// character.
+// Where two texts first differ, backed up to the start of a character.
 size_t FirstDifference(const std::string& a, const std::string& b) {
   size_t i = 0;
   while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  while (i > 0 && (static_cast<unsigned char>(a[i < a.size() ? i : a.size() - 1]) & 0xC0) == 0x80) --i;
-  return i;
+  return Utf8FloorBoundary(a, i);
 }
 
-// At most about 40 bytes of `text` from byte `from`, cut between UTF-8
+// About 40 bytes of `text` from about 10 before byte `from`, cut between
 // characters, with "..." where something was left out.
 std::string Excerpt(const std::string& text, size_t from) {
-  constexpr size_t kMax = 40;
-  auto boundary = [&](size_t i) {
-    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-    return std::min(i, text.size());
-  };
-  size_t start = from > 10 ? boundary(from - 10) : 0;
-  size_t end = boundary(start + kMax);
-  return (start > 0 ? "..." : "") + text.substr(start, end - start) + (end < text.size() ? "..." : "");
+  constexpr size_t kMax = 40, kBefore = 10;
+  const size_t start = from > kBefore ? Utf8FloorBoundary(text, from - kBefore) : 0;
+  const std::string shown = Utf8Prefix(std::string_view(text).substr(start), kMax);
+  return (start > 0 ? "..." : "") + shown + (start + shown.size() < text.size() ? "..." : "");
 }
 
 // Both values of a changed variable, short, and showing where they differ:

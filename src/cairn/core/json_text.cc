@@ -93,6 +93,10 @@ nlohmann::json MetricValueJson(double value) {
   return value;
 }
 
+nlohmann::json MetricValueJson(const std::optional<double>& value) {
+  return value ? MetricValueJson(*value) : nlohmann::json(nullptr);
+}
+
 std::optional<double> MetricValueFromJson(const nlohmann::json& j) {
   if (j.is_number()) return j.get<double>();
   if (!j.is_string()) return std::nullopt;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cairn/utf8.h"
+
 namespace cairn {
 
 namespace {
@@ -20,12 +22,6 @@ std::string OneLine(const std::string& cell) {
 }
 
 }  // namespace
-
-size_t DisplayWidth(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation byte
-  }));
-}
 
 std::string TextTable::Render() const {
   auto cells = [&](const std::vector<std::string>& row) {

@@ -51,7 +51,7 @@ json ObjectRows(const json& a, const json& b, const std::string& prefix = "",
 
 // inf and NaN as MetricValueJson spells them: null would read as "no value",
 // and NaN compares unequal to itself ("nan nan changed").
-json OptionalJson(const std::optional<double>& v) { return v ? MetricValueJson(*v) : json(); }
+json OptionalJson(const std::optional<double>& v) { return MetricValueJson(v); }
 json OptionalJson(const std::optional<int>& v) { return v ? json(*v) : json(); }
 
 json TrialFacts(const Side& s) {

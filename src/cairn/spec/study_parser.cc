@@ -10,6 +10,7 @@
 #include "cairn/spec/sections.h"
 #include "cairn/spec/space_reader.h"
 #include "cairn/spec/yaml_context.h"
+#include "cairn/utf8.h"
 
 namespace cairn {
 namespace {
@@ -108,15 +109,8 @@ Status CheckCommandPlaceholders(const YamlContext& ctx, const MapFields& top, co
 }
 
 // Paths are recorded as JSON text: one that is not UTF-8 would be stored
-// altered (U+FFFD) and could not be found again, by `reproduce` for one.
-bool IsUtf8(const std::string& text) {
-  try {
-    (void)nlohmann::json(text).dump();
-    return true;
-  } catch (const nlohmann::json::type_error&) {
-    return false;
-  }
-}
+// altered (U+FFFD) and could not be found again, by `reproduce` for one
+// (IsUtf8).
 
 std::string Shown(const std::filesystem::path& path) {
   return nlohmann::json(path.string()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -243,26 +237,6 @@ Result<YAML::Node> LoadDocument(const YamlContext& ctx, const std::string& text)
   return docs[0];
 }
 
-// Length of the UTF-8 character that starts at `at`, 0 when the bytes there
-// are not one (a stray continuation byte, a cut sequence, an overlong form,
-// a surrogate or a code point past U+10FFFF).
-size_t Utf8Length(std::string_view s, size_t at) {
-  auto byte = [&](size_t i) { return i < s.size() ? static_cast<unsigned char>(s[i]) : 0u; };
-  auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) { return byte(i) >= lo && byte(i) <= hi; };
-  const unsigned c = byte(at);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(at + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const bool second = c == 0xE0 ? cont(at + 1, 0xA0) : c == 0xED ? cont(at + 1, 0x80, 0x9F) : cont(at + 1);
-    return second && cont(at + 2) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const bool second = c == 0xF0 ? cont(at + 1, 0x90) : c == 0xF4 ? cont(at + 1, 0x80, 0x8F) : cont(at + 1);
-    return second && cont(at + 2) && cont(at + 3) ? 4 : 0;
-  }
-  return 0;
-}
-
 // The study file must be UTF-8 text without NUL bytes: YAML would cut a
 // value at a NUL (the program got "x" where the record says "x\0y"), and
 // text that is not UTF-8 reaches argv as one thing and the record (JSON) as
@@ -273,7 +247,7 @@ Status CheckText(const YamlContext& ctx, const std::string& text) {
   mark.column = 0;
   for (size_t at = 0; at < text.size();) {
     if (text[at] == '\0') return ctx.Error(mark, "a NUL byte", "text without NUL bytes");
-    const size_t length = Utf8Length(text, at);
+    const size_t length = Utf8CharLength(text, at);
     if (length == 0) {
       return ctx.Error(mark, fmt::format("byte 0x{:02X}, which is not UTF-8", static_cast<unsigned char>(text[at])),
                        "a UTF-8 text file");

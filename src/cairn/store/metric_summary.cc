@@ -21,10 +21,6 @@ std::optional<int64_t> IntOf(const nlohmann::json& j, const char* key) {
   return it->get<int64_t>();
 }
 
-nlohmann::json OptionalValueJson(const std::optional<double>& v) {
-  return v ? MetricValueJson(*v) : nlohmann::json(nullptr);
-}
-
 }  // namespace
 
 std::map<std::string, MetricSummary> MetricSummariesFromJson(const nlohmann::json& j, Direction direction,
@@ -77,9 +73,9 @@ std::map<std::string, MetricSummary> SummarizeMetricPoints(std::vector<MetricPoi
 
 nlohmann::json MetricSummaryJson(const MetricSummary& m) {
   nlohmann::json j = {{"steps", m.steps},
-                      {"last", OptionalValueJson(m.last)},
-                      {"min", OptionalValueJson(m.min)},
-                      {"max", OptionalValueJson(m.max)}};
+                      {"last", MetricValueJson(m.last)},
+                      {"min", MetricValueJson(m.min)},
+                      {"max", MetricValueJson(m.max)}};
   if (m.best) j["best"] = MetricValueJson(*m.best);
   if (m.first_step) j["first_step"] = *m.first_step;
   if (m.last_step) j["last_step"] = *m.last_step;

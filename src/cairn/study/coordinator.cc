@@ -377,7 +377,8 @@ Status CoordinatorImpl::Refresh() {
     bool rerun = (trial.state == TrialState::kLost || trial.state == TrialState::kInterrupted) &&
                  !trial.attrs.value("rerun", false);
     if (rerun) {
-      reruns_.push_back({trial.params, trial.number, 0, false, false, /*marked=*/true, RecordedSeed(trial.attrs)});
+      reruns_.push_back(
+          {.params = trial.params, .origin = trial.number, .marked = true, .seed = RecordedSeed(trial.attrs)});
       trial.attrs["rerun"] = true;  // re-run once, even if this coordinator dies too
       CAIRN_TRY(parts_.store->UpdateTrial(trial));
     }
@@ -826,7 +827,8 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   bool rerun_alone = trial.attrs.value("rerun", false);  // after running out of GPU memory
   if (trial.state == TrialState::kFailed && retry < spec_.max_retries && !interrupted_ && !rerun_alone) {
     int origin = trial.attrs.value("retry_of", trial.number);
-    reruns_.push_back({trial.params, origin, retry + 1, false, false, false, RecordedSeed(trial.attrs)});
+    reruns_.push_back(
+        {.params = trial.params, .origin = origin, .retry = retry + 1, .seed = RecordedSeed(trial.attrs)});
   }
   return Status::Ok();
 }
@@ -850,7 +852,8 @@ void CoordinatorImpl::NoteGpuOutOfMemory(LiveTrial& live) {
   if (live.gpu_share >= 1.0 || trial.attrs.contains("rerun_reason") || interrupted_) return;
   if (packing_) packing_->RecordOutOfMemory(live.per_gpu);
   int origin = trial.attrs.value("rerun_of", trial.number);
-  reruns_.push_back({trial.params, origin, 0, false, /*whole_gpu=*/true, false, RecordedSeed(trial.attrs)});
+  reruns_.push_back(
+      {.params = trial.params, .origin = origin, .whole_gpu = true, .seed = RecordedSeed(trial.attrs)});
   trial.attrs["rerun"] = true;
 }
 

@@ -46,18 +46,16 @@ std::optional<double> ProcessStartWall(int pid) {
   std::string line;
   if (!std::getline(stat, line)) return std::nullopt;
   const size_t paren = line.rfind(')');  // the command name may hold spaces and parentheses
-  if (paren == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(paren + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i < 22) continue;
-    std::ifstream boot("/proc/stat");
-    for (std::string key; boot >> key;) {
-      double btime = 0;
-      if (key == "btime" && boot >> btime) {
-        return btime + std::stod(field) / static_cast<double>(sysconf(_SC_CLK_TCK));
-      }
-    }
+  if (paren == std::string::npos || paren + 2 > line.size()) return std::nullopt;
+  std::istringstream fields(line.substr(paren + 2));  // from field 3 on
+  double ticks = 0;
+  std::string skipped;
+  for (int field = 3; field < 22; ++field) fields >> skipped;
+  if (!(fields >> ticks)) return std::nullopt;
+  std::ifstream boot("/proc/stat");
+  for (std::string key; boot >> key;) {
+    double btime = 0;
+    if (key == "btime" && boot >> btime) return btime + ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
   return std::nullopt;
 }

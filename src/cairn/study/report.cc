@@ -11,6 +11,7 @@
 
 #include "cairn/metric_summary.h"
 #include "cairn/text_table.h"
+#include "cairn/utf8.h"
 #include "cairn/study/trial_trail.h"
 
 namespace cairn {
@@ -19,14 +20,6 @@ namespace {
 nlohmann::json NumberOrNull(const std::optional<double>& v) {
   if (!v || !std::isfinite(*v)) return nullptr;
   return *v;
-}
-
-// At most `bytes` bytes of `text`, not cutting a UTF-8 character in two.
-std::string Utf8Prefix(const std::string& text, size_t bytes) {
-  if (text.size() <= bytes) return text;
-  size_t end = bytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
 }
 
 // The last lines of a failed trial's stderr.log (its traceback), read from
