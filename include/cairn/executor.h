@@ -75,6 +75,19 @@ struct ExitEvent {
 
 using ExecutorEvent = std::variant<ReportEvent, ExitEvent>;
 
+// The end of a trial's process as the executor that ran it saw it, kept
+// beside its logs (TRIAL_DIR/cairn-exit.json) when it is reaped. A
+// coordinator that could not record the end (its store stopped answering
+// and it gave up, or it was killed after the process ended) finds it on
+// resume, so a trial that finished is not run again. `exit.time` is
+// wall-clock seconds here. Written to a temporary file and renamed, so a
+// reader sees a whole record or none.
+inline constexpr const char* kExitRecordFile = "cairn-exit.json";
+Status WriteExitRecord(const std::filesystem::path& trial_dir, const ExitEvent& exit);
+// Trial `trial_id`'s record in `trial_dir`; empty when there is none, it
+// does not parse, or it names another trial.
+std::optional<ExitEvent> ReadExitRecord(const std::filesystem::path& trial_dir, int64_t trial_id);
+
 class Executor {
  public:
   virtual ~Executor() = default;

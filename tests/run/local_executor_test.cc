@@ -227,6 +227,56 @@ TEST_F(LocalExecutorTest, OutputNobodyReadIsLoggedWhenTheExecutorGoes) {
   EXPECT_EQ(read("trial-2/stdout.log"), "epoch=1 b=1\n");
 }
 
+// Each reaped trial leaves its exit beside its logs, for a coordinator that
+// could not record it: the one that ended while nobody polled too; the one
+// the executor killed on its way out has none (it did not end by itself).
+TEST_F(LocalExecutorTest, AnEndedTrialLeavesItsExitRecord) {
+  ASSERT_TRUE(Exec().Launch(Shell(1, "echo epoch=1 a=1; exit 3")).ok());
+  Drain();
+  auto polled = ReadExitRecord(dir_ / "trial-1", 1);
+  ASSERT_TRUE(polled.has_value());
+  EXPECT_EQ(polled->kind, ExitKind::kExited);
+  EXPECT_EQ(polled->exit_code, 3);
+  EXPECT_EQ(polled->message, "exit 3");
+  EXPECT_NEAR(polled->time, RealClock::Default()->WallTime(), 60.0) << "wall-clock seconds";
+  EXPECT_FALSE(ReadExitRecord(dir_ / "trial-1", 2).has_value()) << "another trial's record";
+
+  ASSERT_TRUE(Exec().Launch(Shell(2, "echo epoch=1 a=1")).ok());
+  ASSERT_TRUE(Exec().Launch(Shell(3, "sleep 30")).ok());
+  usleep(500 * 1000);  // no Poll: trial 2 ends unseen
+  exec_.reset();
+  auto unseen = ReadExitRecord(dir_ / "trial-2", 2);
+  ASSERT_TRUE(unseen.has_value());
+  EXPECT_EQ(unseen->kind, ExitKind::kExited);
+  EXPECT_EQ(unseen->exit_code, 0);
+  EXPECT_FALSE(ReadExitRecord(dir_ / "trial-3", 3).has_value());
+}
+
+// A trial dir used again starts without the earlier run's record.
+TEST_F(LocalExecutorTest, ALaunchClearsAnEarlierExitRecord) {
+  fs::create_directories(dir_ / "trial-1");
+  ASSERT_TRUE(WriteExitRecord(dir_ / "trial-1", {.trial_id = 1, .exit_code = 0, .message = "exit 0", .time = 1}).ok());
+  ASSERT_TRUE(Exec().Launch(Shell(1, "sleep 30")).ok());
+  EXPECT_FALSE(ReadExitRecord(dir_ / "trial-1", 1).has_value());
+}
+
+TEST(ExitRecordTest, ABrokenRecordReadsAsNone) {
+  fs::path dir = testing::MakeTempDir("cairn-exit-record");
+  for (const char* text : {"", "{", "[]", "{\"trial_id\": 1, \"kind\": \"exploded\", \"time\": 1}",
+                           "{\"trial_id\": \"1\", \"kind\": \"exited\", \"time\": 1}",
+                           "{\"trial_id\": 1, \"kind\": \"exited\"}"}) {
+    std::ofstream(dir / kExitRecordFile) << text;
+    EXPECT_FALSE(ReadExitRecord(dir, 1).has_value()) << text;
+  }
+  std::ofstream(dir / kExitRecordFile) << R"({"trial_id": 1, "kind": "signaled", "signal": 9, "time": 5.5})";
+  auto ok = ReadExitRecord(dir, 1);
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->kind, ExitKind::kSignaled);
+  EXPECT_EQ(ok->signal, 9);
+  EXPECT_DOUBLE_EQ(ok->time, 5.5);
+  fs::remove_all(dir);
+}
+
 TEST_F(LocalExecutorTest, IgnoringSigtermGetsKilledAfterGrace) {
   ASSERT_TRUE(Exec().Launch(Shell(1, R"(
     trap '' TERM

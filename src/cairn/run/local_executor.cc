@@ -73,10 +73,15 @@ LocalExecutorImpl::LocalExecutorImpl(const LocalExecutorOptions& options, Clock*
 LocalExecutorImpl::~LocalExecutorImpl() {
   for (auto& [id, trial] : trials_) {
     if (!trial->reaped) {
+      // One that already ended by itself (the caller stopped polling while
+      // it finished) keeps its exit on record; the others die here.
+      bool gone = false;
+      const bool ended = HasEnded(trial->pid, &gone);
       kill(-trial->pid, SIGKILL);
-      while (waitpid(trial->pid, nullptr, 0) < 0 && errno == EINTR) {
+      while (waitpid(trial->pid, &trial->wait_status, 0) < 0 && errno == EINTR) {
       }
       CloseFd(&trial->pidfd);
+      if (ended && !gone) RecordExit(*trial);
     }
     // Output nobody read yet (the caller stopped polling: it failed, or
     // gave up on its store) goes to the logs, which a resume re-reads.
@@ -118,6 +123,8 @@ Status LocalExecutorImpl::Launch(const LaunchRequest& request) {
   }
   auto trial = std::make_unique<Trial>();
   trial->id = request.trial_id;
+  trial->trial_dir = request.trial_dir;
+  std::filesystem::remove(request.trial_dir / kExitRecordFile, ec);  // an earlier run's
   int out[2] = {-1, -1};
   int err[2] = {-1, -1};
   Status piped = MakeOutputPipe(out);
@@ -314,6 +321,17 @@ void LocalExecutorImpl::CheckEnded(Trial& trial, double now) {
   trial.kill_at.reset();
   trial.drain_until = now + options_.drain_s;
   CloseFd(&trial.pidfd);
+  if (!gone) RecordExit(trial);
+}
+
+void LocalExecutorImpl::RecordExit(const Trial& trial) const {
+  ExitEvent exit = DescribeExit({.trial_id = trial.id,
+                                 .wait_status = trial.wait_status,
+                                 .cause = trial.cause,
+                                 .timeout_s = trial.timeout_s,
+                                 .time = clock_->WallTime()});
+  // Best effort: the caller records the end itself; this is for when it cannot.
+  (void)WriteExitRecord(trial.trial_dir, exit);
 }
 
 void LocalExecutorImpl::CollectEnded(double now, std::vector<ExecutorEvent>* events) {

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,7 @@ class LocalExecutorImpl final : public LocalExecutor {
  private:
   struct Trial {
     int64_t id = 0;
+    std::filesystem::path trial_dir;
     pid_t pid = -1;                      // also the process group id
     int pidfd = -1;                      // -1: watched through SIGCHLD instead
     std::unique_ptr<TrialOutput> out;
@@ -59,6 +61,9 @@ class LocalExecutorImpl final : public LocalExecutor {
   // One poll() of at most wait_s; true when Wake() was called.
   bool WaitOnce(double wait_s, std::vector<ExecutorEvent>* events);
   void CheckEnded(Trial& trial, double now);
+  // Leaves the reaped trial's exit record beside its logs (WriteExitRecord):
+  // the process's end is known even when the caller never records it.
+  void RecordExit(const Trial& trial) const;
   void CheckFallbackChildren();
   // Moves trials that are reaped and drained to ExitEvents.
   void CollectEnded(double now, std::vector<ExecutorEvent>* events);

@@ -152,6 +152,7 @@ class CoordinatorImpl final : public Coordinator {
   void TellScheduler(const TrialRecord& trial, std::vector<MetricPoint> points);
   Status KeepTheNewStudyFile(const nlohmann::json& now);
   Status RecoverLostTrial(TrialRecord& trial);
+  bool QueueRetry(const TrialRecord& trial);
   Result<bool> Reattach(TrialRecord& trial);
   bool BudgetLeft() const { return started_ < budget_ || !reruns_.empty(); }
   int StudyBudget() const;
@@ -372,6 +373,11 @@ Status CoordinatorImpl::Refresh() {
         continue;
       }
       CAIRN_TRY(RecoverLostTrial(trial));
+      // A failure recorded now gets the retries its own coordinator would have queued.
+      if (trial.state == TrialState::kFailed && QueueRetry(trial)) {
+        trial.attrs["rerun"] = true;
+        CAIRN_TRY(parts_.store->UpdateTrial(trial));
+      }
     }
     told_.insert(trial.number);
     bool rerun = (trial.state == TrialState::kLost || trial.state == TrialState::kInterrupted) &&
@@ -479,6 +485,8 @@ Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
   } else {
     trial.attrs["recovery_error"] = added.status().message();
   }
+  CAIRN_ASSIGN_OR_RETURN(bool ended, study_internal::RecordRecoveredEnd(*parts_.store, spec_, trial));
+  if (ended) return Status::Ok();
   CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, spec_.metric}));
   trial.steps = static_cast<int64_t>(points.size());
   if (!points.empty()) trial.value = points.back().value;
@@ -789,14 +797,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   } else {
     end = ClassifyTrialEnd(exit, live.stop_cause, live.stop_detail);
   }
-  if (end.state == TrialState::kCompleted && !live.last_step) {
-    // A clean exit without a single objective value has no result to rank:
-    // the program printed something else, or the patterns miss its lines.
-    end = {TrialState::kFailed,
-           fmt::format("{} without reporting the objective {} (do the study's metrics patterns match its output? "
-                       "see stdout.log; a program that prints its metrics to stderr needs "
-                       "executor: {{name: local, parse_stderr: true}})", end.reason, spec_.metric)};
-  }
+  if (end.state == TrialState::kCompleted && !live.last_step) end = study_internal::WithoutObjective(end, spec_.metric);
   TrialRecord& trial = live.record;
   trial.state = end.state;
   trial.end_reason = end.reason;
@@ -823,14 +824,20 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   parts_.scheduler->OnTrialEnd(trial.number, finished_anyway ? TrialState::kStopped : trial.state);
   parts_.sampler->Tell({trial.number, trial.params, trial.state, trial.value, live.curve});
   CountEnded(trial);
-  int retry = trial.attrs.value("retry", 0);
-  bool rerun_alone = trial.attrs.value("rerun", false);  // after running out of GPU memory
-  if (trial.state == TrialState::kFailed && retry < spec_.max_retries && !interrupted_ && !rerun_alone) {
-    int origin = trial.attrs.value("retry_of", trial.number);
-    reruns_.push_back(
-        {.params = trial.params, .origin = origin, .retry = retry + 1, .seed = RecordedSeed(trial.attrs)});
-  }
+  if (trial.state == TrialState::kFailed) QueueRetry(trial);
   return Status::Ok();
+}
+
+// A failed trial runs again, up to max_retries times, unless it is already
+// queued to run again (alone, after running out of GPU memory) or the study
+// is being interrupted. True when a retry was queued.
+bool CoordinatorImpl::QueueRetry(const TrialRecord& trial) {
+  const int retry = trial.attrs.value("retry", 0);
+  const bool repeated = trial.attrs.value("rerun", false);
+  if (retry >= spec_.max_retries || interrupted_ || repeated) return false;
+  const int origin = trial.attrs.value("retry_of", trial.number);
+  reruns_.push_back({.params = trial.params, .origin = origin, .retry = retry + 1, .seed = RecordedSeed(trial.attrs)});
+  return true;
 }
 
 // A failed trial whose stderr says the GPU ran out of memory is recorded as

@@ -10,8 +10,13 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
+#include "cairn/executor.h"
 #include "cairn/metric_parser.h"
+#include "cairn/metric_summary.h"
 #include "cairn/run/line_splitter.h"
+#include "cairn/study/trial_end.h"
 
 namespace cairn::study_internal {
 namespace {
@@ -146,6 +151,77 @@ Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const Tria
   ingest(lines);
   if (!missing.empty()) CAIRN_TRY(store.AppendMetrics(missing));
   return static_cast<int64_t>(missing.size());
+}
+
+namespace {
+
+// The objective as the coordinator counts it live: the value at the latest
+// step up to max_steps, the steps trained, and the first non-finite report
+// (which the coordinator stops a trial at).
+struct CountedObjective {
+  std::optional<double> value;
+  std::optional<int64_t> last_step;
+  int64_t steps = 0;
+  std::optional<MetricPoint> nonfinite;
+};
+
+CountedObjective CountObjective(const std::vector<MetricPoint>& points, const StudySpec& spec) {
+  std::vector<MetricPoint> objective;
+  for (const auto& p : points) {
+    if (p.key == spec.metric && (!spec.max_steps || p.step <= *spec.max_steps)) objective.push_back(p);
+  }
+  std::stable_sort(objective.begin(), objective.end(),
+                   [](const MetricPoint& a, const MetricPoint& b) { return a.step < b.step; });
+  CountedObjective out;
+  for (const auto& p : objective) {
+    const bool new_step = !out.last_step || p.step > *out.last_step;
+    if (new_step) ++out.steps;
+    out.value = p.value;
+    if (!std::isfinite(p.value)) {
+      out.nonfinite = p;
+      break;
+    }
+    out.last_step = p.step;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial) {
+  const std::string dir = trial.attrs.value("trial_dir", std::string());
+  if (dir.empty()) return false;
+  const std::optional<ExitEvent> exit = ReadExitRecord(dir, trial.id);
+  if (!exit) return false;
+  if (exit->kind != ExitKind::kExited && exit->kind != ExitKind::kSignaled && exit->kind != ExitKind::kTimedOut) {
+    return false;
+  }
+  CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({trial.id, std::nullopt}));
+  const CountedObjective objective = CountObjective(points, spec);
+  TrialEnd end = ClassifyTrialEnd(*exit, StopCause::kNone, "");
+  if (objective.nonfinite) {
+    end = {TrialState::kFailed, fmt::format("objective {} reported {} at step {}", spec.metric,
+                                            objective.nonfinite->value, objective.nonfinite->step)};
+  } else if (end.state == TrialState::kCompleted && !objective.last_step) {
+    end = WithoutObjective(end, spec.metric);
+  }
+  trial.state = end.state;
+  trial.end_reason = end.reason + " (recorded on resume from the trial's exit record: its coordinator could not)";
+  trial.exit_code = exit->exit_code;
+  trial.signal = exit->signal;
+  trial.value = objective.value;
+  trial.steps = objective.steps;
+  trial.ended_at = std::max(exit->time, trial.started_at.value_or(exit->time));
+  trial.attrs["exit"] = {{"kind", ExitKindName(exit->kind)}, {"message", exit->message}};
+  nlohmann::json summary = nlohmann::json::object();
+  for (const auto& [key, m] : SummarizeMetricPoints(points, spec.direction, spec.metric)) {
+    summary[key] = MetricSummaryJson(m);
+  }
+  trial.attrs["metrics"] = std::move(summary);
+  if (objective.last_step) trial.attrs["value_step"] = *objective.last_step;
+  trial.attrs["end_recovered"] = true;
+  CAIRN_TRY(store.UpdateTrial(trial));
+  return true;
 }
 
 }  // namespace cairn::study_internal

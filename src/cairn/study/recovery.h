@@ -45,4 +45,14 @@ bool IsTrialProcess(int pid, int64_t trial_id);
 // Returns the number of points added.
 Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const TrialRecord& trial);
 
+// A trial whose coordinator is gone, but whose process's end its executor
+// recorded beside its logs (ReadExitRecord): records the end that
+// coordinator would have, from the record and the trial's points in the
+// store (re-ingest its log first), and returns true. A program that ended
+// by itself, crashed or timed out is not run again. False, changing
+// nothing, when there is no record, or when Cairn stopped the process: why
+// (a rule's decision, an interrupt) died with the coordinator, so it is
+// lost and run again.
+Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial);
+
 }  // namespace cairn::study_internal

@@ -1,5 +1,7 @@
 #include "cairn/study/trial_end.h"
 
+#include <fmt/format.h>
+
 namespace cairn::study_internal {
 
 namespace {
@@ -43,6 +45,15 @@ TrialEnd ClassifyTrialEnd(const ExitEvent& exit, StopCause cause, const std::str
       return {TrialState::kInterrupted, cause_detail};
   }
   return ClassifyNaturalEnd(exit);
+}
+
+TrialEnd WithoutObjective(const TrialEnd& end, const std::string& metric) {
+  // The program printed something else, or the patterns miss its lines.
+  return {TrialState::kFailed,
+          fmt::format("{} without reporting the objective {} (do the study's metrics patterns match its output? "
+                      "see stdout.log; a program that prints its metrics to stderr needs "
+                      "executor: {{name: local, parse_stderr: true}})",
+                      end.reason, metric)};
 }
 
 }  // namespace cairn::study_internal

@@ -29,4 +29,8 @@ struct TrialEnd {
 // stopped it (the scheduler's reason, "objective reported nan at step 3").
 TrialEnd ClassifyTrialEnd(const ExitEvent& exit, StopCause cause, const std::string& cause_detail);
 
+// A clean end without a single value of the objective `metric` has no
+// result to rank: the end as a failure that says what to check.
+TrialEnd WithoutObjective(const TrialEnd& end, const std::string& metric);
+
 }  // namespace cairn::study_internal

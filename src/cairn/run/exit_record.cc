@@ -1,0 +1,60 @@
+// The exit record a local executor leaves beside a trial's logs.
+#include <cstdio>
+#include <fstream>
+
+#include "cairn/executor.h"
+
+namespace cairn {
+
+namespace {
+
+std::optional<ExitKind> ExitKindFromName(std::string_view name) {
+  for (ExitKind kind : {ExitKind::kExited, ExitKind::kSignaled, ExitKind::kStopped, ExitKind::kTimedOut,
+                        ExitKind::kLaunchFailed, ExitKind::kLost}) {
+    if (ExitKindName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status WriteExitRecord(const std::filesystem::path& trial_dir, const ExitEvent& exit) {
+  nlohmann::json j = {{"trial_id", exit.trial_id},
+                      {"kind", ExitKindName(exit.kind)},
+                      {"message", exit.message},
+                      {"time", exit.time}};
+  if (exit.exit_code) j["exit_code"] = *exit.exit_code;
+  if (exit.signal) j["signal"] = *exit.signal;
+  const std::filesystem::path path = trial_dir / kExitRecordFile;
+  const std::filesystem::path partial = path.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (!out.flush()) return IoError("cannot write " + partial.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+  if (ec) return IoError("cannot rename " + partial.string() + " to " + path.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::optional<ExitEvent> ReadExitRecord(const std::filesystem::path& trial_dir, int64_t trial_id) {
+  std::ifstream in(trial_dir / kExitRecordFile, std::ios::binary);
+  if (!in) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  auto id = j.find("trial_id");
+  auto kind_name = j.find("kind");
+  auto time = j.find("time");
+  if (id == j.end() || !id->is_number_integer() || id->get<int64_t>() != trial_id) return std::nullopt;
+  if (kind_name == j.end() || !kind_name->is_string() || time == j.end() || !time->is_number()) return std::nullopt;
+  auto kind = ExitKindFromName(kind_name->get<std::string>());
+  if (!kind) return std::nullopt;
+  ExitEvent exit{.trial_id = trial_id, .kind = *kind, .time = time->get<double>()};
+  if (auto m = j.find("message"); m != j.end() && m->is_string()) exit.message = m->get<std::string>();
+  if (auto c = j.find("exit_code"); c != j.end() && c->is_number_integer()) exit.exit_code = c->get<int>();
+  if (auto s = j.find("signal"); s != j.end() && s->is_number_integer()) exit.signal = s->get<int>();
+  return exit;
+}
+
+}  // namespace cairn
