@@ -127,6 +127,50 @@ TEST(PredictStats, StoppedTrialsTeachTheRungChain) {
   EXPECT_EQ(stats.completed(), 3);
 }
 
+// A program that reports its global iteration: steps far apart cost per
+// report, not per step number (steps up to 1e12 once ran out of memory),
+// and chain through rungs at those steps as at small ones.
+TEST(PredictStats, StepsFarApartCostPerReport) {
+  PredictStats stats({.final_window = 1, .min_samples = 3, .rung_min_resource = 1000, .rung_eta = 1000});
+  const int64_t far = 1000000000000;  // 1e12, the last rung
+  for (double y : {0.5, 0.6, 0.7}) stats.AddCompleted({1000, 1000000, far}, {y / 2, y, y + 0.1});
+  for (double x : {0.05, 0.1, 0.15}) stats.AddStopped({1000, 1000000}, {x, 2 * x});
+  auto p = stats.Predict(1000, 0.3);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_NEAR(p->mean, 0.7, 1e-9) << "0.3 at step 1000 is the value there of the trial that ended at 0.7";
+  EXPECT_TRUE(stats.Predict(far, 0.6).has_value());
+  EXPECT_EQ(stats.Predict(far + 1, 0.6), std::nullopt) << "no completed trial got that far";
+}
+
+// A step's sums are the same whether it was first asked about before the
+// trials ended or after: they are added in the order trials ended either way.
+TEST(PredictStats, AStepAskedEarlyPredictsAsOneAskedLate) {
+  PredictStatsOptions options{.final_window = 2, .min_samples = 3, .rung_min_resource = 1, .rung_eta = 3};
+  PredictStats early(options), late(options);
+  EXPECT_FALSE(early.Predict(2, 0.3).has_value());
+  EXPECT_FALSE(early.Predict(7, 0.3).has_value());
+  for (int i = 0; i < 12; ++i) {
+    const double q = 0.1 + 0.07 * i;
+    std::vector<int64_t> steps{1, 2, 4, 7, 9, 10};
+    std::vector<double> values;
+    for (int64_t s : steps) values.push_back(q * (1 - std::exp(-0.4 * static_cast<double>(s))) + 0.01 * (i % 3));
+    for (PredictStats* stats : {&early, &late}) {
+      if (i % 3 == 2) {
+        stats->AddStopped({1, 2, 4}, {values[0], values[1], values[2]});
+      } else {
+        stats->AddCompleted(steps, values);
+      }
+    }
+  }
+  for (int64_t step : {2, 7, 3, 9}) {
+    auto a = early.Predict(step, 0.3), b = late.Predict(step, 0.3);
+    ASSERT_TRUE(a.has_value() && b.has_value()) << step;
+    EXPECT_EQ(a->mean, b->mean) << step;
+    EXPECT_EQ(a->scale, b->scale) << step;
+    EXPECT_EQ(a->links, b->links) << step;
+  }
+}
+
 // Without rungs (rung_eta 0) stopped trials are not used: version 2's line.
 TEST(PredictStats, WithoutRungsStoppedTrialsAreIgnored) {
   PredictStats stats({.final_window = 1, .min_samples = 3});
@@ -390,6 +434,27 @@ TEST(PredictiveV2, ManyTrialsStayConsistent) {
   }
   EXPECT_TRUE(best_completed);
   EXPECT_LT(completed, 100);
+}
+
+// Scaling a study's metric changes nothing: the rule learns the scale. (An
+// absolute 1e-12 once dropped every slope of values near 1e-6, and floored
+// intervals of values near 1e-40 wide enough to stop nothing.)
+TEST(PredictiveV2, DecidesTheSameWhateverTheMetricsScale) {
+  auto stops_at = [](double scale) {
+    auto s = Make("predictive", {.direction = Direction::kMaximize, .max_steps = 20, .seed = 0});
+    std::vector<int64_t> stops;
+    for (int i = 0; i < 40; ++i) {
+      const double q = ((i * 37) % 40) / 39.0;
+      std::vector<double> curve;
+      for (int k = 1; k <= 20; ++k) curve.push_back(scale * (q * (1 - std::pow(0.8, k)) + 0.01 * ((i * k) % 7) / 7.0));
+      stops.push_back(RunTrial(*s, i, curve));
+    }
+    return stops;
+  };
+  const std::vector<int64_t> unit = stops_at(1.0);
+  EXPECT_GT(std::count(unit.begin(), unit.end(), 0), 0);
+  EXPECT_LT(std::count(unit.begin(), unit.end(), 0), 20) << "the rule stops some";
+  for (double scale : {1e-6, 1e-40, 1e40}) EXPECT_EQ(stops_at(scale), unit) << scale;
 }
 
 }  // namespace

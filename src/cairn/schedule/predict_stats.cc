@@ -28,16 +28,18 @@ void PredictStats::Sums::Add(double x_value, double y_value) {
 
 namespace {
 
-// The trial's value at step s is its last value at or before s, so gaps
-// (steps never reported) carry the previous value forward. Calls
-// fn(s, value at s) for s = steps.front() .. steps.back().
-template <typename Fn>
-void ForEachStep(const std::vector<int64_t>& steps, const std::vector<double>& values, Fn fn) {
-  size_t i = 0;
-  for (int64_t s = steps.front(); s <= steps.back(); ++s) {
-    while (i + 1 < steps.size() && steps[i + 1] <= s) ++i;
-    fn(s, values[i]);
-  }
+// The trial's value at step s (steps.front() <= s) is its last value at or
+// before s, so gaps (steps never reported) carry the previous value forward.
+double ValueAt(const std::vector<int64_t>& steps, const std::vector<double>& values, int64_t s) {
+  const auto after = std::upper_bound(steps.begin(), steps.end(), s);
+  return values[static_cast<size_t>(after - steps.begin()) - 1];
+}
+
+// A spread to floor an interval by: the values' spread, or where they
+// have none, a millionth of their magnitude; never 0 (P divides by it). No
+// absolute constant: a metric of 1e-40 is judged as one of 1.
+double SpreadOrScale(double spread, double magnitude) {
+  return std::max({spread, magnitude * 1e-6, std::numeric_limits<double>::min()});
 }
 
 }  // namespace
@@ -57,21 +59,49 @@ void PredictStats::AddCompleted(const std::vector<int64_t>& steps,
   if (steps.empty()) return;
   const double final_value = given_final ? *given_final : MeanOfLast(values, options_.final_window);
   finals_.insert(final_value);
-
-  const int64_t last = steps.back();
-  if (static_cast<int64_t>(by_step_.size()) < last) by_step_.resize(last);
-  const bool with_features = HasFeatures(features);
-  if (with_features && static_cast<int64_t>(by_step_design_.size()) < last) by_step_design_.resize(last);
-  ForEachStep(steps, values, [&](int64_t s, double x) {
-    by_step_[s - 1].Add(x, final_value);
-    if (with_features) by_step_design_[s - 1].Add(Row(x, features), final_value);
-  });
-  AddLinks(steps, values, features);
+  AddEnded({steps, values, HasFeatures(features) ? features : std::vector<double>{}, final_value});
 }
 
 void PredictStats::AddStopped(const std::vector<int64_t>& steps, const std::vector<double>& values,
                               const std::vector<double>& features) {
-  if (!steps.empty()) AddLinks(steps, values, features);
+  if (steps.empty() || options_.rung_eta < 2) return;  // stopped trials feed the rung links only
+  AddEnded({steps, values, HasFeatures(features) ? features : std::vector<double>{}, std::nullopt});
+}
+
+void PredictStats::AddEnded(EndedCurve curve) {
+  ended_.push_back(std::move(curve));
+  const EndedCurve& added = ended_.back();
+  const auto last = at_step_.upper_bound(added.steps.back());
+  for (auto it = at_step_.lower_bound(added.steps.front()); it != last; ++it) AddTo(it->second, it->first, added);
+}
+
+const PredictStats::StepLinks& PredictStats::At(int64_t step) const {
+  const bool dense = step <= kDenseSteps;
+  if (dense && step <= static_cast<int64_t>(dense_.size()) && dense_[step - 1] != nullptr) return *dense_[step - 1];
+  auto [it, made] = at_step_.try_emplace(step);
+  if (made) {
+    for (const EndedCurve& curve : ended_) AddTo(it->second, step, curve);
+  }
+  if (dense) {
+    if (static_cast<int64_t>(dense_.size()) < step) dense_.resize(step, nullptr);
+    dense_[step - 1] = &it->second;
+  }
+  return it->second;
+}
+
+void PredictStats::AddTo(StepLinks& links, int64_t step, const EndedCurve& curve) const {
+  if (step < curve.steps.front() || step > curve.steps.back()) return;
+  const double x = ValueAt(curve.steps, curve.values, step);
+  const bool with_features = !curve.features.empty();
+  if (curve.final_value) {
+    links.final_link.Add(x, *curve.final_value);
+    if (with_features) links.final_design.Add(Row(x, curve.features), *curve.final_value);
+  }
+  const int64_t rung = NextRung(step);
+  if (rung == 0 || rung > curve.steps.back()) return;
+  const double y = ValueAt(curve.steps, curve.values, rung);
+  links.rung_link.Add(x, y);
+  if (with_features) links.rung_design.Add(Row(x, curve.features), y);
 }
 
 int64_t PredictStats::NextRung(int64_t step) const {
@@ -82,25 +112,6 @@ int64_t PredictStats::NextRung(int64_t step) const {
     rung *= options_.rung_eta;
   }
   return rung;
-}
-
-void PredictStats::AddLinks(const std::vector<int64_t>& steps, const std::vector<double>& values,
-                            const std::vector<double>& features) {
-  if (options_.rung_eta < 2) return;
-  const int64_t last = steps.back();
-  // The curve's value at each step it passed, to read the value at a rung.
-  std::vector<double> at(static_cast<size_t>(last - steps.front() + 1));
-  ForEachStep(steps, values, [&](int64_t s, double x) { at[s - steps.front()] = x; });
-  if (static_cast<int64_t>(rung_link_.size()) < last) rung_link_.resize(last);
-  const bool with_features = HasFeatures(features);
-  if (with_features && static_cast<int64_t>(rung_link_design_.size()) < last) rung_link_design_.resize(last);
-  for (int64_t s = steps.front(); s <= last; ++s) {
-    const int64_t rung = NextRung(s);
-    if (rung == 0 || rung > last) break;  // rungs only grow with s
-    const double x = at[s - steps.front()], y = at[rung - steps.front()];
-    rung_link_[s - 1].Add(x, y);
-    if (with_features) rung_link_design_[s - 1].Add(Row(x, features), y);
-  }
 }
 
 void StepNoise::Add(double value) {
@@ -130,7 +141,9 @@ std::optional<PredictStats::Line> PredictStats::Fit(const Sums& s) const {
   const double syy = std::max(0.0, s.ff - n * line.mean_y * line.mean_y);
   const double sxy = s.xf - n * line.mean_x * line.mean_y;
   // With no spread in x the line is flat: every x predicts the mean.
-  line.has_slope = line.sxx > 1e-12 * std::max(1.0, s.xx);
+  // Relative to the sums, whatever the metric's scale (an absolute bar once
+  // dropped every slope of a loss near 1e-6).
+  line.has_slope = line.sxx > 1e-12 * s.xx;
   line.slope = line.has_slope ? sxy / line.sxx : 0.0;
   const double sse = std::max(0.0, line.has_slope ? syy - line.slope * sxy : syy);
   line.sigma = std::sqrt(sse / (n - 2));
@@ -191,7 +204,7 @@ std::optional<PredictStats::Plane> PredictStats::Solve(const DesignSums& s) cons
   // rounding noise that would make the matrix indefinite: left out, with a
   // zero coefficient. The same relative test as the line's slope. Without
   // spread in the level the plane has nothing to go through: the line.
-  auto spread = [&](Eigen::Index j) { return szz(j, j) > 1e-12 * std::max(1.0, s.zz(j, j)); };
+  auto spread = [&](Eigen::Index j) { return szz(j, j) > 1e-12 * s.zz(j, j); };
   if (!spread(0)) return std::nullopt;
   std::vector<Eigen::Index> kept{0};
   for (Eigen::Index j = 1; j < d; ++j) {
@@ -248,25 +261,24 @@ bool PredictStats::Through(const Sums& sums, const DesignSums* design, const std
 }
 
 const PredictStats::DesignSums* PredictStats::FinalDesign(int64_t step) const {
-  return step >= 1 && step <= static_cast<int64_t>(by_step_design_.size()) ? &by_step_design_[step - 1] : nullptr;
+  return step >= 1 ? &At(step).final_design : nullptr;
 }
 
 const PredictStats::DesignSums* PredictStats::RungDesign(int64_t step) const {
-  return step >= 1 && step <= static_cast<int64_t>(rung_link_design_.size()) ? &rung_link_design_[step - 1]
-                                                                              : nullptr;
+  return step >= 1 ? &At(step).rung_design : nullptr;
 }
 
 const PredictStats::Sums* PredictStats::FinalLink(int64_t step) const {
-  return step >= 1 && step <= static_cast<int64_t>(by_step_.size()) ? &by_step_[step - 1] : nullptr;
+  return step >= 1 ? &At(step).final_link : nullptr;
 }
 
 const PredictStats::Sums* PredictStats::RungLink(int64_t step) const {
-  return step >= 1 && step <= static_cast<int64_t>(rung_link_.size()) ? &rung_link_[step - 1] : nullptr;
+  return step >= 1 ? &At(step).rung_link : nullptr;
 }
 
 double PredictStats::FinalFloor(double mean_final) const {
   const double spread = *finals_.rbegin() - *finals_.begin();
-  return options_.min_scale_fraction * std::max(spread, 1e-12 + std::fabs(mean_final) * 1e-6);
+  return options_.min_scale_fraction * SpreadOrScale(spread, std::fabs(mean_final));
 }
 
 double PredictStats::Quantile95(double dof) const {
@@ -300,7 +312,9 @@ std::optional<StepPrediction> PredictStats::Predict(int64_t step, double level, 
     if (link_sums == nullptr || rung_final == nullptr) break;
     if (!Fit(*link_sums) || !Fit(*rung_final)) break;
     if (links == 0) first = link_sums;
-    const double floor = options_.min_scale_fraction * std::max(link_sums->f_max - link_sums->f_min, 1e-12);
+    const double floor =
+        options_.min_scale_fraction * SpreadOrScale(link_sums->f_max - link_sums->f_min,
+                                                    std::max(std::fabs(link_sums->f_max), std::fabs(link_sums->f_min)));
     Through(*link_sums, RungDesign(at), features, floor, &mean, &var, &dof);
     at = rung;
     ++links;

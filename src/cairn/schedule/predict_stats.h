@@ -37,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -97,6 +98,11 @@ struct PredictStatsOptions {
 class PredictStats {
  public:
   explicit PredictStats(const PredictStatsOptions& options) : options_(options) {}
+  // dense_ points into at_step_: a copy would point into the original.
+  PredictStats(const PredictStats&) = delete;
+  PredictStats& operator=(const PredictStats&) = delete;
+  PredictStats(PredictStats&&) = default;
+  PredictStats& operator=(PredictStats&&) = default;
 
   // Adds a completed trial's curve: values[i] is its value at steps[i]
   // (steps increasing, >= 1), signed so that higher is better. Its final is
@@ -183,8 +189,6 @@ class PredictStats {
                double floor, double* mean, double* var, double* dof) const;
   // The first rung step after `step`, or 0 without rungs.
   int64_t NextRung(int64_t step) const;
-  void AddLinks(const std::vector<int64_t>& steps, const std::vector<double>& values,
-                const std::vector<double>& features);
   bool HasFeatures(const std::vector<double>& features) const;
   const DesignSums* FinalDesign(int64_t step) const;
   const DesignSums* RungDesign(int64_t step) const;
@@ -193,12 +197,39 @@ class PredictStats {
   double FinalFloor(double mean_final) const;
   double Quantile95(double dof) const;
 
+  // An ended trial's curve, kept so that a step asked about for the first
+  // time is summed from every trial that ended before.
+  struct EndedCurve {
+    std::vector<int64_t> steps;
+    std::vector<double> values;
+    std::vector<double> features;          // empty without usable features
+    std::optional<double> final_value;     // completed trials only
+  };
+  // The links at one step: the final link (completed trials' value there
+  // and final) and the rung link (value there and at the next rung), with
+  // the same pairs and the trials' features (options.features > 0 only).
+  struct StepLinks {
+    Sums final_link, rung_link;
+    DesignSums final_design, rung_design;
+  };
+  // The links at `step` (>= 1), made from the ended trials when first asked.
+  const StepLinks& At(int64_t step) const;
+  // Adds `curve`'s pairs at `step` to `links`, where it has them.
+  void AddTo(StepLinks& links, int64_t step, const EndedCurve& curve) const;
+  void AddEnded(EndedCurve curve);
+
   PredictStatsOptions options_;
-  std::vector<Sums> by_step_;    // final link, index = step - 1
-  std::vector<Sums> rung_link_;  // step -> next rung, index = step - 1
-  // The same pairs with the trials' features (options.features > 0 only).
-  std::vector<DesignSums> by_step_design_;
-  std::vector<DesignSums> rung_link_design_;
+  std::vector<EndedCurve> ended_;
+  // Only the steps asked about or reported are kept (sparse: a program that
+  // reports its global iteration, steps 1000, 2000, ..., costs per report,
+  // not per step number). Sums are added in the order trials ended either
+  // way, so a step's sums do not depend on when it was first asked about.
+  mutable std::map<int64_t, StepLinks> at_step_;
+  // at_step_'s entries by step - 1 for steps up to kDenseSteps: a report
+  // looks its step up in O(1) (the map alone cost half again as much time
+  // when every report is predicted).
+  static constexpr int64_t kDenseSteps = 1 << 16;
+  mutable std::vector<StepLinks*> dense_;
   std::multiset<double> finals_;
   // t quantile 0.95 per integer dof, computed once each (bisection is slow).
   mutable std::vector<double> t95_;

@@ -133,8 +133,7 @@ double PredictiveScheduler::Clamp(double value) const {
 }
 
 Decision PredictiveScheduler::PriorMedian(int64_t step, double level) {
-  if (values_at_step_.size() < static_cast<size_t>(step)) values_at_step_.resize(step);
-  std::vector<double>& others = values_at_step_[step - 1];
+  std::vector<double>& others = values_at_step_[step];
   const size_t n = others.size();
   Decision out = Decision::Continue();
   if (static_cast<int64_t>(n) >= options_.prior_peers) {

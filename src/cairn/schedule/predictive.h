@@ -41,6 +41,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -189,7 +190,7 @@ class PredictiveScheduler final : public Scheduler {
   PredictStats stats_;
   std::optional<PredictRungs> rungs_;                // absent when rung_eta = 0
   std::unordered_map<int64_t, Curve> running_;       // curves of trials not yet ended
-  std::vector<std::vector<double>> values_at_step_;  // rung_eta = 0 only: sorted, signed
+  std::map<int64_t, std::vector<double>> values_at_step_;  // rung_eta = 0 only: sorted, signed, by step
 };
 
 }  // namespace cairn::schedule
