@@ -134,6 +134,13 @@ TEST(ReplayStudyTest, CurvesWithoutTimingsReportNoHours) {
   ASSERT_TRUE(timed.ok());
   EXPECT_EQ((*timed)["untimed_curves"], 0);
   EXPECT_EQ((*timed)["steps_used"], (*r)["steps_used"]) << "timings do not change the decisions";
+  // A trial that failed before its first report took no time: the others' hours stand.
+  auto with_empty = Curves();
+  with_empty.push_back(CurveRecord{.id = "s/t/empty", .metric = with_empty[0].metric});
+  auto still_timed = ReplayCurves(with_empty, {.pruner = "median", .workers = 1});
+  ASSERT_TRUE(still_timed.ok()) << still_timed.status().ToString();
+  EXPECT_EQ((*still_timed)["untimed_curves"], 0);
+  EXPECT_FALSE((*still_timed)["hours_saved"].is_null());
 }
 
 // A curve the recorded study cut short (stopped, failed) has no final value:
@@ -143,12 +150,14 @@ TEST(ReplayStudyTest, CurvesCutShortAreNotResults) {
   curves[1].extra["state"] = "stopped";  // curve 11, the best
   curves[1].values.resize(6);
   curves[1].seconds.resize(6);
-  auto r = ReplayCurves(curves, {.pruner = "none", .workers = 1});
+  curves[1].steps = {5, 10, 15, 20, 25, 30};  // reported every 5th step
+  auto r = ReplayCurves(curves, {.pruner = "none", .workers = 1, .list_trials = true});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)["each"][1]["reason"], "cut short in the record (stopped) at step 30") << (*r)["each"][1];
   EXPECT_EQ((*r)["best_all"]["number"], 8) << "curve 10, the best that ran to its end";
   EXPECT_EQ((*r)["best_found"]["number"], 8);
   EXPECT_FALSE((*r)["lost_winner"].get<bool>());
-  EXPECT_EQ((*r)["steps_full"], 226);
+  EXPECT_EQ((*r)["steps_full"], 250) << "11 curves of 20 steps and one cut short at step 30";
   EXPECT_EQ((*r)["cut_short"], 1);
   EXPECT_NE((*r)["note"].get<std::string>().find("1 of the 12 trials was cut short"), std::string::npos) << (*r)["note"];
   EXPECT_FALSE(ReplayCurves(Curves(), {.pruner = "none"})->contains("note"));
@@ -477,6 +486,7 @@ TEST(ReplayStudyTest, ReplaysAtTheRecordedStepsAndCountsSteps) {
   auto none = ReplayStudy(*store, {.study = "s", .pruner = "none"});
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_EQ((*none)["steps_full"], 12 * 200) << "steps, not 12 x 20 reports";
+  EXPECT_EQ((*none)["recorded"]["steps_used"], 12 * 200) << "the record in the same unit";
   // median with warmup_steps 50 (steps): it may stop at the 5th report; with
   // reports taken for steps it could never reach step 50 of a 20-step curve.
   ReplayStudyOptions median{.study = "s", .pruner = "median",

@@ -78,15 +78,19 @@ ExecutorEvent ReplayExecutor::Emit(int64_t trial_id, Trial& trial) {
     ExitEvent exit;
     exit.trial_id = trial_id;
     exit.time = trial.time;
+    // Steps as the curve numbers them (a program that reported every 5th
+    // step stopped after 3 reports is at step 15), not reports.
+    const CurveRecord& record = (*curves_)[trial.curve];
+    const int64_t last_step = StepsReached(record, static_cast<size_t>(trial.steps));
     if (trial.stopped) {
       exit.kind = ExitKind::kStopped;
-      exit.message = fmt::format("stopped after {} of {} steps", trial.next, trial.steps);
-    } else if (!RanToItsEnd((*curves_)[trial.curve])) {
+      exit.message = fmt::format("stopped at step {} of {}", StepsReached(record, static_cast<size_t>(trial.next)),
+                                 last_step);
+    } else if (!RanToItsEnd(record)) {
       // The record ends here because something stopped the run: it must not
       // teach the rules a final value (a coordinator records it as failed).
       exit.kind = ExitKind::kStopped;
-      exit.message = fmt::format("cut short in the record ({}) after {} steps",
-                                 (*curves_)[trial.curve].extra.value("state", "?"), trial.steps);
+      exit.message = fmt::format("cut short in the record ({}) at step {}", record.extra.value("state", "?"), last_step);
     } else {
       exit.kind = ExitKind::kExited;
       exit.exit_code = 0;

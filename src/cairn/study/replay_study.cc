@@ -259,9 +259,11 @@ Result<nlohmann::json> ReplayCurves(const std::vector<CurveRecord>& curves, cons
     finished[static_cast<size_t>(t.number)] = t.state == TrialState::kCompleted && all[static_cast<size_t>(t.number)];
   }
   // A file without timings ("seconds": null) counts steps only: its hours
-  // would be steps called seconds.
-  const int untimed = static_cast<int>(
-      std::count_if(curves.begin(), curves.end(), [](const CurveRecord& c) { return c.seconds.empty(); }));
+  // would be steps called seconds. A curve without a single value (a trial
+  // that failed before its first report) cost no time: it is not untimed.
+  const int untimed = static_cast<int>(std::count_if(curves.begin(), curves.end(), [](const CurveRecord& c) {
+    return c.seconds.empty() && !c.values.empty();
+  }));
   auto timed = [untimed](double seconds) { return untimed ? nlohmann::json(nullptr) : nlohmann::json(seconds); };
   nlohmann::json best_all = Best(curves, all, spec.direction);
   nlohmann::json best_found = Best(curves, finished, spec.direction);
@@ -331,7 +333,7 @@ Result<nlohmann::json> ReplayStudy(Store& store, const ReplayStudyOptions& optio
   int64_t steps = 0;
   double seconds = 0;
   for (const auto& c : curves) {
-    steps += static_cast<int64_t>(c.values.size());
+    steps += StepsReached(c, c.values.size());  // steps, as the replay counts them, not reports
     seconds += CurveSeconds(c, c.values.size());
   }
   report["study"] = options.study;
