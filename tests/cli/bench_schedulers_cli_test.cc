@@ -108,7 +108,7 @@ TEST_F(BenchSchedulersCli, BenchSaysWhichParametersThePredictiveRuleRead) {
                                    "--schedulers", "asha,predictive"};
   auto text = RunCairn(args);
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("  predictive read the parameters x\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  parameters predictive read: x\n"), std::string::npos) << text.out;
   args.push_back("--json");
   EXPECT_EQ(RunCairn(args).Json()["parameters"]["read"], (nlohmann::json{"x"}));
   // Told to ignore them, or not run at all: not said.

@@ -70,7 +70,7 @@ std::string RenderBenchTable(const nlohmann::json& ours, const nlohmann::json* p
   }
   AddOptions(out, ours);
   if (const auto it = ours.find("parameters"); it != ours.end() && it->is_object()) {
-    out += "  predictive read the parameters " + DescribeParameters(*it) + "\n";
+    out += "  parameters predictive read: " + DescribeParameters(*it) + "\n";
   }
   return out;
 }
