@@ -328,6 +328,24 @@ TEST_F(LocalExecutorTest, GrandchildHoldingThePipeIsKilled) {
   EXPECT_TRUE(EventuallyDead(child)) << "grandchild " << child << " still runs";
 }
 
+// A descendant that left the trial's process group (setsid) is not reached
+// by killing the group; it carries the trial's environment and ends with the
+// trial. One whose environment names another trial folder is not the trial's.
+TEST_F(LocalExecutorTest, ADetachedDescendantEndsWithItsTrial) {
+  ASSERT_TRUE(Exec().Launch(Shell(1, "setsid sleep 30 </dev/null >/dev/null 2>&1 & echo detached=$!; "
+                                     "CAIRN_TRIAL_DIR=/elsewhere setsid sleep 30 </dev/null >/dev/null 2>&1 & "
+                                     "echo other=$!; sleep 0.3; exit 0"))
+                  .ok());
+  Drain();
+  ASSERT_EQ(outcomes_[1].reports.size(), 2u);
+  auto detached = static_cast<pid_t>(outcomes_[1].reports[0].metrics.at("detached"));
+  auto other = static_cast<pid_t>(outcomes_[1].reports[1].metrics.at("other"));
+  EXPECT_EQ(ExitOf(1).exit_code, 0);
+  EXPECT_TRUE(EventuallyDead(detached)) << "the detached sleep " << detached << " still runs";
+  EXPECT_FALSE(IsDead(other)) << "a process of another trial folder was killed";
+  kill(other, SIGKILL);
+}
+
 TEST_F(LocalExecutorTest, GarbageOutputIsSurvived) {
   ASSERT_TRUE(Exec().Launch(Shell(1, R"(
     printf '\000\377\376 epoch=\001 \303\050 loss=\n'

@@ -29,6 +29,7 @@
 #include "cairn/run/exit_status.h"
 #include "cairn/run/local_executor_impl.h"
 #include "cairn/run/spawn_posix.h"
+#include "cairn/run/trial_processes.h"
 
 namespace cairn {
 namespace run_internal {
@@ -81,6 +82,7 @@ LocalExecutorImpl::~LocalExecutorImpl() {
       while (waitpid(trial->pid, &trial->wait_status, 0) < 0 && errno == EINTR) {
       }
       CloseFd(&trial->pidfd);
+      KillTrialProcesses(trial->marks);
       if (ended && !gone) RecordExit(*trial);
     }
     // Output nobody read yet (the caller stopped polling: it failed, or
@@ -137,8 +139,10 @@ Status LocalExecutorImpl::Launch(const LaunchRequest& request) {
     CloseFd(&err[1]);
     return piped.WithContext(fmt::format("trial {}", request.number));
   }
+  const std::map<std::string, std::string> trial_env = TrialEnvironment(request);
+  trial->marks = TrialMarks(trial_env);
   SpawnSpec spec{.argv = request.argv,
-                 .env = MergeEnvironment(TrialEnvironment(request)),
+                 .env = MergeEnvironment(trial_env),
                  .workdir = request.workdir.string(),
                  .stdout_fd = out[1],
                  .stderr_fd = err[1]};
@@ -316,6 +320,9 @@ void LocalExecutorImpl::CheckEnded(Trial& trial, double now) {
     while (waitpid(trial.pid, &trial.wait_status, 0) < 0 && errno == EINTR) {
     }
   }
+  // And those that left the group (setsid, a daemon): a trial's processes
+  // end with it, or they keep its GPU and its pipes.
+  KillTrialProcesses(trial.marks);
   trial.lost = gone;
   trial.reaped = true;
   trial.kill_at.reset();

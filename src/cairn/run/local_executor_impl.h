@@ -36,6 +36,7 @@ class LocalExecutorImpl final : public LocalExecutor {
   struct Trial {
     int64_t id = 0;
     std::filesystem::path trial_dir;
+    std::vector<std::string> marks;      // TrialMarks: finds descendants that left the group
     pid_t pid = -1;                      // also the process group id
     int pidfd = -1;                      // -1: watched through SIGCHLD instead
     std::unique_ptr<TrialOutput> out;

@@ -16,6 +16,7 @@
 #include "cairn/metric_parser.h"
 #include "cairn/metric_summary.h"
 #include "cairn/run/line_splitter.h"
+#include "cairn/run/trial_processes.h"
 #include "cairn/study/trial_end.h"
 
 namespace cairn::study_internal {
@@ -100,14 +101,7 @@ void KillOrphan(const TrialRecord& trial) {
 }
 
 bool IsTrialProcess(int pid, int64_t trial_id) {
-  std::ifstream environ("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-  if (!environ) return false;  // gone, or not ours to read: not provably the trial
-  const std::string wanted = "CAIRN_TRIAL_ID=" + std::to_string(trial_id);
-  std::string entry;
-  while (std::getline(environ, entry, '\0')) {
-    if (entry == wanted) return true;
-  }
-  return false;
+  return run_internal::EnvironmentHas(pid, {"CAIRN_TRIAL_ID=" + std::to_string(trial_id)});
 }
 
 Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const TrialRecord& trial) {
