@@ -28,6 +28,17 @@ TEST(RenderTrialDetails, NamesTheRuleThatStoppedATrial) {
   EXPECT_NE(RenderTrialDetails(Details("stopped")).find("  stopped by rule: median\n"), std::string::npos);
 }
 
+// A NaN value is stored as null: shown as its summary spells it, not as "no value".
+TEST(RenderTrialDetails, ShowsANanValueAsNan) {
+  nlohmann::json d = Details("failed");
+  d["value"] = nullptr;
+  d["steps"] = 4;
+  d["metrics"]["acc"] = {{"last", "nan"}, {"steps", 4}, {"nonfinite", 1}};
+  EXPECT_NE(RenderTrialDetails(d).find("  value: nan "), std::string::npos) << RenderTrialDetails(d);
+  d["metrics"] = nlohmann::json::object();
+  EXPECT_NE(RenderTrialDetails(d).find("  value: - "), std::string::npos) << RenderTrialDetails(d);
+}
+
 TEST(RenderTrialDetails, SaysWhenTheRuleAskedTooLate) {
   std::string out = RenderTrialDetails(Details("completed"));
   EXPECT_EQ(out.find("stopped by rule"), std::string::npos) << out;

@@ -247,6 +247,15 @@ std::string StepsText(const nlohmann::json& d) {
 
 namespace {
 
+// The trial's value; a NaN or infinite one (a store keeps it as null) as its
+// metric summary spells it ("nan"), not "-", which means "no value".
+nlohmann::json ShownValue(const nlohmann::json& d) {
+  if (!d["value"].is_null() || !d.contains("metrics") || !d["metrics"].is_object()) return d["value"];
+  const nlohmann::json& m = d["metrics"].value(d["objective"].get<std::string>(), nlohmann::json::object());
+  const auto last = m.find("last");
+  return last != m.end() && last->is_string() ? *last : d["value"];
+}
+
 // The rungs a trial lost and its rule kept it past (Decision::kept), one
 // line each: where a study's best trial is among them, its early ranks did
 // not pick it.
@@ -324,7 +333,7 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   out += fmt::format("  params: {}\n", FormatParams(d["params"]));
   if (attrs.contains("argv")) out += fmt::format("  argv: {}\n", attrs["argv"].dump());
   if (attrs.contains("seed")) out += fmt::format("  seed: {}\n", attrs["seed"].dump());
-  out += fmt::format("  value: {} {}\n", FormatValue(d["value"]), StepsText(d));
+  out += fmt::format("  value: {} {}\n", FormatValue(ShownValue(d)), StepsText(d));
   if (attrs.contains("reports_after_stop")) {
     // A fast program can run ahead of the stop: its later points are in the
     // metrics below, the value is the one the stop was decided on.
