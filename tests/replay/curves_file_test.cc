@@ -217,7 +217,7 @@ TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {
   records[0].lower_bound = 0.0;
   records[0].upper_bound = 1.0;
   records[1].lower_bound = 0.0;  // a loss: open at the top
-  for (const char* name : {"out.jsonl", "out.jsonl.gz"}) {
+  for (const char* name : {"out.jsonl", "out.jsonl.gz", "OUT.JSONL.GZ"}) {
     ASSERT_TRUE(WriteCurvesFile(dir_ / name, records).ok());
     auto back = ReadCurvesFile(dir_ / name);
     ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -239,6 +239,7 @@ TEST_F(CurvesFileTest, WriteReadRoundTripPlainAndGz) {
   ASSERT_GE(gz.size(), 2u);
   EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
   EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+  EXPECT_EQ(testing::ReadFile(dir_ / "OUT.JSONL.GZ").substr(0, 2), gz.substr(0, 2)) << "the ending in capitals too";
 }
 
 TEST(CurvesFileShared, LoadsTheDevelopmentFile) {

@@ -3,6 +3,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -313,7 +315,9 @@ Status WriteCurvesFile(const std::filesystem::path& path, const std::vector<Curv
     text += '\n';
   }
   const std::string name = path.string();
-  if (name.size() >= 3 && name.compare(name.size() - 3, 3, ".gz") == 0) {
+  std::string ending = name.substr(name.size() - std::min<size_t>(3, name.size()));
+  std::transform(ending.begin(), ending.end(), ending.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ending == ".gz") {  // also .GZ: a name that says gzip gets gzip
     GzPtr f(gzopen(path.c_str(), "wb"));
     if (!f) return IoError(fmt::format("{}: cannot create: {}", name, std::strerror(errno)));
     if (!text.empty() && gzwrite(f.get(), text.data(), static_cast<unsigned>(text.size())) <= 0) {
