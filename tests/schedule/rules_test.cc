@@ -1,5 +1,6 @@
 // none, median, asha and hyperband on constructed curves: exactly which trial
 // stops at which step.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "cairn/schedule/hyperband.h"
@@ -59,6 +60,24 @@ TEST(Factory, AFirstRungPastMaxStepsIsRefused) {
   }
   // An explicit max_resource is hyperband's own budget.
   EXPECT_TRUE(MakeScheduler("hyperband", ctx, {{"min_resource", 50}, {"max_resource", 100}}).ok());
+}
+
+// Rules decide before max_steps: a first decision at or past it is refused.
+TEST(Factory, AFirstDecisionAtMaxStepsIsRefused) {
+  const SchedulerContext ctx{.direction = Direction::kMaximize, .max_steps = 30};
+  for (const auto& [name, option] : {std::pair{"median", "warmup_steps"}, std::pair{"predictive", "min_steps"}}) {
+    auto made = MakeScheduler(name, ctx, {{option, 30}});
+    ASSERT_FALSE(made.ok()) << name;
+    EXPECT_NE(made.status().message().find(fmt::format("{} scheduler option {}: 30 is not before the study's "
+                                                       "max_steps 30", name, option)),
+              std::string::npos)
+        << made.status().message();
+    EXPECT_TRUE(MakeScheduler(name, ctx, {{option, 29}}).ok()) << name;
+    EXPECT_TRUE(MakeScheduler(name, SchedulerContext{}, {{option, 50}}).ok()) << "no max_steps known";
+  }
+  // The defaults stand in a study of one step.
+  const SchedulerContext one{.direction = Direction::kMaximize, .max_steps = 1};
+  for (const char* name : {"median", "predictive"}) EXPECT_TRUE(MakeScheduler(name, one, {}).ok()) << name;
 }
 
 TEST(SchedulerSettings, ListEveryOptionWithTheValueInForce) {
@@ -150,9 +169,10 @@ TEST(Median, MinTrialsAtStep) {
 }
 
 TEST(Median, NeverStopsAtTheLastStep) {
-  auto s = Make("median", {.max_steps = 3}, {{"startup_trials", 1}, {"warmup_steps", 3}});
+  auto s = Make("median", {.max_steps = 3}, {{"startup_trials", 1}, {"warmup_steps", 2}});
   EXPECT_EQ(RunTrial(*s, 0, Constant(3, 1.0)), 0);
-  EXPECT_EQ(RunTrial(*s, 1, Constant(3, 0.0)), 0);
+  EXPECT_EQ(RunTrial(*s, 1, {0.0, 2.0, 0.0}), 0) << "ahead at step 2, behind only at max_steps";
+  EXPECT_EQ(RunTrial(*s, 2, {0.0, 0.0, 0.0}), 2) << "behind at step 2";
 }
 
 TEST(Asha, AutoMinResourceThenRungPromotionAndStop) {

@@ -42,6 +42,18 @@ Status FirstRungWithinMaxSteps(const std::string& name, int64_t min_resource, co
                                      name, min_resource, *context.max_steps, *context.max_steps));
 }
 
+// A rule decides at steps from `first` up to, not at, max_steps (a trial
+// there is done): a first step at or past it, when the user set it, would
+// stop nothing. (A default may: predictive's min_steps 1 in a study of one step.)
+Status DecidesBeforeMaxSteps(const std::string& name, const char* option, int64_t first,
+                             const SchedulerContext& context, const nlohmann::json& options) {
+  const bool given = options.is_object() && options.contains(option);
+  if (!given || !context.max_steps || first < *context.max_steps) return Status::Ok();
+  return InvalidArgument(fmt::format("{} scheduler option {}: {} is not before the study's max_steps {}, so the rule "
+                                     "would never decide and nothing would stop; expected at most {}",
+                                     name, option, first, *context.max_steps, *context.max_steps - 1));
+}
+
 Result<std::unique_ptr<Scheduler>> MakeUnchecked(const std::string& name,
                                                  const SchedulerContext& context,
                                                  const nlohmann::json& options, nlohmann::json* settings) {
@@ -53,6 +65,7 @@ Result<std::unique_ptr<Scheduler>> MakeUnchecked(const std::string& name,
   }
   if (name == "median") {
     CAIRN_ASSIGN_OR_RETURN(MedianOptions o, MedianOptions::FromJson(options, settings));
+    CAIRN_TRY(DecidesBeforeMaxSteps(name, "warmup_steps", o.warmup_steps, context, options));
     return std::unique_ptr<Scheduler>(new MedianScheduler(context, o));
   }
   if (name == "asha") {
@@ -67,6 +80,7 @@ Result<std::unique_ptr<Scheduler>> MakeUnchecked(const std::string& name,
   }
   if (name == "predictive") {
     CAIRN_ASSIGN_OR_RETURN(PredictiveOptions o, PredictiveOptions::FromJson(options, context, settings));
+    CAIRN_TRY(DecidesBeforeMaxSteps(name, "min_steps", o.min_steps, context, options));
     return std::unique_ptr<Scheduler>(new PredictiveScheduler(context, o));
   }
   return InvalidArgument(fmt::format(
