@@ -70,6 +70,10 @@ const ErrorCase kCases[] = {
     {"a cut UTF-8 character", Doc({"name: t\xc3"}), "1:8", "byte 0xC3, which is not UTF-8"},
     {"a non-finite choice", Doc({HEAD, "  p: {type: categorical, choices: [a, .nan]}", "objective: {metric: acc}"}),
      "6:39", "a choice of parameter 'p' is .nan; expected a finite number, or a quoted string"},
+    {"a choice past int64", Doc({HEAD, "  p: {type: categorical, choices: [1, -99999999999999999999]}",
+                                 "objective: {metric: acc}"}),
+     "6:39", "a choice of parameter 'p' is -99999999999999999999, an integer beyond the 64-bit range; expected an "
+             "integer from -9223372036854775808 to 9223372036854775807, or a quoted string"},
     {"a non-finite condition value",
      Doc({HEAD, "  p: {type: float, low: 0, high: 1, when: {opt: .inf}}", "objective: {metric: acc}"}), "6:49",
      ".inf"},

@@ -12,6 +12,13 @@
 namespace cairn::spec_internal {
 namespace {
 
+// Digits with an optional sign: what a reader means as an integer.
+bool IsDecimalInteger(std::string_view text) {
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+
 // yaml-cpp tags plain scalars "?" and quoted or block scalars "!".
 bool IsQuoted(const YAML::Node& node) { return node.Tag() == "!"; }
 
@@ -220,6 +227,11 @@ Result<ParamValue> YamlContext::Value(const YAML::Node& node, const YAML::Mark& 
   if (IsQuoted(node)) return ParamValue(text);
   if (auto b = ParseBoolText(text)) return ParamValue(*b);
   if (auto i = ParseIntText(text)) return ParamValue(*i);
+  if (IsDecimalInteger(text)) {
+    // Read as a double it would reach the program as 1e+20: not what was written.
+    return Error(mark, fmt::format("{} is {}, an integer beyond the 64-bit range", label, text),
+                 "an integer from -9223372036854775808 to 9223372036854775807, or a quoted string");
+  }
   if (auto d = ParseDoubleText(text)) {
     // .nan and .inf have no JSON form (the record would hold null) and no
     // place in a search: a choice of "nan" is a string, quoted.
