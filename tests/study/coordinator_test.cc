@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "support/fake_executor.h"
@@ -953,92 +954,85 @@ int64_t LeaveEndedTrial(Store& store, const StudySpec& spec, double now_wall, co
   return id;
 }
 
+// Resumes a study whose trial 0 ended unrecorded (LeaveEndedTrial).
+class RecoveredEndTest : public CoordinatorTest {
+ protected:
+  // A fresh store `name`.db where trial 0 of `spec` printed `log` and ended
+  // as `exit` says, then a run of `spec` on it: the trials it leaves.
+  std::vector<TrialRecord> Resume(const StudySpec& spec, const std::string& name, const std::string& log,
+                                  const ExitEvent& exit) {
+    store_.reset();
+    auto fresh = OpenStore("sqlite://" + (dir_ / (name + ".db")).string());
+    EXPECT_TRUE(fresh.ok()) << fresh.status().ToString();
+    if (!fresh.ok()) return {};
+    store_ = std::move(*fresh);
+    LeaveEndedTrial(*store_, spec, clock_.WallTime(), dir_ / name, log, exit);
+    FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+    auto summary = RunStudy(spec, exec);
+    EXPECT_TRUE(summary.ok()) << summary.status().ToString();
+    launched_ = exec.launched.size();
+    return Trials();
+  }
+  size_t launched_ = 0;
+};
+
 // Its coordinator gave up on the store (or was killed) after the program
 // finished: the resume records the end from the executor's exit record and
 // the log, and does not run the finished model again.
-TEST_F(CoordinatorTest, ResumeRecordsATrialThatEndedUnrecordedAndDoesNotRerunIt) {
-  StudySpec spec = MakeSpec(1, 1);
+TEST_F(RecoveredEndTest, ATrialThatEndedUnrecordedIsRecordedNotRerun) {
   const double ended = clock_.WallTime() - 300;
   std::string log;
-  for (int step = 1; step <= 10; ++step) log += "epoch=" + std::to_string(step) + " score=0." + std::to_string(step - 1) + "\n";
-  int64_t id = LeaveEndedTrial(*store_, spec, clock_.WallTime(), dir_ / "left", log,
-                               {.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = ended});
-  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
-  auto summary = RunStudy(spec, exec);
-  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-  EXPECT_TRUE(exec.launched.empty()) << "the budget's one trial had finished";
-  auto trials = Trials();
+  for (int step = 1; step <= 10; ++step) log += fmt::format("epoch={} score=0.{}\n", step, step - 1);
+  auto trials = Resume(MakeSpec(1, 1), "left", log,
+                       {.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = ended});
+  EXPECT_EQ(launched_, 0u) << "the budget's one trial had finished";
   ASSERT_EQ(trials.size(), 1u);
   const TrialRecord& t = trials[0];
-  EXPECT_EQ(t.id, id);
   EXPECT_EQ(t.state, TrialState::kCompleted) << t.end_reason;
   EXPECT_NE(t.end_reason.find("exit record"), std::string::npos) << t.end_reason;
   EXPECT_EQ(t.steps, 10);
-  ASSERT_TRUE(t.value.has_value());
-  EXPECT_DOUBLE_EQ(*t.value, 0.9);
+  EXPECT_DOUBLE_EQ(t.value.value_or(-1), 0.9);
   EXPECT_EQ(t.exit_code, 0);
   ASSERT_TRUE(t.ended_at.has_value());
   EXPECT_DOUBLE_EQ(*t.ended_at, ended);
   EXPECT_EQ(t.attrs["metrics"]["score"]["steps"], 10);
   EXPECT_EQ(t.attrs["value_step"], 10);
-  EXPECT_EQ(summary->progress.best_trial, 0);
 }
 
 // A crash recorded on resume is a failure, and gets the study's retries;
 // one Cairn stopped (why died with the coordinator) is lost and run again.
-TEST_F(CoordinatorTest, ResumeRetriesARecordedCrashAndRerunsARecordedStop) {
+TEST_F(RecoveredEndTest, ACrashIsRetriedAndAStopRerun) {
   StudySpec spec = MakeSpec(1, 1);
   spec.max_retries = 1;
-  LeaveEndedTrial(*store_, spec, clock_.WallTime(), dir_ / "left", "epoch=1 score=0.1\n",
-                  {.kind = ExitKind::kSignaled, .signal = 11, .message = "killed by SIGSEGV", .time = 1});
-  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
-  ASSERT_TRUE(RunStudy(spec, exec).ok());
-  auto trials = Trials();
+  auto trials = Resume(spec, "crashed", "epoch=1 score=0.1\n",
+                       {.kind = ExitKind::kSignaled, .signal = 11, .message = "killed by SIGSEGV", .time = 1});
   ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[0].state, TrialState::kFailed);
   EXPECT_NE(trials[0].end_reason.find("killed by SIGSEGV"), std::string::npos) << trials[0].end_reason;
   EXPECT_EQ(trials[1].attrs.value("retry_of", -1), 0);
   EXPECT_EQ(trials[1].state, TrialState::kCompleted);
 
-  store_.reset();
-  auto fresh = OpenStore("sqlite://" + (dir_ / "stopped.db").string());
-  ASSERT_TRUE(fresh.ok());
-  store_ = std::move(*fresh);
-  LeaveEndedTrial(*store_, MakeSpec(1, 1), clock_.WallTime(), dir_ / "stopped", "epoch=1 score=0.1\n",
+  trials = Resume(MakeSpec(1, 1), "stopped", "epoch=1 score=0.1\n",
                   {.kind = ExitKind::kStopped, .signal = 15, .message = "stopped", .time = 1});
-  FakeExecutor again(&clock_, [](const LaunchRequest& r) { return Rising(r); });
-  ASSERT_TRUE(RunStudy(MakeSpec(1, 1), again).ok());
-  trials = Trials();
   ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[0].state, TrialState::kLost);
   EXPECT_EQ(trials[1].attrs.value("rerun_of", -1), 0);
 }
 
 // Past max_steps, and a NaN: the end is counted as the coordinator counts it live.
-TEST_F(CoordinatorTest, ARecoveredEndCountsTheObjectiveAsLive) {
+TEST_F(RecoveredEndTest, TheObjectiveIsCountedAsLive) {
+  const ExitEvent exit0{.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = 1};
   StudySpec spec = MakeSpec(1, 1);
   spec.max_steps = 3;
-  LeaveEndedTrial(*store_, spec, clock_.WallTime(), dir_ / "left",
-                  "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=3 score=0.3\nepoch=4 score=0.9\n",
-                  {.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = 1});
-  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
-  ASSERT_TRUE(RunStudy(spec, exec).ok());
-  auto trials = Trials();
+  auto trials = Resume(spec, "past", "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=3 score=0.3\nepoch=4 score=0.9\n",
+                       exit0);
   ASSERT_EQ(trials.size(), 1u);
   EXPECT_EQ(trials[0].state, TrialState::kCompleted);
   EXPECT_DOUBLE_EQ(trials[0].value.value_or(-1), 0.3) << "its value at max_steps";
   EXPECT_EQ(trials[0].steps, 3);
 
-  store_.reset();
-  auto fresh = OpenStore("sqlite://" + (dir_ / "nan.db").string());
-  ASSERT_TRUE(fresh.ok());
-  store_ = std::move(*fresh);
-  LeaveEndedTrial(*store_, MakeSpec(1, 1), clock_.WallTime(), dir_ / "nan",
-                  "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=5 score=nan\nepoch=6 score=0.3\n",
-                  {.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = 1});
-  FakeExecutor again(&clock_, [](const LaunchRequest& r) { return Rising(r); });
-  ASSERT_TRUE(RunStudy(MakeSpec(1, 1), again).ok());
-  trials = Trials();
+  trials = Resume(MakeSpec(1, 1), "nan", "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=5 score=nan\nepoch=6 score=0.3\n",
+                  exit0);
   ASSERT_GE(trials.size(), 1u);
   EXPECT_EQ(trials[0].state, TrialState::kFailed);
   EXPECT_NE(trials[0].end_reason.find("objective score reported nan at step 5"), std::string::npos)
