@@ -21,10 +21,11 @@ namespace {
 
 // `sleep 30` with CAIRN_TRIAL_ID=`id` in its environment, leading its own
 // process group as a trial does; its pid.
-pid_t SleepAsTrial(const std::string& id) {
+pid_t SleepAsTrial(const std::string& id, const std::string& dir = "") {
   std::string variable = "CAIRN_TRIAL_ID=" + id;
+  std::string folder = "CAIRN_TRIAL_DIR=" + dir;
   char* argv[] = {const_cast<char*>("sleep"), const_cast<char*>("30"), nullptr};
-  char* envp[] = {variable.data(), nullptr};
+  char* envp[] = {variable.data(), dir.empty() ? nullptr : folder.data(), nullptr};
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
@@ -94,37 +95,71 @@ TEST(ReingestTrialLog, ReadsEveryReportTheStoreLacks) {
   ASSERT_EQ(points->size(), 4u);
   EXPECT_EQ((*points)[3].step, 4);
   EXPECT_DOUBLE_EQ((*points)[3].value, 0.6);
+
+  // stderr.log is read too when the study parses it (parse_stderr), not otherwise.
+  testing::WriteFile(dir / "stderr.log", "epoch=5 loss=0.5\n");
+  ASSERT_EQ(ReingestTrialLog(**store, spec, trial).value_or(-1), 0);
+  spec.executor_options = {{"name", "local"}, {"parse_stderr", true}};
+  ASSERT_EQ(ReingestTrialLog(**store, spec, trial).value_or(-1), 1);
   std::filesystem::remove_all(dir);
+}
+
+TrialRecord Trial(int64_t id, const std::string& dir = "") {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  TrialRecord trial;
+  trial.id = id;
+  trial.owner = std::string(host) + ":1:0";
+  if (!dir.empty()) trial.attrs["trial_dir"] = dir;
+  return trial;
 }
 
 TEST(IsTrialProcess, OnlyAProcessWhoseEnvironmentNamesTheTrial) {
   const pid_t pid = SleepAsTrial("42");
   ASSERT_GT(pid, 0);
-  EXPECT_TRUE(IsTrialProcess(pid, 42));
-  EXPECT_FALSE(IsTrialProcess(pid, 4)) << "a prefix of the id is another trial";
-  EXPECT_FALSE(IsTrialProcess(pid, 420));
-  EXPECT_FALSE(IsTrialProcess(getpid(), 42)) << "this test is no trial";
+  EXPECT_TRUE(IsTrialProcess(pid, Trial(42)));
+  EXPECT_FALSE(IsTrialProcess(pid, Trial(4))) << "a prefix of the id is another trial";
+  EXPECT_FALSE(IsTrialProcess(pid, Trial(420)));
+  EXPECT_FALSE(IsTrialProcess(getpid(), Trial(42))) << "this test is no trial";
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
-  EXPECT_FALSE(IsTrialProcess(pid, 42)) << "a process that is gone";
+  EXPECT_FALSE(IsTrialProcess(pid, Trial(42))) << "a process that is gone";
+}
+
+// Trial ids of two stores can be equal; their trial folders cannot.
+TEST(IsTrialProcess, AnotherStoresTrialWithTheSameIdIsNotIt) {
+  const pid_t pid = SleepAsTrial("5", "/tmp/store-b/trials/s/0");
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(IsTrialProcess(pid, Trial(5, "/tmp/store-b/trials/s/0")));
+  EXPECT_FALSE(IsTrialProcess(pid, Trial(5, "/tmp/store-a/trials/s/0")));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
 }
 
 // A recorded pid now used by an unrelated process is left alone.
 TEST(KillOrphan, LeavesAProcessThatReusedThePid) {
   const pid_t pid = SleepAsTrial("7");
   ASSERT_GT(pid, 0);
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  TrialRecord trial;
-  trial.id = 8;  // the record names trial 8; the process is trial 7's
-  trial.owner = std::string(host) + ":1:0";
-  trial.attrs = {{"pid", pid}};
-  KillOrphan(trial);
+  TrialRecord trial = Trial(8);  // the record names trial 8; the process is trial 7's
+  trial.attrs["pid"] = pid;
+  EXPECT_FALSE(KillOrphan(trial));
   EXPECT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "still running";
   trial.id = 7;
-  KillOrphan(trial);
+  EXPECT_TRUE(KillOrphan(trial)) << "it was running";
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+// A helper that left the trial's process group (setsid) goes with it.
+TEST(KillOrphan, KillsWhatLeftTheGroup) {
+  const pid_t helper = SleepAsTrial("9", "/tmp/cairn-orphan-test/9");
+  ASSERT_GT(helper, 0);
+  TrialRecord trial = Trial(9, "/tmp/cairn-orphan-test/9");
+  trial.attrs["pid"] = 999999999;  // the main process is long gone
+  EXPECT_FALSE(KillOrphan(trial));
+  int status = 0;
+  ASSERT_EQ(waitpid(helper, &status, 0), helper);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 

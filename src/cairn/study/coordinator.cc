@@ -478,15 +478,19 @@ Result<bool> CoordinatorImpl::Reattach(TrialRecord& trial) {
 // A trial whose coordinator died: stop what is left of it, keep every metric
 // line its log holds, and record it as lost.
 Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
-  study_internal::KillOrphan(trial);
+  // A trial still running when its coordinator is found gone did not end:
+  // an exit record in its folder is not its own (the program wrote it).
+  const bool was_running = study_internal::KillOrphan(trial);
   auto added = study_internal::ReingestTrialLog(*parts_.store, spec_, trial);
   if (added.ok()) {
     trial.attrs["recovered_points"] = *added;
   } else {
     trial.attrs["recovery_error"] = added.status().message();
   }
-  CAIRN_ASSIGN_OR_RETURN(bool ended, study_internal::RecordRecoveredEnd(*parts_.store, spec_, trial));
-  if (ended) return Status::Ok();
+  if (!was_running) {
+    CAIRN_ASSIGN_OR_RETURN(bool ended, study_internal::RecordRecoveredEnd(*parts_.store, spec_, trial));
+    if (ended) return Status::Ok();
+  }
   CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, spec_.metric}));
   trial.steps = static_cast<int64_t>(points.size());
   if (!points.empty()) trial.value = points.back().value;

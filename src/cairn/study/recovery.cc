@@ -91,24 +91,35 @@ bool OwnerIsGone(const TrialRecord& trial, double now_wall, double heard_since) 
   return now_wall - std::max(last, heard_since) > kHeartbeatTimeoutS;
 }
 
-void KillOrphan(const TrialRecord& trial) {
+bool KillOrphan(const TrialRecord& trial) {
   auto owner = ParseOwner(trial.owner);
-  if (!owner || owner->host != HostName()) return;
-  int pid = trial.attrs.value("pid", 0);
+  if (!owner || owner->host != HostName()) return false;
+  const int pid = trial.attrs.value("pid", 0);
   // The pid may long since name another process (a reboot, or just time):
   // only one whose environment names this trial is it.
-  if (pid > 1 && IsTrialProcess(pid, trial.id)) kill(-pid, SIGKILL);  // its whole process group
+  const bool running = pid > 1 && IsTrialProcess(pid, trial);
+  if (running) kill(-pid, SIGKILL);  // its whole process group
+  const std::vector<std::string> marks = TrialMarksOf(trial);
+  if (marks.size() == 2) run_internal::KillTrialProcesses(marks);  // those that left the group
+  return running;
 }
 
-bool IsTrialProcess(int pid, int64_t trial_id) {
-  return run_internal::EnvironmentHas(pid, {"CAIRN_TRIAL_ID=" + std::to_string(trial_id)});
+std::vector<std::string> TrialMarksOf(const TrialRecord& trial) {
+  LaunchRequest request;
+  request.trial_id = trial.id;
+  request.trial_dir = trial.attrs.value("trial_dir", std::string());
+  std::vector<std::string> marks = run_internal::TrialMarks(TrialEnvironment(request));
+  if (request.trial_dir.empty()) marks.resize(1);  // the folder is not known: the id alone
+  return marks;
+}
+
+bool IsTrialProcess(int pid, const TrialRecord& trial) {
+  return run_internal::EnvironmentHas(pid, TrialMarksOf(trial));
 }
 
 Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const TrialRecord& trial) {
   std::string dir = trial.attrs.value("trial_dir", std::string());
   if (dir.empty()) return int64_t{0};
-  std::ifstream log(std::filesystem::path(dir) / "stdout.log");
-  if (!log) return int64_t{0};
   std::vector<std::string> patterns;
   for (const auto& p : spec.patterns) patterns.push_back(p.regex);
   CAIRN_ASSIGN_OR_RETURN(MetricParser parser, MetricParser::Create(spec.step_key, patterns));
@@ -130,19 +141,28 @@ Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const Tria
       }
     }
   };
-  // Split as the live executor splits: a line too long to be a report is
-  // skipped, not read whole (a program may write gigabytes without a newline).
-  run_internal::LineSplitter splitter(MetricParser::kMaxLineBytes);
-  std::vector<char> chunk(1 << 16);
-  std::vector<std::string> lines;
-  while (log.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || log.gcount() > 0) {
+  // The logs the live executor parsed: stderr too when the study asks.
+  std::vector<std::string> logs = {"stdout.log"};
+  if (spec.executor_options.is_object() && spec.executor_options.value("parse_stderr", false)) {
+    logs.push_back("stderr.log");
+  }
+  for (const std::string& name : logs) {
+    std::ifstream log(std::filesystem::path(dir) / name, std::ios::binary);
+    if (!log) continue;
+    // Split as the live executor splits: a line too long to be a report is
+    // skipped, not read whole (a program may write gigabytes without a newline).
+    run_internal::LineSplitter splitter(MetricParser::kMaxLineBytes);
+    std::vector<char> chunk(1 << 16);
+    std::vector<std::string> lines;
+    while (log.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || log.gcount() > 0) {
+      lines.clear();
+      splitter.Feed(std::string_view(chunk.data(), static_cast<size_t>(log.gcount())), &lines);
+      ingest(lines);
+    }
     lines.clear();
-    splitter.Feed(std::string_view(chunk.data(), static_cast<size_t>(log.gcount())), &lines);
+    splitter.Finish(&lines);
     ingest(lines);
   }
-  lines.clear();
-  splitter.Finish(&lines);
-  ingest(lines);
   if (!missing.empty()) CAIRN_TRY(store.AppendMetrics(missing));
   return static_cast<int64_t>(missing.size());
 }

@@ -28,16 +28,24 @@ bool OwnerIsGone(const TrialRecord& trial, double now_wall, double heard_since =
 // stall: the store did not answer, or the machine slept.
 inline constexpr double kStallS = 15.0;
 
-// Kills the process group `attrs.pid` of a trial whose coordinator died,
-// when it still runs on this host and is the trial (IsTrialProcess: the pid
-// may name another process by now): without its coordinator nobody reads
-// its output, and it will be run again.
-void KillOrphan(const TrialRecord& trial);
+// Kills what is left of a trial whose coordinator died, when it ran on this
+// host: the process group `attrs.pid` when that process is the trial
+// (IsTrialProcess: the pid may name another process by now), and every
+// process that left the group but carries the trial's environment
+// (TrialMarks). Without its coordinator nobody reads its output, and it
+// will be run again. True when the trial's main process was still running:
+// an exit record in its folder is then not its end.
+bool KillOrphan(const TrialRecord& trial);
 
-// Whether process `pid` is trial `trial_id`'s program: its environment
-// (/proc/PID/environ) holds CAIRN_TRIAL_ID=<trial_id>. False when it is
-// gone, unreadable or another process that reused the pid.
-bool IsTrialProcess(int pid, int64_t trial_id);
+// The environment entries that mark trial `trial`'s processes
+// (CAIRN_TRIAL_ID, and CAIRN_TRIAL_DIR from attrs.trial_dir when known:
+// trial ids of two stores can be equal, their folders cannot).
+std::vector<std::string> TrialMarksOf(const TrialRecord& trial);
+
+// Whether process `pid` is the trial's program: its environment
+// (/proc/PID/environ) holds TrialMarksOf(trial). False when it is gone,
+// unreadable or another process that reused the pid.
+bool IsTrialProcess(int pid, const TrialRecord& trial);
 
 // Reads the trial's stdout.log (in attrs.trial_dir) with the study's metric
 // parser and appends every report whose (key, step) the store lacks: the
