@@ -130,6 +130,13 @@ TEST_F(DatasetTest, ArtifactsWithHashesAndLogsMarked) {
   EXPECT_EQ(with_slurm[1].value("cairn", false), true);
   EXPECT_FALSE(with_slurm[0].contains("cairn"));
   std::filesystem::remove(trial / "slurm_job.sh");
+  // So are a local trial's exit and stop records.
+  WriteFile(trial / "cairn-exit.json", "{}");
+  auto with_record = ListArtifacts(trial);
+  ASSERT_EQ(with_record.size(), 4u);
+  EXPECT_EQ(with_record[0]["path"], "cairn-exit.json");
+  EXPECT_EQ(with_record[0].value("cairn", false), true);
+  std::filesystem::remove(trial / "cairn-exit.json");
 
   FingerprintCache cache;
   ListArtifacts(trial, &cache);

@@ -268,9 +268,11 @@ TEST(ExitRecordTest, ABrokenRecordReadsAsNone) {
     std::ofstream(dir / kExitRecordFile) << text;
     EXPECT_FALSE(ReadExitRecord(dir, 1).has_value()) << text;
   }
-  std::ofstream(dir / kExitRecordFile) << R"({"trial_id": 1, "kind": "signaled", "signal": 9, "time": 5.5})";
+  std::ofstream(dir / kExitRecordFile)
+      << R"({"trial_id": 1, "kind": "signaled", "signal": 9, "time": 5.5, "message": "\u001b[31mred"})";
   auto ok = ReadExitRecord(dir, 1);
   ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->message, "?[31mred") << "no escape sequences for a terminal";
   EXPECT_EQ(ok->kind, ExitKind::kSignaled);
   EXPECT_EQ(ok->signal, 9);
   EXPECT_DOUBLE_EQ(ok->time, 5.5);

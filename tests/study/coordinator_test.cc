@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "cairn/study/recovery.h"
 #include "support/fake_executor.h"
 #include "support/paths.h"
 
@@ -445,6 +446,12 @@ TEST_F(CoordinatorTest, MedianRuleStopsTrialsThatFallBehind) {
     EXPECT_LT(t.steps, 20);
     EXPECT_EQ(t.attrs["decision"]["rule"], "median");
     EXPECT_FALSE(t.end_reason.empty());
+    // Why, also beside its logs, for a resume that must record it.
+    auto record = study_internal::ReadStopRecord(t.attrs.value("trial_dir", ""), t.id);
+    ASSERT_TRUE(record.has_value()) << "trial " << t.number;
+    EXPECT_EQ(record->cause, study_internal::StopCause::kScheduler);
+    EXPECT_EQ(record->decision["rule"], "median");
+    EXPECT_EQ(record->step, t.steps);
   }
   EXPECT_GT(stopped, 0);
   EXPECT_EQ(static_cast<size_t>(stopped), exec.stopped.size());
@@ -939,17 +946,28 @@ TEST_F(CoordinatorTest, ResumeRerunsATrialItsExecutorNoLongerHas) {
   EXPECT_EQ(trials[1].attrs["seed"], spec.seed * 1000003ULL) << "trial 0's seed";
 }
 
-// Trial 0 as LeaveRunningTrial leaves it, with a trial dir whose log holds
-// `log` and whose exit record (from its executor) says `exit`.
+// How trial 0 of LeaveEndedTrial ended: its log, its executor's exit
+// record, the coordinator's stop record if it asked it to stop, and attrs
+// it was launched with.
+struct LeftEnd {
+  std::string log;
+  ExitEvent exit;
+  std::optional<study_internal::StopRecord> stop;
+  nlohmann::json attrs = nlohmann::json::object();
+};
+
+// Trial 0 as LeaveRunningTrial leaves it, with a trial dir that holds `end`.
 int64_t LeaveEndedTrial(Store& store, const StudySpec& spec, double now_wall, const std::filesystem::path& dir,
-                        const std::string& log, ExitEvent exit) {
+                        LeftEnd end) {
   int64_t id = LeaveRunningTrial(store, spec, now_wall, nlohmann::json::object());
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "stdout.log") << log;
-  exit.trial_id = id;
-  EXPECT_TRUE(WriteExitRecord(dir, exit).ok());
+  std::ofstream(dir / "stdout.log") << end.log;
+  end.exit.trial_id = id;
+  EXPECT_TRUE(WriteExitRecord(dir, end.exit).ok());
+  if (end.stop) study_internal::WriteStopRecord(dir, id, *end.stop);
   TrialRecord trial = *store.GetTrial(id);
   trial.attrs["trial_dir"] = dir.string();
+  trial.attrs.update(end.attrs);
   EXPECT_TRUE(store.UpdateTrial(trial).ok());
   return id;
 }
@@ -959,14 +977,13 @@ class RecoveredEndTest : public CoordinatorTest {
  protected:
   // A fresh store `name`.db where trial 0 of `spec` printed `log` and ended
   // as `exit` says, then a run of `spec` on it: the trials it leaves.
-  std::vector<TrialRecord> Resume(const StudySpec& spec, const std::string& name, const std::string& log,
-                                  const ExitEvent& exit) {
+  std::vector<TrialRecord> Resume(const StudySpec& spec, const std::string& name, LeftEnd end) {
     store_.reset();
     auto fresh = OpenStore("sqlite://" + (dir_ / (name + ".db")).string());
     EXPECT_TRUE(fresh.ok()) << fresh.status().ToString();
     if (!fresh.ok()) return {};
     store_ = std::move(*fresh);
-    LeaveEndedTrial(*store_, spec, clock_.WallTime(), dir_ / name, log, exit);
+    LeaveEndedTrial(*store_, spec, clock_.WallTime(), dir_ / name, std::move(end));
     FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
     auto summary = RunStudy(spec, exec);
     EXPECT_TRUE(summary.ok()) << summary.status().ToString();
@@ -983,8 +1000,8 @@ TEST_F(RecoveredEndTest, ATrialThatEndedUnrecordedIsRecordedNotRerun) {
   const double ended = clock_.WallTime() - 300;
   std::string log;
   for (int step = 1; step <= 10; ++step) log += fmt::format("epoch={} score=0.{}\n", step, step - 1);
-  auto trials = Resume(MakeSpec(1, 1), "left", log,
-                       {.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = ended});
+  auto trials = Resume(MakeSpec(1, 1), "left",
+                       {.log = log, .exit = {.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = ended}});
   EXPECT_EQ(launched_, 0u) << "the budget's one trial had finished";
   ASSERT_EQ(trials.size(), 1u);
   const TrialRecord& t = trials[0];
@@ -1004,19 +1021,58 @@ TEST_F(RecoveredEndTest, ATrialThatEndedUnrecordedIsRecordedNotRerun) {
 TEST_F(RecoveredEndTest, ACrashIsRetriedAndAStopRerun) {
   StudySpec spec = MakeSpec(1, 1);
   spec.max_retries = 1;
-  auto trials = Resume(spec, "crashed", "epoch=1 score=0.1\n",
-                       {.kind = ExitKind::kSignaled, .signal = 11, .message = "killed by SIGSEGV", .time = 1});
+  auto trials =
+      Resume(spec, "crashed",
+             {.log = "epoch=1 score=0.1\n",
+              .exit = {.kind = ExitKind::kSignaled, .signal = 11, .message = "killed by SIGSEGV", .time = 1e300}});
   ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[0].state, TrialState::kFailed);
   EXPECT_NE(trials[0].end_reason.find("killed by SIGSEGV"), std::string::npos) << trials[0].end_reason;
+  EXPECT_LE(trials[0].ended_at.value_or(1e301), clock_.WallTime()) << "a record's time is not past now";
   EXPECT_EQ(trials[1].attrs.value("retry_of", -1), 0);
   EXPECT_EQ(trials[1].state, TrialState::kCompleted);
 
-  trials = Resume(MakeSpec(1, 1), "stopped", "epoch=1 score=0.1\n",
-                  {.kind = ExitKind::kStopped, .signal = 15, .message = "stopped", .time = 1});
-  ASSERT_EQ(trials.size(), 2u);
-  EXPECT_EQ(trials[0].state, TrialState::kLost);
-  EXPECT_EQ(trials[1].attrs.value("rerun_of", -1), 0);
+  // Stopped without a stop record, or by an interrupt: lost, and run again.
+  const ExitEvent stopped{.kind = ExitKind::kStopped, .signal = 15, .message = "stopped", .time = 1};
+  for (const std::optional<study_internal::StopRecord>& stop :
+       {std::optional<study_internal::StopRecord>(),
+        std::optional<study_internal::StopRecord>({.cause = study_internal::StopCause::kInterrupt})}) {
+    trials = Resume(MakeSpec(1, 1), stop ? "interrupted" : "stopped",
+                    {.log = "epoch=1 score=0.1\n", .exit = stopped, .stop = stop});
+    ASSERT_EQ(trials.size(), 2u);
+    EXPECT_EQ(trials[0].state, TrialState::kLost);
+    EXPECT_EQ(trials[1].attrs.value("rerun_of", -1), 0);
+  }
+}
+
+// Stopped by a rule, or at a NaN, while its coordinator could not record it:
+// the stop record says why, and it is recorded as live, not run again.
+TEST_F(RecoveredEndTest, AStopWithItsRecordIsRecordedAsLive) {
+  const ExitEvent stopped{.kind = ExitKind::kStopped, .signal = 15, .message = "stopped", .time = 1};
+  const std::string log = "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=3 score=0.3\n";
+  auto trials = Resume(MakeSpec(1, 1), "pruned",
+                       {.log = log,
+                        .exit = stopped,
+                        .stop = study_internal::StopRecord{.cause = study_internal::StopCause::kScheduler,
+                                                           .detail = "median: worse than the median",
+                                                           .step = 2,
+                                                           .decision = {{"rule", "median"}, {"action", "stop"}}}});
+  EXPECT_EQ(launched_, 0u);
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::kStopped) << trials[0].end_reason;
+  EXPECT_NE(trials[0].end_reason.find("median: worse than the median"), std::string::npos);
+  EXPECT_DOUBLE_EQ(trials[0].value.value_or(-1), 0.2) << "the value the stop was decided on";
+  EXPECT_EQ(trials[0].attrs["decision"]["rule"], "median");
+
+  trials = Resume(MakeSpec(1, 1), "nonfinite",
+                  {.log = "epoch=1 score=0.1\nepoch=2 score=nan\n",
+                   .exit = stopped,
+                   .stop = study_internal::StopRecord{.cause = study_internal::StopCause::kNonFinite,
+                                                      .detail = "objective score reported nan at step 2",
+                                                      .step = 1}});
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::kFailed);
+  EXPECT_NE(trials[0].end_reason.find("reported nan at step 2"), std::string::npos) << trials[0].end_reason;
 }
 
 // Past max_steps, and a NaN: the end is counted as the coordinator counts it live.
@@ -1024,15 +1080,22 @@ TEST_F(RecoveredEndTest, TheObjectiveIsCountedAsLive) {
   const ExitEvent exit0{.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = 1};
   StudySpec spec = MakeSpec(1, 1);
   spec.max_steps = 3;
-  auto trials = Resume(spec, "past", "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=3 score=0.3\nepoch=4 score=0.9\n",
-                       exit0);
+  const std::string log = "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=3 score=0.3\nepoch=4 score=0.9\n";
+  auto trials = Resume(spec, "past", {.log = log, .exit = exit0});
   ASSERT_EQ(trials.size(), 1u);
   EXPECT_EQ(trials[0].state, TrialState::kCompleted);
   EXPECT_DOUBLE_EQ(trials[0].value.value_or(-1), 0.3) << "its value at max_steps";
   EXPECT_EQ(trials[0].steps, 3);
 
-  trials = Resume(MakeSpec(1, 1), "nan", "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=5 score=nan\nepoch=6 score=0.3\n",
-                  exit0);
+  // The study file's max_steps changed since it ran: it counts to its own.
+  StudySpec longer = MakeSpec(1, 1);
+  longer.max_steps = 10;
+  trials = Resume(longer, "was-shorter", {.log = log, .exit = exit0, .attrs = {{"max_steps", 3}}});
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_DOUBLE_EQ(trials[0].value.value_or(-1), 0.3) << "its value at the max_steps it ran under";
+
+  trials = Resume(MakeSpec(1, 1), "nan",
+                  {.log = "epoch=1 score=0.1\nepoch=2 score=0.2\nepoch=5 score=nan\nepoch=6 score=0.3\n", .exit = exit0});
   ASSERT_GE(trials.size(), 1u);
   EXPECT_EQ(trials[0].state, TrialState::kFailed);
   EXPECT_NE(trials[0].end_reason.find("objective score reported nan at step 5"), std::string::npos)

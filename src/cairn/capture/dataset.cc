@@ -96,8 +96,9 @@ nlohmann::json ListArtifacts(const fs::path& trial_dir, FingerprintCache* cache)
                            {"sha256", sha.ok() ? nlohmann::json(*sha) : nlohmann::json(nullptr)},
                            {"log", rel == "stdout.log" || rel == "stderr.log"}};
     // The Slurm executor's job script, job record, pack files and stop/exit
-    // markers: part of the trail, but not what the trial made.
-    if (rel.starts_with("slurm_")) item["cairn"] = true;
+    // markers, and the local trial's exit and stop records (cairn-exit.json,
+    // cairn-stop.json): part of the trail, but not what the trial made.
+    if (rel.starts_with("slurm_") || rel.starts_with("cairn-")) item["cairn"] = true;
     out.push_back(std::move(item));
   }
   return out;

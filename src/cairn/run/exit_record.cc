@@ -1,4 +1,5 @@
 // The exit record a local executor leaves beside a trial's logs.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -51,7 +52,13 @@ std::optional<ExitEvent> ReadExitRecord(const std::filesystem::path& trial_dir, 
   auto kind = ExitKindFromName(kind_name->get<std::string>());
   if (!kind) return std::nullopt;
   ExitEvent exit{.trial_id = trial_id, .kind = *kind, .time = time->get<double>()};
-  if (auto m = j.find("message"); m != j.end() && m->is_string()) exit.message = m->get<std::string>();
+  if (auto m = j.find("message"); m != j.end() && m->is_string()) {
+    // A file in the trial's own folder: its program could have written it.
+    // What Cairn writes has no control characters; a terminal must not get them.
+    exit.message = m->get<std::string>();
+    std::replace_if(exit.message.begin(), exit.message.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
+  }
   if (auto c = j.find("exit_code"); c != j.end() && c->is_number_integer()) exit.exit_code = c->get<int>();
   if (auto s = j.find("signal"); s != j.end() && s->is_number_integer()) exit.signal = s->get<int>();
   return exit;

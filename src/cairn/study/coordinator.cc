@@ -488,7 +488,7 @@ Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
     trial.attrs["recovery_error"] = added.status().message();
   }
   if (!was_running) {
-    CAIRN_ASSIGN_OR_RETURN(bool ended, study_internal::RecordRecoveredEnd(*parts_.store, spec_, trial));
+    CAIRN_ASSIGN_OR_RETURN(bool ended, study_internal::RecordRecoveredEnd(*parts_.store, spec_, trial, parts_.clock->WallTime()));
     if (ended) return Status::Ok();
   }
   CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, spec_.metric}));
@@ -598,6 +598,9 @@ Status CoordinatorImpl::LaunchNext() {
   live.trial_dir = trial_dir;
   live.record.attrs["argv"] = argv.ok() ? nlohmann::json(*argv) : nlohmann::json(spec_.command);
   live.record.attrs["seed"] = seed;
+  // The budget it runs under: a resume that records its end after the study
+  // file changed counts its value up to this.
+  if (spec_.max_steps) live.record.attrs["max_steps"] = *spec_.max_steps;
   live.record.attrs["search"] = {{"sampler", spec_.sampler}, {"pruner", spec_.pruner}};
   if (!pruner_settings_.empty()) live.record.attrs["search"]["pruner_settings"] = pruner_settings_;
   live.record.attrs["gpus"] = *gpus;
@@ -778,6 +781,13 @@ void CoordinatorImpl::RequestStop(LiveTrial& live, StopCause cause, std::string 
   if (live.stop_cause != StopCause::kNone) return;
   live.stop_cause = cause;
   live.stop_detail = std::move(detail);
+  // Why, beside its logs: a resume after this coordinator could not record
+  // the end (its store stopped answering) records it as this would have.
+  study_internal::WriteStopRecord(live.trial_dir, live.record.id,
+                                  {.cause = cause,
+                                   .detail = live.stop_detail,
+                                   .step = live.last_step,
+                                   .decision = live.decision ? live.decision->ToJson() : nlohmann::json()});
   parts_.executor->Stop(live.record.id);
 }
 

@@ -179,10 +179,13 @@ struct CountedObjective {
   std::optional<MetricPoint> nonfinite;
 };
 
-CountedObjective CountObjective(const std::vector<MetricPoint>& points, const StudySpec& spec) {
+// Up to `last_step` when given: the steps the trial ran under max_steps, or
+// the step a rule stopped it at (later reports are points, not its value).
+CountedObjective CountObjective(const std::vector<MetricPoint>& points, const std::string& metric,
+                                std::optional<int64_t> last_step) {
   std::vector<MetricPoint> objective;
   for (const auto& p : points) {
-    if (p.key == spec.metric && (!spec.max_steps || p.step <= *spec.max_steps)) objective.push_back(p);
+    if (p.key == metric && (!last_step || p.step <= *last_step)) objective.push_back(p);
   }
   std::stable_sort(objective.begin(), objective.end(),
                    [](const MetricPoint& a, const MetricPoint& b) { return a.step < b.step; });
@@ -202,17 +205,63 @@ CountedObjective CountObjective(const std::vector<MetricPoint>& points, const St
 
 }  // namespace
 
-Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial) {
+void WriteStopRecord(const std::filesystem::path& trial_dir, int64_t trial_id, const StopRecord& stop) {
+  if (trial_dir.empty()) return;
+  nlohmann::json j = {{"trial_id", trial_id}, {"cause", StopCauseName(stop.cause)}, {"detail", stop.detail}};
+  if (stop.step) j["step"] = *stop.step;
+  if (!stop.decision.is_null()) j["decision"] = stop.decision;
+  const std::filesystem::path path = trial_dir / kStopRecordFile;
+  const std::filesystem::path partial = path.string() + ".partial";
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (!out.flush()) return;
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, path, ec);
+}
+
+std::optional<StopRecord> ReadStopRecord(const std::filesystem::path& trial_dir, int64_t trial_id) {
+  std::ifstream in(trial_dir / kStopRecordFile, std::ios::binary);
+  if (!in) return std::nullopt;
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  const auto id = j.find("trial_id");
+  const auto cause_name = j.find("cause");
+  if (id == j.end() || !id->is_number_integer() || id->get<int64_t>() != trial_id) return std::nullopt;
+  if (cause_name == j.end() || !cause_name->is_string()) return std::nullopt;
+  const std::optional<StopCause> cause = StopCauseFromName(cause_name->get<std::string>());
+  if (!cause) return std::nullopt;
+  StopRecord stop{.cause = *cause};
+  if (auto d = j.find("detail"); d != j.end() && d->is_string()) stop.detail = d->get<std::string>();
+  if (auto st = j.find("step"); st != j.end() && st->is_number_integer()) stop.step = st->get<int64_t>();
+  if (auto d = j.find("decision"); d != j.end() && d->is_object()) stop.decision = *d;
+  return stop;
+}
+
+Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial, double now_wall) {
   const std::string dir = trial.attrs.value("trial_dir", std::string());
   if (dir.empty()) return false;
   const std::optional<ExitEvent> exit = ReadExitRecord(dir, trial.id);
-  if (!exit) return false;
-  if (exit->kind != ExitKind::kExited && exit->kind != ExitKind::kSignaled && exit->kind != ExitKind::kTimedOut) {
-    return false;
+  if (!exit || exit->kind == ExitKind::kLost || exit->kind == ExitKind::kLaunchFailed) return false;
+  // Cairn stopped it: why is in its stop record, or it is lost (an interrupt
+  // is run again, as live).
+  std::optional<StopRecord> stop;
+  if (exit->kind == ExitKind::kStopped) {
+    stop = ReadStopRecord(dir, trial.id);
+    if (!stop || stop->cause == StopCause::kNone || stop->cause == StopCause::kInterrupt) return false;
+  }
+  // The max_steps it ran under (the study file may have changed since).
+  std::optional<int64_t> last_step = spec.max_steps;
+  if (auto m = trial.attrs.find("max_steps"); m != trial.attrs.end() && m->is_number_integer()) {
+    last_step = m->get<int64_t>();
+  }
+  if (stop && stop->cause == StopCause::kScheduler && stop->step) {
+    last_step = last_step ? std::min(*last_step, *stop->step) : *stop->step;
   }
   CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({trial.id, std::nullopt}));
-  const CountedObjective objective = CountObjective(points, spec);
-  TrialEnd end = ClassifyTrialEnd(*exit, StopCause::kNone, "");
+  const CountedObjective objective = CountObjective(points, spec.metric, last_step);
+  TrialEnd end = stop ? ClassifyTrialEnd(*exit, stop->cause, stop->detail) : ClassifyTrialEnd(*exit, StopCause::kNone, "");
   if (objective.nonfinite) {
     end = {TrialState::kFailed, fmt::format("objective {} reported {} at step {}", spec.metric,
                                             objective.nonfinite->value, objective.nonfinite->step)};
@@ -225,8 +274,9 @@ Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord
   trial.signal = exit->signal;
   trial.value = objective.value;
   trial.steps = objective.steps;
-  trial.ended_at = std::max(exit->time, trial.started_at.value_or(exit->time));
+  trial.ended_at = std::max(std::min(exit->time, now_wall), trial.started_at.value_or(trial.created_at));
   trial.attrs["exit"] = {{"kind", ExitKindName(exit->kind)}, {"message", exit->message}};
+  if (stop && !stop->decision.is_null()) trial.attrs["decision"] = stop->decision;
   nlohmann::json summary = nlohmann::json::object();
   for (const auto& [key, m] : SummarizeMetricPoints(points, spec.direction, spec.metric)) {
     summary[key] = MetricSummaryJson(m);

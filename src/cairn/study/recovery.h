@@ -2,12 +2,15 @@
 // orphaned, and the metric lines their logs hold that never reached the store.
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cairn/spec.h"
 #include "cairn/status.h"
 #include "cairn/store.h"
+#include "cairn/study/trial_end.h"
 
 namespace cairn::study_internal {
 
@@ -53,14 +56,32 @@ bool IsTrialProcess(int pid, const TrialRecord& trial);
 // Returns the number of points added.
 Result<int64_t> ReingestTrialLog(Store& store, const StudySpec& spec, const TrialRecord& trial);
 
+// Why Cairn asked a trial to stop, kept beside its logs (cairn-stop.json)
+// when the coordinator asks: with the executor's exit record, a resume
+// records the end that coordinator would have (a rule's stop, a NaN,
+// max_steps) instead of taking the trial for lost and running it again.
+inline constexpr const char* kStopRecordFile = "cairn-stop.json";
+struct StopRecord {
+  StopCause cause = StopCause::kNone;
+  std::string detail;             // the sentence the end reason gives
+  std::optional<int64_t> step;    // the step the stop was decided at
+  nlohmann::json decision;        // the rule's Decision (scheduler stops), else null
+};
+// Best effort: the coordinator records the end itself; this is for when it cannot.
+void WriteStopRecord(const std::filesystem::path& trial_dir, int64_t trial_id, const StopRecord& stop);
+std::optional<StopRecord> ReadStopRecord(const std::filesystem::path& trial_dir, int64_t trial_id);
+
 // A trial whose coordinator is gone, but whose process's end its executor
 // recorded beside its logs (ReadExitRecord): records the end that
 // coordinator would have, from the record and the trial's points in the
 // store (re-ingest its log first), and returns true. A program that ended
-// by itself, crashed or timed out is not run again. False, changing
-// nothing, when there is no record, or when Cairn stopped the process: why
-// (a rule's decision, an interrupt) died with the coordinator, so it is
-// lost and run again.
-Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial);
+// by itself, crashed, timed out, or that Cairn stopped for a reason its
+// stop record gives (a rule, a NaN, max_steps) is not run again; its value
+// counts the steps up to the max_steps it ran under (attrs.max_steps).
+// False, changing nothing, when there is no exit record, or when Cairn
+// stopped it without a stop record or for an interrupt: it is lost and run
+// again.
+// Its end is the record's time, within its start and `now_wall`.
+Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial, double now_wall);
 
 }  // namespace cairn::study_internal

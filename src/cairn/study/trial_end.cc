@@ -27,6 +27,25 @@ TrialEnd ClassifyNaturalEnd(const ExitEvent& exit) {
 
 }  // namespace
 
+std::string_view StopCauseName(StopCause cause) {
+  switch (cause) {
+    case StopCause::kNone: return "none";
+    case StopCause::kScheduler: return "scheduler";
+    case StopCause::kNonFinite: return "nonfinite";
+    case StopCause::kMaxSteps: return "max_steps";
+    case StopCause::kInterrupt: return "interrupt";
+  }
+  return "none";
+}
+
+std::optional<StopCause> StopCauseFromName(std::string_view name) {
+  for (StopCause cause : {StopCause::kNone, StopCause::kScheduler, StopCause::kNonFinite, StopCause::kMaxSteps,
+                          StopCause::kInterrupt}) {
+    if (StopCauseName(cause) == name) return cause;
+  }
+  return std::nullopt;
+}
+
 TrialEnd ClassifyTrialEnd(const ExitEvent& exit, StopCause cause, const std::string& cause_detail) {
   switch (cause) {
     case StopCause::kNone:

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cairn/executor.h"
 #include "cairn/scheduler.h"
@@ -18,6 +19,10 @@ enum class StopCause {
   kMaxSteps,    // it reached the study's max_steps
   kInterrupt,   // the user stopped the study
 };
+
+// "scheduler", "nonfinite", "max_steps", "interrupt", "none"; and back.
+std::string_view StopCauseName(StopCause cause);
+std::optional<StopCause> StopCauseFromName(std::string_view name);
 
 struct TrialEnd {
   TrialState state = TrialState::kFailed;
