@@ -70,7 +70,7 @@ struct ExitEvent {
   std::optional<int> exit_code;
   std::optional<int> signal;
   std::string message;  // "exit 1", "killed by SIGSEGV", "no such file: ...", ...
-  double time = 0.0;
+  double time = 0.0;    // clock time the end was seen (the reap), not when it was returned
 };
 
 using ExecutorEvent = std::variant<ReportEvent, ExitEvent>;
@@ -111,6 +111,11 @@ class Executor {
   virtual std::optional<int> Pid(int64_t trial_id) const { (void)trial_id; return std::nullopt; }
   // Interrupts a blocking Poll from a signal handler (async-signal-safe).
   virtual void Wake() {}
+  // Notes, without returning events, the trials whose processes have ended
+  // (a caller held up elsewhere, by a store that does not answer, calls it
+  // while it waits): their ExitEvents, from the next Poll, carry when they
+  // ended, and their exit records are written now. Default: nothing.
+  virtual void ReapEnded() {}
   // No more launches are coming for now (the budget is spent, or the study
   // is being interrupted): an executor that holds trials back to start them
   // together (a Slurm pack waiting for mates) starts what it holds.

@@ -252,6 +252,21 @@ TEST_F(LocalExecutorTest, AnEndedTrialLeavesItsExitRecord) {
   EXPECT_FALSE(ReadExitRecord(dir_ / "trial-3", 3).has_value());
 }
 
+// A caller held up elsewhere reaps ended trials while it waits: their ends
+// carry when they were seen, not when the caller got to them.
+TEST_F(LocalExecutorTest, AnEndReapedWhileTheCallerWaitedKeepsItsTime) {
+  ASSERT_TRUE(Exec().Launch(Shell(1, "echo epoch=1 a=1")).ok());
+  usleep(300 * 1000);
+  Exec().ReapEnded();
+  const double reaped = RealClock::Default()->Now();
+  EXPECT_TRUE(ReadExitRecord(dir_ / "trial-1", 1).has_value()) << "written at the reap";
+  usleep(700 * 1000);  // held up
+  Drain();
+  EXPECT_EQ(ExitOf(1).exit_code, 0);
+  EXPECT_LE(ExitOf(1).time, reaped);
+  EXPECT_GT(ExitOf(1).time, reaped - 0.5);
+}
+
 // A trial dir used again starts without the earlier run's record.
 TEST_F(LocalExecutorTest, ALaunchClearsAnEarlierExitRecord) {
   fs::create_directories(dir_ / "trial-1");

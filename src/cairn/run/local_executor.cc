@@ -231,7 +231,7 @@ std::vector<ExecutorEvent> LocalExecutorImpl::Poll(std::optional<double> timeout
   for (bool first = true;; first = false) {
     double now = clock_->Now();
     HandleTimers(now, &events);
-    CollectEnded(now, &events);
+    CollectEnded(&events);
     if (!events.empty() || woken || trials_.empty()) return events;
     if (!first && now >= deadline) return events;
     woken = WaitOnce(std::min(deadline, NextTimer()) - now, &events);
@@ -304,6 +304,13 @@ bool LocalExecutorImpl::WaitOnce(double wait_s, std::vector<ExecutorEvent>* even
   return woken;
 }
 
+void LocalExecutorImpl::ReapEnded() {
+  const double now = clock_->Now();
+  for (auto& [id, trial] : trials_) {
+    if (!trial->reaped) CheckEnded(*trial, now);
+  }
+}
+
 void LocalExecutorImpl::CheckFallbackChildren() {
   double now = clock_->Now();
   for (auto& [id, trial] : trials_) {
@@ -325,6 +332,7 @@ void LocalExecutorImpl::CheckEnded(Trial& trial, double now) {
   KillTrialProcesses(trial.marks);
   trial.lost = gone;
   trial.reaped = true;
+  trial.reaped_at = now;
   trial.kill_at.reset();
   trial.drain_until = now + options_.drain_s;
   CloseFd(&trial.pidfd);
@@ -341,7 +349,7 @@ void LocalExecutorImpl::RecordExit(const Trial& trial) const {
   (void)WriteExitRecord(trial.trial_dir, exit);
 }
 
-void LocalExecutorImpl::CollectEnded(double now, std::vector<ExecutorEvent>* events) {
+void LocalExecutorImpl::CollectEnded(std::vector<ExecutorEvent>* events) {
   for (auto it = trials_.begin(); it != trials_.end();) {
     Trial& trial = *it->second;
     if (!trial.reaped || trial.out->open() || trial.err->open()) {
@@ -353,7 +361,7 @@ void LocalExecutorImpl::CollectEnded(double now, std::vector<ExecutorEvent>* eve
                                     .lost = trial.lost,
                                     .cause = trial.cause,
                                     .timeout_s = trial.timeout_s,
-                                    .time = now}));
+                                    .time = trial.reaped_at}));
     it = trials_.erase(it);
   }
 }

@@ -31,6 +31,7 @@ class LocalExecutorImpl final : public LocalExecutor {
   int Running() const override;
   std::optional<int> Pid(int64_t trial_id) const override;
   void Wake() override;
+  void ReapEnded() override;
 
  private:
   struct Trial {
@@ -46,6 +47,7 @@ class LocalExecutorImpl final : public LocalExecutor {
     std::optional<double> timeout_at;    // clock time of the timeout
     std::optional<double> kill_at;       // clock time SIGKILL is due
     std::optional<double> drain_until;   // after reaping: last moment to wait for EOF
+    double reaped_at = 0.0;              // clock time of the reap: when it was seen to end
     EndCause cause = EndCause::kNone;
     bool reaped = false;                 // the main process is gone and waited for
     bool lost = false;                   // ... by someone else
@@ -67,7 +69,7 @@ class LocalExecutorImpl final : public LocalExecutor {
   void RecordExit(const Trial& trial) const;
   void CheckFallbackChildren();
   // Moves trials that are reaped and drained to ExitEvents.
-  void CollectEnded(double now, std::vector<ExecutorEvent>* events);
+  void CollectEnded(std::vector<ExecutorEvent>* events);
 
   LocalExecutorOptions options_;
   Clock* clock_;

@@ -817,7 +817,11 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   trial.end_reason = end.reason;
   trial.exit_code = exit.exit_code;
   trial.signal = exit.signal;
-  trial.ended_at = parts_.clock->WallTime();
+  // When the end was seen, not when this coordinator got to it (a store
+  // that did not answer for minutes held it up).
+  const double now = parts_.clock->Now();
+  const double late = exit.time > 0 && exit.time <= now ? now - exit.time : 0.0;
+  trial.ended_at = std::max(parts_.clock->WallTime() - late, trial.started_at.value_or(trial.created_at));
   trial.attrs["exit"] = {{"kind", ExitKindName(exit.kind)}, {"message", exit.message}};
   if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
   if (!live.kept.empty()) trial.attrs["kept"] = live.kept;

@@ -1,8 +1,10 @@
 #include "cairn/run_study.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -150,6 +152,12 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   if (options.store_patience_s) patience.patience_s = *options.store_patience_s;
   patience.on_message = options.on_message;
   patience.cancel = options.interrupt;
+  // While it waits, trials that end are reaped: their end times and exit
+  // records are right even if the wait is given up.
+  patience.sleep = [reaper = executor.get()](double seconds) {
+    reaper->ReapEnded();
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  };
   auto store = PatientStore(std::move(opened), std::move(patience));
   CaptureOptions capture_options;
   capture_options.fingerprint_cache_file = std::filesystem::path(cwd) / ".cairn" / "fingerprints.json";
