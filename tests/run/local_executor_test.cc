@@ -254,14 +254,20 @@ TEST_F(LocalExecutorTest, AnEndedTrialLeavesItsExitRecord) {
 
 // A caller held up elsewhere reaps ended trials while it waits: their ends
 // carry when they were seen, not when the caller got to them.
+// And what it printed, still in the pipes, is read: held up past the drain
+// window, the pipes were once closed unread.
 TEST_F(LocalExecutorTest, AnEndReapedWhileTheCallerWaitedKeepsItsTime) {
-  ASSERT_TRUE(Exec().Launch(Shell(1, "echo epoch=1 a=1")).ok());
+  LocalExecutorOptions options;
+  options.drain_s = 0.2;
+  ASSERT_TRUE(Exec(options).Launch(Shell(1, "echo epoch=1 a=1; echo epoch=2 a=2")).ok());
   usleep(300 * 1000);
   Exec().ReapEnded();
   const double reaped = RealClock::Default()->Now();
   EXPECT_TRUE(ReadExitRecord(dir_ / "trial-1", 1).has_value()) << "written at the reap";
-  usleep(700 * 1000);  // held up
+  usleep(700 * 1000);  // held up past the drain window
   Drain();
+  EXPECT_EQ(outcomes_[1].reports.size(), 2u);
+  EXPECT_EQ(Log(1, "stdout.log"), "epoch=1 a=1\nepoch=2 a=2\n");
   EXPECT_EQ(ExitOf(1).exit_code, 0);
   EXPECT_LE(ExitOf(1).time, reaped);
   EXPECT_GT(ExitOf(1).time, reaped - 0.5);

@@ -250,7 +250,11 @@ void LocalExecutorImpl::HandleTimers(double now, std::vector<ExecutorEvent>* eve
         kill(-trial->pid, SIGKILL);
         trial->kill_at.reset();
       }
-    } else if (trial->drain_until && now >= *trial->drain_until) {
+    } else if (!trial->drain_until) {
+      // Reaped while the caller waited elsewhere (ReapEnded): the wait for
+      // the pipes' end starts now that it reads them.
+      trial->drain_until = now + options_.drain_s;
+    } else if (now >= *trial->drain_until) {
       // Something outside the group still holds the pipes; stop waiting for it.
       trial->out->Close(now, events);
       trial->err->Close(now, events);
@@ -307,7 +311,11 @@ bool LocalExecutorImpl::WaitOnce(double wait_s, std::vector<ExecutorEvent>* even
 void LocalExecutorImpl::ReapEnded() {
   const double now = clock_->Now();
   for (auto& [id, trial] : trials_) {
-    if (!trial->reaped) CheckEnded(*trial, now);
+    if (trial->reaped) continue;
+    CheckEnded(*trial, now);
+    // Nobody reads the pipes until the caller polls again: their drain
+    // window starts then (HandleTimers), or output still in them is lost.
+    if (trial->reaped) trial->drain_until.reset();
   }
 }
 

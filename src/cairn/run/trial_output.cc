@@ -43,6 +43,18 @@ void TrialOutput::Read(double now, std::vector<ExecutorEvent>* events) {
 
 void TrialOutput::Close(double now, std::vector<ExecutorEvent>* events) {
   if (pipe_fd_ < 0) return;
+  for (;;) {
+    char buffer[kChunkBytes];
+    ssize_t n = read(pipe_fd_, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // nothing more now (EAGAIN), end of file or an error
+    std::string_view chunk(buffer, static_cast<size_t>(n));
+    Log(chunk);
+    if (parser_ == nullptr) continue;
+    std::vector<std::string> lines;
+    lines_.Feed(chunk, &lines);
+    Emit(lines, now, events);
+  }
   CloseFd(&pipe_fd_);
   if (parser_ == nullptr) return;
   std::vector<std::string> lines;

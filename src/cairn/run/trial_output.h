@@ -27,7 +27,9 @@ class TrialOutput {
   // starve the rest), logs it and adds reports to *events. At end of file
   // it flushes the last unterminated line and closes the pipe.
   void Read(double now, std::vector<ExecutorEvent>* events);
-  // Stops reading: flushes the unterminated line and closes the pipe.
+  // Stops reading: what the pipe holds now is read and parsed (it may be
+  // much: the caller was held up), then the unterminated line is flushed
+  // and the pipe closed.
   void Close(double now, std::vector<ExecutorEvent>* events);
   // Logs whatever the pipe holds now, without waiting for more and without
   // parsing it: what a program printed before Cairn went away (killed, or
