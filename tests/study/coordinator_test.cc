@@ -1075,6 +1075,18 @@ TEST_F(RecoveredEndTest, AStopWithItsRecordIsRecordedAsLive) {
   EXPECT_NE(trials[0].end_reason.find("reported nan at step 2"), std::string::npos) << trials[0].end_reason;
 }
 
+// No end on record (the coordinator gave up and killed it), but its log
+// reached a NaN objective: live it was failed there, so it is not re-run.
+TEST_F(RecoveredEndTest, ANanInTheLogFailsATrialWithoutAnEndOnRecord) {
+  auto trials = Resume(MakeSpec(1, 1), "nan-unrecorded",
+                       {.log = "epoch=5 score=nan\n", .exit = {.kind = ExitKind::kLost, .message = "none", .time = 1}});
+  EXPECT_EQ(launched_, 0u);
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].state, TrialState::kFailed) << trials[0].end_reason;
+  EXPECT_NE(trials[0].end_reason.find("objective score reported nan at step 5"), std::string::npos)
+      << trials[0].end_reason;
+}
+
 // Past max_steps, and a NaN: the end is counted as the coordinator counts it live.
 TEST_F(RecoveredEndTest, TheObjectiveIsCountedAsLive) {
   const ExitEvent exit0{.kind = ExitKind::kExited, .exit_code = 0, .message = "exit 0", .time = 1};

@@ -487,9 +487,12 @@ Status CoordinatorImpl::RecoverLostTrial(TrialRecord& trial) {
   } else {
     trial.attrs["recovery_error"] = added.status().message();
   }
-  if (!was_running) {
-    CAIRN_ASSIGN_OR_RETURN(bool ended, study_internal::RecordRecoveredEnd(*parts_.store, spec_, trial, parts_.clock->WallTime()));
-    if (ended) return Status::Ok();
+  CAIRN_ASSIGN_OR_RETURN(bool ended, study_internal::RecordRecoveredEnd(*parts_.store, spec_, trial,
+                                                                        parts_.clock->WallTime(), !was_running));
+  if (ended) {
+    // What it made, listed as for a trial that ended here.
+    trail_.TrialEnded(trial.id, trial.attrs.value("trial_dir", std::string()));
+    return Status::Ok();
   }
   CAIRN_ASSIGN_OR_RETURN(auto points, parts_.store->ReadMetrics({trial.id, spec_.metric}));
   trial.steps = static_cast<int64_t>(points.size());

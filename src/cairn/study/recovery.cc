@@ -239,17 +239,21 @@ std::optional<StopRecord> ReadStopRecord(const std::filesystem::path& trial_dir,
   return stop;
 }
 
-Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial, double now_wall) {
+Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial, double now_wall,
+                                bool trust_exit_record) {
   const std::string dir = trial.attrs.value("trial_dir", std::string());
   if (dir.empty()) return false;
-  const std::optional<ExitEvent> exit = ReadExitRecord(dir, trial.id);
-  if (!exit || exit->kind == ExitKind::kLost || exit->kind == ExitKind::kLaunchFailed) return false;
+  std::optional<ExitEvent> exit = trust_exit_record ? ReadExitRecord(dir, trial.id) : std::nullopt;
+  if (exit && (exit->kind == ExitKind::kLost || exit->kind == ExitKind::kLaunchFailed)) exit.reset();
   // Cairn stopped it: why is in its stop record, or it is lost (an interrupt
   // is run again, as live).
   std::optional<StopRecord> stop;
-  if (exit->kind == ExitKind::kStopped) {
+  if (exit && exit->kind == ExitKind::kStopped) {
     stop = ReadStopRecord(dir, trial.id);
-    if (!stop || stop->cause == StopCause::kNone || stop->cause == StopCause::kInterrupt) return false;
+    if (!stop || stop->cause == StopCause::kNone || stop->cause == StopCause::kInterrupt) {
+      exit.reset();
+      stop.reset();
+    }
   }
   // The max_steps it ran under (the study file may have changed since).
   std::optional<int64_t> last_step = spec.max_steps;
@@ -261,6 +265,16 @@ Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord
   }
   CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({trial.id, std::nullopt}));
   const CountedObjective objective = CountObjective(points, spec.metric, last_step);
+  if (!exit) {
+    // No end on record, but its log holds a NaN objective: live, it was
+    // stopped there and failed; run again, it would fail there again.
+    if (!objective.nonfinite) return false;
+    exit = ExitEvent{.trial_id = trial.id,
+                     .kind = ExitKind::kStopped,
+                     .message = "stopped when its coordinator went",
+                     .time = trial.heartbeat_at.value_or(now_wall)};
+    stop = StopRecord{.cause = StopCause::kNonFinite};
+  }
   TrialEnd end = stop ? ClassifyTrialEnd(*exit, stop->cause, stop->detail) : ClassifyTrialEnd(*exit, StopCause::kNone, "");
   if (objective.nonfinite) {
     end = {TrialState::kFailed, fmt::format("objective {} reported {} at step {}", spec.metric,

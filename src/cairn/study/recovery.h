@@ -78,10 +78,14 @@ std::optional<StopRecord> ReadStopRecord(const std::filesystem::path& trial_dir,
 // by itself, crashed, timed out, or that Cairn stopped for a reason its
 // stop record gives (a rule, a NaN, max_steps) is not run again; its value
 // counts the steps up to the max_steps it ran under (attrs.max_steps).
-// False, changing nothing, when there is no exit record, or when Cairn
-// stopped it without a stop record or for an interrupt: it is lost and run
+// Without a usable exit record (none, or Cairn stopped it without a stop
+// record or for an interrupt), a log that holds a NaN objective still
+// fails it, as live; otherwise false, changing nothing: it is lost and run
 // again.
-// Its end is the record's time, within its start and `now_wall`.
-Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial, double now_wall);
+// Its end is the record's time, within its start and `now_wall`. With
+// `trust_exit_record` false (its process still ran: the program could have
+// written the record) only the log counts.
+Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord& trial, double now_wall,
+                                bool trust_exit_record);
 
 }  // namespace cairn::study_internal
