@@ -273,6 +273,23 @@ TEST_F(LocalExecutorTest, AnEndReapedWhileTheCallerWaitedKeepsItsTime) {
   EXPECT_GT(ExitOf(1).time, reaped - 0.5);
 }
 
+// A timeout holds while the caller waits elsewhere: it once ran "for 21 s"
+// with a 4 s timeout during a store outage.
+TEST_F(LocalExecutorTest, ATimeoutHoldsWhileTheCallerWaits) {
+  LaunchRequest r = Shell(1, "sleep 30");
+  r.timeout_s = 0.3;
+  ASSERT_TRUE(Exec().Launch(r).ok());
+  usleep(500 * 1000);
+  Exec().ReapEnded();  // past the timeout: SIGTERM
+  usleep(300 * 1000);
+  Exec().ReapEnded();  // ended by it
+  const double reaped = RealClock::Default()->Now();
+  usleep(500 * 1000);
+  Drain();
+  EXPECT_EQ(ExitOf(1).kind, ExitKind::kTimedOut) << ExitOf(1).message;
+  EXPECT_LE(ExitOf(1).time, reaped);
+}
+
 // A trial dir used again starts without the earlier run's record.
 TEST_F(LocalExecutorTest, ALaunchClearsAnEarlierExitRecord) {
   fs::create_directories(dir_ / "trial-1");

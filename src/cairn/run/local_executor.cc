@@ -241,15 +241,7 @@ std::vector<ExecutorEvent> LocalExecutorImpl::Poll(std::optional<double> timeout
 void LocalExecutorImpl::HandleTimers(double now, std::vector<ExecutorEvent>* events) {
   for (auto& [id, trial] : trials_) {
     if (!trial->reaped) {
-      // A program that exited on its own while nobody polled (the caller
-      // was held up, e.g. waiting for its store) did not time out.
-      if (trial->timeout_at && now >= *trial->timeout_at) CheckEnded(*trial, now);
-      if (trial->reaped) continue;
-      if (trial->timeout_at && now >= *trial->timeout_at) Signal(*trial, EndCause::kTimedOut, now);
-      if (trial->kill_at && now >= *trial->kill_at) {
-        kill(-trial->pid, SIGKILL);
-        trial->kill_at.reset();
-      }
+      EnforceLimits(*trial, now);
     } else if (!trial->drain_until) {
       // Reaped while the caller waited elsewhere (ReapEnded): the wait for
       // the pipes' end starts now that it reads them.
@@ -308,11 +300,24 @@ bool LocalExecutorImpl::WaitOnce(double wait_s, std::vector<ExecutorEvent>* even
   return woken;
 }
 
+void LocalExecutorImpl::EnforceLimits(Trial& trial, double now) {
+  // A program that exited on its own while nobody polled (the caller was
+  // held up, e.g. waiting for its store) did not time out.
+  if (trial.timeout_at && now >= *trial.timeout_at) CheckEnded(trial, now);
+  if (trial.reaped) return;
+  if (trial.timeout_at && now >= *trial.timeout_at) Signal(trial, EndCause::kTimedOut, now);
+  if (trial.kill_at && now >= *trial.kill_at) {
+    kill(-trial.pid, SIGKILL);
+    trial.kill_at.reset();
+  }
+}
+
 void LocalExecutorImpl::ReapEnded() {
   const double now = clock_->Now();
   for (auto& [id, trial] : trials_) {
     if (trial->reaped) continue;
-    CheckEnded(*trial, now);
+    EnforceLimits(*trial, now);  // a timeout holds while the caller waits
+    if (!trial->reaped) CheckEnded(*trial, now);
     // Nobody reads the pipes until the caller polls again: their drain
     // window starts then (HandleTimers), or output still in them is lost.
     if (trial->reaped) trial->drain_until.reset();

@@ -31,6 +31,7 @@ class LocalExecutorImpl final : public LocalExecutor {
   int Running() const override;
   std::optional<int> Pid(int64_t trial_id) const override;
   void Wake() override;
+  // Also enforces timeouts (EnforceLimits): they hold while the caller waits.
   void ReapEnded() override;
 
  private:
@@ -59,6 +60,8 @@ class LocalExecutorImpl final : public LocalExecutor {
   // SIGTERM now (SIGKILL when grace_s <= 0) and SIGKILL at now + grace_s.
   void Signal(Trial& trial, EndCause cause, double now);
   void HandleTimers(double now, std::vector<ExecutorEvent>* events);
+  // A running trial's timeout and its SIGKILL after the grace period.
+  void EnforceLimits(Trial& trial, double now);
   // The clock time of the next timer, infinity when none.
   double NextTimer() const;
   // One poll() of at most wait_s; true when Wake() was called.
