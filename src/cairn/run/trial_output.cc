@@ -24,36 +24,32 @@ TrialOutput::~TrialOutput() {
   CloseFd(&log_fd_);
 }
 
-void TrialOutput::Read(double now, std::vector<ExecutorEvent>* events) {
-  if (pipe_fd_ < 0) return;
+ssize_t TrialOutput::ReadOnce(double now, std::vector<ExecutorEvent>* events) {
   char buffer[kChunkBytes];
-  ssize_t n = read(pipe_fd_, buffer, sizeof buffer);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (n <= 0) {  // end of file, or an error that will not go away
-    Close(now, events);
-    return;
-  }
+  const ssize_t n = read(pipe_fd_, buffer, sizeof buffer);
+  if (n <= 0) return n;  // errno stays read's
   std::string_view chunk(buffer, static_cast<size_t>(n));
   Log(chunk);
-  if (parser_ == nullptr) return;
+  if (parser_ == nullptr) return n;
   std::vector<std::string> lines;
   lines_.Feed(chunk, &lines);
   Emit(lines, now, events);
+  return n;
+}
+
+void TrialOutput::Read(double now, std::vector<ExecutorEvent>* events) {
+  if (pipe_fd_ < 0) return;
+  const ssize_t n = ReadOnce(now, events);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) Close(now, events);  // end of file, or an error that will not go away
 }
 
 void TrialOutput::Close(double now, std::vector<ExecutorEvent>* events) {
   if (pipe_fd_ < 0) return;
   for (;;) {
-    char buffer[kChunkBytes];
-    ssize_t n = read(pipe_fd_, buffer, sizeof buffer);
+    const ssize_t n = ReadOnce(now, events);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // nothing more now (EAGAIN), end of file or an error
-    std::string_view chunk(buffer, static_cast<size_t>(n));
-    Log(chunk);
-    if (parser_ == nullptr) continue;
-    std::vector<std::string> lines;
-    lines_.Feed(chunk, &lines);
-    Emit(lines, now, events);
   }
   CloseFd(&pipe_fd_);
   if (parser_ == nullptr) return;

@@ -1,6 +1,8 @@
 // One output stream of a trial: the pipe, its log file and its line parser.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -39,6 +41,9 @@ class TrialOutput {
   void Note(std::string_view text);
 
  private:
+  // One read(): what it got is logged and parsed. Returns read()'s result
+  // (0 at end of file, -1 with errno when nothing is there now or it failed).
+  ssize_t ReadOnce(double now, std::vector<ExecutorEvent>* events);
   void Emit(std::vector<std::string>& lines, double now, std::vector<ExecutorEvent>* events);
   void Log(std::string_view bytes);
 
