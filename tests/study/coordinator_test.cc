@@ -1085,6 +1085,7 @@ TEST_F(RecoveredEndTest, ANanInTheLogFailsATrialWithoutAnEndOnRecord) {
   EXPECT_EQ(trials[0].state, TrialState::kFailed) << trials[0].end_reason;
   EXPECT_NE(trials[0].end_reason.find("objective score reported nan at step 5"), std::string::npos)
       << trials[0].end_reason;
+  EXPECT_NE(trials[0].end_reason.find("read on resume from its log"), std::string::npos) << trials[0].end_reason;
 }
 
 // Past max_steps, and a NaN: the end is counted as the coordinator counts it live.

@@ -265,6 +265,7 @@ Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord
   }
   CAIRN_ASSIGN_OR_RETURN(auto points, store.ReadMetrics({trial.id, std::nullopt}));
   const CountedObjective objective = CountObjective(points, spec.metric, last_step);
+  const bool from_record = exit.has_value();
   if (!exit) {
     // No end on record, but its log holds a NaN objective: live, it was
     // stopped there and failed; run again, it would fail there again.
@@ -283,7 +284,9 @@ Result<bool> RecordRecoveredEnd(Store& store, const StudySpec& spec, TrialRecord
     end = WithoutObjective(end, spec.metric);
   }
   trial.state = end.state;
-  trial.end_reason = end.reason + " (recorded on resume from the trial's exit record: its coordinator could not)";
+  trial.end_reason = end.reason + (from_record ? " (recorded on resume from the trial's exit record: its coordinator "
+                                                 "could not)"
+                                               : " (read on resume from its log: its coordinator had gone)");
   trial.exit_code = exit->exit_code;
   trial.signal = exit->signal;
   trial.value = objective.value;

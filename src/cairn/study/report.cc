@@ -345,8 +345,11 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   if (d.contains("trail")) out += RenderTrialTrail(d["trail"]);
   TextTable table({"METRIC", "STEPS", "LAST", "BEST", "MIN", "MAX"});
   for (const auto& [k, m] : d["metrics"].items()) {
-    table.AddRow({k, m["steps"].dump(), FormatValue(m["last"]), FormatValue(m.value("best", nlohmann::json())),
-                  FormatValue(m["min"]), FormatValue(m["max"])});
+    // value(): a summary from an older or foreign record may lack a field.
+    const nlohmann::json none;
+    table.AddRow({k, m.value("steps", none).dump(), FormatValue(m.value("last", none)),
+                  FormatValue(m.value("best", none)), FormatValue(m.value("min", none)),
+                  FormatValue(m.value("max", none))});
   }
   out += table.Render();
   return out;
