@@ -71,6 +71,12 @@ class Store {
   // The back end's URL as opened ("sqlite:///..."), its password masked:
   // for messages.
   virtual std::string Url() const = 0;
+  // Called now and then while a call waits for the database (SQLite's
+  // lock held by another program; PatientStore's pauses), so a caller held
+  // up by its store keeps other work going (`cairn run` reaps trials that
+  // end). It runs inside the waiting call: it must not use the store.
+  // Default: no waits to report.
+  virtual void SetWaitHook(std::function<void()> hook) { (void)hook; }
 
   // Runs `writes` (calls on this store) as one transaction: all of them are
   // kept, or, when `writes` fails or the process dies half-way, none.

@@ -106,6 +106,42 @@ TEST_P(PatientStoreTest, WaitsOutAnotherProgramsWriteLock) {
   EXPECT_NE(messages_[1].find("answers again"), std::string::npos) << messages_[1];
 }
 
+// A caller held up by its store keeps other work going: the wait hook is
+// called inside SQLite's own wait for the lock (10 s by default, no pause
+// of the patience's) and in the patience's pauses.
+TEST_P(PatientStoreTest, TheWaitHookRunsWhileTheStoreWaits) {
+  if (postgres()) GTEST_SKIP() << "SQLite's file lock";
+  TrialRecord trial = SeedAndLock();
+  ASSERT_NE(locker_, nullptr);
+  auto store = Open();  // the default busy wait: longer than the lock
+  ASSERT_NE(store, nullptr);
+  int hooked = 0;
+  store->SetWaitHook([&] { ++hooked; });
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+    ASSERT_TRUE(locker_->Commit().ok());
+  });
+  trial.state = TrialState::kCompleted;
+  Status write = store->UpdateTrial(trial);
+  release.join();
+  ASSERT_TRUE(write.ok()) << write.ToString();
+  EXPECT_GE(hooked, 1) << "about twice a second while SQLite waited";
+
+  ASSERT_TRUE(locker_->Begin().ok());
+  auto patient = PatientStore(ImpatientSqlite(), Patience(60));
+  int paused = 0;
+  patient->SetWaitHook([&] { ++paused; });
+  std::thread release_again([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(locker_->Commit().ok());
+  });
+  trial.value = 0.5;
+  write = patient->UpdateTrial(trial);
+  release_again.join();
+  ASSERT_TRUE(write.ok()) << write.ToString();
+  EXPECT_GE(paused, 1) << "in the patience's pauses";
+}
+
 TEST_P(PatientStoreTest, GivesUpAfterItsPatienceAndSaysHowLongItWaited) {
   if (postgres()) GTEST_SKIP() << "SQLite's file lock";
   TrialRecord trial = SeedAndLock();  // never released

@@ -68,6 +68,10 @@ class PatientStoreImpl final : public Store {
     return Retry("read blob", [&] { return inner_->GetBlob(hash); });
   }
   std::string Url() const override { return inner_->Url(); }
+  void SetWaitHook(std::function<void()> hook) override {
+    wait_hook_ = hook;
+    inner_->SetWaitHook(std::move(hook));
+  }
   Status Atomically(const std::function<Status()>& writes) override {
     ++atomic_depth_;
     Status s = inner_->Atomically(writes);
@@ -104,6 +108,7 @@ class PatientStoreImpl final : public Store {
                       fmt::format("{} (gave up after waiting {:.0f} s to {})", StatusOf(result).message(),
                                   waited, what));
       }
+      if (wait_hook_) wait_hook_();
       p_.sleep(pause);
       pause = std::min(pause * 2, p_.max_pause_s);
       result = call();
@@ -139,6 +144,7 @@ class PatientStoreImpl final : public Store {
   }
 
   std::unique_ptr<Store> inner_;
+  std::function<void()> wait_hook_;
   StorePatience p_;
   int atomic_depth_ = 0;
 };

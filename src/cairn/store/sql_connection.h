@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +82,9 @@ class SqlConnection {
   // Writes `rows` into the metrics table as fast as the back end allows.
   // REQUIRES: inside a transaction.
   virtual Status InsertMetrics(std::span<const MetricRow> rows) = 0;
+
+  // Store::SetWaitHook: called while a statement waits for a lock.
+  virtual void SetWaitHook(std::function<void()> hook) { (void)hook; }
 };
 
 // Rolls back on scope exit unless Commit() succeeded. Inside a transaction

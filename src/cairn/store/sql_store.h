@@ -36,6 +36,7 @@ class SqlStore final : public Store {
   Result<nlohmann::json> GetBlob(const std::string& hash) override;
 
   std::string Url() const override { return url_; }
+  void SetWaitHook(std::function<void()> hook) override { db_->SetWaitHook(std::move(hook)); }
   Status Atomically(const std::function<Status()>& writes) override;
 
  private:

@@ -94,8 +94,26 @@ SqliteConnection::~SqliteConnection() {
   sqlite3_close_v2(db_);
 }
 
+int SqliteConnection::OnBusy(void* self, int count) {
+  auto* conn = static_cast<SqliteConnection*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) conn->busy_since_ = conn->hooked_at_ = now;
+  const auto waited = now - conn->busy_since_;
+  if (waited >= std::chrono::milliseconds(conn->busy_timeout_ms_)) return 0;  // SQLITE_BUSY
+  if (conn->wait_hook_ && now - conn->hooked_at_ >= std::chrono::milliseconds(500)) {
+    conn->hooked_at_ = now;
+    conn->wait_hook_();
+  }
+  // Short pauses first (a lock is usually held for milliseconds), then 50 ms.
+  const auto pause = std::chrono::milliseconds(count < 10 ? 1 << std::min(count, 5) : 50);
+  std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+      pause, std::chrono::milliseconds(conn->busy_timeout_ms_) - waited));
+  return 1;
+}
+
 Status SqliteConnection::Configure(const SqliteOptions& o) {
-  sqlite3_busy_timeout(db_, o.busy_timeout_ms);
+  busy_timeout_ms_ = o.busy_timeout_ms;
+  sqlite3_busy_handler(db_, &SqliteConnection::OnBusy, this);
   // page_size only takes effect before the first table exists.
   std::string pragmas = "PRAGMA page_size=" + std::to_string(o.page_size) +
                         "; PRAGMA journal_mode=WAL; PRAGMA synchronous=" + o.synchronous +

@@ -1,6 +1,8 @@
 // SqlConnection over the sqlite3 C API: one database file in WAL mode.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -46,8 +48,13 @@ class SqliteConnection final : public SqlConnection {
   bool InTransaction() const override;
   Status LockForMigration() override { return Status::Ok(); }  // BEGIN IMMEDIATE holds it
   Status InsertMetrics(std::span<const MetricRow> rows) override;
+  void SetWaitHook(std::function<void()> hook) override { wait_hook_ = std::move(hook); }
 
  private:
+  // SQLite's busy handler: waits up to busy_timeout_ms for another
+  // connection's lock, as sqlite3_busy_timeout would, calling the wait hook
+  // about twice a second meanwhile.
+  static int OnBusy(void* self, int count);
   explicit SqliteConnection(std::string path) : path_(std::move(path)) {}
   Status Configure(const SqliteOptions& options);
   Result<sqlite3_stmt*> Prepare(std::string_view sql);
@@ -58,6 +65,9 @@ class SqliteConnection final : public SqlConnection {
 
   std::string path_;
   sqlite3* db_ = nullptr;
+  int busy_timeout_ms_ = 10000;
+  std::function<void()> wait_hook_;
+  std::chrono::steady_clock::time_point busy_since_, hooked_at_;
   // Prepared statements by their text ($N already rewritten to ?N).
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };

@@ -1,10 +1,8 @@
 #include "cairn/run_study.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -152,13 +150,11 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   if (options.store_patience_s) patience.patience_s = *options.store_patience_s;
   patience.on_message = options.on_message;
   patience.cancel = options.interrupt;
-  // While it waits, trials that end are reaped: their end times and exit
-  // records are right even if the wait is given up.
-  patience.sleep = [reaper = executor.get()](double seconds) {
-    reaper->ReapEnded();
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  };
   auto store = PatientStore(std::move(opened), std::move(patience));
+  // While it waits (SQLite's lock, the patience's pauses), trials that end
+  // are reaped and timeouts enforced: their end times and exit records are
+  // right even if the wait is given up.
+  store->SetWaitHook([reaper = executor.get()] { reaper->ReapEnded(); });
   CaptureOptions capture_options;
   capture_options.fingerprint_cache_file = std::filesystem::path(cwd) / ".cairn" / "fingerprints.json";
   Capturer capturer(capture_options);
