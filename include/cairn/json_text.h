@@ -7,6 +7,7 @@
 //   // or "--pruner-options: invalid JSON: number overflow parsing '1e400'"
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,5 +34,11 @@ nlohmann::json MetricValueJson(double value);
 nlohmann::json MetricValueJson(const std::optional<double>& value);
 // What MetricValueJson wrote; nullopt for null or anything else.
 std::optional<double> MetricValueFromJson(const nlohmann::json& j);
+
+// Writes `j` (and a newline) to `path` through a temporary file renamed
+// over it, so a reader sees the whole old file or the whole new one, never
+// half; invalid UTF-8 in strings is replaced, not thrown. The records Cairn
+// keeps beside a trial (exit, stop, Slurm job) and its fingerprint cache.
+Status WriteJsonFileAtomically(const std::filesystem::path& path, const nlohmann::json& j);
 
 }  // namespace cairn

@@ -13,6 +13,7 @@
 
 #include "cairn/capture.h"
 #include "cairn/hash.h"
+#include "cairn/json_text.h"
 
 namespace cairn {
 // Named, not anonymous: Impl's members use it, and a unity build would make
@@ -98,16 +99,8 @@ Status FingerprintCache::Save() {
     files[path] = {{"size", e.size}, {"mtime_ns", e.mtime_ns}, {"sha256", e.sha256}};
   }
   nlohmann::json j = {{"version", kCacheVersion}, {"files", std::move(files)}};
-  std::filesystem::path tmp = impl_->file;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (!out.flush()) return IoError("cannot write fingerprint cache " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, impl_->file, ec);  // atomic: readers see old or new
-  if (ec) return IoError("cannot replace " + impl_->file.string() + ": " + ec.message());
+  // Atomic: readers see the old cache or the new one.
+  CAIRN_TRY(WriteJsonFileAtomically(impl_->file, j));
   impl_->dirty = false;
   return Status::Ok();
 }

@@ -1,8 +1,11 @@
 // ParseJsonText: nlohmann's parser with errors in a person's terms.
 #include "cairn/json_text.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <set>
 #include <string>
@@ -105,6 +108,21 @@ std::optional<double> MetricValueFromJson(const nlohmann::json& j) {
   if (s == "-inf") return -std::numeric_limits<double>::infinity();
   if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
   return std::nullopt;
+}
+
+Status WriteJsonFileAtomically(const std::filesystem::path& path, const nlohmann::json& j) {
+  // The pid keeps two processes writing the same file off each other's temporary.
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    if (!out.flush()) return IoError("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return IoError("cannot replace " + path.string() + ": " + ec.message());
+  return Status::Ok();
 }
 
 }  // namespace cairn

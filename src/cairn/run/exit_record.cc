@@ -1,9 +1,9 @@
 // The exit record a local executor leaves beside a trial's logs.
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 
 #include "cairn/executor.h"
+#include "cairn/json_text.h"
 
 namespace cairn {
 
@@ -26,17 +26,7 @@ Status WriteExitRecord(const std::filesystem::path& trial_dir, const ExitEvent& 
                       {"time", exit.time}};
   if (exit.exit_code) j["exit_code"] = *exit.exit_code;
   if (exit.signal) j["signal"] = *exit.signal;
-  const std::filesystem::path path = trial_dir / kExitRecordFile;
-  const std::filesystem::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    if (!out.flush()) return IoError("cannot write " + partial.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
-  if (ec) return IoError("cannot rename " + partial.string() + " to " + path.string() + ": " + ec.message());
-  return Status::Ok();
+  return WriteJsonFileAtomically(trial_dir / kExitRecordFile, j);
 }
 
 std::optional<ExitEvent> ReadExitRecord(const std::filesystem::path& trial_dir, int64_t trial_id) {

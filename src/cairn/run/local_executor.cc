@@ -73,17 +73,15 @@ LocalExecutorImpl::LocalExecutorImpl(const LocalExecutorOptions& options, Clock*
 
 LocalExecutorImpl::~LocalExecutorImpl() {
   for (auto& [id, trial] : trials_) {
-    if (!trial->reaped) {
-      // One that already ended by itself (the caller stopped polling while
-      // it finished) keeps its exit on record; the others die here.
-      bool gone = false;
-      const bool ended = HasEnded(trial->pid, &gone);
+    // One that already ended by itself (the caller stopped polling while it
+    // finished) is reaped as usual, keeping its exit on record.
+    if (!trial->reaped) CheckEnded(*trial, clock_->Now());
+    if (!trial->reaped) {  // the others die here, unrecorded
       kill(-trial->pid, SIGKILL);
-      while (waitpid(trial->pid, &trial->wait_status, 0) < 0 && errno == EINTR) {
+      while (waitpid(trial->pid, nullptr, 0) < 0 && errno == EINTR) {
       }
       CloseFd(&trial->pidfd);
       KillTrialProcesses(trial->marks);
-      if (ended && !gone) RecordExit(*trial);
     }
     // Output nobody read yet (the caller stopped polling: it failed, or
     // gave up on its store) goes to the logs, which a resume re-reads.

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cairn/json_text.h"
 #include "cairn/slurm/pack_script.h"
 
 namespace cairn::slurm_internal {
@@ -15,18 +16,7 @@ Status WriteJobRecord(const std::filesystem::path& trial_dir, const JobRecord& r
     j["pack_index"] = *record.pack_index;
     j["pack_size"] = record.pack_size;
   }
-  std::filesystem::path path = trial_dir / kJobRecord;
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << j.dump() << '\n';
-    if (!out) return IoError("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return IoError("cannot write " + path.string() + ": " + ec.message());
-  return Status::Ok();
+  return WriteJsonFileAtomically(trial_dir / kJobRecord, j);
 }
 
 std::optional<JobRecord> ReadJobRecord(const std::filesystem::path& trial_dir) {

@@ -786,11 +786,14 @@ void CoordinatorImpl::RequestStop(LiveTrial& live, StopCause cause, std::string 
   live.stop_detail = std::move(detail);
   // Why, beside its logs: a resume after this coordinator could not record
   // the end (its store stopped answering) records it as this would have.
-  study_internal::WriteStopRecord(live.trial_dir, live.record.id,
-                                  {.cause = cause,
-                                   .detail = live.stop_detail,
-                                   .step = live.last_step,
-                                   .decision = live.decision ? live.decision->ToJson() : nlohmann::json()});
+  // Only trials with a folder of their own (a replay's have none).
+  if (options_.create_trial_dirs) {
+    study_internal::WriteStopRecord(live.trial_dir, live.record.id,
+                                    {.cause = cause,
+                                     .detail = live.stop_detail,
+                                     .step = live.last_step,
+                                     .decision = live.decision ? live.decision->ToJson() : nlohmann::json()});
+  }
   parts_.executor->Stop(live.record.id);
 }
 

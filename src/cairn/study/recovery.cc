@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cairn/executor.h"
+#include "cairn/json_text.h"
 #include "cairn/metric_parser.h"
 #include "cairn/metric_summary.h"
 #include "cairn/run/line_splitter.h"
@@ -210,15 +211,7 @@ void WriteStopRecord(const std::filesystem::path& trial_dir, int64_t trial_id, c
   nlohmann::json j = {{"trial_id", trial_id}, {"cause", StopCauseName(stop.cause)}, {"detail", stop.detail}};
   if (stop.step) j["step"] = *stop.step;
   if (!stop.decision.is_null()) j["decision"] = stop.decision;
-  const std::filesystem::path path = trial_dir / kStopRecordFile;
-  const std::filesystem::path partial = path.string() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    if (!out.flush()) return;
-  }
-  std::error_code ec;
-  std::filesystem::rename(partial, path, ec);
+  (void)WriteJsonFileAtomically(trial_dir / kStopRecordFile, j);
 }
 
 std::optional<StopRecord> ReadStopRecord(const std::filesystem::path& trial_dir, int64_t trial_id) {
