@@ -1149,5 +1149,29 @@ TEST_F(CoordinatorTest, StoresWhereATrialRunsWhenTheExecutorLearnsItLater) {
   EXPECT_FALSE(renamed.empty());
 }
 
+// A parameter named "seed" is the recorded seed when it is one; a value no
+// seed can be (negative, fractional, past 2^64) keeps the study's own
+// instead of converting it (undefined behaviour, caught by UBSan).
+TEST_F(CoordinatorTest, ASeedParameterIsTheSeedOnlyWhenItCanBeOne) {
+  const std::vector<std::pair<double, std::optional<uint64_t>>> cases = {
+      {7.0, 7u}, {-3.0, std::nullopt}, {2.5, std::nullopt}, {1e30, std::nullopt}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& [value, expected] = cases[i];
+    StudySpec spec = MakeSpec(1, 1);
+    spec.name = fmt::format("seeded{}", i);
+    spec.space.params.push_back({.name = "seed", .kind = ParamKind::kCategorical, .choices = {ParamValue(value)}});
+    FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+    auto summary = RunStudy(spec, exec);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    auto study = store_->GetStudy(spec.name);
+    ASSERT_TRUE(study.ok());
+    auto trials = store_->ListTrials(study->id);
+    ASSERT_TRUE(trials.ok());
+    ASSERT_EQ(trials->size(), 1u);
+    const auto& attrs = (*trials)[0].attrs;
+    EXPECT_EQ(attrs.value("seed", uint64_t{0}), expected.value_or(spec.seed * 1000003ULL)) << "seed param " << value;
+  }
+}
+
 }  // namespace
 }  // namespace cairn

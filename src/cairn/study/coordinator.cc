@@ -118,6 +118,18 @@ std::optional<uint64_t> RecordedSeed(const nlohmann::json& attrs) {
   return it->get<uint64_t>();
 }
 
+// A parameter named "seed" is the trial's seed when it is a whole number a
+// seed can be (0 to 2^64 - 1). A negative, fractional or larger value is
+// still what {seed} expands to (parameters win over extras), but the seed
+// recorded stays the study's own: converting it would be undefined.
+std::optional<uint64_t> SeedParam(const Params& params) {
+  auto it = params.find("seed");
+  if (it == params.end()) return std::nullopt;
+  auto d = ParamValueAsDouble(it->second);
+  if (!d || !(*d >= 0) || *d >= 18446744073709551616.0 || std::floor(*d) != *d) return std::nullopt;
+  return static_cast<uint64_t>(*d);
+}
+
 std::string OwnerName(double start) {
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
@@ -589,9 +601,7 @@ Status CoordinatorImpl::LaunchNext() {
   // A re-run or retry repeats a trial: it gets that trial's seed.
   const int seed_number = trial.attrs.value("rerun_of", trial.attrs.value("retry_of", trial.number));
   uint64_t seed = repeated_seed.value_or(spec_.seed * 1000003ULL + static_cast<uint64_t>(seed_number));
-  if (auto it = params.find("seed"); it != params.end()) {
-    if (auto d = ParamValueAsDouble(it->second)) seed = static_cast<uint64_t>(*d);
-  }
+  if (auto from_param = SeedParam(params)) seed = *from_param;
   std::map<std::string, std::string> extra = {
       {"trial_id", std::to_string(trial.id)}, {"trial_number", std::to_string(trial.number)},
       {"trial_dir", trial_dir.string()},      {"seed", std::to_string(seed)},
