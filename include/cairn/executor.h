@@ -111,11 +111,14 @@ class Executor {
   virtual std::optional<int> Pid(int64_t trial_id) const { (void)trial_id; return std::nullopt; }
   // Interrupts a blocking Poll from a signal handler (async-signal-safe).
   virtual void Wake() {}
-  // Notes, without returning events, the trials whose processes have ended
-  // (a caller held up elsewhere, by a store that does not answer, calls it
-  // while it waits): their ExitEvents, from the next Poll, carry when they
-  // ended, and their exit records are written now. Default: nothing.
-  virtual void ReapEnded() {}
+  // What a caller held up elsewhere (by a store that does not answer)
+  // calls while it waits, about twice a second: the trials go on as if it
+  // polled. Their output is read now, so a chatty trial does not block on a
+  // full pipe and its reports carry when they were printed; ended trials
+  // are reaped (their ExitEvents carry when they ended; exit records are
+  // written now) and timeouts are enforced. Nothing is returned: the next
+  // Poll returns the events. Default: nothing.
+  virtual void KeepUp() {}
   // No more launches are coming for now (the budget is spent, or the study
   // is being interrupted): an executor that holds trials back to start them
   // together (a Slurm pack waiting for mates) starts what it holds.

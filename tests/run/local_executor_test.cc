@@ -261,7 +261,7 @@ TEST_F(LocalExecutorTest, AnEndReapedWhileTheCallerWaitedKeepsItsTime) {
   options.drain_s = 0.2;
   ASSERT_TRUE(Exec(options).Launch(Shell(1, "echo epoch=1 a=1; echo epoch=2 a=2")).ok());
   usleep(300 * 1000);
-  Exec().ReapEnded();
+  Exec().KeepUp();
   const double reaped = RealClock::Default()->Now();
   EXPECT_TRUE(ReadExitRecord(dir_ / "trial-1", 1).has_value()) << "written at the reap";
   usleep(700 * 1000);  // held up past the drain window
@@ -273,6 +273,25 @@ TEST_F(LocalExecutorTest, AnEndReapedWhileTheCallerWaitedKeepsItsTime) {
   EXPECT_GT(ExitOf(1).time, reaped - 0.5);
 }
 
+// A chatty trial goes on while the caller waits elsewhere: its output is
+// read, so it does not block on a full pipe (64 KB) until the caller
+// polls, and its reports carry when they were read.
+TEST_F(LocalExecutorTest, AChattyTrialGoesOnWhileTheCallerWaits) {
+  ASSERT_TRUE(Exec().Launch(Shell(1, "for i in $(seq 1 20000); do echo \"epoch=$i a=$i\"; done")).ok());
+  const double start = RealClock::Default()->Now();
+  while (!ReadExitRecord(dir_ / "trial-1", 1) && RealClock::Default()->Now() < start + 20) {
+    usleep(50 * 1000);
+    Exec().KeepUp();
+  }
+  const double ended = RealClock::Default()->Now();
+  ASSERT_TRUE(ReadExitRecord(dir_ / "trial-1", 1).has_value()) << "it ended while the caller waited";
+  Drain();
+  ASSERT_EQ(outcomes_[1].reports.size(), 20000u);
+  EXPECT_EQ(outcomes_[1].reports.back().metrics.at("a"), 20000);
+  EXPECT_LE(outcomes_[1].reports.back().time, ended) << "read while the caller waited";
+  EXPECT_EQ(ExitOf(1).exit_code, 0);
+}
+
 // A timeout holds while the caller waits elsewhere: it once ran "for 21 s"
 // with a 4 s timeout during a store outage.
 TEST_F(LocalExecutorTest, ATimeoutHoldsWhileTheCallerWaits) {
@@ -280,9 +299,9 @@ TEST_F(LocalExecutorTest, ATimeoutHoldsWhileTheCallerWaits) {
   r.timeout_s = 0.3;
   ASSERT_TRUE(Exec().Launch(r).ok());
   usleep(500 * 1000);
-  Exec().ReapEnded();  // past the timeout: SIGTERM
+  Exec().KeepUp();  // past the timeout: SIGTERM
   usleep(300 * 1000);
-  Exec().ReapEnded();  // ended by it
+  Exec().KeepUp();  // ended by it
   const double reaped = RealClock::Default()->Now();
   usleep(500 * 1000);
   Drain();

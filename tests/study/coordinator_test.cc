@@ -902,6 +902,25 @@ TEST_F(CoordinatorTest, AStallDoesNotMakeAnotherCoordinatorsTrialsLookLost) {
   for (const auto& t : trials) EXPECT_FALSE(t.attrs.contains("rerun_of")) << "trial " << t.number;
 }
 
+// Reports the executor read while the coordinator was held up by its
+// store carry when they were read, not when the coordinator got to them:
+// a 90 s outage once put every point read during it 90 s late.
+TEST_F(CoordinatorTest, AReportReadDuringAStallKeepsItsTime) {
+  StudySpec spec = MakeSpec(1, 1);
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
+  exec.extra_turn_s[3] = 90;  // held up for 90 s in its fourth turn...
+  exec.read_early_s[3] = 90;  // ...after the executor had read its report
+  auto summary = RunStudy(spec, exec);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  auto points = store_->ReadMetrics({trials[0].id, "score"});
+  ASSERT_TRUE(points.ok());
+  ASSERT_EQ(points->size(), 10u);
+  EXPECT_NEAR((*points)[3].time - (*points)[2].time, 1.0, 1e-6) << "read a turn after step 3";
+  EXPECT_NEAR((*points)[4].time - (*points)[3].time, 91.0, 1e-6) << "the stall comes after it";
+}
+
 TEST_F(CoordinatorTest, ResumeReattachesATrialItsExecutorStillRuns) {
   StudySpec spec = MakeSpec(1, 1);
   int64_t id = LeaveRunningTrial(*store_, spec, clock_.WallTime(), {{"fake_job", "job-7"}});

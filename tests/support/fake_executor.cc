@@ -41,9 +41,12 @@ std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
   std::vector<ExecutorEvent> events;
   if (running_.empty()) return events;
   events.reserve(running_.size());
-  auto extra = extra_turn_s.find(turns_++);
+  const int turn = turns_++;
+  auto extra = extra_turn_s.find(turn);
   clock_->Advance(1.0 + (extra == extra_turn_s.end() ? 0.0 : extra->second));
   double now = clock_->Now();
+  auto early = read_early_s.find(turn);
+  const double read_at = now - (early == read_early_s.end() ? 0.0 : early->second);
   for (auto it = running_.begin(); it != running_.end();) {
     Live& live = it->second;
     int64_t id = it->first;
@@ -66,7 +69,7 @@ std::vector<ExecutorEvent> FakeExecutor::Poll(std::optional<double>) {
         report.step = live.script.steps.empty() ? static_cast<int64_t>(live.next + 1) : live.script.steps[live.next];
       }
       report.metrics[live.script.metric] = live.script.values[live.next];
-      report.time = now;
+      report.time = read_at;
       ++live.next;
       events.emplace_back(std::move(report));
       ++it;

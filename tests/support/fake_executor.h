@@ -34,6 +34,9 @@ class FakeExecutor final : public Executor {
   // Seconds a Poll turn takes (simulated): 1, or what extra_turn_s says for
   // turn n (0-based), e.g. a coordinator held up by its store.
   std::map<int, double> extra_turn_s;
+  // Seconds before the end of turn n its reports were read (an executor
+  // that read on through KeepUp while its caller was held up).
+  std::map<int, double> read_early_s;
 
   FakeExecutor(SimulatedClock* clock, std::function<Script(const LaunchRequest&)> script_for)
       : clock_(clock), script_for_(std::move(script_for)) {}

@@ -241,7 +241,7 @@ void LocalExecutorImpl::HandleTimers(double now, std::vector<ExecutorEvent>* eve
     if (!trial->reaped) {
       EnforceLimits(*trial, now);
     } else if (!trial->drain_until) {
-      // Reaped while the caller waited elsewhere (ReapEnded): the wait for
+      // Reaped while the caller waited elsewhere (KeepUp): the wait for
       // the pipes' end starts now that it reads them.
       trial->drain_until = now + options_.drain_s;
     } else if (now >= *trial->drain_until) {
@@ -310,15 +310,31 @@ void LocalExecutorImpl::EnforceLimits(Trial& trial, double now) {
   }
 }
 
-void LocalExecutorImpl::ReapEnded() {
+void LocalExecutorImpl::KeepUp() {
   const double now = clock_->Now();
   for (auto& [id, trial] : trials_) {
+    ReadHeldUp(*trial, now);
     if (trial->reaped) continue;
     EnforceLimits(*trial, now);  // a timeout holds while the caller waits
     if (!trial->reaped) CheckEnded(*trial, now);
     // Nobody reads the pipes until the caller polls again: their drain
     // window starts then (HandleTimers), or output still in them is lost.
     if (trial->reaped) trial->drain_until.reset();
+  }
+}
+
+void LocalExecutorImpl::ReadHeldUp(Trial& trial, double now) {
+  // A few chunks a stream a call: at two calls a second that keeps up with
+  // any program that logs less than a megabyte a second, and one that logs
+  // more waits on its pipe as it would anyway. Past kMaxHeldEvents reports
+  // waiting for the next Poll, every trial waits on its pipe instead of
+  // Cairn's memory growing for as long as the store is away.
+  constexpr int kChunksPerCall = 4;
+  constexpr size_t kMaxHeldEvents = 200000;
+  for (TrialOutput* stream : {trial.out.get(), trial.err.get()}) {
+    for (int i = 0; i < kChunksPerCall && stream->open() && pending_.size() < kMaxHeldEvents; ++i) {
+      stream->Read(now, &pending_);
+    }
   }
 }
 

@@ -31,8 +31,9 @@ class LocalExecutorImpl final : public LocalExecutor {
   int Running() const override;
   std::optional<int> Pid(int64_t trial_id) const override;
   void Wake() override;
-  // Also enforces timeouts (EnforceLimits): they hold while the caller waits.
-  void ReapEnded() override;
+  // Reads the pipes (ReadHeldUp), reaps, and enforces timeouts
+  // (EnforceLimits): they hold while the caller waits.
+  void KeepUp() override;
 
  private:
   struct Trial {
@@ -71,6 +72,8 @@ class LocalExecutorImpl final : public LocalExecutor {
   // the process's end is known even when the caller never records it.
   void RecordExit(const Trial& trial) const;
   void CheckFallbackChildren();
+  // KeepUp's share of the pipes: what they hold now, into pending_.
+  void ReadHeldUp(Trial& trial, double now);
   // Moves trials that are reaped and drained to ExitEvents.
   void CollectEnded(std::vector<ExecutorEvent>* events);
 
@@ -81,7 +84,7 @@ class LocalExecutorImpl final : public LocalExecutor {
   int wake_[2] = {-1, -1};
   int sigchld_fd_ = -1;                 // set once a trial needs the fallback
   std::map<int64_t, std::unique_ptr<Trial>> trials_;
-  std::vector<ExecutorEvent> pending_;  // launch failures, returned by the next Poll
+  std::vector<ExecutorEvent> pending_;  // launch failures and reports read by KeepUp, for the next Poll
 };
 
 }  // namespace cairn::run_internal

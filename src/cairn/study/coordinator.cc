@@ -181,6 +181,9 @@ class CoordinatorImpl final : public Coordinator {
                             const std::vector<std::string>& gpus) const;
   Status HandleEvent(const ExecutorEvent& event);
   void HandleReport(const ReportEvent& report);
+  // The wall time of an executor event stamped `clock_time` (Clock::Now),
+  // now's when unstamped or stamped ahead.
+  double WallTimeOf(double clock_time) const;
   void HandleObjective(LiveTrial& live, int64_t step, double value);
   bool CountObjective(LiveTrial& live, int64_t step, double value);
   bool FinishedBeforeTheStop(const LiveTrial& live, const ExitEvent& exit) const;
@@ -695,6 +698,12 @@ Status CoordinatorImpl::HandleEvent(const ExecutorEvent& event) {
   return HandleExit(std::get<ExitEvent>(event));
 }
 
+double CoordinatorImpl::WallTimeOf(double clock_time) const {
+  const double now = parts_.clock->Now();
+  const double late = clock_time > 0 && clock_time <= now ? now - clock_time : 0.0;
+  return parts_.clock->WallTime() - late;
+}
+
 void CoordinatorImpl::HandleReport(const ReportEvent& report) {
   auto it = live_.find(report.trial_id);
   if (it == live_.end()) return;  // a late line of a trial already ended
@@ -704,7 +713,9 @@ void CoordinatorImpl::HandleReport(const ReportEvent& report) {
   int64_t step = report.step.value_or(live.last_seen_step.value_or(0) + 1);
   if (report.metrics.contains(spec_.metric)) live.last_seen_step = std::max(live.last_seen_step.value_or(step), step);
   if (live.stored_through_step && step <= *live.stored_through_step) return;  // read again after re-attaching
-  double wall = parts_.clock->WallTime();
+  // When it was read, not when this coordinator got to it (its store held
+  // it up while the executor read on).
+  const double wall = WallTimeOf(report.time);
   for (const auto& [key, value] : report.metrics) {
     pending_metrics_.push_back({report.trial_id, key, step, value, wall});
     live.metrics[key].Add(value, step, wall);
@@ -835,9 +846,7 @@ Status CoordinatorImpl::HandleExit(const ExitEvent& exit) {
   trial.signal = exit.signal;
   // When the end was seen, not when this coordinator got to it (a store
   // that did not answer for minutes held it up).
-  const double now = parts_.clock->Now();
-  const double late = exit.time > 0 && exit.time <= now ? now - exit.time : 0.0;
-  trial.ended_at = std::max(parts_.clock->WallTime() - late, trial.started_at.value_or(trial.created_at));
+  trial.ended_at = std::max(WallTimeOf(exit.time), trial.started_at.value_or(trial.created_at));
   trial.attrs["exit"] = {{"kind", ExitKindName(exit.kind)}, {"message", exit.message}};
   if (live.decision) trial.attrs["decision"] = live.decision->ToJson();
   if (!live.kept.empty()) trial.attrs["kept"] = live.kept;

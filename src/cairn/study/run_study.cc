@@ -151,10 +151,11 @@ Result<StudySummary> RunStudy(StudySpec spec, const RunStudyOptions& options) {
   patience.on_message = options.on_message;
   patience.cancel = options.interrupt;
   auto store = PatientStore(std::move(opened), std::move(patience));
-  // While it waits (SQLite's lock, the patience's pauses), trials that end
-  // are reaped and timeouts enforced: their end times and exit records are
-  // right even if the wait is given up.
-  store->SetWaitHook([reaper = executor.get()] { reaper->ReapEnded(); });
+  // While it waits (SQLite's lock, the patience's pauses), the trials go on:
+  // their output is read (no trial blocks on a full pipe, reports keep
+  // their times), trials that end are reaped and timeouts enforced, so end
+  // times and exit records are right even if the wait is given up.
+  store->SetWaitHook([executor = executor.get()] { executor->KeepUp(); });
   CaptureOptions capture_options;
   capture_options.fingerprint_cache_file = std::filesystem::path(cwd) / ".cairn" / "fingerprints.json";
   Capturer capturer(capture_options);
