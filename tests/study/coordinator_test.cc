@@ -921,6 +921,31 @@ TEST_F(CoordinatorTest, AReportReadDuringAStallKeepsItsTime) {
   EXPECT_NEAR((*points)[4].time - (*points)[3].time, 91.0, 1e-6) << "the stall comes after it";
 }
 
+// A predictive study of a few dozen trials is told, once, that the rule
+// needs completed trials to predict and the median rule suits it better.
+TEST_F(CoordinatorTest, APredictiveStudyOfFewTrialsIsToldTheMedianRuleSuitsIt) {
+  for (int trials : {12, 60}) {
+    for (const std::string pruner : {"predictive", "median"}) {
+      StudySpec spec = MakeSpec(trials, 4);
+      spec.name = fmt::format("{}{}", pruner, trials);
+      FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
+      std::vector<std::string> messages;
+      auto summary = RunStudy(spec, exec, pruner, nullptr, {}, [&](const std::string& m) { messages.push_back(m); });
+      ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+      const auto told = std::count_if(messages.begin(), messages.end(), [](const std::string& m) {
+        return m.find("pruner predictive learns when to stop") != std::string::npos;
+      });
+      EXPECT_EQ(told, pruner == "predictive" && trials < 50 ? 1 : 0) << pruner << " " << trials;
+      if (told > 0) {
+        EXPECT_NE(std::find_if(messages.begin(), messages.end(),
+                               [](const std::string& m) { return m.find("with 12 trials few will complete") !=
+                                                                 std::string::npos; }),
+                  messages.end());
+      }
+    }
+  }
+}
+
 TEST_F(CoordinatorTest, ResumeReattachesATrialItsExecutorStillRuns) {
   StudySpec spec = MakeSpec(1, 1);
   int64_t id = LeaveRunningTrial(*store_, spec, clock_.WallTime(), {{"fake_job", "job-7"}});
