@@ -168,6 +168,25 @@ TEST_F(SlurmExecutorTest, ReportsThenExitInOrder) {
   EXPECT_EQ(slurm_->CallsTo("scontrol").size(), 1u);
 }
 
+// A caller held up by its store calls KeepUp: the logs are read then, so
+// the reports carry that time, not the time the caller polled again.
+TEST_F(SlurmExecutorTest, KeepUpReadsTheLogsWhileTheCallerWaits) {
+  ASSERT_TRUE(exec_->Launch(Request(1)).ok());
+  EXPECT_TRUE(Round().empty());  // pending, no output
+  Append(1, "epoch=1 loss=0.5\n");
+  const double read_at = clock_.Now();
+  exec_->KeepUp();
+  EXPECT_EQ(exec_->JobInfo(1)->at("state"), "RUNNING") << "it printed, so it runs";
+  clock_.Advance(100);  // held up
+  Append(1, "epoch=2 loss=0.4\n");
+  auto events = Round();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(std::get<ReportEvent>(events[0]).step, 1);
+  EXPECT_EQ(std::get<ReportEvent>(events[0]).time, read_at);
+  EXPECT_EQ(std::get<ReportEvent>(events[1]).step, 2);
+  EXPECT_EQ(std::get<ReportEvent>(events[1]).time, clock_.Now());
+}
+
 TEST_F(SlurmExecutorTest, StopSignalsThenCancelsAfterGrace) {
   ASSERT_TRUE(exec_->Launch(Request(1)).ok());
   slurm_->jobs["100"].state = "RUNNING";

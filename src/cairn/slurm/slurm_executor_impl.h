@@ -80,6 +80,9 @@ class SlurmExecutorImpl final : public SlurmExecutor {
   int Running() const override;
   void Wake() override;
   void NoMoreLaunches() override { MaybeFlush(/*force=*/true); }
+  // Reads the jobs' logs, so reports carry when they were read; the queue
+  // and timeouts wait for the next Poll (they run Slurm's commands).
+  void KeepUp() override;
   nlohmann::json Describe(int64_t trial_id) const override;
   std::optional<nlohmann::json> JobInfo(int64_t trial_id) const override;
   Status Attach(const LaunchRequest& request, const std::string& job_id) override;
@@ -110,6 +113,8 @@ class SlurmExecutorImpl final : public SlurmExecutor {
   std::string Where(const WatchedJob& job) const;
   // One round: read outputs, escalate stops, ask squeue when it is time.
   void Step(std::vector<ExecutorEvent>* events);
+  // Reads every job's new output into *events; a job that printed runs.
+  void ReadLogs(double now, std::vector<ExecutorEvent>* events);
   void CheckQueue(std::vector<ExecutorEvent>* events);
   void Update(WatchedJob& job, const JobStatus& status);
   // sacct when accounting works, else scontrol; nullopt when Slurm forgot the job.
@@ -136,6 +141,7 @@ class SlurmExecutorImpl final : public SlurmExecutor {
   std::vector<LaunchRequest> buffered_;          // launched, waiting for their pack
   double buffered_since_ = 0.0;                  // when the first of them came
   std::deque<ExitEvent> early_exits_;            // ends decided outside Poll (stop before submit, sbatch refusal)
+  std::vector<ExecutorEvent> held_;              // reports KeepUp read, for the next Poll
   double next_queue_check_ = 0.0;
   bool sacct_usable_ = true;  // false once sacct said accounting is off
   int wake_[2] = {-1, -1};

@@ -45,6 +45,29 @@ std::vector<ExecutorEvent> SlurmExecutorImpl::Poll(std::optional<double> timeout
   }
 }
 
+void SlurmExecutorImpl::ReadLogs(double now, std::vector<ExecutorEvent>* events) {
+  std::set<std::string> printing;  // jobs whose output grew
+  for (auto& [id, job] : jobs_) {
+    const size_t before = events->size();
+    job.tail->Read(now, events);
+    if (events->size() > before) printing.insert(job.job_id);
+  }
+  // Output proves the job runs, though squeue has not said so yet: a stop
+  // must then warn the programs (SIGTERM, grace), not cancel a "pending" job
+  // (a pack's mates included).
+  for (auto& [id, job] : jobs_) {
+    if (job.state == JobState::kPending && printing.count(job.job_id)) MarkRunning(job, "RUNNING");
+  }
+}
+
+void SlurmExecutorImpl::KeepUp() {
+  // Past this many reports waiting for the next Poll the logs wait on disk
+  // instead, read when the caller is back, rather than Cairn's memory
+  // growing for as long as its store is away.
+  constexpr size_t kMaxHeldEvents = 200000;
+  if (held_.size() < kMaxHeldEvents) ReadLogs(clock_->Now(), &held_);
+}
+
 void SlurmExecutorImpl::SleepFor(double seconds) {
   pollfd pfd = {wake_[0], POLLIN, 0};
   int ms = static_cast<int>(std::ceil(seconds * 1000));
@@ -58,19 +81,10 @@ void SlurmExecutorImpl::SleepFor(double seconds) {
 void SlurmExecutorImpl::Step(std::vector<ExecutorEvent>* events) {
   MaybeFlush(/*force=*/false);
   for (; !early_exits_.empty(); early_exits_.pop_front()) events->push_back(std::move(early_exits_.front()));
+  for (auto& held : held_) events->push_back(std::move(held));
+  held_.clear();
   double now = clock_->Now();
-  std::set<std::string> printing;  // jobs whose output grew
-  for (auto& [id, job] : jobs_) {
-    const size_t before = events->size();
-    job.tail->Read(now, events);
-    if (events->size() > before) printing.insert(job.job_id);
-  }
-  // Output proves the job runs, though squeue has not said so yet: a stop
-  // must then warn the programs (SIGTERM, grace), not cancel a "pending" job
-  // (a pack's mates included).
-  for (auto& [id, job] : jobs_) {
-    if (job.state == JobState::kPending && printing.count(job.job_id)) MarkRunning(job, "RUNNING");
-  }
+  ReadLogs(now, events);
   // A packed trial's exit file: a stopped trial ends on it, the others
   // when Slurm's view of their job confirms it (CheckQueue, now).
   for (auto it = jobs_.begin(); it != jobs_.end();) {
