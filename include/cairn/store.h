@@ -144,5 +144,11 @@ nlohmann::json BlobOrNull(Store& store, const nlohmann::json& hash);
 // coordinator records: reports past max_steps or after a stop are points,
 // not the value); nullopt for records that predate it.
 std::optional<int64_t> ValueStepOf(const nlohmann::json& attrs);
+// The last step of a trial's objective curve that counts: its value step
+// (ValueStepOf), and not past `max_steps` (the budget of whoever reads it:
+// a resumed study's, a replay's). What the rule learns from an ended trial,
+// what a replay plays and a curves export writes, and where a plot ends
+// the curve; nullopt: every step counts.
+std::optional<int64_t> LastCountedStep(const nlohmann::json& attrs, std::optional<int64_t> max_steps);
 
 }  // namespace cairn

@@ -490,6 +490,19 @@ TEST_F(ExportFormatsTest, CurvesStopAtTheStudysMaxSteps) {
   EXPECT_EQ((*curves)[0].steps.back(), 2);
 }
 
+// A stopped trial's reports after the stop (a program ahead of the
+// signal) are points, not its curve: the curve ends at its value step, as
+// the plot's does, so a replay of the study's own rule saves nothing there.
+TEST_F(ExportFormatsTest, CurvesEndAtTheValueStep) {
+  json stopped = bundle_;
+  stopped["trials"][0]["attrs"]["value_step"] = 1;
+  auto curves = BuildCurves(stopped);
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_FALSE(curves->empty());
+  EXPECT_EQ((*curves)[0].steps, (std::vector<int64_t>{1}));
+  EXPECT_EQ((*curves)[0].values.size(), 1u);
+}
+
 TEST_F(ExportFormatsTest, MalformedBundlesAreErrorsNotCrashes) {
   json no_attrs = bundle_;
   no_attrs["trials"][1].erase("attrs");

@@ -44,22 +44,26 @@ TEST(Factory, IntegerOptionsOutOfRangeSayWhatWasWritten) {
   EXPECT_TRUE(MakeScheduler("median", ctx, {{"startup_trials", 4.0}}).ok()) << "4.0 is 4";
 }
 
-// A first rung past max_steps would judge no trial: refused, not run as a
-// rule that never stops anything.
-TEST(Factory, AFirstRungPastMaxStepsIsRefused) {
+// A first rung at or past max_steps would judge no trial (no rule stops a
+// trial at max_steps): refused, not run as a rule that never stops anything.
+TEST(Factory, AFirstRungAtOrPastMaxStepsIsRefused) {
   const SchedulerContext ctx{.direction = Direction::kMaximize, .max_steps = 30};
   for (const char* name : {"asha", "hyperband"}) {
-    auto made = MakeScheduler(name, ctx, {{"min_resource", 50}});
-    ASSERT_FALSE(made.ok()) << name;
-    EXPECT_NE(made.status().message().find(std::string(name) + " scheduler option min_resource: 50 is past the "
-                                           "study's max_steps 30"),
-              std::string::npos)
-        << made.status().message();
-    EXPECT_TRUE(MakeScheduler(name, ctx, {{"min_resource", 30}}).ok()) << name;
+    for (int first : {50, 30}) {
+      auto made = MakeScheduler(name, ctx, {{"min_resource", first}});
+      ASSERT_FALSE(made.ok()) << name;
+      EXPECT_NE(made.status().message().find(fmt::format("{} scheduler option min_resource: {} is not before the "
+                                                         "study's max_steps 30",
+                                                         name, first)),
+                std::string::npos)
+          << made.status().message();
+    }
+    EXPECT_TRUE(MakeScheduler(name, ctx, {{"min_resource", 29}}).ok()) << name;
     EXPECT_TRUE(MakeScheduler(name, SchedulerContext{}, {{"min_resource", 50}}).ok()) << "no max_steps known";
   }
-  // An explicit max_resource is hyperband's own budget.
-  EXPECT_TRUE(MakeScheduler("hyperband", ctx, {{"min_resource", 50}, {"max_resource", 100}}).ok());
+  // hyperband's max_resource does not move its first rung: still refused.
+  EXPECT_FALSE(MakeScheduler("hyperband", ctx, {{"min_resource", 50}, {"max_resource", 100}}).ok());
+  EXPECT_TRUE(MakeScheduler("hyperband", ctx, {{"min_resource", 5}, {"max_resource", 100}}).ok());
 }
 
 // Rules decide before max_steps: a first decision at or past it is refused.

@@ -354,6 +354,43 @@ TEST_F(CoordinatorTest, AResumedStudysPrunerKnowsTheEarlierTrials) {
   }
 }
 
+// Records what a rule hears, in order: "start 0", "0@2=0.5", "end 0 completed".
+class Hears final : public Scheduler {
+ public:
+  void OnTrialStart(int64_t trial_id, const Params&) override { heard.push_back(fmt::format("start {}", trial_id)); }
+  Decision OnReport(int64_t trial_id, int64_t step, double value) override {
+    heard.push_back(fmt::format("{}@{}={:g}", trial_id, step, value));
+    return Decision::Continue();
+  }
+  void OnTrialEnd(int64_t trial_id, TrialState state) override {
+    heard.push_back(fmt::format("end {} {}", trial_id, TrialStateName(state)));
+  }
+  std::string Name() const override { return "hears"; }
+  std::vector<std::string> heard;
+};
+
+// A resumed study's rule hears the earlier trials as it heard them live:
+// interleaved in the order they happened (told one whole trial after
+// another, a rung rule once judged each against the wrong field), and
+// without the reports past max_steps, which live it never heard.
+TEST_F(CoordinatorTest, AResumedRuleHearsTheEarlierTrialsAsItDidLive) {
+  StudySpec spec = MakeSpec(5, 2);
+  spec.max_steps = 4;
+  spec.grace_s = 2;  // the programs report on past max_steps for a turn or two
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3 + r.number % 4); });
+  Hears live;
+  ASSERT_TRUE(RunWith(spec, exec, live).ok());
+  ASSERT_EQ(Trials().size(), 5u);
+  EXPECT_TRUE(std::none_of(live.heard.begin(), live.heard.end(),
+                           [](const std::string& h) { return h.find("@5=") != std::string::npos; }));
+
+  FakeExecutor none(&clock_, [](const LaunchRequest& r) { return Rising(r); });
+  Hears resumed;
+  ASSERT_TRUE(RunWith(spec, none, resumed).ok());
+  EXPECT_TRUE(none.launched.empty()) << "the budget was spent";
+  EXPECT_EQ(resumed.heard, live.heard);
+}
+
 TEST_F(CoordinatorTest, EachTrialRecordsEveryOptionOfTheStudysRuleInForce) {
   FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 3); });
   StudySpec spec = MakeSpec(2, 1);
@@ -408,7 +445,11 @@ TEST_F(CoordinatorTest, RecordsCrashesAndNonFiniteValuesAsFailed) {
   ASSERT_EQ(trials.size(), 4u);
   EXPECT_EQ(trials[0].state, TrialState::kCompleted);
   EXPECT_EQ(trials[1].state, TrialState::kFailed);
-  EXPECT_NE(trials[1].end_reason.find("nan"), std::string::npos) << trials[1].end_reason;
+  EXPECT_NE(trials[1].end_reason.find("nan at step 3"), std::string::npos) << trials[1].end_reason;
+  // The NaN is the value, at its own step (once "nan at step 2" in `show`).
+  EXPECT_TRUE(std::isnan(trials[1].value.value_or(0)));
+  EXPECT_EQ(trials[1].attrs.value("value_step", 0), 3);
+  EXPECT_EQ(trials[1].steps, 3);
   EXPECT_EQ(trials[2].state, TrialState::kFailed);
   EXPECT_EQ(trials[2].signal, 11);
   EXPECT_EQ(trials[3].state, TrialState::kFailed);
@@ -1130,6 +1171,7 @@ TEST_F(RecoveredEndTest, ANanInTheLogFailsATrialWithoutAnEndOnRecord) {
   EXPECT_NE(trials[0].end_reason.find("objective score reported nan at step 5"), std::string::npos)
       << trials[0].end_reason;
   EXPECT_NE(trials[0].end_reason.find("read on resume from its log"), std::string::npos) << trials[0].end_reason;
+  EXPECT_EQ(trials[0].attrs.value("value_step", 0), 5) << "the NaN's step, as live";
 }
 
 // Past max_steps, and a NaN: the end is counted as the coordinator counts it live.

@@ -424,6 +424,30 @@ TEST(ReplayStudyTest, AStudysReplayKeepsItsTrialNumbersSeedAndBudget) {
   std::filesystem::remove_all(dir);
 }
 
+// A trial stopped by the study's rule whose program reported on after the
+// stop: its curve ends where the rule stopped it (its value step), so a
+// replay of that rule cannot credit the stop as a saving.
+TEST(ReplayStudyTest, AStoppedTrialsCurveEndsAtItsValueStep) {
+  auto dir = testing::MakeTempDir("cairn-replay-stopped");
+  auto store = OpenStore("sqlite://" + (dir / "db").string());
+  ASSERT_TRUE(store.ok());
+  StudyRecord study{.name = "s", .objective = "acc", .direction = Direction::kMaximize};
+  study.spec_json = {{"budget", {{"parallel", 1}, {"max_steps", 10}}}, {"pruner", {{"name", "none"}}}};
+  auto study_id = (*store)->CreateStudy(study);
+  ASSERT_TRUE(study_id.ok());
+  auto id = (*store)->CreateTrial({.study_id = *study_id, .number = 0, .state = TrialState::kStopped,
+                                   .attrs = {{"value_step", 4}, {"reports_after_stop", 2}}});
+  ASSERT_TRUE(id.ok());
+  std::vector<MetricPoint> points;
+  for (int step = 1; step <= 6; ++step) points.push_back({*id, "acc", step, 0.1 * step, 1000.0 + step});
+  ASSERT_TRUE((*store)->AppendMetrics(points).ok());
+  auto curves = StudyCurves(**store, "s");
+  ASSERT_TRUE(curves.ok()) << curves.status().ToString();
+  ASSERT_EQ(curves->size(), 1u);
+  EXPECT_EQ((*curves)[0].steps, (std::vector<int64_t>{1, 2, 3, 4}));
+  std::filesystem::remove_all(dir);
+}
+
 // `cairn replay STUDY --pruner median` of a study that ran median with its
 // own options replays those options, and says so; another rule, or options
 // given, are not touched.

@@ -52,8 +52,10 @@ std::vector<CurveRecord> Curves(const json& bundle) {
     r.upper_bound = bounds.upper;
     // One value per distinct step, in step order (the last report of a step wins).
     std::vector<SeriesPoint> points;
+    // Reports after a stop or past the budget are points, not the curve.
+    const std::optional<int64_t> last = LastCountedStep(t.value("attrs", json::object()), max_steps);
     for (const auto& p : series[objective]) {
-      if (max_steps && p.step > *max_steps) break;
+      if (last && p.step > *last) break;
       if (!points.empty() && points.back().step == p.step) points.back() = p;
       else points.push_back(p);
     }

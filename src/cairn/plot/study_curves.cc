@@ -52,24 +52,16 @@ std::optional<PlotPrediction> DecisionPrediction(const TrialRecord& t, int64_t d
   return p;
 }
 
-// The last step counted into a stopped or completed trial's value: its
-// objective's reports after a stop (a program ahead of the signal) or past
-// max_steps are points, not where the rule judged it or the trial ended.
-std::optional<int64_t> ValueStep(const TrialRecord& t) {
-  if (t.state != TrialState::kStopped && t.state != TrialState::kCompleted) return std::nullopt;
-  auto step = t.attrs.is_object() ? JsonNumber(t.attrs, "value_step") : std::nullopt;
-  if (!step) return std::nullopt;
-  return static_cast<int64_t>(*step);
-}
-
 // One curve from a trial's points of one key (ordered by step, then time):
 // a step reported twice keeps its last value; the objective ends at the
-// trial's value step (ValueStep).
+// trial's value step (LastCountedStep).
 PlotCurve TrialCurve(const TrialRecord& t, const std::vector<MetricPoint>& points, bool objective) {
   PlotCurve c;
   c.label = fmt::format("trial {}", t.number);
   c.state = t.state;
-  const std::optional<int64_t> last = objective ? ValueStep(t) : std::nullopt;
+  // A failed trial shows all it reported: where it went wrong is the point.
+  const bool ended_well = t.state == TrialState::kStopped || t.state == TrialState::kCompleted;
+  const std::optional<int64_t> last = objective && ended_well ? LastCountedStep(t.attrs, std::nullopt) : std::nullopt;
   for (const auto& p : points) {
     if (last && p.step > *last) break;
     if (!c.steps.empty() && c.steps.back() == p.step) {

@@ -33,13 +33,15 @@ class NoneScheduler final : public Scheduler {
   std::string Name() const override { return "none"; }
 };
 
-// A rung rule whose first rung lies past max_steps judges no trial: it
-// would run as "none" under the rule's name.
-Status FirstRungWithinMaxSteps(const std::string& name, int64_t min_resource, const SchedulerContext& context) {
-  if (!context.max_steps || min_resource <= *context.max_steps) return Status::Ok();
-  return InvalidArgument(fmt::format("{} scheduler option min_resource: {} is past the study's max_steps {}, so no "
-                                     "trial would reach a rung and nothing would stop; expected at most {}",
-                                     name, min_resource, *context.max_steps, *context.max_steps));
+// A rung rule whose first rung lies at or past max_steps judges no trial
+// (no rule stops a trial at max_steps: it is done there): it would run as
+// "none" under the rule's name. Hyperband's max_resource does not change
+// that: its brackets' rungs start at min_resource whatever it says.
+Status FirstRungBeforeMaxSteps(const std::string& name, int64_t min_resource, const SchedulerContext& context) {
+  if (!context.max_steps || min_resource < *context.max_steps) return Status::Ok();
+  return InvalidArgument(fmt::format("{} scheduler option min_resource: {} is not before the study's max_steps {}, so "
+                                     "no trial would be judged at a rung and nothing would stop; expected at most {}",
+                                     name, min_resource, *context.max_steps, *context.max_steps - 1));
 }
 
 // A rule decides at steps from `first` up to, not at, max_steps (a trial
@@ -70,12 +72,12 @@ Result<std::unique_ptr<Scheduler>> MakeUnchecked(const std::string& name,
   }
   if (name == "asha") {
     CAIRN_ASSIGN_OR_RETURN(AshaOptions o, AshaOptions::FromJson(options, settings));
-    if (o.min_resource) CAIRN_TRY(FirstRungWithinMaxSteps(name, *o.min_resource, context));
+    if (o.min_resource) CAIRN_TRY(FirstRungBeforeMaxSteps(name, *o.min_resource, context));
     return std::unique_ptr<Scheduler>(new AshaScheduler(context, o));
   }
   if (name == "hyperband") {
     CAIRN_ASSIGN_OR_RETURN(HyperbandOptions o, HyperbandOptions::FromJson(options, settings));
-    if (!o.max_resource) CAIRN_TRY(FirstRungWithinMaxSteps(name, o.min_resource, context));
+    CAIRN_TRY(FirstRungBeforeMaxSteps(name, o.min_resource, context));
     return std::unique_ptr<Scheduler>(new HyperbandScheduler(context, o));
   }
   if (name == "predictive") {

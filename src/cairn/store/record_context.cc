@@ -1,6 +1,8 @@
 // Reading a study's captured context and blobs back from records.
 #include "cairn/store.h"
 
+#include <algorithm>
+
 namespace cairn {
 
 nlohmann::json StudyContextOf(const StudyRecord& study) {
@@ -21,6 +23,12 @@ std::optional<int64_t> ValueStepOf(const nlohmann::json& attrs) {
   auto it = attrs.find("value_step");
   if (it == attrs.end() || !it->is_number_integer()) return std::nullopt;
   return it->get<int64_t>();
+}
+
+std::optional<int64_t> LastCountedStep(const nlohmann::json& attrs, std::optional<int64_t> max_steps) {
+  std::optional<int64_t> value_step = ValueStepOf(attrs);
+  if (value_step && max_steps) return std::min(*value_step, *max_steps);
+  return value_step ? value_step : max_steps;
 }
 
 }  // namespace cairn

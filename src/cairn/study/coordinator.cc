@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <deque>
 #include <fstream>
 #include <set>
@@ -161,7 +162,12 @@ class CoordinatorImpl final : public Coordinator {
 
  private:
   Status Refresh();
-  void TellScheduler(const TrialRecord& trial, std::vector<MetricPoint> points);
+  // Ended trials the scheduler has not heard, with their objective's points.
+  struct EndedCurve {
+    TrialRecord trial;
+    std::vector<MetricPoint> points;
+  };
+  void TellScheduler(std::vector<EndedCurve> ended);
   Status KeepTheNewStudyFile(const nlohmann::json& now);
   Status RecoverLostTrial(TrialRecord& trial);
   bool QueueRetry(const TrialRecord& trial);
@@ -390,6 +396,7 @@ Status CoordinatorImpl::Refresh() {
   CAIRN_ASSIGN_OR_RETURN(auto trials, parts_.store->ListTrials(study_.id));
   NoteStall(asked);
   int budget_trials = 0;
+  std::vector<EndedCurve> to_tell;
   for (auto& trial : trials) {
     next_number_ = std::max(next_number_, trial.number + 1);
     // Re-runs and retries repeat a trial of the budget; they do not use one up.
@@ -431,37 +438,87 @@ Status CoordinatorImpl::Refresh() {
       if (trial.state == TrialState::kStopped) {
         for (const auto& p : points) outcome.curve.emplace_back(p.step, p.value);
       }
-      TellScheduler(trial, std::move(points));
+      to_tell.push_back({trial, std::move(points)});
     }
     parts_.sampler->Tell(outcome);
   }
+  TellScheduler(std::move(to_tell));
   started_ = budget_trials;
   return Status::Ok();
 }
 
-// A trial that ended before this coordinator saw it (an earlier run of a
+// Trials that ended before this coordinator saw them (an earlier run of a
 // resumed study, or another coordinator of a shared one): the scheduler
-// learns its curve as it would have live, so a resumed study's rule judges
-// new trials against every trial of the study, not only this run's. As live:
-// the first report of each new step, up to a non-finite one, not the reports
-// that came after a stop; a trial that finished although its stop was asked
-// is stopped to the rule.
-void CoordinatorImpl::TellScheduler(const TrialRecord& trial, std::vector<MetricPoint> points) {
-  std::stable_sort(points.begin(), points.end(),
-                   [](const MetricPoint& a, const MetricPoint& b) { return a.step < b.step; });
-  std::vector<std::pair<int64_t, double>> seen;
-  for (const auto& p : points) {
-    if (!seen.empty() && p.step <= seen.back().first) continue;
-    if (!std::isfinite(p.value)) break;
-    seen.emplace_back(p.step, p.value);
+// learns their curves as it would have live, so a resumed study's rule
+// judges new trials against every trial of the study, not only this run's.
+//
+// As live, in the order it happened: every start, report and end of these
+// trials by its recorded time (at one time, reports and ends in trial
+// order, then starts, as a coordinator handles a poll's events before it
+// launches). Told one whole trial after another, a rule with rungs judged
+// each trial against the ones told before it rather than the ones that
+// had reported when it ran, and counted a trial at a rung it had lost live.
+// Of each trial: the first report of each new step, up to a non-finite one,
+// up to its value step (not the reports that came after a stop or past the
+// budget it ran under) and the study's max_steps now; a trial that
+// finished although its stop was asked is stopped to the rule.
+void CoordinatorImpl::TellScheduler(std::vector<EndedCurve> ended) {
+  enum Kind { kReport = 0, kEnd = 1, kStart = 2 };
+  struct Told {
+    double time;
+    Kind kind;
+    size_t trial;  // index into `ended`
+    int64_t step;
+    double value;
+  };
+  std::vector<Told> told;
+  for (size_t i = 0; i < ended.size(); ++i) {
+    const TrialRecord& trial = ended[i].trial;
+    std::vector<MetricPoint>& points = ended[i].points;
+    std::stable_sort(points.begin(), points.end(),
+                     [](const MetricPoint& a, const MetricPoint& b) { return a.step < b.step; });
+    const std::optional<int64_t> last = LastCountedStep(trial.attrs, spec_.max_steps);
+    std::vector<Told> reports;
+    // A trial's own events stay in step order whatever its clock said.
+    double time = trial.started_at.value_or(trial.created_at);
+    told.push_back({time, kStart, i, 0, 0.0});
+    for (const auto& p : points) {
+      if (last && p.step > *last) break;
+      if (!reports.empty() && p.step <= reports.back().step) continue;
+      if (!std::isfinite(p.value)) break;
+      time = std::max(time, p.time);
+      reports.push_back({time, kReport, i, p.step, p.value});
+    }
+    if (!ValueStepOf(trial.attrs)) {
+      // A record from before value steps: it counted its late reports.
+      const int reports_after_stop = trial.attrs.is_object() ? trial.attrs.value("reports_after_stop", 0) : 0;
+      const size_t after_stop = static_cast<size_t>(std::max(0, reports_after_stop));
+      reports.resize(reports.size() - std::min(after_stop, reports.size()));
+    }
+    told.insert(told.end(), reports.begin(), reports.end());
+    told.push_back({std::max(time, trial.ended_at.value_or(time)), kEnd, i, 0, 0.0});
   }
-  const int reports_after_stop = trial.attrs.is_object() ? trial.attrs.value("reports_after_stop", 0) : 0;
-  const size_t after_stop = static_cast<size_t>(std::max(0, reports_after_stop));
-  seen.resize(seen.size() - std::min(after_stop, seen.size()));
-  parts_.scheduler->OnTrialStart(trial.number, trial.params);
-  for (const auto& [step, value] : seen) (void)parts_.scheduler->OnReport(trial.number, step, value);
-  const bool finished_anyway = trial.state == TrialState::kCompleted && trial.attrs.contains("decision");
-  parts_.scheduler->OnTrialEnd(trial.number, finished_anyway ? TrialState::kStopped : trial.state);
+  std::stable_sort(told.begin(), told.end(), [&](const Told& a, const Told& b) {
+    auto key = [&](const Told& t) {
+      return std::make_tuple(t.time, t.kind == kStart, ended[t.trial].trial.number, t.kind == kEnd, t.step);
+    };
+    return key(a) < key(b);
+  });
+  std::vector<bool> started(ended.size(), false);
+  for (const Told& t : told) {
+    const TrialRecord& trial = ended[t.trial].trial;
+    if (!started[t.trial]) {
+      // A report recorded at its trial's start time sorts before the start.
+      parts_.scheduler->OnTrialStart(trial.number, trial.params);
+      started[t.trial] = true;
+    }
+    if (t.kind == kReport) {
+      (void)parts_.scheduler->OnReport(trial.number, t.step, t.value);
+    } else if (t.kind == kEnd) {
+      const bool finished_anyway = trial.state == TrialState::kCompleted && trial.attrs.contains("decision");
+      parts_.scheduler->OnTrialEnd(trial.number, finished_anyway ? TrialState::kStopped : trial.state);
+    }
+  }
 }
 
 // A trial whose coordinator died while the executor may still run it (a
@@ -797,8 +854,10 @@ bool CoordinatorImpl::CountObjective(LiveTrial& live, int64_t step, double value
   bool new_step = !live.last_step || step > *live.last_step;
   if (!live.last_step || step >= *live.last_step) live.record.value = value;
   if (new_step) ++live.record.steps;
-  if (!std::isfinite(value)) return false;
+  // A NaN is the value too (the trial fails on it), so its step is the
+  // value's step; it is not a point of the curve the rule learns.
   if (new_step) live.last_step = step;
+  if (!std::isfinite(value)) return false;
   live.curve.emplace_back(step, value);
   return new_step;
 }

@@ -195,11 +195,11 @@ CountedObjective CountObjective(const std::vector<MetricPoint>& points, const st
     const bool new_step = !out.last_step || p.step > *out.last_step;
     if (new_step) ++out.steps;
     out.value = p.value;
+    out.last_step = p.step;  // a NaN's too: it is the value (the trial fails on it)
     if (!std::isfinite(p.value)) {
       out.nonfinite = p;
       break;
     }
-    out.last_step = p.step;
   }
   return out;
 }

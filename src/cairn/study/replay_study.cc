@@ -175,8 +175,10 @@ Result<std::vector<CurveRecord>> StudyCurves(Store& store, const std::string& na
     CurveRecord c = blank(t.number, t.state);
     c.params = t.params;
     double previous = t.started_at.value_or(points.empty() ? 0.0 : points.front().time);
+    // Past the value step (reports after a stop) or the budget: points, not the curve.
+    const std::optional<int64_t> last = LastCountedStep(t.attrs, max_steps);
     for (const auto& p : points) {
-      if (max_steps && p.step > *max_steps) break;  // past the budget: not the trial's value
+      if (last && p.step > *last) break;
       // One value per distinct step, at the steps reported (a program that
       // reports every 10th epoch is replayed at 10, 20, ...); points come in
       // step order and the last report of a step wins, as in a curves export.
