@@ -83,6 +83,32 @@ TEST(Software, PythonPackagesOfThatInterpreterCached) {
   EXPECT_TRUE(pkgs.contains("torch")) << "torch importable but not listed";
 }
 
+// The probe runs without the trial protocol's variables: a trial's end
+// sweeps up the processes that carry them, and once killed a short trial's
+// probe (every later trial then recorded python "?"). A failed probe is
+// not cached: the next trial probes again.
+TEST(Software, TheProbeIsNotPartOfTheTrialAndAFailureIsNotKept) {
+  auto dir = testing::MakeTempDir("cairn-py-marks");
+  testing::WriteScript(dir / "python3",
+                       "if [ -n \"$CAIRN_TRIAL_ID$CAIRN_TRIAL_DIR\" ]; then echo marked >&2; exit 7; fi\n"
+                       "if [ ! -e " + (dir / "second").string() + " ]; then : > " + (dir / "second").string() +
+                           "; echo flaky >&2; exit 3; fi\n"
+                       "echo '{\"executable\": \"fake\", \"version\": \"3.99.0\", \"prefix\": \"/fake\", "
+                       "\"packages\": {}}'\n");
+  Capturer capturer;
+  const std::map<std::string, std::string> env = {
+      {"PATH", dir.string()}, {"CAIRN_TRIAL_ID", "5"}, {"CAIRN_TRIAL_DIR", (dir / "t5").string()}};
+  auto first = capturer.CaptureSoftware({"python3", "x.py"}, env);
+  EXPECT_EQ(first["python"].value("error", ""), "exit 3: flaky") << first["python"].dump();
+  auto second = capturer.CaptureSoftware({"python3", "x.py"}, env);
+  EXPECT_FALSE(second["python"].contains("error")) << second["python"].dump();
+  EXPECT_EQ(second["python"]["version"], "3.99.0");
+  EXPECT_EQ(capturer.stats().python_probes, 2);
+  capturer.CaptureSoftware({"python3", "y.py"}, env);
+  EXPECT_EQ(capturer.stats().python_probes, 2) << "a success is kept";
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Software, PythonFoundOnTheTrialsPath) {
   // A fake "python3" first on the trial's PATH: its packages are the ones recorded.
   auto dir = testing::MakeTempDir("cairn-py");

@@ -85,10 +85,20 @@ nlohmann::json Capturer::Impl::Python(const std::string& interpreter, const Env&
     std::lock_guard lock(mu);
     if (auto it = python.find(key); it != python.end()) return it->second;
   }
-  nlohmann::json facts = internal::ProbePython(interpreter, env, options.command_timeout_s);
+  // The probe is Cairn's process, not the trial's: without the trial
+  // protocol's variables. A trial that ends sweeps up the processes that
+  // carry its CAIRN_TRIAL_ID and CAIRN_TRIAL_DIR (KillTrialProcesses), and
+  // a short trial's probe, still running, was killed with it.
+  Env probe_env;
+  for (const auto& [name, value] : env) {
+    if (name.rfind("CAIRN_", 0) != 0) probe_env.emplace(name, value);
+  }
+  nlohmann::json facts = internal::ProbePython(interpreter, probe_env, options.command_timeout_s);
   std::lock_guard lock(mu);
   ++stats.python_probes;
-  python[key] = facts;
+  // A failure may pass (a probe killed or slow under load): the next trial
+  // probes again rather than every later trial recording "?".
+  if (!facts.contains("error")) python[key] = facts;
   return facts;
 }
 
