@@ -247,6 +247,29 @@ TEST_F(ExportBundleTest, MalformedBundlesWriteNothing) {
   EXPECT_NE(s.message().find("field 'spec_yaml': its objective is acc (maximize) but the study's is loss"),
             std::string::npos) << s.message();
 
+  // Parameters the study's space could not have given: `reproduce` would
+  // run them as if recorded. Refused, naming the trial and the field.
+  json outside = *bundle;
+  outside["trials"][1]["params"]["lr"] = 99.0;
+  s = ImportBundle(*target, outside);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("bundle trial 1: field 'params': "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("lr"), std::string::npos) << s.message();
+  json unknown_choice = *bundle;
+  unknown_choice["trials"][0]["params"]["opt"] = "zzz";
+  EXPECT_NE(ImportBundle(*target, unknown_choice).message().find("bundle trial 0: field 'params': "),
+            std::string::npos);
+  json missing = *bundle;
+  missing["trials"][2]["params"].erase("width");
+  EXPECT_NE(ImportBundle(*target, missing).message().find("bundle trial 2: field 'params': "), std::string::npos);
+  // A study identifier that is no ARK (its trials' derive from it).
+  json not_an_ark = *bundle;
+  not_an_ark["study"]["ark"] = "notanark";
+  for (auto& t : not_an_ark["trials"]) t["ark"] = "notanark/t" + std::to_string(t["number"].get<int>());
+  s = ImportBundle(*target, not_an_ark);
+  EXPECT_NE(s.message().find("bundle study 'digits': field 'ark': identifier 'notanark' does not start with ark:/"),
+            std::string::npos) << s.message();
+
   auto studies = target->ListStudies();
   ASSERT_TRUE(studies.ok());
   EXPECT_TRUE(studies->empty());

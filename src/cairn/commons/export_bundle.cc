@@ -50,6 +50,7 @@ struct DecodedTrial {
 
 struct DecodedBundle {
   StudyRecord study;
+  std::optional<StudySpec> spec;  // the study file, when it has one
   std::vector<DecodedTrial> trials;
   std::vector<Blob> blobs;
 };
@@ -114,11 +115,19 @@ Result<DecodedBundle> Decode(const json& bundle) {
   CAIRN_TRY(CheckHeader(bundle));
   DecodedBundle out;
   CAIRN_ASSIGN_OR_RETURN(out.study, commons::StudyFromBundle(bundle.value("study", json())));
+  // An identifier others may cite: a well-formed ARK whose check character
+  // holds (trial identifiers derive from it), or none.
+  if (!out.study.ark.empty()) {
+    if (Status valid = ValidateArk(out.study.ark); !valid.ok()) {
+      return InvalidArgument(fmt::format("bundle study '{}': field 'ark': {}", out.study.name, valid.message()));
+    }
+  }
   // `reproduce` and resuming run from the recorded study file: it must be one.
   if (!out.study.spec_yaml.empty()) {
-    auto spec = ParseStudyText(out.study.spec_yaml, "spec_yaml", std::filesystem::temp_directory_path());
-    if (!spec.ok()) return spec.status().WithContext("bundle study '" + out.study.name + "': field 'spec_yaml'");
-    CAIRN_TRY(SpecAgrees(out.study, *spec));
+    auto parsed = ParseStudyText(out.study.spec_yaml, "spec_yaml", std::filesystem::temp_directory_path());
+    if (!parsed.ok()) return parsed.status().WithContext("bundle study '" + out.study.name + "': field 'spec_yaml'");
+    CAIRN_TRY(SpecAgrees(out.study, *parsed));
+    out.spec = std::move(*parsed);
   }
   const json& trials = bundle.value("trials", json());
   if (!trials.is_array()) return InvalidArgument("bundle: field 'trials': expected a list");
@@ -206,10 +215,25 @@ Status GiveACopyItsOwnArks(Store& store, StudyRecord& study, std::vector<Decoded
   return Status::Ok();
 }
 
+// What `show` lists and `reproduce` runs: parameters the study's space
+// could have given, or an edited value would be run as if recorded. (Only
+// for imports: the other formats describe a store's records as they are.)
+Status ParamsFitTheSpace(const DecodedBundle& decoded) {
+  if (!decoded.spec) return Status::Ok();
+  for (const DecodedTrial& trial : decoded.trials) {
+    if (Status valid = decoded.spec->space.Validate(trial.record.params); !valid.ok()) {
+      return InvalidArgument(fmt::format("bundle trial {}: field 'params': {} (the study file's space)",
+                                         trial.record.number, valid.message()));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ImportBundle(Store& store, const json& bundle, const ImportOptions& options) {
   CAIRN_ASSIGN_OR_RETURN(DecodedBundle decoded, Decode(bundle));
+  CAIRN_TRY(ParamsFitTheSpace(decoded));
   StudyRecord& study = decoded.study;
   if (!options.rename_to.empty()) study.name = options.rename_to;
   if (!IsValidStudyName(study.name)) {
