@@ -112,6 +112,46 @@ TEST_F(ExportFormatsTest, RoCrateNamesAFolderWithOneSlash) {
   EXPECT_TRUE(found) << crate->dump(1);
 }
 
+// The data changed between trials (edited before a resume): each content
+// is its own entity, and each trial cites the one it used; once every
+// trial cited the first trial's hash.
+TEST_F(ExportFormatsTest, RoCrateDescribesEachContentOfAChangedDataset) {
+  json changed = bundle_;
+  const std::string later_sha(64, 'b');
+  std::string path, first_sha;
+  for (auto& t : changed["trials"]) {
+    if (t["number"] != 3 || !t["attrs"].contains("context")) continue;
+    for (auto& d : t["attrs"]["context"]["datasets"]) {
+      path = d.value("path", "");
+      first_sha = d.value("file_sha256", d.value("sha256", ""));
+      d["sha256"] = later_sha;
+      d["file_sha256"] = later_sha;
+    }
+  }
+  ASSERT_FALSE(path.empty());
+  auto crate = BuildRoCrate(changed);
+  ASSERT_TRUE(crate.ok()) << crate.status().ToString();
+  std::map<std::string, std::string> sha_of;  // @id -> sha256
+  std::map<std::string, std::set<std::string>> used;  // action @id -> dataset @ids
+  for (const auto& e : (*crate)["@graph"]) {
+    if (e.value("alternateName", "") == path) sha_of[e["@id"]] = e.value("sha256", "");
+    if (e.value("@type", "") == "CreateAction") {
+      for (const auto& o : e.value("object", json::array())) used[e["@id"]].insert(o.value("@id", ""));
+    }
+  }
+  ASSERT_EQ(sha_of.size(), 2u) << crate->dump(1);
+  std::set<std::string> shas;
+  for (const auto& [id, sha] : sha_of) shas.insert(sha);
+  EXPECT_TRUE(shas.count(later_sha));
+  ASSERT_TRUE(used.count("#trial-3") && used.count("#trial-0")) << crate->dump(1);
+  for (const auto& [action, ids] : used) {
+    for (const auto& id : ids) {
+      if (!sha_of.count(id)) continue;
+      EXPECT_EQ(sha_of[id] == later_sha, action == "#trial-3") << action << " uses " << id;
+    }
+  }
+}
+
 TEST_F(ExportFormatsTest, RoCrateMeetsProcessRunCrateRequirements) {
   std::filesystem::path crate_dir = dir_ / "crate";
   ASSERT_TRUE(WriteRoCrate(bundle_, crate_dir).ok());

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -55,6 +56,7 @@ struct CrateBuilder {
   Graph graph;
   json has_part = json::array();
   std::set<std::string> parts;
+  std::map<std::string, std::string> content_of;  // dataset address -> the fingerprint it first described
 
   void AddPart(const std::string& id) {
     if (parts.insert(id).second) has_part.push_back(Ref(id));
@@ -74,6 +76,12 @@ struct CrateBuilder {
       } else {
         std::string id = FileUri(path);
         if (kind == "directory" && !id.ends_with('/')) id += '/';  // "ds/" declared: one slash
+        // The data changed between trials (a resume after the file was
+        // edited): each content is its own entity, or every trial would
+        // cite the first trial's hash. The first keeps the plain address.
+        const std::string fingerprint = d["sha256"].get<std::string>();
+        auto [described, first] = content_of.emplace(id, fingerprint);
+        if (!first && described->second != fingerprint) id += "#fingerprint=" + fingerprint.substr(0, 16);
         e = {{"@id", id},
              {"@type", kind == "directory" ? "Dataset" : "File"},
              {"name", std::filesystem::path(path).filename().string()},
