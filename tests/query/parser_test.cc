@@ -139,6 +139,16 @@ TEST(QueryParser, ErrorPointsAtTheMissingValue) {
             "                         ^");
 }
 
+// Columns count characters, and the caret is placed by them, whatever
+// script the text before the error is in ("ä" is 2 bytes, a Japanese
+// character 3): bytes once put both 3 places too far here.
+TEST(QueryParser, ErrorColumnsCountCharactersNotBytes) {
+  EXPECT_EQ(ParseError("study = \"\xC3\xA4\xE6\x97\xA5\" AND value < foo"),
+            "query:1:26: expected a value after '<'\n"
+            "  study = \"\xC3\xA4\xE6\x97\xA5\" AND value < foo\n"
+            "                           ^");
+}
+
 TEST(QueryParser, ErrorColumns) {
   struct Case {
     const char* text;

@@ -1,10 +1,13 @@
 // The hand-written lexer of the query language.
 #include "cairn/query/lexer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
 #include <fmt/format.h>
+
+#include "cairn/utf8.h"
 
 namespace cairn::query {
 
@@ -138,10 +141,15 @@ Status QueryError(std::string_view text, size_t offset, std::string_view message
   if (line_end == std::string_view::npos) line_end = text.size();
   int line = 1;
   for (size_t i = 0; i < line_start; ++i) line += text[i] == '\n';
-  size_t col = offset - line_start + 1;
+  // Columns count characters, and the caret is placed by them (DisplayWidth):
+  // a name in another script before the error once moved both by its bytes
+  // (3 for each Japanese character).
+  const std::string_view before = text.substr(line_start, offset - line_start);
+  const size_t col = 1 + static_cast<size_t>(std::count_if(before.begin(), before.end(),
+                                                           [](char c) { return !IsUtf8Continuation(c); }));
   return InvalidArgument(fmt::format("query:{}:{}: {}\n  {}\n  {}^", line, col, message,
                                      text.substr(line_start, line_end - line_start),
-                                     std::string(col - 1, ' ')));
+                                     std::string(DisplayWidth(before), ' ')));
 }
 
 }  // namespace cairn::query
