@@ -129,6 +129,15 @@ TEST(StripUrlCredentials, Cases) {
   EXPECT_EQ(StripUrlCredentials("git@github.com:lab/x.git"), "git@github.com:lab/x.git");
   EXPECT_EQ(StripUrlCredentials("postgresql://u:p@db/cairn"), "postgresql://db/cairn");
   EXPECT_EQ(StripUrlCredentials("/local/path"), "/local/path");
+  // Every URL of a value (PIP_EXTRA_INDEX_URL lists several): the second's
+  // credentials once stayed.
+  EXPECT_EQ(StripUrlCredentials("https://a:s1@one.example/simple https://b:s2@two.example/simple"),
+            "https://one.example/simple https://two.example/simple");
+  EXPECT_EQ(StripUrlCredentials("http://u:p@a,http://v:q@b"), "http://a,http://b");
+  // A password with a '/' in it is user-info, not a path; a port is not.
+  EXPECT_EQ(StripUrlCredentials("postgresql://app:ab/cd+ef@db.example:5432/prod"),
+            "postgresql://db.example:5432/prod");
+  EXPECT_EQ(StripUrlCredentials("https://host:8443/x@y"), "https://host:8443/x@y");
   // Secrets in the query: named like a secret, or a signature.
   EXPECT_EQ(StripUrlCredentials("https://h/x?a=1&access_token=abc&b=2"), "https://h/x?a=1&access_token=<redacted>&b=2");
   EXPECT_EQ(StripUrlCredentials("https://s3/b/k?X-Amz-Credential=AK%2F1&X-Amz-Signature=f00&X-Amz-Expires=60#top"),

@@ -103,15 +103,36 @@ std::string RedactPath(std::string_view path) {
 
 }  // namespace
 
-std::string StripUrlCredentials(std::string_view url) {
+namespace {
+
+bool AllDigits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Where a URL's host starts: past its user-info when it has one. A password
+// with a '/' in it ("app:ab/cd@db/prod") is not valid URL syntax but is
+// written so, and must not pass for a path: an authority "user:x" whose
+// "x" is no port, followed by an '@', is user-info up to that '@'.
+size_t HostStart(std::string_view url, size_t authority_start) {
+  const size_t authority_end = std::min(url.find_first_of("/?#", authority_start), url.size());
+  const std::string_view authority = url.substr(authority_start, authority_end - authority_start);
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) return authority_start + at + 1;
+  const size_t colon = authority.find(':');
+  const size_t later_at = url.find('@', authority_end);
+  if (colon == std::string_view::npos || later_at == std::string_view::npos || AllDigits(authority.substr(colon + 1))) {
+    return authority_start;
+  }
+  return later_at + 1;
+}
+
+// One URL, no spaces in it.
+std::string StripOneUrl(std::string_view url) {
   size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
-  size_t host_start = scheme + 3;
+  const size_t host_start = HostStart(url, scheme + 3);
   size_t path_start = url.find('/', host_start);
-  std::string_view authority = url.substr(host_start, path_start - host_start);
-  size_t at = authority.rfind('@');
-  std::string out(url.substr(0, host_start));
-  out += at == std::string_view::npos ? authority : authority.substr(at + 1);
+  std::string out(url.substr(0, scheme + 3));
+  out += url.substr(host_start, path_start - host_start);
   if (path_start != std::string_view::npos) {
     std::string_view rest = url.substr(path_start);
     size_t path_end = std::min(rest.find('?'), rest.find('#'));
@@ -122,6 +143,23 @@ std::string StripUrlCredentials(std::string_view url) {
     size_t fragment = out.find('#', q);
     std::string tail = fragment == std::string::npos ? "" : out.substr(fragment);
     out = out.substr(0, q + 1) + RedactQuery(std::string_view(out).substr(q + 1, fragment - q - 1)) + tail;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string StripUrlCredentials(std::string_view text) {
+  // Every URL of the text: a value may list several (PIP_EXTRA_INDEX_URL
+  // separates them with spaces, others with commas), and only the first
+  // once lost its credentials.
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t end = std::min(text.find_first_of(" \t\n,", i), text.size());
+    out += StripOneUrl(text.substr(i, end - i));
+    if (end < text.size()) out += text[end];
+    i = end + 1;
   }
   return out;
 }
