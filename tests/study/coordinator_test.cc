@@ -840,6 +840,40 @@ TEST_F(CoordinatorTest, RepeatsOfRepeatsKeepTheFirstTrialsSeed) {
   for (const auto& t : trials) EXPECT_EQ(t.attrs["seed"], trials[0].attrs["seed"]) << "trial " << t.number;
 }
 
+// A retry interrupted while it ran is re-run as that retry: the count of
+// retries holds through interrupts (a re-run once started the count again,
+// so each interrupt bought another max_retries runs).
+TEST_F(CoordinatorTest, ARetryInterruptedIsReRunAsTheSameRetry) {
+  StudySpec spec = MakeSpec(1, 1);
+  spec.max_retries = 2;
+  std::atomic<bool> interrupt{false};
+  // Trial 0 fails at once; its retry (trial 1) runs long and is interrupted.
+  FakeExecutor first(&clock_, [](const LaunchRequest& r) {
+    Script s = Rising(r, r.number == 0 ? 1 : 10);
+    s.exit_code = 1;
+    return s;
+  });
+  ASSERT_TRUE(RunStudy(spec, first, "none", &interrupt, [&](const StudyProgress& p) {
+                if (p.elapsed_s >= 4) interrupt = true;
+              }).ok());
+  FakeExecutor failing(&clock_, [](const LaunchRequest& r) {
+    Script s = Rising(r, 2);
+    s.exit_code = 1;
+    return s;
+  });
+  ASSERT_TRUE(RunStudy(spec, failing).ok());
+  auto trials = Trials();
+  // 0 fails, 1 (retry 1 of 0) interrupted, 2 re-runs 1 and fails, 3 is retry 2 of 0; no more.
+  ASSERT_EQ(trials.size(), 4u);
+  EXPECT_EQ(trials[1].state, TrialState::kInterrupted);
+  EXPECT_EQ(trials[2].attrs["rerun_of"], 1);
+  EXPECT_EQ(trials[2].attrs["retry_of"], 0);
+  EXPECT_EQ(trials[2].attrs["retry"], 1);
+  EXPECT_EQ(trials[3].attrs["retry_of"], 0);
+  EXPECT_EQ(trials[3].attrs["retry"], 2);
+  EXPECT_FALSE(trials[3].attrs.contains("rerun_of"));
+}
+
 TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
   std::atomic<bool> interrupt{false};
   FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });

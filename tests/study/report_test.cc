@@ -57,6 +57,12 @@ TEST(RenderTrialDetails, SaysWhichTrialARerunOrRetryRepeats) {
   EXPECT_NE(RenderTrialDetails(d).find("  retry 2 of trial 0 (it failed; same parameters and seed)\n"),
             std::string::npos)
       << RenderTrialDetails(d);
+  d["attrs"]["rerun_of"] = 4;  // retry 2, interrupted as trial 4, run again
+  EXPECT_NE(RenderTrialDetails(d).find("  re-run of trial 4 (it was interrupted or lost; same parameters and seed), "
+                                       "as retry 2 of trial 0\n"),
+            std::string::npos)
+      << RenderTrialDetails(d);
+  d["attrs"].erase("rerun_of");
   // The value's step, as the coordinator recorded it.
   d["attrs"]["value_step"] = 3;
   d["metrics"] = {{"acc", {{"steps", 5}, {"last", 0.5}, {"min", 0.1}, {"max", 0.6}, {"last_step", 9}}}};

@@ -103,8 +103,12 @@ struct LiveTrial {
 // A trial to run again with the parameters of an earlier one (lost, interrupted, retried).
 struct Rerun {
   Params params;
-  int origin = 0;       // the number of the trial it repeats
+  int origin = 0;       // the number of the trial it repeats (its rerun_of; a retry's retry_of)
   int retry = 0;        // 1 for the first retry of a failure
+  // A re-run of a retry (interrupted or lost while it ran) is still that
+  // retry of that failure: it carries both, so a failure of the re-run is
+  // retried as the next one, and max_retries holds through interrupts.
+  std::optional<int> retry_of;
   bool counts = false;  // whether it uses up a trial of the budget
   bool whole_gpu = false;  // it ran out of GPU memory sharing one: give it a GPU alone
   bool marked = false;  // the store says attrs.rerun of trial `origin`: it is queued here
@@ -129,6 +133,17 @@ std::optional<uint64_t> SeedParam(const Params& params) {
   auto d = ParamValueAsDouble(it->second);
   if (!d || !(*d >= 0) || *d >= 18446744073709551616.0 || std::floor(*d) != *d) return std::nullopt;
   return static_cast<uint64_t>(*d);
+}
+
+// The Rerun of an interrupted, lost or out-of-memory `trial` as `origin`:
+// the retry it was, if it was one, goes on with it.
+Rerun RerunOf(const TrialRecord& trial, int origin) {
+  Rerun r{.params = trial.params, .origin = origin, .seed = RecordedSeed(trial.attrs)};
+  if (const int retry = trial.attrs.value("retry", 0); retry > 0 && trial.attrs.contains("retry_of")) {
+    r.retry = retry;
+    r.retry_of = trial.attrs.value("retry_of", trial.number);
+  }
+  return r;
 }
 
 std::string OwnerName(double start) {
@@ -424,8 +439,9 @@ Status CoordinatorImpl::Refresh() {
     bool rerun = (trial.state == TrialState::kLost || trial.state == TrialState::kInterrupted) &&
                  !trial.attrs.value("rerun", false);
     if (rerun) {
-      reruns_.push_back(
-          {.params = trial.params, .origin = trial.number, .marked = true, .seed = RecordedSeed(trial.attrs)});
+      Rerun rerun = RerunOf(trial, trial.number);
+      rerun.marked = true;
+      reruns_.push_back(std::move(rerun));
       trial.attrs["rerun"] = true;  // re-run once, even if this coordinator dies too
       CAIRN_TRY(parts_.store->UpdateTrial(trial));
     }
@@ -653,7 +669,9 @@ Status CoordinatorImpl::LaunchNext() {
     const Rerun& r = reruns_.front();
     repeated_seed = r.seed;
     params_for = [params = r.params](int) { return params; };
-    attrs[r.retry > 0 ? "retry_of" : "rerun_of"] = r.origin;
+    const bool retry = r.retry > 0 && !r.retry_of;
+    attrs[retry ? "retry_of" : "rerun_of"] = r.origin;
+    if (r.retry_of) attrs["retry_of"] = *r.retry_of;
     if (r.retry > 0) attrs["retry"] = r.retry;
     if (r.whole_gpu) attrs["rerun_reason"] = "GPU out of memory while sharing a GPU: run alone";
     reruns_.pop_front();
@@ -979,9 +997,9 @@ void CoordinatorImpl::NoteGpuOutOfMemory(LiveTrial& live) {
   trial.attrs["gpu_out_of_memory"] = true;
   if (live.gpu_share >= 1.0 || trial.attrs.contains("rerun_reason") || interrupted_) return;
   if (packing_) packing_->RecordOutOfMemory(live.per_gpu);
-  int origin = trial.attrs.value("rerun_of", trial.number);
-  reruns_.push_back(
-      {.params = trial.params, .origin = origin, .whole_gpu = true, .seed = RecordedSeed(trial.attrs)});
+  Rerun rerun = RerunOf(trial, trial.attrs.value("rerun_of", trial.number));
+  rerun.whole_gpu = true;
+  reruns_.push_back(std::move(rerun));
   trial.attrs["rerun"] = true;
 }
 

@@ -287,8 +287,12 @@ std::string RenderTrialDetails(const nlohmann::json& d) {
   const auto& attrs = d["attrs"];
   // The duplicate rows of `status`: which trial this one repeats.
   if (attrs.contains("rerun_of") && attrs["rerun_of"].is_number_integer()) {
-    out += fmt::format("  re-run of trial {} (it was interrupted or lost; same parameters and seed)\n",
-                       attrs["rerun_of"].get<int>());
+    const bool retry = attrs.contains("retry_of") && attrs["retry_of"].is_number_integer();
+    out += fmt::format("  re-run of trial {} (it was interrupted or lost; same parameters and seed){}\n",
+                       attrs["rerun_of"].get<int>(),
+                       retry ? fmt::format(", as retry {} of trial {}", attrs.value("retry", 1),
+                                           attrs["retry_of"].get<int>())
+                             : "");
   } else if (attrs.contains("retry_of") && attrs["retry_of"].is_number_integer()) {
     out += fmt::format("  retry {} of trial {} (it failed; same parameters and seed)\n", attrs.value("retry", 1),
                        attrs["retry_of"].get<int>());
