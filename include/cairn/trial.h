@@ -29,6 +29,14 @@ std::optional<TrialState> ParseTrialState(std::string_view name);
 // Completed, stopped, failed, interrupted and lost are final.
 bool IsFinal(TrialState state);
 
+// Whether a file of a trial's folder (its path relative to the folder) is
+// one Cairn keeps there beside what the program made: the local executor's
+// exit record, the coordinator's stop record, the Slurm engine's job
+// script, job record, pack script and log and markers, and a temporary of
+// their atomic writes. Exact names: a program's own "cairn-best.pt" is an
+// artifact.
+bool IsCairnTrialFile(std::string_view relative_path);
+
 enum class Direction { kMinimize, kMaximize };
 std::string_view DirectionName(Direction d);  // "minimize" | "maximize"
 std::optional<Direction> ParseDirection(std::string_view name);  // also "min"/"max"

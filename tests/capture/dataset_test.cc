@@ -137,6 +137,14 @@ TEST_F(DatasetTest, ArtifactsWithHashesAndLogsMarked) {
   EXPECT_EQ(with_record[0]["path"], "cairn-exit.json");
   EXPECT_EQ(with_record[0].value("cairn", false), true);
   std::filesystem::remove(trial / "cairn-exit.json");
+  // By exact name: a program's own files that start alike are what it made.
+  WriteFile(trial / "cairn-best.pt", "w");
+  WriteFile(trial / "slurm_notes.txt", "n");
+  WriteFile(trial / "cairn-stop.json.tmp.4242", "{");
+  for (const auto& a : ListArtifacts(trial)) {
+    EXPECT_EQ(a.value("cairn", false), a["path"] == "cairn-stop.json.tmp.4242") << a.dump();
+  }
+  for (const char* f : {"cairn-best.pt", "slurm_notes.txt", "cairn-stop.json.tmp.4242"}) std::filesystem::remove(trial / f);
 
   FingerprintCache cache;
   ListArtifacts(trial, &cache);

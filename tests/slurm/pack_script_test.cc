@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "cairn/slurm/job_script.h"
+#include "cairn/trial.h"
 #include "support/paths.h"
 
 namespace cairn::slurm_internal {
@@ -274,6 +275,15 @@ TEST(PackExit, StatusToExitEvent) {
   EXPECT_EQ(e.signal, SIGSEGV);
   EXPECT_EQ(PackedTrialEnd(3, 143, true, "w", 1.0).kind, ExitKind::kStopped);
   EXPECT_EQ(PackedTrialEnd(3, 0, true, "w", 1.0).kind, ExitKind::kStopped);
+}
+
+// The files the Slurm engine keeps in a trial's folder are Cairn's, not
+// artifacts: the list in IsCairnTrialFile names each of them.
+TEST(SlurmTrialFiles, AreAllKnownAsCairns) {
+  for (const char* name : {kStopFile, kExitFile, kPidFile, kDoneFile, kJobRecord, kPackScript, kPackLog, "slurm_job.sh"}) {
+    EXPECT_TRUE(IsCairnTrialFile(name)) << name;
+  }
+  EXPECT_TRUE(IsCairnTrialFile(kExitRecordFile));
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ nlohmann::json ListArtifacts(const fs::path& trial_dir, FingerprintCache* cache)
     // The Slurm executor's job script, job record, pack files and stop/exit
     // markers, and the local trial's exit and stop records (cairn-exit.json,
     // cairn-stop.json): part of the trail, but not what the trial made.
-    if (rel.starts_with("slurm_") || rel.starts_with("cairn-")) item["cairn"] = true;
+    if (IsCairnTrialFile(rel)) item["cairn"] = true;
     out.push_back(std::move(item));
   }
   return out;

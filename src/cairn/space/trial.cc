@@ -1,5 +1,6 @@
 #include "cairn/trial.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -43,6 +44,21 @@ std::optional<Direction> ParseDirection(std::string_view name) {
   if (name == "maximize" || name == "max") return Direction::kMaximize;
   if (name == "minimize" || name == "min") return Direction::kMinimize;
   return std::nullopt;
+}
+
+bool IsCairnTrialFile(std::string_view relative_path) {
+  static constexpr std::string_view kNames[] = {
+      "cairn-exit.json", "cairn-stop.json", "slurm_job.sh",  "slurm_job.json", "slurm_pack.sh",
+      "slurm_pack.log",  "slurm_stop",      "slurm_exit",    "slurm_pid",      "slurm_done"};
+  for (std::string_view name : kNames) {
+    if (relative_path == name) return true;
+    // "<name>.tmp.<pid>": an atomic write cut short.
+    if (relative_path.starts_with(name) && relative_path.substr(name.size()).starts_with(".tmp.")) {
+      std::string_view pid = relative_path.substr(name.size() + 5);
+      if (!pid.empty() && std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; })) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace cairn
