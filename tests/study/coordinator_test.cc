@@ -874,6 +874,27 @@ TEST_F(CoordinatorTest, ARetryInterruptedIsReRunAsTheSameRetry) {
   EXPECT_FALSE(trials[3].attrs.contains("rerun_of"));
 }
 
+// A running trial's record pairs its value with that value's step: the
+// stored points run ahead of the value, and `status` once showed the value
+// of one step beside a later step (and kept it so after a kill -9).
+TEST_F(CoordinatorTest, ARunningTrialsValueGoesWithItsStep) {
+  FakeExecutor exec(&clock_, [](const LaunchRequest& r) { return Rising(r, 20); });
+  int checked = 0;
+  ASSERT_TRUE(RunStudy(MakeSpec(1, 1), exec, "none", nullptr, [&](const StudyProgress& p) {
+                if (p.running == 0 || p.elapsed_s < 5) return;
+                auto study = store_->GetStudy("fake");
+                auto trials = store_->ListTrials(study->id);
+                if (!trials.ok() || trials->empty() || !(*trials)[0].value) return;
+                const TrialRecord& t = (*trials)[0];
+                const int64_t step = t.attrs.value("value_step", int64_t{0});
+                ASSERT_GT(step, 0) << t.attrs.dump();
+                EXPECT_EQ(step, t.steps);
+                EXPECT_DOUBLE_EQ(*t.value, *ParamValueAsDouble(t.params.at("x")) * (1.0 - std::exp(-0.3 * step)));
+                ++checked;
+              }).ok());
+  EXPECT_GT(checked, 0);
+}
+
 TEST_F(CoordinatorTest, InterruptedStudyResumesAndRerunsInterruptedTrials) {
   std::atomic<bool> interrupt{false};
   FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });

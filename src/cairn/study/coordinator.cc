@@ -1243,6 +1243,10 @@ void CoordinatorImpl::Heartbeat() {
     if (!alive_due && live.record.steps == live.steps_written) continue;
     live.record.heartbeat_at = parts_.clock->WallTime();
     live.steps_written = live.record.steps;
+    // The value written goes with its step: `status` and `show` of a running
+    // trial (or of one its coordinator lost) read the step from here, and
+    // the stored points run ahead of the value.
+    if (live.last_step) live.record.attrs["value_step"] = *live.last_step;
     (void)parts_.store->UpdateTrial(live.record);
     // A write that waited for the store went in with the stamp of before
     // the wait, already stale to the others: stamp it again.
