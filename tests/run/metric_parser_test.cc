@@ -113,6 +113,20 @@ TEST(MetricParserTest, PythonsBareNonFiniteFloatsAreRead) {
   EXPECT_TRUE(std::isnan(quoted->metrics.at("b")));
 }
 
+// A number too large for a double is valid JSON that nlohmann refuses: the
+// whole line (step and every metric) was lost. It diverged: infinity.
+TEST(MetricParserTest, AJsonNumberPastADoubleIsInfinityNotALostLine) {
+  MetricParser parser = MakeParser();
+  auto r = parser.Parse(R"({"epoch": 1, "acc": 0.60, "loss": 1e400, "low": -2.5E+999, "tiny": 1e-400, "s": "a 1e400"})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->step, 1);
+  EXPECT_DOUBLE_EQ(r->metrics.at("acc"), 0.60);
+  EXPECT_EQ(r->metrics.at("loss"), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(r->metrics.at("low"), -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(r->metrics.at("tiny"), 0.0);
+  EXPECT_FALSE(r->metrics.contains("s")) << "inside a string it is text";
+}
+
 // Keys no store can name a metric by are left out, not passed on to end
 // the study when the store refuses them.
 TEST(MetricParserTest, JsonKeysAStoreCannotNameAreIgnored) {

@@ -65,9 +65,33 @@ bool IsStorableJsonKey(const std::string& key) {
   return std::none_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
+// The length of the JSON number at the start of `text` (-?digits, a
+// fraction, an exponent), 0 when none starts there.
+size_t JsonNumberLength(std::string_view text) {
+  size_t i = text.starts_with('-') ? 1 : 0;
+  auto digits = [&] {
+    const size_t from = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    return i > from;
+  };
+  if (!digits()) return 0;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (!digits()) return 0;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (!digits()) return 0;
+  }
+  return i;
+}
+
 // `line` with the bare NaN, Infinity and -Infinity outside strings (what
-// Python's json.dumps writes for non-finite floats) made the strings "nan",
-// "inf" and "-inf" that JsonNumber reads; nullopt when there are none.
+// Python's json.dumps writes for non-finite floats), and numbers too large
+// for a double (1e400: valid JSON, which nlohmann refuses, so the whole
+// line was lost), made the strings "nan", "inf" and "-inf" that JsonNumber
+// reads; nullopt when there are none.
 std::optional<std::string> QuoteNonFiniteTokens(std::string_view line) {
   static constexpr std::pair<std::string_view, std::string_view> kTokens[] = {
       {"-Infinity", "\"-inf\""}, {"Infinity", "\"inf\""}, {"NaN", "\"nan\""}};
@@ -84,6 +108,18 @@ std::optional<std::string> QuoteNonFiniteTokens(std::string_view line) {
     if (c == '"') in_string = true;
     bool replaced = false;
     const bool word_start = i == 0 || !IsKeyChar(line[i - 1]);
+    if (const size_t n = word_start ? JsonNumberLength(line.substr(i)) : 0; n > 0) {
+      const std::string_view number = line.substr(i, n);
+      const std::optional<double> value = ParseMetricNumber(number);
+      if (value && std::isinf(*value)) {
+        out += *value > 0 ? "\"inf\"" : "\"-inf\"";
+        changed = true;
+      } else {
+        out += number;
+      }
+      i += n - 1;
+      continue;
+    }
     for (const auto& [token, quoted] : kTokens) {
       const bool word_end = i + token.size() >= line.size() || !IsKeyChar(line[i + token.size()]);
       if (word_start && line.substr(i, token.size()) == token && word_end) {
