@@ -1,7 +1,9 @@
 // A full, valid study file parses into the struct it describes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cairn/search/param_codec.h"
 #include "cairn/spec.h"
 #include "support/paths.h"
 
@@ -206,6 +208,26 @@ TEST(ParseValidTest, PlainNamesForPluginsAndNumericConditions) {
   EXPECT_TRUE(units->log);
   EXPECT_TRUE(spec->space.IsActive(*units, {{"layers", int64_t{3}}}));
   EXPECT_FALSE(spec->space.IsActive(*units, {{"layers", int64_t{1}}}));
+}
+
+// A condition on a stepped float holds the grid point the samplers give:
+// a value within rounding of it (0.15000000001, or 0.15 whose sampled twin
+// is 0.05 + 0.1) activates the child exactly where that point is sampled.
+TEST(ParseValidTest, AConditionOnASteppedFloatIsItsGridPoint) {
+  for (const char* value : {"0.15", "0.15000000001", "0.14999999999"}) {
+    auto spec = ParseStudyText(fmt::format("name: t\ncommand: [p, '{{c}}']\nspace:\n"
+                                           "  y: {{type: float, low: 0.05, high: 0.95, step: 0.1}}\n"
+                                           "  c: {{type: int, low: 1, high: 2, when: {{y: {}}}}}\n"
+                                           "objective: {{metric: acc}}\n",
+                                           value),
+                               "t.yaml", "/b");
+    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+    const ParamSpec* y = spec->space.Find("y");
+    const ParamSpec* c = spec->space.Find("c");
+    ASSERT_TRUE(y && c);
+    EXPECT_TRUE(spec->space.IsActive(*c, {{"y", search::GridValue(*y, 1)}})) << value;
+    EXPECT_FALSE(spec->space.IsActive(*c, {{"y", search::GridValue(*y, 2)}})) << value;
+  }
 }
 
 TEST(ParseValidTest, AutomaticPackingTakesOneGpuPerTrialToStart) {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "cairn/search/param_codec.h"
+
 namespace cairn::spec_internal {
 namespace {
 
@@ -213,6 +215,13 @@ Status ReadCondition(const YamlContext& ctx, const Field& when, const SearchSpac
     if (!ParentCanTake(*parent, v)) {
       return ctx.Error(mark, fmt::format("'{}' is not a value that '{}' can take", ParamValueToString(v), parent->name),
                        ParentDomain(*parent));
+    }
+    // A value within rounding of a stepped parent's grid point is that
+    // point, exactly as the samplers give it: the trial's value is compared
+    // with ==, and 0.15000000001 once matched no trial at all.
+    if (parent->kind == ParamKind::kFloat && parent->step) {
+      const double k = (*ParamValueAsDouble(v) - parent->low) / *parent->step;
+      v = search::GridValue(*parent, std::llround(k));
     }
     condition.values.push_back(std::move(v));
   }
