@@ -66,6 +66,15 @@ const ErrorCase kCases[] = {
     {"a budget past int64", Doc({HEAD, "objective: {metric: acc}", "budget: {trials: 99999999999999999999}"}),
      "7:18", "is 99999999999999999999; expected an integer from 1 below 1000000000"},
     {"a NUL byte", std::string("name: t\ncommand: [prog, \"x") + '\0' + "y\"]\n", "2:19", "a NUL byte"},
+    // Escaped, a NUL reaches the parsed strings: the program would get less
+    // than the record says.
+    {"an escaped NUL in the command", Doc({"name: t", "command: [prog, \"x\\0 y\"]"}), "2:17",
+     "an element of 'command' in the study file holds a NUL character; expected text without a NUL character"},
+    {"an escaped NUL in env", Doc({HEAD, "objective: {metric: acc}", "env: {A: \"a\\u0000b\"}"}), "7:10",
+     "'A' in 'env' holds a NUL character"},
+    {"an escaped NUL in a choice", Doc({HEAD, "  p: {type: categorical, choices: [\"a\\x00b\", a]}",
+                                       "objective: {metric: acc}"}),
+     "6:36", "a choice of parameter 'p' holds a NUL character"},
     {"not UTF-8", Doc({"name: t", "# caf\xe9", "command: [prog]"}), "2:6", "byte 0xE9, which is not UTF-8"},
     {"a cut UTF-8 character", Doc({"name: t\xc3"}), "1:8", "byte 0xC3, which is not UTF-8"},
     {"a non-finite choice", Doc({HEAD, "  p: {type: categorical, choices: [a, .nan]}", "objective: {metric: acc}"}),

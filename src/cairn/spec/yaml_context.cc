@@ -143,11 +143,24 @@ Result<const Field*> YamlContext::Require(const MapFields& map, std::string_view
   return Error(map.mark(), fmt::format("missing key '{}' in {}", key, map.what()), expected);
 }
 
+namespace {
+
+// A NUL written as an escape ("\0", "\x00", "\u0000": the file's raw bytes
+// have none) ends the string where a program reads it: it would get "a"
+// where the record says "a\0b", and two choices that differ after it read
+// the same.
+constexpr std::string_view kNoNul = "text without a NUL character (an escape such as \\0 or \\u0000)";
+
+bool HasNul(const std::string& text) { return text.find('\0') != std::string::npos; }
+
+}  // namespace
+
 Result<std::string> YamlContext::String(const Field& f) const {
   if (!f.value.IsScalar()) {
     return Error(f.ValueMark(), fmt::format("{} is {}", f.Label(), DescribeNode(f.value)),
                  "a string");
   }
+  if (HasNul(f.value.Scalar())) return Error(f.ValueMark(), fmt::format("{} holds a NUL character", f.Label()), kNoNul);
   return f.value.Scalar();
 }
 
@@ -212,6 +225,9 @@ Result<std::vector<std::string>> YamlContext::StringList(const Field& f) const {
       return Error(item.Mark(), fmt::format("an element of {} is {}", f.Label(), DescribeNode(item)),
                    "a string");
     }
+    if (HasNul(item.Scalar())) {
+      return Error(item.Mark(), fmt::format("an element of {} holds a NUL character", f.Label()), kNoNul);
+    }
     out.push_back(item.Scalar());
   }
   return out;
@@ -224,6 +240,7 @@ Result<ParamValue> YamlContext::Value(const YAML::Node& node, const YAML::Mark& 
                  "a number, a string or true/false");
   }
   const std::string& text = node.Scalar();
+  if (HasNul(text)) return Error(mark, fmt::format("{} holds a NUL character", label), kNoNul);
   if (IsQuoted(node)) return ParamValue(text);
   if (auto b = ParseBoolText(text)) return ParamValue(*b);
   if (auto i = ParseIntText(text)) return ParamValue(*i);
