@@ -54,8 +54,9 @@ Status ReadName(const YamlContext& ctx, const MapFields& top, StudySpec& spec) {
   return Status::Ok();
 }
 
-// Checks one command element's placeholders against the space and extras.
-Status CheckCommandElement(const YamlContext& ctx, const YAML::Node& item, const SearchSpace& space) {
+// Checks one command element's placeholders against the space and extras;
+// `program` for command[0], which is never left out.
+Status CheckCommandElement(const YamlContext& ctx, const YAML::Node& item, const SearchSpace& space, bool program) {
   auto pieces = spec_internal::SplitTemplate(item.Scalar());
   if (!pieces.ok()) {
     return ctx.Error(item.Mark(), "command element: " + pieces.status().message(),
@@ -76,6 +77,14 @@ Status CheckCommandElement(const YamlContext& ctx, const YAML::Node& item, const
       std::string hint = spec_internal::ClosestKey(piece.text, names);
       if (!hint.empty()) wrong += fmt::format(" (did you mean '{{{}}}'?)", hint);
       return ctx.Error(item.Mark(), wrong, "a parameter of 'space' or one of " + spec_internal::JoinChoices(names));
+    }
+    // The program must always be there: left out with an inactive
+    // parameter, the next argument would be run as the program.
+    if (param != nullptr && param->condition && program) {
+      return ctx.Error(item.Mark(),
+                       fmt::format("the program is conditional parameter '{{{}}}', which is left out when inactive",
+                                   piece.text),
+                       "a program that every trial has: a path, or a parameter without 'when'");
     }
     // An inactive parameter can only be dropped when it stands alone.
     if (param != nullptr && param->condition && !spec_internal::IsLonePlaceholder(*pieces)) {
@@ -104,7 +113,11 @@ Status ReadCommand(const YamlContext& ctx, const MapFields& top, StudySpec& spec
 
 // After the space is read: every placeholder must name something.
 Status CheckCommandPlaceholders(const YamlContext& ctx, const MapFields& top, const StudySpec& spec) {
-  for (const auto& item : top.Find("command")->value) CAIRN_TRY(CheckCommandElement(ctx, item, spec.space));
+  bool program = true;
+  for (const auto& item : top.Find("command")->value) {
+    CAIRN_TRY(CheckCommandElement(ctx, item, spec.space, program));
+    program = false;
+  }
   return Status::Ok();
 }
 
