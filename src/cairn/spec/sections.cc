@@ -183,9 +183,13 @@ Result<uint64_t> ReadSeed(const YamlContext& ctx, const Field& field) {
     uint64_t seed = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
     if (ec == std::errc() && end == text.data() + text.size()) return seed;
+    // 1e6 and the like, as other integers of the file.
+    if (auto d = ParseDoubleText(text); d && std::trunc(*d) == *d && *d >= 0 && *d < 18446744073709551616.0) {
+      return static_cast<uint64_t>(*d);
+    }
   }
-  CAIRN_ASSIGN_OR_RETURN(int64_t seed, IntAtLeast(ctx, field, 0));
-  return static_cast<uint64_t>(seed);
+  return ctx.Error(field.ValueMark(), fmt::format("{} is {}", field.Label(), DescribeNode(field.value)),
+                   "an integer from 0 to 18446744073709551615");
 }
 
 }  // namespace cairn::spec_internal
