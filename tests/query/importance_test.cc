@@ -53,6 +53,27 @@ TEST(Importance, RanksStrongWeakAndIrrelevantParameters) {
   EXPECT_LT(r->interactions, 0.2);
 }
 
+// Shares do not depend on the objective's scale: at 1e160 the trees'
+// variance once overflowed and every share printed as 0. A constant
+// objective is explained by nothing: an error says so, not a table of 0s.
+TEST(Importance, SharesHoldAtAnyScaleAndAConstantObjectiveIsAnError) {
+  auto unit = ComputeImportance(LinearData(200, 3), {});
+  ImportanceData huge = LinearData(200, 3);
+  for (double& y : huge.y) y = y * 1e160 + 5e160;
+  auto scaled = ComputeImportance(huge, {});
+  ASSERT_TRUE(unit.ok() && scaled.ok());
+  for (const char* name : {"x1", "x2", "x3"}) {
+    EXPECT_NEAR(Find(*scaled, name).fraction, Find(*unit, name).fraction, 0.005) << name;  // rounding moves a split or two
+  }
+  ImportanceData flat = LinearData(50, 3);
+  for (double& y : flat.y) y = 0.5;
+  auto constant = ComputeImportance(flat, {});
+  ASSERT_FALSE(constant.ok());
+  EXPECT_EQ(constant.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(constant.status().message().find("the objective is 0.5 in all 50 trials"), std::string::npos)
+      << constant.status().message();
+}
+
 TEST(Importance, DeterministicForASeedAndRobustAcrossSeeds) {
   auto data = LinearData(120, 5);
   auto a = ComputeImportance(data, {.seed = 9});

@@ -1,6 +1,7 @@
 // ComputeImportance: forest + fANOVA, and the data preparation it needs.
 #include "cairn/importance.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -31,6 +32,27 @@ Status Validate(const ImportanceData& d, const ImportanceOptions& o) {
   return Status::Ok();
 }
 
+// The objective centred and scaled into [-1, 1]: shares of variance do not
+// change, and a loss of 1e160 (one trial that diverged) no longer
+// overflows the trees' variance into NaN, which once printed every share
+// as 0. The mean is summed in parts of 1/n so values near 1e308 do not
+// overflow either.
+void StandardizeObjective(std::vector<double>& y) {
+  double mean = 0.0;
+  for (double v : y) mean += v / static_cast<double>(y.size());
+  double scale = 0.0;
+  for (double v : y) scale = std::max(scale, std::fabs(v - mean));
+  if (!(scale > 0) || !std::isfinite(scale)) return;
+  for (double& v : y) v = (v - mean) / scale;
+}
+
+// Whether the objective varies at all among the trials: it does not when
+// every trial reached the same value (to rounding).
+bool ObjectiveVaries(const std::vector<double>& y) {
+  const auto [lo, hi] = std::minmax_element(y.begin(), y.end());
+  return *hi - *lo > 1e-12 * std::max({1.0, std::fabs(*lo), std::fabs(*hi)});
+}
+
 // Removes NaN (inactive parameters): a categorical feature gets one more
 // category; a numeric one a region below its domain whose share of the
 // widened domain is the share of trials without the parameter, and those
@@ -57,6 +79,7 @@ ImportanceData Prepare(const ImportanceData& in) {
     }
     for (auto& row : d.x) if (std::isnan(row[j])) row[j] = fill;
   }
+  StandardizeObjective(d.y);
   return d;
 }
 
@@ -64,6 +87,11 @@ ImportanceData Prepare(const ImportanceData& in) {
 
 Result<ImportanceReport> ComputeImportance(const ImportanceData& input, const ImportanceOptions& options) {
   CAIRN_TRY(Validate(input, options));
+  if (!ObjectiveVaries(input.y)) {
+    return FailedPrecondition(fmt::format(
+        "importance: the objective is {:g} in all {} trials, so no parameter explains any of it", input.y.front(),
+        input.y.size()));
+  }
   const ImportanceData data = Prepare(input);
   const auto forest = query::FitForest(data, options);
   const size_t n = data.features.size();
