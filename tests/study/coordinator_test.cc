@@ -42,6 +42,13 @@ Script Rising(const LaunchRequest& r, int steps = 10) {
   return s;
 }
 
+// Rising for `steps` steps, then exit 1.
+Script FailsAfter(const LaunchRequest& r, int steps) {
+  Script s = Rising(r, steps);
+  s.exit_code = 1;
+  return s;
+}
+
 class CoordinatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -101,6 +108,14 @@ class CoordinatorTest : public ::testing::Test {
         Coordinator::Create(spec, StudyParts{store_.get(), &exec, &clock_, sampler->get(), &scheduler}, options);
     if (!coordinator.ok()) return coordinator.status();
     return (*coordinator)->Run().status();
+  }
+
+  // Runs `spec` and interrupts it (Ctrl-C) once `seconds` of it have passed.
+  Status RunUntil(const StudySpec& spec, FakeExecutor& exec, double seconds) {
+    std::atomic<bool> interrupt{false};
+    return RunStudy(spec, exec, "none", &interrupt, [&](const StudyProgress& p) {
+             if (p.elapsed_s >= seconds) interrupt = true;
+           }).status();
   }
 
   std::vector<TrialRecord> Trials() {
@@ -813,24 +828,14 @@ TEST_F(CoordinatorTest, RetriesFailedTrialsWithTheSameParameters) {
 // A retry of a re-run, and a re-run of a re-run, repeat the first trial:
 // they get its seed, not one derived from the trial they directly repeat.
 TEST_F(CoordinatorTest, RepeatsOfRepeatsKeepTheFirstTrialsSeed) {
-  std::atomic<bool> interrupt{false};
   FakeExecutor first(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
   StudySpec spec = MakeSpec(1, 1);
   spec.seed = 7;
   spec.max_retries = 1;
-  ASSERT_TRUE(RunStudy(spec, first, "none", &interrupt, [&](const StudyProgress& p) {
-                if (p.elapsed_s >= 2) interrupt = true;
-              }).ok());
-  std::atomic<bool> again{false};
+  ASSERT_TRUE(RunUntil(spec, first, 2).ok());
   FakeExecutor second(&clock_, [](const LaunchRequest& r) { return Rising(r, 10); });
-  ASSERT_TRUE(RunStudy(spec, second, "none", &again, [&](const StudyProgress& p) {
-                if (p.elapsed_s >= 2) again = true;
-              }).ok());
-  FakeExecutor failing(&clock_, [](const LaunchRequest& r) {
-    Script s = Rising(r, 2);
-    s.exit_code = 1;
-    return s;
-  });
+  ASSERT_TRUE(RunUntil(spec, second, 2).ok());
+  FakeExecutor failing(&clock_, [](const LaunchRequest& r) { return FailsAfter(r, 2); });
   ASSERT_TRUE(RunStudy(spec, failing).ok());
   auto trials = Trials();
   ASSERT_EQ(trials.size(), 4u);  // 0 interrupted, 1 re-runs 0 (interrupted), 2 re-runs 1 (fails), 3 retries 2
@@ -846,21 +851,10 @@ TEST_F(CoordinatorTest, RepeatsOfRepeatsKeepTheFirstTrialsSeed) {
 TEST_F(CoordinatorTest, ARetryInterruptedIsReRunAsTheSameRetry) {
   StudySpec spec = MakeSpec(1, 1);
   spec.max_retries = 2;
-  std::atomic<bool> interrupt{false};
   // Trial 0 fails at once; its retry (trial 1) runs long and is interrupted.
-  FakeExecutor first(&clock_, [](const LaunchRequest& r) {
-    Script s = Rising(r, r.number == 0 ? 1 : 10);
-    s.exit_code = 1;
-    return s;
-  });
-  ASSERT_TRUE(RunStudy(spec, first, "none", &interrupt, [&](const StudyProgress& p) {
-                if (p.elapsed_s >= 4) interrupt = true;
-              }).ok());
-  FakeExecutor failing(&clock_, [](const LaunchRequest& r) {
-    Script s = Rising(r, 2);
-    s.exit_code = 1;
-    return s;
-  });
+  FakeExecutor first(&clock_, [](const LaunchRequest& r) { return FailsAfter(r, r.number == 0 ? 1 : 10); });
+  ASSERT_TRUE(RunUntil(spec, first, 4).ok());
+  FakeExecutor failing(&clock_, [](const LaunchRequest& r) { return FailsAfter(r, 2); });
   ASSERT_TRUE(RunStudy(spec, failing).ok());
   auto trials = Trials();
   // 0 fails, 1 (retry 1 of 0) interrupted, 2 re-runs 1 and fails, 3 is retry 2 of 0; no more.
