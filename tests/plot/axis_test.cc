@@ -105,6 +105,27 @@ TEST(Axis, MapsLinearAndLogRanges) {
   EXPECT_NEAR(log.Map(100), 100, 1e-9);
 }
 
+// Values spanning most of a double's range (a loss that diverged to 1e308
+// beside one at -1e308): the padded range, the ticks and the mapping stay
+// finite; once the range padded to infinities and every point was NaN.
+TEST(Axis, ValuesAcrossTheWholeDoubleRangeStayFinite) {
+  double lo = -1.7e308, hi = 1.7e308;
+  PadRange(lo, hi, false, 0.04);
+  EXPECT_TRUE(std::isfinite(lo) && std::isfinite(hi));
+  EXPECT_LE(lo, -1.7e308);
+  EXPECT_GE(hi, 1.7e308);
+  const auto ticks = LinearTicks(lo, hi, 4);
+  EXPECT_GE(ticks.size(), 2u);
+  Axis y{.lo = lo, .hi = hi, .pixel_lo = 400, .pixel_hi = 0};
+  for (double v : {-1.7e308, 0.0, 1.7e308}) {
+    const double px = y.Map(v);
+    EXPECT_TRUE(std::isfinite(px)) << v;
+    EXPECT_GE(px, 0.0);
+    EXPECT_LE(px, 400.0);
+  }
+  EXPECT_NEAR(y.Map(0.0), 200.0, 1e-6);
+}
+
 TEST(PadRange, WidensAndOpensZeroLengthRanges) {
   double lo = 0, hi = 1;
   PadRange(lo, hi, false, 0.1);

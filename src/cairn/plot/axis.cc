@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -12,7 +13,9 @@ double Axis::Map(double value) const {
   double b = log ? std::log10(hi) : hi;
   double v = log ? std::log10(value) : value;
   if (b == a) return (pixel_lo + pixel_hi) / 2.0;
-  return pixel_lo + (v - a) / (b - a) * (pixel_hi - pixel_lo);
+  // In halves: values spanning most of a double's range (a curve that
+  // diverged to 1e308 beside one at -1e308) overflow b - a.
+  return pixel_lo + (v / 2 - a / 2) / (b / 2 - a / 2) * (pixel_hi - pixel_lo);
 }
 
 std::vector<Tick> Axis::Ticks(int target) const {
@@ -56,7 +59,9 @@ std::string FormatValue(double value) {
 std::vector<Tick> LinearTicks(double lo, double hi, int target, double min_step) {
   std::vector<Tick> ticks;
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return ticks;
-  double step = std::max(NiceStep(hi - lo, target), min_step);
+  // A range past the largest double (-1e308 to 1e308) is stepped by half.
+  const double nice = std::isfinite(hi - lo) ? NiceStep(hi - lo, target) : 2 * NiceStep(hi / 2 - lo / 2, target);
+  double step = std::max(nice, min_step);
   double first = std::ceil(lo / step - 1e-9);
   for (double k = first; k * step <= hi + step * 1e-9 && ticks.size() < 100; k += 1.0) {
     double v = k * step;
@@ -113,9 +118,12 @@ void PadRange(double& lo, double& hi, bool log, double pad) {
     hi += d;
     return;
   }
-  double d = (hi - lo) * pad;
-  lo -= d;
-  hi += d;
+  // In halves, and kept within the doubles: a range of -1e308 to 1e308
+  // padded to infinities drew no ticks and every point at NaN.
+  double d = (hi / 2 - lo / 2) * 2 * pad;
+  if (!std::isfinite(d)) d = (hi / 2 - lo / 2) * pad;
+  lo = std::max(lo - d, -std::numeric_limits<double>::max());
+  hi = std::min(hi + d, std::numeric_limits<double>::max());
 }
 
 }  // namespace cairn::plot
