@@ -239,22 +239,11 @@ TEST_P(PatientStoreTest, ConnectsAgainAfterTheServerDropsTheConnection) {
   EXPECT_EQ(messages_.size(), 2u);
 }
 
-// A trial insert whose answer was lost although the row was written: the
-// retry finds the number taken by that very row and returns it, rather
-// than making the coordinator take the next number and leave a phantom.
-class AnswerLostOnce final : public Store {
+// Every call passed to `inner`; the test doubles below change one.
+class ForwardingStore : public Store {
  public:
-  // written: whether the first insert reaches the database before its
-  // answer is lost.
-  AnswerLostOnce(Store& inner, bool written) : inner_(inner), written_(written) {}
-  Result<int64_t> CreateTrial(const TrialRecord& trial) override {
-    if (!lost_) {
-      lost_ = true;
-      if (written_) (void)inner_.CreateTrial(trial);
-      return Unavailable("server closed the connection unexpectedly");
-    }
-    return inner_.CreateTrial(trial);
-  }
+  explicit ForwardingStore(Store& inner) : inner_(inner) {}
+  Result<int64_t> CreateTrial(const TrialRecord& t) override { return inner_.CreateTrial(t); }
   Result<int64_t> CreateStudy(const StudyRecord& s) override { return inner_.CreateStudy(s); }
   Result<StudyRecord> GetStudy(const std::string& n) override { return inner_.GetStudy(n); }
   Result<StudyRecord> GetStudyById(int64_t id) override { return inner_.GetStudyById(id); }
@@ -274,11 +263,70 @@ class AnswerLostOnce final : public Store {
   std::string Url() const override { return inner_.Url(); }
   Status Atomically(const std::function<Status()>& w) override { return inner_.Atomically(w); }
 
- private:
+ protected:
   Store& inner_;
+};
+
+// A trial insert whose answer was lost although the row was written: the
+// retry finds the number taken by that very row and returns it, rather
+// than making the coordinator take the next number and leave a phantom.
+class AnswerLostOnce final : public ForwardingStore {
+ public:
+  // written: whether the first insert reaches the database before its
+  // answer is lost.
+  AnswerLostOnce(Store& inner, bool written) : ForwardingStore(inner), written_(written) {}
+  Result<int64_t> CreateTrial(const TrialRecord& trial) override {
+    if (!lost_) {
+      lost_ = true;
+      if (written_) (void)inner_.CreateTrial(trial);
+      return Unavailable("server closed the connection unexpectedly");
+    }
+    return inner_.CreateTrial(trial);
+  }
+
+ private:
   bool written_;
   bool lost_ = false;
 };
+
+// A first trial update that waits `busy_s` for a lock (SQLite's own busy
+// wait) before it fails; the next one answers.
+class BusyOnce final : public ForwardingStore {
+ public:
+  BusyOnce(Store& inner, SimulatedClock& clock, double busy_s) : ForwardingStore(inner), clock_(clock), busy_s_(busy_s) {}
+  Status UpdateTrial(const TrialRecord& t) override {
+    if (busy_) return inner_.UpdateTrial(t);
+    busy_ = true;
+    clock_.Advance(busy_s_);
+    return Unavailable("database is locked");
+  }
+
+ private:
+  SimulatedClock& clock_;
+  double busy_s_;
+  bool busy_ = false;
+};
+
+// The store's own wait before its first failure counts: the messages say
+// how long it had already waited and time the answer from the first ask
+// ("waiting up to 1 s" once followed a silent 10 s).
+TEST_P(PatientStoreTest, TheMessagesCountTheStoresOwnWait) {
+  auto plain = Open();
+  ASSERT_NE(plain, nullptr);
+  TrialRecord trial = SeedTrial(*plain);
+  SimulatedClock clock;
+  StorePatience p = Patience(1);
+  p.clock = &clock;
+  p.sleep = [&](double s) { clock.Advance(s); };
+  auto patient = PatientStore(std::make_unique<BusyOnce>(*plain, clock, 10.0), p);
+  ASSERT_TRUE(patient->UpdateTrial(trial).ok());
+  ASSERT_EQ(messages_.size(), 2u);
+  EXPECT_NE(messages_[0].find("does not answer (database is locked, after 10 s of its own wait); waiting up to 1 s "
+                              "more"),
+            std::string::npos)
+      << messages_[0];
+  EXPECT_NE(messages_[1].find("answers again after 10.0 s"), std::string::npos) << messages_[1];
+}
 
 TEST_P(PatientStoreTest, ATrialWrittenBeforeItsAnswerWasLostIsNotWrittenTwice) {
   auto plain = Open();

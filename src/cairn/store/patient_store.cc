@@ -88,12 +88,17 @@ class PatientStoreImpl final : public Store {
   // runs out.
   template <typename Call>
   auto Retry(std::string_view what, Call&& call) -> decltype(call()) {
+    const double asked = p_.clock->Now();
     auto result = call();
     if (StatusOf(result).code() != StatusCode::kUnavailable || atomic_depth_ > 0) return result;
     const double start = p_.clock->Now();
     double pause = p_.first_pause_s;
-    Say(fmt::format("store {} does not answer ({}); waiting up to {:g} s for it, running trials carry on",
-                    inner_->Url(), StatusOf(result).message(), p_.patience_s));
+    // The store's own wait (SQLite's busy timeout) came before this failure:
+    // said, so "up to 1 s" does not follow a silent 10 s unexplained.
+    const double own_wait = start - asked;
+    Say(fmt::format("store {} does not answer ({}{}); waiting up to {:g} s more for it, running trials carry on",
+                    inner_->Url(), StatusOf(result).message(),
+                    own_wait >= 1 ? fmt::format(", after {:.0f} s of its own wait", own_wait) : "", p_.patience_s));
     for (;;) {
       double waited = p_.clock->Now() - start;
       if (Cancelled()) {
@@ -113,7 +118,7 @@ class PatientStoreImpl final : public Store {
       pause = std::min(pause * 2, p_.max_pause_s);
       result = call();
       if (StatusOf(result).code() != StatusCode::kUnavailable) {
-        Say(fmt::format("store {} answers again after {:.1f} s", inner_->Url(), p_.clock->Now() - start));
+        Say(fmt::format("store {} answers again after {:.1f} s", inner_->Url(), p_.clock->Now() - asked));
         return result;
       }
     }
