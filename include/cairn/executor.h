@@ -119,6 +119,10 @@ class Executor {
   // written now) and timeouts are enforced. Nothing is returned: the next
   // Poll returns the events. Default: nothing.
   virtual void KeepUp() {}
+  // The most reports KeepUp holds for the next Poll; past it the trials
+  // wait on their pipes or logs instead of Cairn's memory growing for as
+  // long as the store is away.
+  static constexpr size_t kMaxHeldReports = 200000;
   // No more launches are coming for now (the budget is spent, or the study
   // is being interrupted): an executor that holds trials back to start them
   // together (a Slurm pack waiting for mates) starts what it holds.

@@ -12,4 +12,8 @@ namespace cairn {
 // empty ones included ("" gives one empty piece). Views into `text`.
 std::vector<std::string_view> SplitView(std::string_view text, char sep);
 
+// Whether `text` is one or more ASCII digits and nothing else ("007": yes;
+// "", "-1", "1.0": no).
+bool IsAllDigits(std::string_view text);
+
 }  // namespace cairn

@@ -105,10 +105,6 @@ std::string RedactPath(std::string_view path) {
 
 namespace {
 
-bool AllDigits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // Where a URL's host starts: past its user-info when it has one. A password
 // with a '/' in it ("app:ab/cd@db/prod") is not valid URL syntax but is
 // written so, and must not pass for a path: an authority "user:x" whose
@@ -119,7 +115,7 @@ size_t HostStart(std::string_view url, size_t authority_start) {
   if (size_t at = authority.rfind('@'); at != std::string_view::npos) return authority_start + at + 1;
   const size_t colon = authority.find(':');
   const size_t later_at = url.find('@', authority_end);
-  if (colon == std::string_view::npos || later_at == std::string_view::npos || AllDigits(authority.substr(colon + 1))) {
+  if (colon == std::string_view::npos || later_at == std::string_view::npos || IsAllDigits(authority.substr(colon + 1))) {
     return authority_start;
   }
   return later_at + 1;

@@ -13,4 +13,8 @@ std::vector<std::string_view> SplitView(std::string_view text, char sep) {
   }
 }
 
+bool IsAllDigits(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 }  // namespace cairn

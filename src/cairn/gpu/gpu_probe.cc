@@ -27,10 +27,6 @@ std::string NvmlPath(const GpuProbeOptions& options) {
   return "libnvidia-ml.so.1";
 }
 
-bool IsAllDigits(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
 }  // namespace
 
 std::string_view GpuSourceName(GpuSource source) {

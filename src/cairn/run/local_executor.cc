@@ -326,13 +326,11 @@ void LocalExecutorImpl::KeepUp() {
 void LocalExecutorImpl::ReadHeldUp(Trial& trial, double now) {
   // A few chunks a stream a call: at two calls a second that keeps up with
   // any program that logs less than a megabyte a second, and one that logs
-  // more waits on its pipe as it would anyway. Past kMaxHeldEvents reports
-  // waiting for the next Poll, every trial waits on its pipe instead of
-  // Cairn's memory growing for as long as the store is away.
+  // more waits on its pipe as it would anyway (as all do past
+  // kMaxHeldReports).
   constexpr int kChunksPerCall = 4;
-  constexpr size_t kMaxHeldEvents = 200000;
   for (TrialOutput* stream : {trial.out.get(), trial.err.get()}) {
-    for (int i = 0; i < kChunksPerCall && stream->open() && pending_.size() < kMaxHeldEvents; ++i) {
+    for (int i = 0; i < kChunksPerCall && stream->open() && pending_.size() < kMaxHeldReports; ++i) {
       stream->Read(now, &pending_);
     }
   }

@@ -61,11 +61,8 @@ void SlurmExecutorImpl::ReadLogs(double now, std::vector<ExecutorEvent>* events)
 }
 
 void SlurmExecutorImpl::KeepUp() {
-  // Past this many reports waiting for the next Poll the logs wait on disk
-  // instead, read when the caller is back, rather than Cairn's memory
-  // growing for as long as its store is away.
-  constexpr size_t kMaxHeldEvents = 200000;
-  if (held_.size() < kMaxHeldEvents) ReadLogs(clock_->Now(), &held_);
+  // Past kMaxHeldReports the logs wait on disk, read when the caller is back.
+  if (held_.size() < kMaxHeldReports) ReadLogs(clock_->Now(), &held_);
 }
 
 void SlurmExecutorImpl::SleepFor(double seconds) {

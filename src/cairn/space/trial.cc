@@ -1,8 +1,9 @@
 #include "cairn/trial.h"
 
-#include <algorithm>
 #include <array>
 #include <utility>
+
+#include "cairn/split.h"
 
 namespace cairn {
 
@@ -54,8 +55,7 @@ bool IsCairnTrialFile(std::string_view relative_path) {
     if (relative_path == name) return true;
     // "<name>.tmp.<pid>": an atomic write cut short.
     if (relative_path.starts_with(name) && relative_path.substr(name.size()).starts_with(".tmp.")) {
-      std::string_view pid = relative_path.substr(name.size() + 5);
-      if (!pid.empty() && std::all_of(pid.begin(), pid.end(), [](char c) { return c >= '0' && c <= '9'; })) return true;
+      if (IsAllDigits(relative_path.substr(name.size() + 5))) return true;
     }
   }
   return false;

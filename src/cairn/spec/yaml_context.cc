@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cairn/spec.h"
+#include "cairn/split.h"
 #include "cairn/spec/scalar_text.h"
 
 namespace cairn::spec_internal {
@@ -15,7 +16,7 @@ namespace {
 // Digits with an optional sign: what a reader means as an integer.
 bool IsDecimalInteger(std::string_view text) {
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return IsAllDigits(text);
 }
 
 
